@@ -1,0 +1,244 @@
+"""The hub's HTTP endpoints under ``/api``, plus ``/transcript``, ``/healthz``, ``/metrics``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from advisor_app.hub.keys import HUB
+from advisor_app.hub.security import bearer_token, client_address
+from advisor_app.hub.service import Hub, offline_message, to_datetime
+from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
+from advisor_app.hub.transcript import TRANSCRIPT_CSP, render_transcript_html
+from advisor_app.protocol import rest
+from advisor_app.protocol.codec import Decoder, encode
+from advisor_app.protocol.common import AdvisorInfo
+from advisor_app.protocol.errors import ErrorCode, ProtocolError
+
+logger = logging.getLogger(__name__)
+
+_STATUS_BY_CODE = {
+    ErrorCode.MALFORMED: 400,
+    ErrorCode.INVALID: 422,
+    ErrorCode.UNKNOWN_TYPE: 400,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.CONSENT_REQUIRED: 422,
+    ErrorCode.CLOSED: 409,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.GONE: 410,
+    ErrorCode.NOT_ALLOWED: 409,
+}
+
+_join_decoder: Decoder[rest.JoinRequest] = Decoder(rest.JoinRequest)
+_message_decoder: Decoder[rest.LeaveMessageRequest] = Decoder(rest.LeaveMessageRequest)
+_login_decoder: Decoder[rest.LoginRequest] = Decoder(rest.LoginRequest)
+
+routes = web.RouteTableDef()
+
+
+def json_response(body: msgspec.Struct, status: int = 200) -> web.Response:
+    return web.Response(
+        body=encode(body),
+        status=status,
+        content_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def error_response(error: ProtocolError, headers: dict[str, str] | None = None) -> web.Response:
+    response = json_response(
+        rest.ErrorResponse(rest.ErrorBody(error.code.value, error.message, error.field)),
+        status=_STATUS_BY_CODE[error.code],
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+@web.middleware
+async def protocol_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Turn ``ProtocolError`` into a JSON error answer with a fitting status."""
+    try:
+        return await handler(request)
+    except ProtocolError as error:
+        request.app[HUB].metrics.rejected.labels(error.code.value).inc()
+        headers = {}
+        if (retry := getattr(error, "retry_after", None)) is not None:
+            headers["Retry-After"] = str(int(retry) + 1)
+        return error_response(error, headers)
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(ProtocolError(ErrorCode.TOO_LARGE, "the request body is too large"))
+
+
+async def _body[T](request: web.Request, decoder: Decoder[T]) -> T:
+    if request.content_type != "application/json":
+        raise ProtocolError(ErrorCode.MALFORMED, "send the body as application/json")
+    return decoder.decode(await request.read())
+
+
+def _hub(request: web.Request) -> Hub:
+    return request.app[HUB]
+
+
+async def _customer(request: web.Request) -> CustomerRecord:
+    token = bearer_token(request) or request.query.get("token")
+    if not token:
+        raise ProtocolError(ErrorCode.UNAUTHORIZED, "the customer token is missing")
+    return await _hub(request).customer_for(token)
+
+
+async def _advisor(request: web.Request) -> AdvisorRecord:
+    token = bearer_token(request)
+    if not token:
+        raise ProtocolError(ErrorCode.UNAUTHORIZED, "sign in first (Authorization: Bearer ...)")
+    hub = _hub(request)
+    return await hub.accounts.advisor_for(token, hub.clock())
+
+
+# --- public ---
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    registry = _hub(request).metrics.registry
+    response = web.Response(body=generate_latest(registry))
+    response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+    return response
+
+
+@routes.get("/api/status")
+async def status(request: web.Request) -> web.Response:
+    return json_response(_hub(request).status())
+
+
+# --- customers ---
+
+
+@routes.post("/api/customers")
+async def join(request: web.Request) -> web.Response:
+    body = await _body(request, _join_decoder)
+    return json_response(await _hub(request).join(body), status=201)
+
+
+@routes.delete("/api/customers/me")
+async def leave(request: web.Request) -> web.Response:
+    customer = await _customer(request)
+    await _hub(request).leave(customer)
+    return web.Response(status=204)
+
+
+@routes.get("/api/customers/me/ice-servers")
+async def customer_ice_servers(request: web.Request) -> web.Response:
+    customer = await _customer(request)
+    servers = _hub(request).ice_servers(f"c{customer.customer_id}")
+    return json_response(rest.IceServersResponse(ice_servers=servers))
+
+
+@routes.get("/api/customers/me/transcript")
+async def transcript_json(request: web.Request) -> web.Response:
+    customer = await _customer(request)
+    return json_response(await _hub(request).transcript(customer))
+
+
+@routes.get("/transcript")
+async def transcript_html(request: web.Request) -> web.Response:
+    """Print-friendly page; the token may come as ``?token=`` so a browser can open it."""
+    hub = _hub(request)
+    customer = await _customer(request)
+    transcript = await hub.transcript(customer)
+    html = render_transcript_html(transcript, hub.settings.time_zone)
+    response = web.Response(text=html, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = TRANSCRIPT_CSP
+    response.headers["Cache-Control"] = "no-store"
+    if request.query.get("download") == "1":
+        day = transcript.consultation.started_at.strftime("%Y-%m-%d")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="Gespraechsprotokoll-{day}.html"'
+        )
+    return response
+
+
+@routes.post("/api/messages")
+async def leave_message(request: web.Request) -> web.Response:
+    body = await _body(request, _message_decoder)
+    record = await _hub(request).leave_message(body)
+    return json_response(
+        rest.LeaveMessageResponse(
+            message_id=record.message_id, created_at=to_datetime(record.created_at)
+        ),
+        status=201,
+    )
+
+
+# --- advisors ---
+
+
+@routes.post("/api/advisor/login")
+async def login(request: web.Request) -> web.Response:
+    hub = _hub(request)
+    body = await _body(request, _login_decoder)
+    address = client_address(request, hub.settings.trust_forwarded_for)
+    try:
+        result = await hub.accounts.login(body.username, body.password, address, hub.clock())
+    except ProtocolError as error:
+        if error.code == ErrorCode.UNAUTHORIZED:
+            hub.metrics.login_failures.inc()
+            logger.warning("failed login for %r from %s", body.username, address)
+        raise
+    advisor = result.advisor
+    return json_response(
+        rest.LoginResponse(
+            token=result.token,
+            expires_at=to_datetime(result.expires_at),
+            advisor=AdvisorInfo(advisor.advisor_id, advisor.username, advisor.display_name),
+        )
+    )
+
+
+@routes.post("/api/advisor/logout")
+async def logout(request: web.Request) -> web.Response:
+    token = bearer_token(request)
+    if token:
+        await _hub(request).accounts.logout(token)
+    return web.Response(status=204)
+
+
+@routes.get("/api/advisor/ice-servers")
+async def advisor_ice_servers(request: web.Request) -> web.Response:
+    advisor = await _advisor(request)
+    servers = _hub(request).ice_servers(f"a{advisor.advisor_id}")
+    return json_response(rest.IceServersResponse(ice_servers=servers))
+
+
+@routes.get("/api/advisor/messages")
+async def list_messages(request: web.Request) -> web.Response:
+    await _advisor(request)
+    include_done = request.query.get("state", "open") == "all"
+    records = await _hub(request).storage.offline_messages(include_done)
+    return json_response(rest.MessagesResponse(messages=[offline_message(r) for r in records]))
+
+
+@routes.post("/api/advisor/messages/{message_id}/done")
+async def mark_message_done(request: web.Request) -> web.Response:
+    advisor = await _advisor(request)
+    hub = _hub(request)
+    try:
+        message_id = int(request.match_info["message_id"])
+    except ValueError:
+        raise ProtocolError(ErrorCode.INVALID, "not a message id", "message_id") from None
+    record = await hub.storage.mark_offline_message_done(message_id, advisor, hub.clock())
+    if record is None:
+        raise ProtocolError(ErrorCode.NOT_FOUND, f"there is no message {message_id}")
+    return json_response(offline_message(record))

@@ -1,0 +1,98 @@
+"""The hub's aiohttp application factory (no module-level state)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from advisor_app.hub import api, websockets
+from advisor_app.hub.config import HubSettings
+from advisor_app.hub.keys import HUB
+from advisor_app.hub.security import security_headers_middleware
+from advisor_app.hub.service import Clock, Hub
+from advisor_app.hub.storage import Storage
+from advisor_app.hub.storage.sqlite import SQLiteStorage
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_NOTICE_VERSION = "1"
+
+
+def notice_version(web_root: Path) -> str:
+    """The version of the notices in force, from ``notices.json`` beside the customer page."""
+    try:
+        return str(json.loads((web_root / "notices.json").read_text("utf-8"))["version"])
+    except (OSError, ValueError, KeyError):
+        logger.warning("no notices.json in %s: notice version %s", web_root, DEFAULT_NOTICE_VERSION)
+        return DEFAULT_NOTICE_VERSION
+
+
+async def purge_once(storage: Storage, settings: HubSettings, now: float) -> None:
+    counts = await storage.purge(now - settings.retention_days * 86400, now)
+    if any((counts.customers, counts.offline_messages, counts.tokens)):
+        logger.info("retention purge: %s", counts)
+
+
+def create_app(
+    settings: HubSettings,
+    *,
+    storage: Storage | None = None,
+    clock: Clock = time.time,
+) -> web.Application:
+    """Build the hub. Storage opens and the queue loads when the app starts."""
+    app = web.Application(
+        client_max_size=settings.max_message_bytes,
+        middlewares=[security_headers_middleware(settings.tls_enabled), api.protocol_errors],
+    )
+    storage = storage or SQLiteStorage(settings.database_path)
+    hub = Hub(settings, storage, notice_version(settings.web_root), clock)
+    app[HUB] = hub
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await storage.open()
+        await purge_once(storage, settings, clock())
+        await hub.start()
+        purger = asyncio.create_task(_purge_periodically(hub), name="retention-purge")
+        yield
+        purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purger
+        await hub.stop()
+        await storage.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(_close_sockets)
+    app.router.add_routes(api.routes)
+    app.router.add_get("/ws/customer", websockets.customer_socket)
+    app.router.add_get("/ws/advisor", websockets.advisor_socket)
+    if settings.web_root.is_dir():
+        app.router.add_get("/", _index)
+        app.router.add_static("/", settings.web_root, show_index=False, follow_symlinks=False)
+    else:
+        logger.warning("the customer page folder %s does not exist", settings.web_root)
+    return app
+
+
+async def _index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(request.app[HUB].settings.web_root / "index.html")
+
+
+async def _close_sockets(app: web.Application) -> None:
+    for connection in list(app[HUB].connections.all):
+        await connection.ws.close(code=1001, message=b"hub shutting down")
+
+
+async def _purge_periodically(hub: Hub) -> None:
+    while True:
+        await asyncio.sleep(hub.settings.purge_interval_seconds)
+        try:
+            await purge_once(hub.storage, hub.settings, hub.clock())
+        except Exception:
+            logger.exception("retention purge failed")

@@ -1,0 +1,226 @@
+"""``advisor-hub``: run the consultation hub and manage its accounts and data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from advisor_app import __version__
+from advisor_app.hub.accounts import PASSWORD_MIN, hash_password
+from advisor_app.hub.app import create_app
+from advisor_app.hub.config import ENV_PREFIX, ConfigError, HubSettings, load_settings, setting_docs
+from advisor_app.hub.storage.base import DuplicateError
+from advisor_app.hub.storage.sqlite import SQLiteStorage
+from advisor_app.hub.tls import ensure_self_signed, server_context
+from advisor_app.protocol.fields import clean_name
+
+logger = logging.getLogger("advisor_app.hub")
+
+
+def _settings_epilog() -> str:
+    lines = ["settings (config file key / environment variable, default):"]
+    for name, env, default, doc in setting_docs():
+        lines.append(f"  {name} / {env} ({default})\n      {doc}")
+    lines.append(f"\nThe config file may also be named by {ENV_PREFIX}CONFIG.")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advisor-hub",
+        description="The Videoberatung consultation hub: queue, accounts, signaling, chat.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_settings_epilog(),
+    )
+    parser.add_argument("--version", action="version", version=f"advisor-hub {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="TOML config file (settings under [hub])")
+    common.add_argument("--data-dir", type=Path, help="folder for the database")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", parents=[common], help="run the hub")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8700)")
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key")
+    serve.add_argument(
+        "--tls-self-signed",
+        action="store_true",
+        default=None,
+        help="make once and use a self-signed certificate in the data dir",
+    )
+    serve.add_argument("--log-level", help="debug, info, warning, error")
+
+    add = commands.add_parser(
+        "add-advisor",
+        parents=[common],
+        help="create an advisor account (password from stdin or prompted)",
+    )
+    add.add_argument("username")
+    add.add_argument("--display-name", help="name shown to customers (default: the user name)")
+    add.add_argument(
+        "--reset-password",
+        action="store_true",
+        help="set a new password for an existing account (signs it out everywhere)",
+    )
+
+    commands.add_parser("list-advisors", parents=[common], help="list the advisor accounts")
+    commands.add_parser(
+        "purge", parents=[common], help="delete everything older than the retention period now"
+    )
+    return parser
+
+
+def _read_password(username: str) -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"Password for {username}: ")
+        second = getpass.getpass("Repeat the password: ")
+        if first != second:
+            raise SystemExit("advisor-hub: the passwords differ; nothing was changed")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _with_storage(settings: HubSettings, work: Any) -> Any:
+    storage = SQLiteStorage(settings.database_path)
+    await storage.open()
+    try:
+        return await work(storage)
+    finally:
+        await storage.close()
+
+
+def _add_advisor(settings: HubSettings, args: argparse.Namespace) -> int:
+    try:
+        username = clean_name(args.username, "username")
+        display_name = clean_name(args.display_name or args.username, "display_name")
+    except ValueError as error:
+        raise SystemExit(f"advisor-hub: {str(error).split(' - at ')[0]}") from None
+    password = _read_password(username)
+    try:
+        password_hash = hash_password(password)
+    except ValueError as error:
+        raise SystemExit(f"advisor-hub: {error} (at least {PASSWORD_MIN})") from None
+
+    async def work(storage: SQLiteStorage) -> int:
+        if args.reset_password:
+            if not await storage.set_advisor_password(username, password_hash):
+                raise SystemExit(f"advisor-hub: there is no advisor {username!r}")
+            print(f"new password set for {username}; existing logins were revoked")
+            return 0
+        try:
+            await storage.add_advisor(username, display_name, password_hash, time.time())
+        except DuplicateError as error:
+            raise SystemExit(f"advisor-hub: {error} (use --reset-password)") from None
+        print(f"advisor {username} ({display_name}) added")
+        return 0
+
+    return int(asyncio.run(_with_storage(settings, work)))
+
+
+def _list_advisors(settings: HubSettings) -> int:
+    async def work(storage: SQLiteStorage) -> int:
+        advisors = await storage.advisors()
+        for advisor in advisors:
+            created = time.strftime("%Y-%m-%d", time.localtime(advisor.created_at))
+            print(f"{advisor.username}\t{advisor.display_name}\tsince {created}")
+        if not advisors:
+            print("no advisors yet: add one with advisor-hub add-advisor USER", file=sys.stderr)
+        return 0
+
+    return int(asyncio.run(_with_storage(settings, work)))
+
+
+def _purge(settings: HubSettings) -> int:
+    async def work(storage: SQLiteStorage) -> int:
+        now = time.time()
+        counts = await storage.purge(now - settings.retention_days * 86400, now)
+        print(
+            f"purged {counts.customers} customers, {counts.consultations} consultations, "
+            f"{counts.chat_messages} chat messages, {counts.offline_messages} messages, "
+            f"{counts.tokens} expired logins (retention {settings.retention_days:g} days)"
+        )
+        return 0
+
+    return int(asyncio.run(_with_storage(settings, work)))
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Logs the path without its query: a transcript link carries the customer's token."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.3f',
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time,
+        )
+
+
+def serve(settings: HubSettings, *, print_url: bool = True) -> None:
+    ssl_context = None
+    cert, key = settings.tls_cert, settings.tls_key
+    if settings.tls_self_signed:
+        cert, key = ensure_self_signed(settings.data_dir)
+    if cert is not None and key is not None:
+        ssl_context = server_context(cert, key)
+    scheme = "https" if ssl_context else "http"
+    host = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
+    if print_url:
+        print(
+            f"advisor-hub {__version__}: customer page at {scheme}://{host}:{settings.port}/",
+            flush=True,
+        )
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ssl_context=ssl_context,
+        print=None,
+        access_log_class=AccessLogger,
+        shutdown_timeout=5,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {
+        key: value
+        for key, value in vars(args).items()
+        if key in HubSettings.__dataclass_fields__ and value is not None
+    }
+    try:
+        settings = load_settings(args.config, overrides=overrides)
+    except ConfigError as error:
+        print(f"advisor-hub: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "serve":
+        serve(settings)
+        return 0
+    if args.command == "add-advisor":
+        return _add_advisor(settings, args)
+    if args.command == "list-advisors":
+        return _list_advisors(settings)
+    if args.command == "purge":
+        return _purge(settings)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

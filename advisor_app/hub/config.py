@@ -1,0 +1,216 @@
+"""The hub's settings, each declared once with its type, default and meaning.
+
+Sources, later ones winning: defaults, the TOML config file, environment variables
+(``ADVISOR_HUB_<NAME>``), command-line options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import platformdirs
+
+from advisor_app.hub.hours import OpeningHours, OpeningHoursError
+
+ENV_PREFIX = "ADVISOR_HUB_"
+
+
+def default_resources_dir() -> Path:
+    """``resources/`` beside the package in a checkout, or inside a frozen bundle."""
+    if override := os.environ.get("ADVISOR_RESOURCES"):
+        return Path(override)
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def _doc(text: str, default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
+    if default is dataclasses.MISSING:
+        return field(metadata={"doc": text}, **kwargs)
+    return field(default=default, metadata={"doc": text}, **kwargs)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the hub cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettings:
+    host: str = _doc("Address to listen on.", "127.0.0.1")
+    port: int = _doc("TCP port to listen on.", 8700)
+    data_dir: Path = _doc(
+        "Folder for the SQLite database and the self-signed certificate.",
+        default_factory=lambda: platformdirs.user_data_path("advisor-hub", appauthor=False),
+    )
+    tls_cert: Path | None = _doc("PEM certificate (chain) for HTTPS.", None)
+    tls_key: Path | None = _doc("PEM private key for HTTPS.", None)
+    tls_self_signed: bool = _doc(
+        "Make (once) and use a self-signed certificate in the data dir, for trials on a LAN.",
+        False,
+    )
+    public_origins: tuple[str, ...] = _doc(
+        "Origins (https://host[:port]) whose pages may open websockets, besides the hub's own.",
+        (),
+    )
+    trust_forwarded_for: bool = _doc(
+        "Take the client address from X-Forwarded-For (only behind your own reverse proxy).",
+        False,
+    )
+    opening_hours: str = _doc(
+        'When customers may join, e.g. "mon-fri 08:00-18:00; sat 09:00-13:00", or "always".',
+        "always",
+    )
+    time_zone: str = _doc("Time zone of the opening hours.", "Europe/Berlin")
+    grace_seconds: float = _doc(
+        "How long a waiting customer whose connection dropped keeps the place.", 60.0
+    )
+    retention_days: float = _doc(
+        "Customers, chats, messages and records older than this are deleted.", 30.0
+    )
+    purge_interval_seconds: float = _doc("How often the retention purge runs.", 3600.0)
+    token_lifetime_hours: float = _doc("How long an advisor's login token is valid.", 12.0)
+    login_failures_per_account: int = _doc(
+        "Failed logins for one account within the window before it is locked.", 5
+    )
+    login_failures_per_address: int = _doc(
+        "Failed logins from one address within the window before it is locked.", 20
+    )
+    login_window_seconds: float = _doc("The window for counting failed logins.", 900.0)
+    handling_time_samples: int = _doc(
+        "How many recent consultations the wait estimate averages.", 20
+    )
+    stun_urls: tuple[str, ...] = _doc(
+        'STUN servers for clients, e.g. "stun:stun.bank.example".', ()
+    )
+    turn_urls: tuple[str, ...] = _doc(
+        'TURN servers, e.g. "turn:turn.bank.example:3478?transport=udp".', ()
+    )
+    turn_secret: str | None = _doc(
+        "Shared secret with the TURN server (coturn static-auth-secret); keep it out of files "
+        "others can read.",
+        None,
+    )
+    turn_ttl_seconds: int = _doc("How long TURN credentials stay valid.", 86_400)
+    max_message_bytes: int = _doc("Largest websocket message or request body accepted.", 65_536)
+    web_root: Path = _doc(
+        "Folder of the customer page.", default_factory=lambda: default_resources_dir() / "web"
+    )
+    log_level: str = _doc("Logging level: debug, info, warning, error.", "info")
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls_self_signed or self.tls_cert is not None
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "hub.sqlite3"
+
+    def validate(self) -> HubSettings:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ConfigError("tls_cert and tls_key go together: give both or neither")
+        if self.tls_self_signed and self.tls_cert is not None:
+            raise ConfigError("choose tls_self_signed or tls_cert/tls_key, not both")
+        for name in ("grace_seconds", "retention_days", "purge_interval_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be greater than 0")
+        if self.max_message_bytes < 4096:
+            raise ConfigError("max_message_bytes must be at least 4096")
+        if self.turn_urls and not self.turn_secret:
+            raise ConfigError("turn_urls need turn_secret for time-limited credentials")
+        try:
+            OpeningHours(self.opening_hours, self.time_zone)
+        except OpeningHoursError as error:
+            raise ConfigError(f"opening_hours: {error}") from error
+        return self
+
+
+def setting_docs() -> list[tuple[str, str, str, str]]:
+    """(name, environment variable, default, meaning) for each setting, for --help and docs."""
+    rows = []
+    for item in dataclasses.fields(HubSettings):
+        if item.default is not dataclasses.MISSING:
+            default = repr(item.default)
+        else:
+            default = "(platform default)" if item.name == "data_dir" else "(built in)"
+        rows.append((item.name, ENV_PREFIX + item.name.upper(), default, item.metadata["doc"]))
+    return rows
+
+
+def _convert(name: str, kind: Any, value: Any) -> Any:
+    text = str(kind)
+    try:
+        if value is None:
+            return None
+        if "tuple" in text:
+            if isinstance(value, str):
+                value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+            return tuple(str(item).strip() for item in value if str(item).strip())
+        if "Path" in text:
+            return Path(value).expanduser()
+        if "bool" in text:
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(value)
+        if "int" in text and "float" not in text:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if "float" in text:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        return str(value)
+    except (ValueError, TypeError, json.JSONDecodeError) as error:
+        raise ConfigError(f"{name}: {value!r} is not a valid {text}") from error
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> HubSettings:
+    """Settings from the config file, the environment and explicit overrides."""
+    environ = os.environ if environ is None else environ
+    hints = get_type_hints(HubSettings)
+    values: dict[str, Any] = {}
+    config_file = config_file or (
+        Path(environ[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in environ else None
+    )
+    if config_file is not None:
+        try:
+            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigError(f"cannot read the config file {config_file}: {error}") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(
+                f"the config file {config_file} is not valid TOML: {error}"
+            ) from error
+        section = raw.get("hub", raw)
+        for key, value in section.items():
+            if key not in hints:
+                raise ConfigError(f"unknown setting {key!r} in {config_file}")
+            values[key] = _convert(key, hints[key], value)
+    for key, kind in hints.items():
+        env_name = ENV_PREFIX + key.upper()
+        if env_name in environ:
+            values[key] = _convert(env_name, kind, environ[env_name])
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = _convert(key, hints[key], value)
+    return HubSettings(**values).validate()

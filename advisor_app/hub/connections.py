@@ -1,0 +1,130 @@
+"""Open websockets and who is behind them.
+
+Each connection has its own bounded outbound queue drained by one writer task, so one slow
+client never holds up a fan-out to thousands of others; a client that falls too far behind is
+disconnected (it reconnects and gets a fresh state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+import msgspec
+from aiohttp import WSCloseCode, web
+
+from advisor_app.protocol.codec import encode_str
+from advisor_app.protocol.common import Presence
+
+logger = logging.getLogger(__name__)
+
+OUTBOUND_LIMIT = 1024
+
+
+class Connection:
+    """One websocket of a customer or an advisor."""
+
+    def __init__(self, ws: web.WebSocketResponse, role: str) -> None:
+        self.ws = ws
+        self.role = role
+        self.subject_id: int | None = None  # customer_id or advisor_id after hello
+        self._outbound: asyncio.Queue[str | None] = asyncio.Queue(OUTBOUND_LIMIT)
+        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{role}")
+        self._closing: asyncio.Future[bool] | None = None
+
+    def send(self, message: msgspec.Struct) -> None:
+        self.send_text(encode_str(message))
+
+    def send_text(self, text: str) -> None:
+        if self.ws.closed:
+            return
+        try:
+            self._outbound.put_nowait(text)
+        except asyncio.QueueFull:
+            logger.warning("closing a %s websocket that cannot keep up", self.role)
+            self._closing = asyncio.ensure_future(
+                self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
+            )
+
+    async def _write(self) -> None:
+        while (text := await self._outbound.get()) is not None:
+            try:
+                await self.ws.send_str(text)
+            except (ConnectionError, RuntimeError):
+                return
+
+    async def close(self) -> None:
+        """Send what is queued, then stop the writer."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self._outbound.put_nowait(None)
+        try:
+            await asyncio.wait_for(self._writer, timeout=2)
+        except TimeoutError:
+            self._writer.cancel()
+
+
+class ConnectionRegistry:
+    """Which connections belong to which customer or advisor, and advisors' presence."""
+
+    def __init__(self) -> None:
+        self.customers: dict[int, set[Connection]] = {}
+        self.advisors: dict[int, set[Connection]] = {}
+        self.presence: dict[int, Presence] = {}  # advisors with at least one connection
+        self.all: set[Connection] = set()
+
+    def add(self, connection: Connection) -> bool:
+        """Register an identified connection; True if it is the subject's first."""
+        assert connection.subject_id is not None
+        table = self.customers if connection.role == "customer" else self.advisors
+        connections = table.setdefault(connection.subject_id, set())
+        connections.add(connection)
+        return len(connections) == 1
+
+    def remove(self, connection: Connection) -> bool:
+        """Forget a connection; True if the subject has no connection left."""
+        self.all.discard(connection)
+        if connection.subject_id is None:
+            return False
+        table = self.customers if connection.role == "customer" else self.advisors
+        connections = table.get(connection.subject_id)
+        if connections is None:
+            return False
+        connections.discard(connection)
+        if connections:
+            return False
+        del table[connection.subject_id]
+        if connection.role == "advisor":
+            self.presence.pop(connection.subject_id, None)
+        return True
+
+    def customer_connected(self, customer_id: int) -> bool:
+        return customer_id in self.customers
+
+    def to_customer(self, customer_id: int, message: msgspec.Struct) -> None:
+        self._send(self.customers.get(customer_id, ()), message)
+
+    def to_advisor(self, advisor_id: int, message: msgspec.Struct) -> None:
+        self._send(self.advisors.get(advisor_id, ()), message)
+
+    def to_all_advisors(self, message: msgspec.Struct) -> None:
+        text = encode_str(message)
+        for connections in self.advisors.values():
+            for connection in connections:
+                connection.send_text(text)
+
+    @staticmethod
+    def _send(connections: Iterable[Connection], message: msgspec.Struct) -> None:
+        connections = list(connections)
+        if not connections:
+            return
+        text = encode_str(message)
+        for connection in connections:
+            connection.send_text(text)
+
+    def count_presence(self) -> tuple[int, int]:
+        """(advisors online and not away, advisors available)."""
+        staffed = sum(1 for presence in self.presence.values() if presence != "away")
+        available = sum(1 for presence in self.presence.values() if presence == "available")
+        return staffed, available

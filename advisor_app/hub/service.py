@@ -1,0 +1,649 @@
+"""The hub's behaviour: queue, taking, signaling relay, chat, end, presence, grace periods.
+
+Transport-neutral apart from ``Connection``: the websocket and HTTP handlers decode, call in
+here, and this module decides and notifies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from advisor_app.hub.accounts import Accounts, new_token, token_hash
+from advisor_app.hub.config import HubSettings
+from advisor_app.hub.connections import Connection, ConnectionRegistry
+from advisor_app.hub.hours import OpeningHours
+from advisor_app.hub.metrics import HubMetrics
+from advisor_app.hub.queue import QueueView, WaitEstimator
+from advisor_app.hub.storage import (
+    AdvisorRecord,
+    ChatRecord,
+    ConsultationRecord,
+    CustomerRecord,
+    NewCustomer,
+    OfflineMessageRecord,
+    Storage,
+)
+from advisor_app.hub.turn import ice_servers_for
+from advisor_app.protocol import rest, ws
+from advisor_app.protocol.common import (
+    AdvisorInfo,
+    ChatEntry,
+    ConsultationInfo,
+    CustomerInfo,
+    IceServer,
+    OfflineMessage,
+    Presence,
+    QueueEntry,
+    Role,
+)
+from advisor_app.protocol.errors import ErrorCode, ProtocolError
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+def to_datetime(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def customer_info(customer: CustomerRecord) -> CustomerInfo:
+    return CustomerInfo(
+        customer_id=customer.customer_id,
+        name=customer.name,
+        phone=customer.phone,
+        mode=customer.mode,
+        see_advisor=customer.see_advisor,
+        show_me=customer.show_me,
+        joined_at=to_datetime(customer.joined_at),
+        consent_at=to_datetime(customer.consent_at),
+        consent_version=customer.consent_version,
+    )
+
+
+def chat_entry(record: ChatRecord) -> ChatEntry:
+    return ChatEntry(
+        consultation_id=record.consultation_id,
+        seq=record.seq,
+        client_id=record.client_id,
+        author_role=record.author_role,
+        author_name=record.author_name,
+        text=record.text,
+        sent_at=to_datetime(record.sent_at),
+    )
+
+
+def offline_message(record: OfflineMessageRecord) -> OfflineMessage:
+    return OfflineMessage(
+        message_id=record.message_id,
+        name=record.name,
+        phone=record.phone,
+        text=record.text,
+        created_at=to_datetime(record.created_at),
+        consent_version=record.consent_version,
+        done_at=to_datetime(record.done_at) if record.done_at is not None else None,
+        done_by=record.done_by,
+    )
+
+
+def advisor_info(advisor: AdvisorRecord) -> AdvisorInfo:
+    return AdvisorInfo(advisor.advisor_id, advisor.username, advisor.display_name)
+
+
+class Hub:
+    """Owns the queue view, the connections and the rules; storage holds the truth."""
+
+    def __init__(
+        self,
+        settings: HubSettings,
+        storage: Storage,
+        notice_version: str,
+        clock: Clock = time.time,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.notice_version = notice_version
+        self.clock = clock
+        self.hours = OpeningHours(settings.opening_hours, settings.time_zone)
+        self.metrics = HubMetrics()
+        self.connections = ConnectionRegistry()
+        self.queue = QueueView()
+        self.estimator = WaitEstimator(settings.handling_time_samples)
+        self.accounts = Accounts(
+            storage,
+            token_lifetime=settings.token_lifetime_hours * 3600,
+            failures_per_account=settings.login_failures_per_account,
+            failures_per_address=settings.login_failures_per_address,
+            window=settings.login_window_seconds,
+        )
+        self._expiry: dict[int, asyncio.TimerHandle] = {}
+        self._last_pushed: dict[int, tuple[int, int | None, int]] = {}
+        self._fanout_wanted = asyncio.Event()
+        self._fanout_task: asyncio.Task[None] | None = None
+        self._active_consultations = 0
+
+    # --- life cycle ---
+
+    async def start(self) -> None:
+        waiting = await self.storage.waiting_customers()
+        self.queue.load(waiting)
+        self.estimator.load(
+            await self.storage.recent_handling_times(self.settings.handling_time_samples)
+        )
+        # Nobody is connected after a (re)start: every waiting customer gets a full grace
+        # period from now to come back.
+        for customer in waiting:
+            self._schedule_expiry(customer.customer_id)
+        self.metrics.waiting.set(len(self.queue))
+        self._fanout_task = asyncio.create_task(self._fanout_loop(), name="queue-fanout")
+
+    async def stop(self) -> None:
+        for handle in self._expiry.values():
+            handle.cancel()
+        self._expiry.clear()
+        if self._fanout_task is not None:
+            self._fanout_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._fanout_task
+
+    # --- status ---
+
+    def is_open(self) -> bool:
+        return self.hours.is_open(to_datetime(self.clock()))
+
+    def estimate_for(self, position: int) -> int | None:
+        staffed, available = self.connections.count_presence()
+        return self.estimator.estimate(position, staffed, available)
+
+    def status(self) -> rest.Status:
+        now = to_datetime(self.clock())
+        staffed, available = self.connections.count_presence()
+        return rest.Status(
+            open=self.hours.is_open(now),
+            advisor_available=available > len(self.queue),
+            advisors_available=available,
+            advisors_online=staffed,
+            waiting=len(self.queue),
+            estimated_wait_seconds=self.estimate_for(len(self.queue) + 1),
+            time_zone=self.hours.time_zone,
+            opening_hours=[
+                rest.OpeningPeriod(p.weekday, p.opens.strftime("%H:%M"), p.closes.strftime("%H:%M"))
+                for p in self.hours.periods
+            ],
+            always_open=self.hours.always,
+            next_opening=self.hours.next_opening(now),
+            notice_version=self.notice_version,
+        )
+
+    def ice_servers(self, identity: str) -> list[IceServer]:
+        return ice_servers_for(
+            identity,
+            self.clock(),
+            stun_urls=list(self.settings.stun_urls),
+            turn_urls=list(self.settings.turn_urls),
+            turn_secret=self.settings.turn_secret,
+            turn_ttl_seconds=self.settings.turn_ttl_seconds,
+        )
+
+    # --- customers ---
+
+    async def join(self, request: rest.JoinRequest) -> rest.JoinResponse:
+        rest.check_consent(request.consent, self.notice_version)
+        now = self.clock()
+        if not self.hours.is_open(to_datetime(now)):
+            opening = self.hours.next_opening(to_datetime(now))
+            when = f"; it opens again at {opening.isoformat()}" if opening else ""
+            raise ProtocolError(
+                ErrorCode.CLOSED, f"the video advisory is closed now{when}; leave a message"
+            )
+        token = new_token()
+        customer = await self.storage.add_customer(
+            NewCustomer(
+                token_hash=token_hash(token),
+                name=request.name,
+                phone=request.phone,
+                mode=request.mode,
+                see_advisor=request.see_advisor,
+                show_me=request.show_me,
+                consent_version=request.consent.notice_version,
+                consent_at=now,
+                joined_at=now,
+            )
+        )
+        position = self.queue.append(customer)
+        self._schedule_expiry(customer.customer_id)
+        self.metrics.joins.inc()
+        self.metrics.waiting.set(len(self.queue))
+        self.connections.to_all_advisors(
+            ws.QueueAdded(entry=QueueEntry(customer_info(customer), position, False))
+        )
+        return rest.JoinResponse(
+            customer_id=customer.customer_id,
+            token=token,
+            position=position,
+            estimated_wait_seconds=self.estimate_for(position),
+            grace_seconds=int(self.settings.grace_seconds),
+        )
+
+    async def customer_for(self, token: str) -> CustomerRecord:
+        customer = await self.storage.customer_by_token(token_hash(token))
+        if customer is None:
+            raise ProtocolError(ErrorCode.UNAUTHORIZED, "unknown or purged customer token")
+        return customer
+
+    async def customer_connected(self, connection: Connection, customer: CustomerRecord) -> None:
+        """Called after a customer's hello: welcome, and stop the grace clock."""
+        if customer.state in ("left", "expired"):
+            raise ProtocolError(
+                ErrorCode.GONE,
+                "this place in the queue has expired"
+                if customer.state == "expired"
+                else "this place in the queue was given up",
+            )
+        connection.subject_id = customer.customer_id
+        first = self.connections.add(connection)
+        consultation = None
+        if customer.state == "waiting":
+            self._cancel_expiry(customer.customer_id)
+            if first:
+                self.connections.to_all_advisors(
+                    ws.QueueConnection(customer_id=customer.customer_id, connected=True)
+                )
+        else:
+            record = await self.storage.consultation_of_customer(customer.customer_id)
+            if record is not None:
+                consultation = self._consultation_info(record, None, "customer")
+                if record.active and first:
+                    self.connections.to_advisor(
+                        record.advisor_id,
+                        ws.PeerConnection(
+                            consultation_id=record.consultation_id, role="customer", connected=True
+                        ),
+                    )
+        position = self.queue.position(customer.customer_id)
+        estimate = self.estimate_for(position) if position else None
+        connection.send(
+            ws.CustomerWelcome(
+                customer_id=customer.customer_id,
+                state=customer.state,
+                position=position,
+                estimated_wait_seconds=estimate,
+                consultation=consultation,
+                grace_seconds=int(self.settings.grace_seconds),
+            )
+        )
+        if position is not None:
+            _, available = self.connections.count_presence()
+            self._last_pushed[customer.customer_id] = (position, estimate, available)
+
+    async def customer_disconnected(self, connection: Connection) -> None:
+        customer_id = connection.subject_id
+        if not self.connections.remove(connection) or customer_id is None:
+            return
+        self._last_pushed.pop(customer_id, None)
+        if customer_id in self.queue:
+            self._schedule_expiry(customer_id)
+            self.connections.to_all_advisors(
+                ws.QueueConnection(customer_id=customer_id, connected=False)
+            )
+            return
+        record = await self.storage.consultation_of_customer(customer_id)
+        if record is not None and record.active:
+            self.connections.to_advisor(
+                record.advisor_id,
+                ws.PeerConnection(
+                    consultation_id=record.consultation_id, role="customer", connected=False
+                ),
+            )
+
+    async def leave(self, customer: CustomerRecord) -> None:
+        await self._finish_waiting(customer.customer_id, "left")
+
+    async def _finish_waiting(self, customer_id: int, reason: str) -> None:
+        state = "left" if reason == "left" else "expired"
+        record = await self.storage.finish_waiting(customer_id, state, self.clock())
+        if record is None:
+            current = await self.storage.customer(customer_id)
+            if current is not None and current.state in ("left", "expired"):
+                return  # already gone: leaving twice is fine
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "only a waiting customer can leave the queue; end instead"
+            )
+        self._cancel_expiry(customer_id)
+        self.queue.remove(customer_id)
+        self.metrics.queue_exits.labels(reason).inc()
+        self.metrics.waiting.set(len(self.queue))
+        self.connections.to_customer(customer_id, ws.QueueLeft(reason=state))
+        self.connections.to_all_advisors(ws.QueueRemoved(customer_id=customer_id, reason=state))
+        self._request_fanout()
+
+    def _schedule_expiry(self, customer_id: int) -> None:
+        self._cancel_expiry(customer_id)
+        loop = asyncio.get_running_loop()
+        self._expiry[customer_id] = loop.call_later(
+            self.settings.grace_seconds,
+            lambda: asyncio.ensure_future(self._expire(customer_id)),
+        )
+
+    def _cancel_expiry(self, customer_id: int) -> None:
+        handle = self._expiry.pop(customer_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    async def _expire(self, customer_id: int) -> None:
+        self._expiry.pop(customer_id, None)
+        if self.connections.customer_connected(customer_id) or customer_id not in self.queue:
+            return
+        logger.info("customer %d did not come back within the grace period", customer_id)
+        with contextlib.suppress(ProtocolError):
+            await self._finish_waiting(customer_id, "expired")
+
+    # --- offline messages ---
+
+    async def leave_message(self, request: rest.LeaveMessageRequest) -> OfflineMessageRecord:
+        rest.check_consent(request.consent, self.notice_version)
+        record = await self.storage.add_offline_message(
+            request.name, request.phone, request.text, request.consent.notice_version, self.clock()
+        )
+        self.metrics.offline_messages.inc()
+        self.connections.to_all_advisors(ws.InboxAdded(message=offline_message(record)))
+        return record
+
+    # --- advisors ---
+
+    async def advisor_connected(self, connection: Connection, advisor: AdvisorRecord) -> None:
+        connection.subject_id = advisor.advisor_id
+        self.connections.add(connection)
+        active = await self.storage.active_consultation_of_advisor(advisor.advisor_id)
+        presence: Presence = self.connections.presence.get(advisor.advisor_id, "available")
+        if active is not None:
+            presence = "busy"
+        self._set_presence(advisor.advisor_id, presence)
+        consultation = None
+        if active is not None:
+            customer = await self.storage.customer(active.customer_id)
+            consultation = self._consultation_info(active, customer, "advisor")
+            self.connections.to_customer(
+                active.customer_id,
+                ws.PeerConnection(
+                    consultation_id=active.consultation_id, role="advisor", connected=True
+                ),
+            )
+        open_messages = len(await self.storage.offline_messages(include_done=False))
+        connection.send(
+            ws.AdvisorWelcome(
+                advisor=advisor_info(advisor),
+                presence=presence,
+                queue=self._queue_entries(),
+                consultation=consultation,
+                open_messages=open_messages,
+            )
+        )
+
+    async def advisor_disconnected(self, connection: Connection) -> None:
+        advisor_id = connection.subject_id
+        if not self.connections.remove(connection) or advisor_id is None:
+            return
+        self._presence_changed()
+        active = await self.storage.active_consultation_of_advisor(advisor_id)
+        if active is not None:
+            self.connections.to_customer(
+                active.customer_id,
+                ws.PeerConnection(
+                    consultation_id=active.consultation_id, role="advisor", connected=False
+                ),
+            )
+
+    def set_presence(self, advisor_id: int, presence: Presence) -> None:
+        self._set_presence(advisor_id, presence)
+
+    def _set_presence(self, advisor_id: int, presence: Presence) -> None:
+        if advisor_id not in self.connections.advisors:
+            return
+        previous = self.connections.presence.get(advisor_id)
+        self.connections.presence[advisor_id] = presence
+        if previous != presence:
+            self.connections.to_advisor(advisor_id, ws.PresenceChanged(presence=presence))
+            self._presence_changed()
+
+    def _presence_changed(self) -> None:
+        for presence in ("available", "busy", "away"):
+            self.metrics.advisors.labels(presence).set(
+                sum(1 for value in self.connections.presence.values() if value == presence)
+            )
+        self._request_fanout()
+
+    def _queue_entries(self) -> list[QueueEntry]:
+        return [
+            QueueEntry(
+                customer_info(customer),
+                position,
+                self.connections.customer_connected(customer.customer_id),
+            )
+            for position, customer in self.queue.entries()
+        ]
+
+    async def take(
+        self, advisor: AdvisorRecord, customer_id: int | None, ref: str | None = None
+    ) -> ConsultationInfo:
+        """Claim the next (or a chosen) waiting customer for ``advisor``."""
+        started = time.perf_counter()
+        if await self.storage.active_consultation_of_advisor(advisor.advisor_id) is not None:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "you are in a consultation already: end it first"
+            )
+        claimed = await self.storage.claim(advisor, customer_id, self.clock())
+        if claimed is None:
+            if customer_id is None:
+                raise ProtocolError(ErrorCode.NOT_FOUND, "nobody is waiting")
+            raise ProtocolError(
+                ErrorCode.CONFLICT,
+                "this customer is no longer waiting: taken by another advisor, or gone",
+                "$.customer_id",
+            )
+        customer, record = claimed
+        self.metrics.take_seconds.observe(time.perf_counter() - started)
+        self.metrics.takes.inc()
+        self._active_consultations += 1
+        self.metrics.consultations_active.set(self._active_consultations)
+        self._cancel_expiry(customer.customer_id)
+        self.queue.remove(customer.customer_id)
+        self._last_pushed.pop(customer.customer_id, None)
+        self.metrics.waiting.set(len(self.queue))
+        self.connections.to_all_advisors(
+            ws.QueueRemoved(customer_id=customer.customer_id, reason="taken")
+        )
+        self.connections.to_customer(
+            customer.customer_id,
+            ws.AdvisorComing(consultation=self._consultation_info(record, None, "customer")),
+        )
+        info = self._consultation_info(record, customer, "advisor")
+        self.connections.to_advisor(advisor.advisor_id, ws.Taken(consultation=info, ref=ref))
+        self._set_presence(advisor.advisor_id, "busy")
+        self._request_fanout()
+        return info
+
+    def _consultation_info(
+        self, record: ConsultationRecord, customer: CustomerRecord | None, role: Role
+    ) -> ConsultationInfo:
+        identity = f"{role[0]}{record.consultation_id}"
+        return ConsultationInfo(
+            consultation_id=record.consultation_id,
+            advisor_id=record.advisor_id,
+            advisor_name=record.advisor_name,
+            customer=customer_info(customer) if customer is not None else None,
+            mode=record.mode,
+            see_advisor=record.see_advisor,
+            show_me=record.show_me,
+            started_at=to_datetime(record.started_at),
+            ice_servers=self.ice_servers(identity) if record.active else [],
+            ended_at=to_datetime(record.ended_at) if record.ended_at is not None else None,
+            ended_by=record.ended_by,
+        )
+
+    # --- inside a consultation ---
+
+    async def own_consultation(
+        self, role: Role, subject_id: int, consultation_id: int, *, active: bool = True
+    ) -> ConsultationRecord:
+        """The consultation, if it is the caller's own; refuses any other."""
+        record = await self.storage.consultation(consultation_id)
+        owner = None
+        if record is not None:
+            owner = record.customer_id if role == "customer" else record.advisor_id
+        if record is None or owner != subject_id:
+            raise ProtocolError(
+                ErrorCode.FORBIDDEN, "that is not your consultation", "$.consultation_id"
+            )
+        if active and not record.active:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "this consultation has ended", "$.consultation_id"
+            )
+        return record
+
+    def _to_other_side(
+        self, record: ConsultationRecord, role: Role, message: ws._HubMessage
+    ) -> None:
+        if role == "customer":
+            self.connections.to_advisor(record.advisor_id, message)
+        else:
+            self.connections.to_customer(record.customer_id, message)
+
+    def _to_both(self, record: ConsultationRecord, message: ws._HubMessage) -> None:
+        self.connections.to_advisor(record.advisor_id, message)
+        self.connections.to_customer(record.customer_id, message)
+
+    async def relay_signal(self, role: Role, subject_id: int, message: ws.Signal) -> None:
+        record = await self.own_consultation(role, subject_id, message.consultation_id)
+        if record.mode == "text":
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED,
+                "this is a text-only consultation: there is no media to negotiate",
+                "$.consultation_id",
+            )
+        self._to_other_side(
+            record,
+            role,
+            ws.SignalRelay(
+                consultation_id=record.consultation_id,
+                from_role=role,
+                description=message.description,
+                candidate=message.candidate,
+            ),
+        )
+
+    async def chat(
+        self, connection: Connection, role: Role, author_name: str, message: ws.ChatSend
+    ) -> None:
+        assert connection.subject_id is not None
+        record = await self.own_consultation(role, connection.subject_id, message.consultation_id)
+        stored, created = await self.storage.add_chat(
+            record.consultation_id, message.client_id, role, author_name, message.text, self.clock()
+        )
+        reply = ws.ChatMessage(message=chat_entry(stored))
+        if created:
+            self.metrics.chat_messages.inc()
+            self._to_both(record, reply)
+        else:
+            # A resend of something stored: tell only the sender what it was stored as.
+            reply.ref = message.ref
+            connection.send(reply)
+
+    async def chat_history(
+        self, role: Role, subject_id: int, message: ws.ChatHistoryRequest
+    ) -> ws.ChatHistory:
+        record = await self.own_consultation(
+            role, subject_id, message.consultation_id, active=False
+        )
+        records = await self.storage.chat_since(record.consultation_id, message.after_seq)
+        return ws.ChatHistory(
+            consultation_id=record.consultation_id,
+            messages=[chat_entry(item) for item in records],
+            ref=message.ref,
+        )
+
+    async def end(self, role: Role, subject_id: int, consultation_id: int) -> None:
+        record = await self.own_consultation(role, subject_id, consultation_id, active=False)
+        ended = await self.storage.end_consultation(consultation_id, role, self.clock())
+        if ended is None:
+            # Ended already (by the other side, or a resend): repeat how it ended.
+            assert record.ended_at is not None and record.ended_by is not None
+            ended = record
+        else:
+            assert ended.ended_at is not None
+            self.estimator.record(ended.ended_at - ended.started_at)
+            self._active_consultations = max(0, self._active_consultations - 1)
+            self.metrics.consultations_active.set(self._active_consultations)
+            if self.connections.presence.get(ended.advisor_id) == "busy":
+                self._set_presence(ended.advisor_id, "available")
+            self._request_fanout()
+        assert ended.ended_at is not None and ended.ended_by is not None
+        self._to_both(
+            ended,
+            ws.ConsultationEnded(
+                consultation_id=ended.consultation_id,
+                ended_by=ended.ended_by,
+                ended_at=to_datetime(ended.ended_at),
+            ),
+        )
+
+    async def transcript(self, customer: CustomerRecord) -> rest.Transcript:
+        record = await self.storage.consultation_of_customer(customer.customer_id)
+        if record is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, "there was no consultation with this token")
+        if record.active:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "the transcript is ready once the consultation has ended"
+            )
+        messages = await self.storage.chat_since(record.consultation_id, 0)
+        return rest.Transcript(
+            consultation=self._consultation_info(record, None, "customer"),
+            customer_name=customer.name,
+            messages=[chat_entry(item) for item in messages],
+        )
+
+    # --- position fan-out ---
+
+    def _request_fanout(self) -> None:
+        self._fanout_wanted.set()
+
+    async def _fanout_loop(self) -> None:
+        while True:
+            await self._fanout_wanted.wait()
+            self._fanout_wanted.clear()
+            try:
+                await self._push_positions()
+            except Exception:
+                logger.exception("pushing queue positions failed")
+
+    async def _push_positions(self) -> None:
+        """Tell every connected waiting customer whose position or estimate changed."""
+        staffed, available = self.connections.count_presence()
+        mean = self.estimator.mean_handling_time
+        sent = 0
+        for position, customer in self.queue.entries():
+            customer_id = customer.customer_id
+            if customer_id not in self.connections.customers:
+                continue
+            if mean is None or staffed <= 0:
+                estimate = None
+            else:
+                estimate = self.estimator.estimate(position, staffed, available)
+            state = (position, estimate, available)
+            if self._last_pushed.get(customer_id) == state:
+                continue
+            self._last_pushed[customer_id] = state
+            self.connections.to_customer(
+                customer_id,
+                ws.QueuePosition(
+                    position=position, estimated_wait_seconds=estimate, advisors_available=available
+                ),
+            )
+            sent += 1
+            if sent % 500 == 0:
+                await asyncio.sleep(0)  # let other work in between large fan-outs

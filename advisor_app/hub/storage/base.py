@@ -1,0 +1,238 @@
+"""What the hub stores, and the interface every storage backend implements.
+
+Times are Unix seconds (float, UTC). The tables are the truth: anything the hub keeps in memory
+can be rebuilt from here after a restart.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from advisor_app.protocol.common import CustomerState, Mode, Role
+
+
+class StorageError(Exception):
+    """A storage operation failed for a reason the caller can report."""
+
+
+class DuplicateError(StorageError):
+    """A unique value (a user name) exists already."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    token_hash: str
+    name: str
+    phone: str
+    mode: Mode
+    see_advisor: bool
+    show_me: bool
+    consent_version: str
+    consent_at: float
+    joined_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    customer_id: int
+    name: str
+    phone: str
+    mode: Mode
+    see_advisor: bool
+    show_me: bool
+    consent_version: str
+    consent_at: float
+    joined_at: float
+    state: CustomerState
+    state_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationRecord:
+    consultation_id: int
+    customer_id: int
+    advisor_id: int
+    advisor_name: str
+    mode: Mode
+    see_advisor: bool
+    show_me: bool
+    started_at: float
+    ended_at: float | None
+    ended_by: Role | None
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRecord:
+    consultation_id: int
+    seq: int
+    client_id: str
+    author_role: Role
+    author_name: str
+    text: str
+    sent_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineMessageRecord:
+    message_id: int
+    name: str
+    phone: str
+    text: str
+    consent_version: str
+    created_at: float
+    done_at: float | None
+    done_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisorRecord:
+    advisor_id: int
+    username: str
+    display_name: str
+    password_hash: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeCounts:
+    customers: int
+    consultations: int
+    chat_messages: int
+    offline_messages: int
+    tokens: int
+
+
+class Storage(abc.ABC):
+    """The hub's persistent state. Every method is atomic on its own."""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema up to date."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    # --- customers and the queue ---
+    @abc.abstractmethod
+    async def add_customer(self, customer: NewCustomer) -> CustomerRecord: ...
+
+    @abc.abstractmethod
+    async def customer_by_token(self, token_hash: str) -> CustomerRecord | None: ...
+
+    @abc.abstractmethod
+    async def customer(self, customer_id: int) -> CustomerRecord | None: ...
+
+    @abc.abstractmethod
+    async def waiting_customers(self) -> list[CustomerRecord]:
+        """Everyone waiting, first come first."""
+
+    @abc.abstractmethod
+    async def finish_waiting(
+        self, customer_id: int, state: CustomerState, now: float
+    ) -> CustomerRecord | None:
+        """Move a *waiting* customer to ``state`` (left, expired); None if not waiting."""
+
+    @abc.abstractmethod
+    async def claim(
+        self, advisor: AdvisorRecord, customer_id: int | None, now: float
+    ) -> tuple[CustomerRecord, ConsultationRecord] | None:
+        """Atomically take a waiting customer (the first one when ``customer_id`` is None).
+
+        Exactly one caller gets a given customer; the others get None.
+        """
+
+    # --- consultations ---
+    @abc.abstractmethod
+    async def consultation(self, consultation_id: int) -> ConsultationRecord | None: ...
+
+    @abc.abstractmethod
+    async def consultation_of_customer(self, customer_id: int) -> ConsultationRecord | None: ...
+
+    @abc.abstractmethod
+    async def active_consultation_of_advisor(
+        self, advisor_id: int
+    ) -> ConsultationRecord | None: ...
+
+    @abc.abstractmethod
+    async def end_consultation(
+        self, consultation_id: int, ended_by: Role, now: float
+    ) -> ConsultationRecord | None:
+        """End an active consultation; None if it had ended already."""
+
+    @abc.abstractmethod
+    async def recent_handling_times(self, limit: int) -> list[float]:
+        """Durations of the most recently ended consultations, newest first."""
+
+    # --- chat ---
+    @abc.abstractmethod
+    async def add_chat(
+        self,
+        consultation_id: int,
+        client_id: str,
+        author_role: Role,
+        author_name: str,
+        text: str,
+        now: float,
+    ) -> tuple[ChatRecord, bool]:
+        """Store a chat message with the next sequence number.
+
+        A message whose ``client_id`` was stored before from the same role is not stored again:
+        the stored one comes back with ``False``.
+        """
+
+    @abc.abstractmethod
+    async def chat_since(self, consultation_id: int, after_seq: int) -> list[ChatRecord]: ...
+
+    # --- messages left while all were busy ---
+    @abc.abstractmethod
+    async def add_offline_message(
+        self, name: str, phone: str, text: str, consent_version: str, now: float
+    ) -> OfflineMessageRecord: ...
+
+    @abc.abstractmethod
+    async def offline_messages(self, include_done: bool) -> list[OfflineMessageRecord]: ...
+
+    @abc.abstractmethod
+    async def mark_offline_message_done(
+        self, message_id: int, advisor: AdvisorRecord, now: float
+    ) -> OfflineMessageRecord | None: ...
+
+    # --- advisors and their tokens ---
+    @abc.abstractmethod
+    async def add_advisor(
+        self, username: str, display_name: str, password_hash: str, now: float
+    ) -> AdvisorRecord:
+        """Raises DuplicateError when the user name exists."""
+
+    @abc.abstractmethod
+    async def set_advisor_password(self, username: str, password_hash: str) -> bool:
+        """Change the hash and revoke every token of that advisor."""
+
+    @abc.abstractmethod
+    async def advisor_by_username(self, username: str) -> AdvisorRecord | None: ...
+
+    @abc.abstractmethod
+    async def advisors(self) -> list[AdvisorRecord]: ...
+
+    @abc.abstractmethod
+    async def add_token(
+        self, advisor_id: int, token_hash: str, now: float, expires_at: float
+    ) -> None: ...
+
+    @abc.abstractmethod
+    async def advisor_by_token(self, token_hash: str, now: float) -> AdvisorRecord | None:
+        """The advisor whose unexpired token this is."""
+
+    @abc.abstractmethod
+    async def revoke_token(self, token_hash: str) -> bool: ...
+
+    # --- retention ---
+    @abc.abstractmethod
+    async def purge(self, older_than: float, now: float) -> PurgeCounts:
+        """Delete customers, consultations, chat and messages from before ``older_than``,
+        and expired tokens."""

@@ -1,0 +1,575 @@
+"""SQLite storage: one file in the data dir, WAL, one connection on its own thread.
+
+Every public method runs one whole transaction on that thread, so each is atomic and the
+event loop never waits on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, cast
+
+from advisor_app.hub.storage.base import (
+    AdvisorRecord,
+    ChatRecord,
+    ConsultationRecord,
+    CustomerRecord,
+    DuplicateError,
+    NewCustomer,
+    OfflineMessageRecord,
+    PurgeCounts,
+    Storage,
+)
+from advisor_app.protocol.common import CustomerState, Role
+
+logger = logging.getLogger(__name__)
+
+# Each entry brings the schema from version i to i + 1. Never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE advisors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE advisor_tokens (
+        token_hash TEXT PRIMARY KEY,
+        advisor_id INTEGER NOT NULL REFERENCES advisors(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE customers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('av', 'text')),
+        see_advisor INTEGER NOT NULL,
+        show_me INTEGER NOT NULL,
+        consent_version TEXT NOT NULL,
+        consent_at REAL NOT NULL,
+        joined_at REAL NOT NULL,
+        state TEXT NOT NULL,
+        state_at REAL NOT NULL
+    );
+    CREATE INDEX customers_by_state ON customers(state, id);
+    CREATE INDEX customers_by_joined ON customers(joined_at);
+    CREATE TABLE consultations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        customer_id INTEGER NOT NULL UNIQUE REFERENCES customers(id) ON DELETE CASCADE,
+        advisor_id INTEGER NOT NULL REFERENCES advisors(id),
+        advisor_name TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        see_advisor INTEGER NOT NULL,
+        show_me INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        ended_by TEXT
+    );
+    CREATE INDEX consultations_active ON consultations(advisor_id) WHERE ended_at IS NULL;
+    CREATE INDEX consultations_ended ON consultations(ended_at);
+    CREATE TABLE chat_messages (
+        consultation_id INTEGER NOT NULL REFERENCES consultations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        client_id TEXT NOT NULL,
+        author_role TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        sent_at REAL NOT NULL,
+        PRIMARY KEY (consultation_id, seq),
+        UNIQUE (consultation_id, author_role, client_id)
+    );
+    CREATE TABLE offline_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        text TEXT NOT NULL,
+        consent_version TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        done_at REAL,
+        done_by TEXT
+    );
+    CREATE INDEX offline_messages_created ON offline_messages(created_at);
+    """,
+)
+
+_CUSTOMER_COLUMNS = (
+    "id, name, phone, mode, see_advisor, show_me, consent_version, consent_at, joined_at, "
+    "state, state_at"
+)
+_CONSULTATION_COLUMNS = (
+    "id, customer_id, advisor_id, advisor_name, mode, see_advisor, show_me, started_at, "
+    "ended_at, ended_by"
+)
+_CHAT_COLUMNS = "consultation_id, seq, client_id, author_role, author_name, text, sent_at"
+_MESSAGE_COLUMNS = "id, name, phone, text, consent_version, created_at, done_at, done_by"
+_ADVISOR_COLUMNS = "id, username, display_name, password_hash, created_at"
+
+
+def _customer(row: sqlite3.Row) -> CustomerRecord:
+    return CustomerRecord(
+        customer_id=row[0],
+        name=row[1],
+        phone=row[2],
+        mode=row[3],
+        see_advisor=bool(row[4]),
+        show_me=bool(row[5]),
+        consent_version=row[6],
+        consent_at=row[7],
+        joined_at=row[8],
+        state=row[9],
+        state_at=row[10],
+    )
+
+
+def _consultation(row: sqlite3.Row) -> ConsultationRecord:
+    return ConsultationRecord(
+        consultation_id=row[0],
+        customer_id=row[1],
+        advisor_id=row[2],
+        advisor_name=row[3],
+        mode=row[4],
+        see_advisor=bool(row[5]),
+        show_me=bool(row[6]),
+        started_at=row[7],
+        ended_at=row[8],
+        ended_by=row[9],
+    )
+
+
+def _chat(row: sqlite3.Row) -> ChatRecord:
+    return ChatRecord(*row)
+
+
+def _message(row: sqlite3.Row) -> OfflineMessageRecord:
+    return OfflineMessageRecord(*row)
+
+
+def _advisor(row: sqlite3.Row) -> AdvisorRecord:
+    return AdvisorRecord(*row)
+
+
+class SQLiteStorage(Storage):
+    """Storage in one SQLite file (``hub.sqlite3`` in the data dir)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._executor: ThreadPoolExecutor | None = None
+        self._connection: sqlite3.Connection | None = None
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    # --- plumbing ---
+
+    async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._executor is None:
+            raise RuntimeError("storage is not open")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._transaction, work)
+
+    def _transaction[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
+        connection = self._connection
+        assert connection is not None
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+        return result
+
+    def _connect(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            self._path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("PRAGMA busy_timeout=30000")
+        self._connection = connection
+        self._migrate(connection)
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            row = connection.execute("SELECT version FROM schema_version").fetchone()
+            version = row[0] if row else 0
+            if row is None:
+                connection.execute("INSERT INTO schema_version VALUES (0)")
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"the database has schema version {version}, newer than this hub "
+                    f"({len(MIGRATIONS)}); upgrade the hub"
+                )
+            for number in range(version, len(MIGRATIONS)):
+                logger.info("migrating the database to schema version %d", number + 1)
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.execute("UPDATE schema_version SET version = ?", (number + 1,))
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+
+    async def open(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._connect)
+
+    async def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        loop = asyncio.get_running_loop()
+        connection = self._connection
+        if connection is not None:
+            await loop.run_in_executor(executor, connection.close)
+        self._connection = None
+        executor.shutdown(wait=True)
+
+    async def schema_version(self) -> int:
+        return await self._run(
+            lambda c: cast(int, c.execute("SELECT version FROM schema_version").fetchone()[0])
+        )
+
+    # --- customers and the queue ---
+
+    async def add_customer(self, customer: NewCustomer) -> CustomerRecord:
+        def work(c: sqlite3.Connection) -> CustomerRecord:
+            row = c.execute(
+                "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
+                "consent_version, consent_at, joined_at, state, state_at) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?) RETURNING {_CUSTOMER_COLUMNS}",
+                (
+                    customer.token_hash,
+                    customer.name,
+                    customer.phone,
+                    customer.mode,
+                    customer.see_advisor,
+                    customer.show_me,
+                    customer.consent_version,
+                    customer.consent_at,
+                    customer.joined_at,
+                    customer.joined_at,
+                ),
+            ).fetchone()
+            return _customer(row)
+
+        return await self._run(work)
+
+    async def customer_by_token(self, token_hash: str) -> CustomerRecord | None:
+        return await self._one(
+            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE token_hash = ?",
+            (token_hash,),
+            _customer,
+        )
+
+    async def customer(self, customer_id: int) -> CustomerRecord | None:
+        return await self._one(
+            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,), _customer
+        )
+
+    async def waiting_customers(self) -> list[CustomerRecord]:
+        return await self._all(
+            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE state = 'waiting' ORDER BY id",
+            (),
+            _customer,
+        )
+
+    async def finish_waiting(
+        self, customer_id: int, state: CustomerState, now: float
+    ) -> CustomerRecord | None:
+        return await self._one(
+            f"UPDATE customers SET state = ?, state_at = ? WHERE id = ? AND state = 'waiting' "
+            f"RETURNING {_CUSTOMER_COLUMNS}",
+            (state, now, customer_id),
+            _customer,
+        )
+
+    async def claim(
+        self, advisor: AdvisorRecord, customer_id: int | None, now: float
+    ) -> tuple[CustomerRecord, ConsultationRecord] | None:
+        def work(c: sqlite3.Connection) -> tuple[CustomerRecord, ConsultationRecord] | None:
+            if customer_id is None:
+                target = "(SELECT id FROM customers WHERE state = 'waiting' ORDER BY id LIMIT 1)"
+                parameters: tuple[Any, ...] = (now,)
+            else:
+                target = "?"
+                parameters = (now, customer_id)
+            row = c.execute(
+                f"UPDATE customers SET state = 'in_consultation', state_at = ? "
+                f"WHERE id = {target} AND state = 'waiting' RETURNING {_CUSTOMER_COLUMNS}",
+                parameters,
+            ).fetchone()
+            if row is None:
+                return None
+            customer = _customer(row)
+            consultation = c.execute(
+                "INSERT INTO consultations (customer_id, advisor_id, advisor_name, mode, "
+                "see_advisor, show_me, started_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                f"RETURNING {_CONSULTATION_COLUMNS}",
+                (
+                    customer.customer_id,
+                    advisor.advisor_id,
+                    advisor.display_name,
+                    customer.mode,
+                    customer.see_advisor,
+                    customer.show_me,
+                    now,
+                ),
+            ).fetchone()
+            return customer, _consultation(consultation)
+
+        return await self._run(work)
+
+    # --- consultations ---
+
+    async def consultation(self, consultation_id: int) -> ConsultationRecord | None:
+        return await self._one(
+            f"SELECT {_CONSULTATION_COLUMNS} FROM consultations WHERE id = ?",
+            (consultation_id,),
+            _consultation,
+        )
+
+    async def consultation_of_customer(self, customer_id: int) -> ConsultationRecord | None:
+        return await self._one(
+            f"SELECT {_CONSULTATION_COLUMNS} FROM consultations WHERE customer_id = ?",
+            (customer_id,),
+            _consultation,
+        )
+
+    async def active_consultation_of_advisor(self, advisor_id: int) -> ConsultationRecord | None:
+        return await self._one(
+            f"SELECT {_CONSULTATION_COLUMNS} FROM consultations "
+            "WHERE advisor_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+            (advisor_id,),
+            _consultation,
+        )
+
+    async def end_consultation(
+        self, consultation_id: int, ended_by: Role, now: float
+    ) -> ConsultationRecord | None:
+        def work(c: sqlite3.Connection) -> ConsultationRecord | None:
+            row = c.execute(
+                "UPDATE consultations SET ended_at = ?, ended_by = ? "
+                f"WHERE id = ? AND ended_at IS NULL RETURNING {_CONSULTATION_COLUMNS}",
+                (now, ended_by, consultation_id),
+            ).fetchone()
+            if row is None:
+                return None
+            record = _consultation(row)
+            c.execute(
+                "UPDATE customers SET state = 'ended', state_at = ? WHERE id = ?",
+                (now, record.customer_id),
+            )
+            return record
+
+        return await self._run(work)
+
+    async def recent_handling_times(self, limit: int) -> list[float]:
+        rows = await self._all(
+            "SELECT ended_at - started_at FROM consultations WHERE ended_at IS NOT NULL "
+            "ORDER BY ended_at DESC LIMIT ?",
+            (limit,),
+            lambda row: float(row[0]),
+        )
+        return rows
+
+    # --- chat ---
+
+    async def add_chat(
+        self,
+        consultation_id: int,
+        client_id: str,
+        author_role: Role,
+        author_name: str,
+        text: str,
+        now: float,
+    ) -> tuple[ChatRecord, bool]:
+        def work(c: sqlite3.Connection) -> tuple[ChatRecord, bool]:
+            existing = c.execute(
+                f"SELECT {_CHAT_COLUMNS} FROM chat_messages "
+                "WHERE consultation_id = ? AND author_role = ? AND client_id = ?",
+                (consultation_id, author_role, client_id),
+            ).fetchone()
+            if existing is not None:
+                return _chat(existing), False
+            row = c.execute(
+                "INSERT INTO chat_messages (consultation_id, seq, client_id, author_role, "
+                "author_name, text, sent_at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 "
+                "FROM chat_messages WHERE consultation_id = ?), ?, ?, ?, ?, ?) "
+                f"RETURNING {_CHAT_COLUMNS}",
+                (consultation_id, consultation_id, client_id, author_role, author_name, text, now),
+            ).fetchone()
+            return _chat(row), True
+
+        return await self._run(work)
+
+    async def chat_since(self, consultation_id: int, after_seq: int) -> list[ChatRecord]:
+        return await self._all(
+            f"SELECT {_CHAT_COLUMNS} FROM chat_messages WHERE consultation_id = ? AND seq > ? "
+            "ORDER BY seq",
+            (consultation_id, after_seq),
+            _chat,
+        )
+
+    # --- messages left while all were busy ---
+
+    async def add_offline_message(
+        self, name: str, phone: str, text: str, consent_version: str, now: float
+    ) -> OfflineMessageRecord:
+        record = await self._one(
+            "INSERT INTO offline_messages (name, phone, text, consent_version, created_at) "
+            f"VALUES (?, ?, ?, ?, ?) RETURNING {_MESSAGE_COLUMNS}",
+            (name, phone, text, consent_version, now),
+            _message,
+        )
+        assert record is not None
+        return record
+
+    async def offline_messages(self, include_done: bool) -> list[OfflineMessageRecord]:
+        where = "" if include_done else "WHERE done_at IS NULL"
+        return await self._all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM offline_messages {where} ORDER BY id", (), _message
+        )
+
+    async def mark_offline_message_done(
+        self, message_id: int, advisor: AdvisorRecord, now: float
+    ) -> OfflineMessageRecord | None:
+        def work(c: sqlite3.Connection) -> OfflineMessageRecord | None:
+            c.execute(
+                "UPDATE offline_messages SET done_at = ?, done_by = ? "
+                "WHERE id = ? AND done_at IS NULL",
+                (now, advisor.display_name, message_id),
+            )
+            row = c.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM offline_messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            return _message(row) if row else None
+
+        return await self._run(work)
+
+    # --- advisors ---
+
+    async def add_advisor(
+        self, username: str, display_name: str, password_hash: str, now: float
+    ) -> AdvisorRecord:
+        def work(c: sqlite3.Connection) -> AdvisorRecord:
+            try:
+                row = c.execute(
+                    "INSERT INTO advisors (username, display_name, password_hash, created_at) "
+                    f"VALUES (?, ?, ?, ?) RETURNING {_ADVISOR_COLUMNS}",
+                    (username, display_name, password_hash, now),
+                ).fetchone()
+            except sqlite3.IntegrityError as error:
+                raise DuplicateError(f"the advisor {username!r} exists already") from error
+            return _advisor(row)
+
+        return await self._run(work)
+
+    async def set_advisor_password(self, username: str, password_hash: str) -> bool:
+        def work(c: sqlite3.Connection) -> bool:
+            row = c.execute(
+                "UPDATE advisors SET password_hash = ? WHERE username = ? RETURNING id",
+                (password_hash, username),
+            ).fetchone()
+            if row is None:
+                return False
+            c.execute("DELETE FROM advisor_tokens WHERE advisor_id = ?", (row[0],))
+            return True
+
+        return await self._run(work)
+
+    async def advisor_by_username(self, username: str) -> AdvisorRecord | None:
+        return await self._one(
+            f"SELECT {_ADVISOR_COLUMNS} FROM advisors WHERE username = ?", (username,), _advisor
+        )
+
+    async def advisors(self) -> list[AdvisorRecord]:
+        return await self._all(
+            f"SELECT {_ADVISOR_COLUMNS} FROM advisors ORDER BY username", (), _advisor
+        )
+
+    async def add_token(
+        self, advisor_id: int, token_hash: str, now: float, expires_at: float
+    ) -> None:
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO advisor_tokens (token_hash, advisor_id, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, advisor_id, now, expires_at),
+            )
+        )
+
+    async def advisor_by_token(self, token_hash: str, now: float) -> AdvisorRecord | None:
+        columns = ", ".join(f"a.{name.strip()}" for name in _ADVISOR_COLUMNS.split(","))
+        return await self._one(
+            f"SELECT {columns} FROM advisor_tokens t JOIN advisors a ON a.id = t.advisor_id "
+            "WHERE t.token_hash = ? AND t.expires_at > ?",
+            (token_hash, now),
+            _advisor,
+        )
+
+    async def revoke_token(self, token_hash: str) -> bool:
+        return await self._run(
+            lambda c: (
+                c.execute("DELETE FROM advisor_tokens WHERE token_hash = ?", (token_hash,)).rowcount
+                > 0
+            )
+        )
+
+    # --- retention ---
+
+    async def purge(self, older_than: float, now: float) -> PurgeCounts:
+        def work(c: sqlite3.Connection) -> PurgeCounts:
+            old_customers = "SELECT id FROM customers WHERE joined_at < ?"
+            chat = c.execute(
+                "DELETE FROM chat_messages WHERE consultation_id IN (SELECT id FROM "
+                f"consultations WHERE customer_id IN ({old_customers}))",
+                (older_than,),
+            ).rowcount
+            consultations = c.execute(
+                f"DELETE FROM consultations WHERE customer_id IN ({old_customers})", (older_than,)
+            ).rowcount
+            customers = c.execute(
+                "DELETE FROM customers WHERE joined_at < ?", (older_than,)
+            ).rowcount
+            messages = c.execute(
+                "DELETE FROM offline_messages WHERE created_at < ?", (older_than,)
+            ).rowcount
+            tokens = c.execute("DELETE FROM advisor_tokens WHERE expires_at <= ?", (now,)).rowcount
+            return PurgeCounts(customers, consultations, chat, messages, tokens)
+
+        return await self._run(work)
+
+    # --- helpers ---
+
+    async def _one[T](
+        self, sql: str, parameters: tuple[Any, ...], convert: Callable[[Any], T]
+    ) -> T | None:
+        def work(c: sqlite3.Connection) -> T | None:
+            row = c.execute(sql, parameters).fetchone()
+            return convert(row) if row is not None else None
+
+        return await self._run(work)
+
+    async def _all[T](
+        self, sql: str, parameters: tuple[Any, ...], convert: Callable[[Any], T]
+    ) -> list[T]:
+        return await self._run(lambda c: [convert(row) for row in c.execute(sql, parameters)])

@@ -1,0 +1,220 @@
+"""The two websocket endpoints: ``/ws/customer`` and ``/ws/advisor``.
+
+A socket's first message must be ``hello`` with a token; after that, every message is decoded
+into its protocol type and handed to the Hub. An invalid message gets an ``error`` naming the
+field and the connection stays up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from advisor_app.hub.connections import Connection
+from advisor_app.hub.keys import HUB
+from advisor_app.hub.security import origin_allowed
+from advisor_app.hub.service import Hub
+from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
+from advisor_app.protocol import ws
+from advisor_app.protocol.codec import Decoder, advisor_decoder, customer_decoder, ref_of
+from advisor_app.protocol.errors import ErrorCode, ProtocolError
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any], Awaitable[None]]
+
+HELLO_TIMEOUT = 10.0
+HEARTBEAT = 20.0
+
+
+def _error(error: ProtocolError, ref: str | None) -> ws.ErrorMessage:
+    return ws.ErrorMessage(code=error.code.value, message=error.message, field=error.field, ref=ref)
+
+
+async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse, Connection]:
+    hub = request.app[HUB]
+    if not origin_allowed(request, hub.settings.public_origins):
+        hub.metrics.rejected.labels(ErrorCode.FORBIDDEN.value).inc()
+        raise web.HTTPForbidden(
+            text='{"error": {"code": "forbidden", "message": "websockets from other origins '
+            'are refused"}}',
+            content_type="application/json",
+        )
+    socket = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=hub.settings.max_message_bytes)
+    await socket.prepare(request)
+    hub.metrics.websockets.labels(role).inc()
+    connection = Connection(socket, role)
+    hub.connections.all.add(connection)
+    return socket, connection
+
+
+async def _hello(
+    socket: web.WebSocketResponse, connection: Connection, decoder: Decoder[Any]
+) -> ws.Hello | None:
+    """Wait for a valid hello; tell the client what is wrong until it sends one."""
+    try:
+        async with asyncio.timeout(HELLO_TIMEOUT):
+            async for frame in socket:
+                if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    break
+                try:
+                    message = decoder.decode(frame.data)
+                except ProtocolError as error:
+                    connection.send(_error(error, ref_of(frame.data)))
+                    continue
+                if isinstance(message, ws.Hello):
+                    return message
+                connection.send(
+                    _error(
+                        ProtocolError(ErrorCode.UNAUTHORIZED, "send hello with your token first"),
+                        message.ref,
+                    )
+                )
+    except TimeoutError:
+        connection.send(
+            _error(ProtocolError(ErrorCode.UNAUTHORIZED, "no hello within 10 seconds"), None)
+        )
+    return None
+
+
+async def _run(
+    request: web.Request,
+    role: str,
+    decoder: Decoder[Any],
+    identify: Callable[[Hub, Connection, ws.Hello], Awaitable[Handler]],
+) -> web.WebSocketResponse:
+    """Open, identify by hello, serve messages until the socket closes, then clean up."""
+    hub = request.app[HUB]
+    socket, connection = await _open(request, role)
+    try:
+        hello = await _hello(socket, connection, decoder)
+        if hello is None:
+            return socket
+        try:
+            handle = await identify(hub, connection, hello)
+        except ProtocolError as error:
+            connection.send(_error(error, hello.ref))
+            return socket
+        await _serve(hub, socket, connection, decoder, handle)
+    finally:
+        if connection.subject_id is not None:
+            if role == "customer":
+                await hub.customer_disconnected(connection)
+            else:
+                await hub.advisor_disconnected(connection)
+        hub.connections.all.discard(connection)
+        await connection.close()
+        if not socket.closed:
+            await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"not identified")
+        hub.metrics.websockets.labels(role).dec()
+    return socket
+
+
+async def _identify_customer(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
+    customer = await hub.customer_for(hello.token)
+    await hub.customer_connected(connection, customer)
+    return lambda message: _customer_message(hub, connection, customer, message)
+
+
+async def _identify_advisor(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
+    advisor = await hub.accounts.advisor_for(hello.token, hub.clock())
+    await hub.advisor_connected(connection, advisor)
+    return lambda message: _advisor_message(hub, connection, advisor, message)
+
+
+async def customer_socket(request: web.Request) -> web.WebSocketResponse:
+    return await _run(request, "customer", customer_decoder, _identify_customer)
+
+
+async def advisor_socket(request: web.Request) -> web.WebSocketResponse:
+    return await _run(request, "advisor", advisor_decoder, _identify_advisor)
+
+
+async def _serve(
+    hub: Hub,
+    socket: web.WebSocketResponse,
+    connection: Connection,
+    decoder: Decoder[Any],
+    handle: Handler,
+) -> None:
+    async for frame in socket:
+        if frame.type == WSMsgType.ERROR:
+            logger.info("websocket error: %s", socket.exception())
+            break
+        if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            continue
+        ref = None
+        try:
+            message = decoder.decode(frame.data)
+            ref = message.ref
+            await handle(message)
+        except ProtocolError as error:
+            hub.metrics.rejected.labels(error.code.value).inc()
+            connection.send(_error(error, ref if ref is not None else ref_of(frame.data)))
+
+
+async def _customer_message(
+    hub: Hub, connection: Connection, customer: CustomerRecord, message: Any
+) -> None:
+    assert connection.subject_id is not None
+    customer_id = connection.subject_id
+    match message:
+        case ws.Ping():
+            connection.send(ws.Pong(ref=message.ref))
+        case ws.Hello():
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was sent already")
+        case ws.Leave():
+            await hub.leave(customer)
+        case ws.Signal():
+            await hub.relay_signal("customer", customer_id, message)
+        case ws.ChatSend():
+            await hub.chat(connection, "customer", customer.name, message)
+        case ws.ChatHistoryRequest():
+            connection.send(await hub.chat_history("customer", customer_id, message))
+        case ws.End():
+            await hub.end("customer", customer_id, message.consultation_id)
+        case _:
+            raise ProtocolError(
+                ErrorCode.UNKNOWN_TYPE, "customers cannot send this message type", "$.type"
+            )
+
+
+async def _advisor_message(
+    hub: Hub, connection: Connection, advisor: AdvisorRecord, message: Any
+) -> None:
+    advisor_id = advisor.advisor_id
+    match message:
+        case ws.Ping():
+            connection.send(ws.Pong(ref=message.ref))
+        case ws.Hello():
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was sent already")
+        case ws.SetPresence():
+            if message.presence == "available" and await hub.storage.active_consultation_of_advisor(
+                advisor_id
+            ):
+                raise ProtocolError(
+                    ErrorCode.NOT_ALLOWED,
+                    "you are in a consultation: end it to be available",
+                    "$.presence",
+                )
+            hub.set_presence(advisor_id, message.presence)
+        case ws.TakeNext():
+            await hub.take(advisor, None, message.ref)
+        case ws.Take():
+            await hub.take(advisor, message.customer_id, message.ref)
+        case ws.Signal():
+            await hub.relay_signal("advisor", advisor_id, message)
+        case ws.ChatSend():
+            await hub.chat(connection, "advisor", advisor.display_name, message)
+        case ws.ChatHistoryRequest():
+            connection.send(await hub.chat_history("advisor", advisor_id, message))
+        case ws.End():
+            await hub.end("advisor", advisor_id, message.consultation_id)
+        case _:
+            raise ProtocolError(
+                ErrorCode.UNKNOWN_TYPE, "advisors cannot send this message type", "$.type"
+            )

@@ -1,0 +1,93 @@
+"""Values shared by the HTTP and websocket messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+Mode = Literal["av", "text"]
+Presence = Literal["available", "busy", "away"]
+Role = Literal["customer", "advisor"]
+CustomerState = Literal["waiting", "in_consultation", "ended", "left", "expired"]
+
+
+class IceServer(msgspec.Struct, omit_defaults=True, frozen=True):
+    """One entry of ``RTCConfiguration.iceServers``, as the browser and aiortc take it."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class CustomerInfo(msgspec.Struct, frozen=True):
+    """What an advisor sees of a customer."""
+
+    customer_id: int
+    name: str
+    phone: str
+    mode: Mode
+    see_advisor: bool
+    show_me: bool
+    joined_at: datetime
+    consent_at: datetime
+    consent_version: str
+
+
+class QueueEntry(msgspec.Struct, frozen=True):
+    """A waiting customer as listed in the advisors' queue view."""
+
+    customer: CustomerInfo
+    position: int
+    connected: bool
+
+
+class ConsultationInfo(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A consultation as each side is told about it."""
+
+    consultation_id: int
+    advisor_id: int
+    advisor_name: str
+    customer: CustomerInfo | None  # None for the customer's own view (it knows itself)
+    mode: Mode
+    see_advisor: bool
+    show_me: bool
+    started_at: datetime
+    ice_servers: list[IceServer]
+    ended_at: datetime | None = None
+    ended_by: Role | None = None
+
+
+class ChatEntry(msgspec.Struct, frozen=True):
+    """One stored chat message; ``seq`` counts from 1 within its consultation."""
+
+    consultation_id: int
+    seq: int
+    client_id: str
+    author_role: Role
+    author_name: str
+    text: str
+    sent_at: datetime
+
+
+class OfflineMessage(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A message a customer left while no advisor was free (the advisors' inbox)."""
+
+    message_id: int
+    name: str
+    phone: str
+    text: str
+    created_at: datetime
+    consent_version: str
+    done_at: datetime | None = None
+    done_by: str | None = None
+
+
+class AdvisorInfo(msgspec.Struct, frozen=True):
+    advisor_id: int
+    username: str
+    display_name: str
+
+
+EstimateSeconds = Annotated[int, msgspec.Meta(ge=0)] | None

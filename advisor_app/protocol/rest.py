@@ -1,0 +1,175 @@
+"""Bodies of the hub's HTTP endpoints (``/api/...``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from advisor_app.protocol.common import (
+    AdvisorInfo,
+    ChatEntry,
+    ConsultationInfo,
+    IceServer,
+    Mode,
+    OfflineMessage,
+)
+from advisor_app.protocol.errors import ErrorCode, ProtocolError
+from advisor_app.protocol.fields import (
+    MESSAGE_TEXT_MAX,
+    NoticeVersion,
+    clean_name,
+    clean_phone,
+    clean_text,
+)
+
+
+class Consent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The customer's acceptance of the security, legal and privacy notices."""
+
+    accepted: bool
+    notice_version: NoticeVersion
+
+
+class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /api/customers``: a customer asks for a place in the queue."""
+
+    name: str
+    phone: str
+    consent: Consent
+    mode: Mode
+    see_advisor: bool = True
+    show_me: bool = True
+
+    def __post_init__(self) -> None:
+        self.name = clean_name(self.name)
+        self.phone = clean_phone(self.phone)
+        if self.mode == "text":
+            # Text-only means no media at all, whatever the switches said.
+            self.see_advisor = False
+            self.show_me = False
+
+
+class JoinResponse(msgspec.Struct, kw_only=True):
+    customer_id: int
+    token: str
+    position: int
+    estimated_wait_seconds: int | None
+    grace_seconds: int
+
+
+class LeaveMessageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /api/messages``: a written message for when every advisor is busy."""
+
+    name: str
+    phone: str
+    text: str
+    consent: Consent
+
+    def __post_init__(self) -> None:
+        self.name = clean_name(self.name)
+        self.phone = clean_phone(self.phone)
+        self.text = clean_text(self.text, "text", MESSAGE_TEXT_MAX)
+
+
+class LeaveMessageResponse(msgspec.Struct, kw_only=True):
+    message_id: int
+    created_at: datetime
+
+
+class OpeningPeriod(msgspec.Struct, frozen=True):
+    """One opening period: ``weekday`` 0 = Monday, times ``HH:MM`` in the hub's time zone."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+
+class Status(msgspec.Struct, kw_only=True):
+    """``GET /api/status``: what the start page shows."""
+
+    open: bool
+    advisor_available: bool
+    advisors_available: int
+    advisors_online: int
+    waiting: int
+    estimated_wait_seconds: int | None
+    time_zone: str
+    opening_hours: list[OpeningPeriod]
+    always_open: bool
+    next_opening: datetime | None
+    notice_version: str
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class LoginResponse(msgspec.Struct, kw_only=True):
+    token: str
+    expires_at: datetime
+    advisor: AdvisorInfo
+
+
+class IceServersResponse(msgspec.Struct, kw_only=True):
+    ice_servers: list[IceServer]
+
+
+class MessagesResponse(msgspec.Struct, kw_only=True):
+    messages: list[OfflineMessage]
+
+
+class Transcript(msgspec.Struct, kw_only=True):
+    """``GET /api/customer/transcript``: the written record of one consultation."""
+
+    consultation: ConsultationInfo
+    customer_name: str
+    messages: list[ChatEntry]
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(msgspec.Struct):
+    error: ErrorBody
+
+
+def check_consent(consent: Consent, current_version: str) -> None:
+    """No consent, no join: accepted must be true and for the notices in force."""
+    if not consent.accepted:
+        raise ProtocolError(
+            ErrorCode.CONSENT_REQUIRED,
+            "the security, legal and privacy notices must be accepted",
+            "$.consent.accepted",
+        )
+    if consent.notice_version != current_version:
+        raise ProtocolError(
+            ErrorCode.CONSENT_REQUIRED,
+            f"consent was given for notices version {consent.notice_version!r}, "
+            f"the notices in force are version {current_version!r}",
+            "$.consent.notice_version",
+        )
+
+
+__all__ = [
+    "Consent",
+    "ErrorBody",
+    "ErrorResponse",
+    "IceServersResponse",
+    "JoinRequest",
+    "JoinResponse",
+    "LeaveMessageRequest",
+    "LeaveMessageResponse",
+    "LoginRequest",
+    "LoginResponse",
+    "MessagesResponse",
+    "OpeningPeriod",
+    "Status",
+    "Transcript",
+    "check_consent",
+]

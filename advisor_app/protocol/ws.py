@@ -1,0 +1,284 @@
+"""Websocket messages between the hub and its clients (``/ws/customer``, ``/ws/advisor``).
+
+Every message is a JSON object with a ``type``. A client may add a ``ref`` (any short string)
+that the hub repeats in the answer or error it causes, so requests can be matched to replies.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from advisor_app.protocol.common import (
+    AdvisorInfo,
+    ChatEntry,
+    ConsultationInfo,
+    CustomerState,
+    IceServer,
+    OfflineMessage,
+    Presence,
+    QueueEntry,
+    Role,
+)
+from advisor_app.protocol.fields import (
+    CHAT_TEXT_MAX,
+    ClientId,
+    Identifier,
+    Sequence,
+    Token,
+    clean_text,
+)
+
+Ref = Annotated[str, msgspec.Meta(max_length=64)]
+SDP_MAX = 48_000
+CANDIDATE_MAX = 1_024
+
+
+class _ClientMessage(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    ref: Ref | None = None
+
+
+class _HubMessage(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
+    ref: str | None = None
+
+
+# --- signaling payload -----------------------------------------------------------------------
+
+
+class SessionDescription(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """``RTCSessionDescriptionInit``: aiortc sends complete SDP, the browser may trickle."""
+
+    type: Literal["offer", "answer", "pranswer", "rollback"]
+    sdp: Annotated[str, msgspec.Meta(max_length=SDP_MAX)]
+
+
+class IceCandidate(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
+    """``RTCIceCandidateInit``; an empty ``candidate`` marks the end of candidates."""
+
+    candidate: Annotated[str, msgspec.Meta(max_length=CANDIDATE_MAX)]
+    sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, le=64)] | None = None
+    usernameFragment: Annotated[str, msgspec.Meta(max_length=256)] | None = None
+
+
+# --- client -> hub, both roles ---------------------------------------------------------------
+
+
+class Hello(_ClientMessage, tag="hello"):
+    """First message on every websocket: who is speaking."""
+
+    token: Token
+    protocol: int = 1
+
+
+class Signal(_ClientMessage, tag="signal"):
+    """SDP or an ICE candidate for the other side of ``consultation_id``."""
+
+    consultation_id: Identifier
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+    def __post_init__(self) -> None:
+        if (self.description is None) == (self.candidate is None):
+            raise ValueError("exactly one of description and candidate is required - at `$`")
+
+
+class ChatSend(_ClientMessage, tag="chat.send"):
+    """A chat message; resending the same ``client_id`` stores it only once."""
+
+    consultation_id: Identifier
+    client_id: ClientId
+    text: str
+
+    def __post_init__(self) -> None:
+        self.text = clean_text(self.text, "text", CHAT_TEXT_MAX)
+
+
+class ChatHistoryRequest(_ClientMessage, tag="chat.history"):
+    """Everything after ``after_seq`` (0 for all)."""
+
+    consultation_id: Identifier
+    after_seq: Sequence = 0
+
+
+class End(_ClientMessage, tag="end"):
+    consultation_id: Identifier
+
+
+class Ping(_ClientMessage, tag="ping"):
+    pass
+
+
+# --- client -> hub, customer only ------------------------------------------------------------
+
+
+class Leave(_ClientMessage, tag="leave"):
+    """The customer gives up the place in the queue."""
+
+
+# --- client -> hub, advisor only -------------------------------------------------------------
+
+
+class SetPresence(_ClientMessage, tag="presence.set"):
+    presence: Presence
+
+
+class TakeNext(_ClientMessage, tag="take.next"):
+    """Take whoever has waited longest."""
+
+
+class Take(_ClientMessage, tag="take"):
+    """Take one chosen customer."""
+
+    customer_id: Identifier
+
+
+CustomerMessage = Hello | Signal | ChatSend | ChatHistoryRequest | End | Ping | Leave
+AdvisorMessage = (
+    Hello | Signal | ChatSend | ChatHistoryRequest | End | Ping | SetPresence | TakeNext | Take
+)
+
+
+# --- hub -> client ---------------------------------------------------------------------------
+
+
+class CustomerWelcome(_HubMessage, tag="welcome"):
+    customer_id: int
+    state: CustomerState
+    position: int | None
+    estimated_wait_seconds: int | None
+    consultation: ConsultationInfo | None = None
+    grace_seconds: int = 60
+
+
+class AdvisorWelcome(_HubMessage, tag="welcome"):
+    advisor: AdvisorInfo
+    presence: Presence
+    queue: list[QueueEntry]
+    consultation: ConsultationInfo | None = None
+    open_messages: int = 0
+
+
+class QueuePosition(_HubMessage, tag="queue.position"):
+    """Pushed to a waiting customer whenever the position or the estimate changes."""
+
+    position: int
+    estimated_wait_seconds: int | None
+    advisors_available: int
+
+
+class QueueAdded(_HubMessage, tag="queue.added"):
+    entry: QueueEntry
+
+
+class QueueRemoved(_HubMessage, tag="queue.removed"):
+    customer_id: int
+    reason: Literal["taken", "left", "expired"]
+
+
+class QueueConnection(_HubMessage, tag="queue.connection"):
+    """A waiting customer's connection dropped or came back (advisors only)."""
+
+    customer_id: int
+    connected: bool
+
+
+class AdvisorComing(_HubMessage, tag="advisor.coming"):
+    """Told to the customer when an advisor has taken them."""
+
+    consultation: ConsultationInfo
+
+
+class Taken(_HubMessage, tag="taken"):
+    """Told to the advisor who took a customer."""
+
+    consultation: ConsultationInfo
+
+
+class SignalRelay(_HubMessage, tag="signal"):
+    consultation_id: int
+    from_role: Role
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+
+class ChatMessage(_HubMessage, tag="chat.message"):
+    message: ChatEntry
+
+
+class ChatHistory(_HubMessage, tag="chat.history"):
+    consultation_id: int
+    messages: list[ChatEntry]
+
+
+class ConsultationEnded(_HubMessage, tag="consultation.ended"):
+    consultation_id: int
+    ended_by: Role
+    ended_at: datetime
+
+
+class PeerConnection(_HubMessage, tag="peer"):
+    """The other side's websocket went away or came back."""
+
+    consultation_id: int
+    role: Role
+    connected: bool
+
+
+class PresenceChanged(_HubMessage, tag="presence"):
+    presence: Presence
+
+
+class InboxAdded(_HubMessage, tag="inbox.added"):
+    message: OfflineMessage
+
+
+class QueueLeft(_HubMessage, tag="left"):
+    """The customer's place is gone: left on request, or expired after the grace period."""
+
+    reason: Literal["left", "expired"]
+
+
+class Pong(_HubMessage, tag="pong"):
+    pass
+
+
+class ErrorMessage(_HubMessage, tag="error"):
+    code: str
+    message: str
+    field: str | None = None
+
+
+IceServers = list[IceServer]
+
+HubMessage = (
+    CustomerWelcome
+    | QueuePosition
+    | AdvisorComing
+    | SignalRelay
+    | ChatMessage
+    | ChatHistory
+    | ConsultationEnded
+    | PeerConnection
+    | QueueLeft
+    | Pong
+    | ErrorMessage
+)
+AdvisorHubMessage = (
+    AdvisorWelcome
+    | QueueAdded
+    | QueueRemoved
+    | QueueConnection
+    | Taken
+    | SignalRelay
+    | ChatMessage
+    | ChatHistory
+    | ConsultationEnded
+    | PeerConnection
+    | PresenceChanged
+    | InboxAdded
+    | Pong
+    | ErrorMessage
+)
