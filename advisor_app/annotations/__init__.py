@@ -1,0 +1,1 @@
+"""The annotation model: strokes, pins, pointer, undo; pure data and serialisation."""

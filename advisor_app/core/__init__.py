@@ -1,0 +1,1 @@
+"""Advisor-side logic without Qt: hub client, consultation state, chat log, engine thread."""

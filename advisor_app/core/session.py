@@ -1,0 +1,396 @@
+"""The advisor's working session: the hub link, the queue, presence, the inbox count, and the
+consultation in progress with its chat and its peer connection. No Qt: views subscribe to the
+events here (through a bridge that hands them to the UI thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from aiortc import MediaStreamTrack
+
+from advisor_app.core.chat_log import ChatLog
+from advisor_app.core.errors import Problem, UserFacingError
+from advisor_app.core.events import Event
+from advisor_app.core.hub_client import HubClient, LinkState
+from advisor_app.core.queue_state import QueueState
+from advisor_app.protocol import ws
+from advisor_app.protocol.common import ConsultationInfo, OfflineMessage, Presence, QueueEntry
+from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
+from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
+from advisor_app.rtc.tracks import SwitchableTrack
+
+logger = logging.getLogger(__name__)
+
+
+class Phase(StrEnum):
+    CONNECTING = "connecting"  # taken; media being set up (text-only skips to CONNECTED)
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"  # the customer or the media dropped; coming back
+    ENDED = "ended"
+
+
+@dataclass
+class Consultation:
+    """The consultation in progress as the advisor's side holds it."""
+
+    info: ConsultationInfo
+    chat: ChatLog
+    phase: Phase = Phase.CONNECTING
+    customer_online: bool = True
+    peer: AdvisorPeer | None = field(default=None, repr=False)
+    ended_by: str | None = None
+
+    @property
+    def consultation_id(self) -> int:
+        return self.info.consultation_id
+
+    @property
+    def has_media(self) -> bool:
+        return self.info.mode == "av"
+
+
+class MediaSources:
+    """Where the advisor's own tracks come from: the UI passes camera and microphone tracks;
+    the demo and tests pass synthetic ones."""
+
+    def __init__(
+        self,
+        audio: Callable[[], MediaStreamTrack | None],
+        video: Callable[[], MediaStreamTrack | None],
+    ) -> None:
+        self._audio = audio
+        self._video = video
+
+    def audio(self) -> MediaStreamTrack | None:
+        return self._audio()
+
+    def video(self) -> MediaStreamTrack | None:
+        return self._video()
+
+
+class AdvisorSession:
+    """Runs on the engine loop. Every public coroutine is called through the engine facade."""
+
+    def __init__(self, hub: HubClient, media: MediaSources) -> None:
+        self.hub = hub
+        self.media = media
+        self.queue = QueueState()
+        self.presence: Presence = "available"
+        self.consultation: Consultation | None = None
+        self.open_messages = 0
+        self.remote_video = LatestFrameSink(on_frame=self._on_remote_frame)
+        self.remote_audio = PcmRingSink()
+        self.microphone: SwitchableTrack | None = None
+        self.camera: SwitchableTrack | None = None
+        # events (emitted on the engine thread)
+        self.link_changed: Event[LinkState] = Event()
+        self.queue_changed: Event[list[QueueEntry]] = Event()
+        self.someone_joined_empty_queue: Event[QueueEntry] = Event()
+        self.presence_changed: Event[Presence] = Event()
+        self.consultation_changed: Event[Consultation | None] = Event()
+        self.chat_changed: Event[Consultation] = Event()
+        self.inbox_changed: Event[int] = Event()
+        self.inbox_added: Event[OfflineMessage] = Event()
+        self.remote_frame: Event[None] = Event()
+        self.stats_updated: Event[LinkStats] = Event()
+        self.problem: Event[UserFacingError] = Event()
+        self._stats_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        hub.state_changed.connect(self._on_link_changed)
+        hub.message_received.connect(self._on_message)
+
+    # --- life cycle ---
+
+    async def start(self) -> None:
+        self.hub.start()
+        self._stats_task = asyncio.create_task(self._poll_stats(), name="link-stats")
+
+    async def stop(self) -> None:
+        if self._stats_task is not None:
+            self._stats_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._stats_task
+        await self._close_peer()
+        await self.hub.stop()
+
+    # --- actions ---
+
+    async def take_next(self) -> ConsultationInfo:
+        return await self._take(ws.TakeNext())
+
+    async def take(self, customer_id: int) -> ConsultationInfo:
+        return await self._take(ws.Take(customer_id=customer_id))
+
+    async def _take(self, message: ws.TakeNext | ws.Take) -> ConsultationInfo:
+        if self.consultation is not None and self.consultation.phase != Phase.ENDED:
+            raise UserFacingError(Problem.IN_CONSULTATION)
+        reply = await self.hub.request(message)
+        assert isinstance(reply, ws.Taken)
+        # The 'taken' message itself starts the consultation (see _on_message); by the time
+        # the reply resolves here it is set up.
+        return reply.consultation
+
+    async def set_presence(self, presence: Presence) -> None:
+        await self.hub.send(ws.SetPresence(presence=presence))
+
+    async def send_chat(self, text: str) -> str:
+        """Queue a chat message; it is sent now or resent after a reconnect. Returns its id."""
+        consultation = self._current()
+        pending = consultation.chat.new_outgoing(text)
+        self.chat_changed.emit(consultation)
+        with contextlib.suppress(UserFacingError):  # not connected: resent on welcome
+            await self.hub.send(
+                ws.ChatSend(
+                    consultation_id=consultation.consultation_id,
+                    client_id=pending.client_id,
+                    text=text,
+                )
+            )
+        return pending.client_id
+
+    async def end(self) -> None:
+        consultation = self._current()
+        await self.hub.send(ws.End(consultation_id=consultation.consultation_id))
+
+    def close_consultation(self) -> None:
+        """Forget an ended consultation (the view closed its tab)."""
+        if self.consultation is not None and self.consultation.phase == Phase.ENDED:
+            self.consultation = None
+            self.consultation_changed.emit(None)
+
+    def set_microphone(self, enabled: bool) -> None:
+        if self.microphone is not None:
+            self.microphone.enabled = enabled
+
+    def set_camera(self, enabled: bool) -> None:
+        if self.camera is not None:
+            self.camera.enabled = enabled
+
+    async def messages(self, include_done: bool = False) -> list[OfflineMessage]:
+        messages = await self.hub.offline_messages(include_done)
+        self.open_messages = sum(1 for m in messages if m.done_at is None)
+        self.inbox_changed.emit(self.open_messages)
+        return messages
+
+    async def mark_done(self, message_id: int) -> None:
+        await self.hub.mark_message_done(message_id)
+        self.open_messages = max(0, self.open_messages - 1)
+        self.inbox_changed.emit(self.open_messages)
+
+    def _current(self) -> Consultation:
+        if self.consultation is None or self.consultation.phase == Phase.ENDED:
+            raise UserFacingError(Problem.HUB_REFUSED, "there is no consultation in progress")
+        return self.consultation
+
+    # --- hub events ---
+
+    def _on_link_changed(self, state: LinkState) -> None:
+        self.link_changed.emit(state)
+
+    def _on_message(self, message: Any) -> None:
+        match message:
+            case ws.AdvisorWelcome():
+                self._on_welcome(message)
+            case ws.QueueAdded() | ws.QueueRemoved() | ws.QueueConnection():
+                was_empty = len(self.queue) == 0
+                if self.queue.apply(message):
+                    entries = self.queue.entries()
+                    self.queue_changed.emit(entries)
+                    if was_empty and isinstance(message, ws.QueueAdded):
+                        self.someone_joined_empty_queue.emit(message.entry)
+            case ws.PresenceChanged(presence=presence):
+                self.presence = presence
+                self.presence_changed.emit(presence)
+            case ws.Taken(consultation=info):
+                self._begin(info)
+            case ws.SignalRelay():
+                self._spawn(self._on_signal(message))
+            case ws.ChatMessage(message=entry):
+                consultation = self.consultation
+                if consultation is not None and consultation.chat.add(entry):
+                    self.chat_changed.emit(consultation)
+            case ws.ChatHistory(messages=entries):
+                consultation = self.consultation
+                if consultation is not None:
+                    changed = [consultation.chat.add(entry) for entry in entries]
+                    if any(changed):
+                        self.chat_changed.emit(consultation)
+            case ws.ConsultationEnded():
+                self._on_ended(message)
+            case ws.PeerConnection(role="customer", connected=connected):
+                self._on_customer_link(connected)
+            case ws.InboxAdded(message=item):
+                self.open_messages += 1
+                self.inbox_added.emit(item)
+                self.inbox_changed.emit(self.open_messages)
+            case ws.ErrorMessage() if message.ref is None:
+                logger.warning("the hub refused something: %s %s", message.code, message.message)
+
+    def _on_welcome(self, welcome: ws.AdvisorWelcome) -> None:
+        self.queue.reset(welcome.queue)
+        self.queue_changed.emit(self.queue.entries())
+        self.presence = welcome.presence
+        self.presence_changed.emit(welcome.presence)
+        self.open_messages = welcome.open_messages
+        self.inbox_changed.emit(welcome.open_messages)
+        current = self.consultation
+        if welcome.consultation is None:
+            if current is not None and current.phase != Phase.ENDED:
+                # It ended while we were away (the customer ended it).
+                current.phase = Phase.ENDED
+                self._spawn(self._close_peer())
+                self.consultation_changed.emit(current)
+            return
+        if current is None or current.consultation_id != welcome.consultation.consultation_id:
+            self._begin(welcome.consultation)
+            return
+        # Back after a hub outage: the call runs peer to peer; fetch the chat we missed and
+        # resend what was not confirmed.
+        self._spawn(self._resume_chat(current))
+
+    async def _resume_chat(self, consultation: Consultation) -> None:
+        with contextlib.suppress(UserFacingError):
+            await self.hub.send(
+                ws.ChatHistoryRequest(
+                    consultation_id=consultation.consultation_id,
+                    after_seq=consultation.chat.last_seq,
+                )
+            )
+            for pending in consultation.chat.pending():
+                await self.hub.send(
+                    ws.ChatSend(
+                        consultation_id=consultation.consultation_id,
+                        client_id=pending.client_id,
+                        text=pending.text,
+                    )
+                )
+
+    def _begin(self, info: ConsultationInfo) -> None:
+        if (
+            self.consultation is not None
+            and self.consultation.consultation_id == info.consultation_id
+        ):
+            return
+        consultation = Consultation(info=info, chat=ChatLog(info.consultation_id, "advisor"))
+        self.consultation = consultation
+        if not consultation.has_media:
+            consultation.phase = Phase.CONNECTED
+        self.consultation_changed.emit(consultation)
+        self._spawn(self._resume_chat(consultation))
+        if consultation.has_media:
+            self._spawn(self._start_peer(consultation))
+
+    async def _start_peer(self, consultation: Consultation) -> None:
+        await self._close_peer()
+        if self.consultation is not consultation or consultation.phase == Phase.ENDED:
+            return
+        info = consultation.info
+        plan = MediaPlan.from_choices(info.see_advisor, info.show_me)
+        audio = self.media.audio()
+        video = self.media.video() if plan.send_video else None
+        self.microphone = SwitchableTrack(audio) if audio is not None else None
+        self.camera = SwitchableTrack(video) if video is not None else None
+        peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
+        consultation.peer = peer
+        peer.remote_video.connect(self.remote_video.attach)
+        peer.remote_audio.connect(self.remote_audio.attach)
+        peer.state_changed.connect(lambda state: self._on_peer_state(consultation, peer, state))
+        offer = await peer.create_offer()
+        if consultation.peer is not peer:
+            return
+        with contextlib.suppress(UserFacingError):
+            await self.hub.send(
+                ws.Signal(consultation_id=consultation.consultation_id, description=offer)
+            )
+
+    def _on_peer_state(self, consultation: Consultation, peer: AdvisorPeer, state: str) -> None:
+        if consultation.peer is not peer or consultation.phase == Phase.ENDED:
+            return
+        if state == "connected":
+            consultation.phase = Phase.CONNECTED
+        elif state in ("disconnected", "failed"):
+            consultation.phase = Phase.RECONNECTING
+        self.consultation_changed.emit(consultation)
+
+    async def _on_signal(self, message: ws.SignalRelay) -> None:
+        consultation = self.consultation
+        if consultation is None or consultation.consultation_id != message.consultation_id:
+            return
+        peer = consultation.peer
+        if peer is None:
+            return
+        try:
+            if message.description is not None and message.description.type == "answer":
+                await peer.accept_answer(message.description)
+            elif message.candidate is not None:
+                await peer.add_remote_candidate(message.candidate)
+        except Exception:
+            logger.exception("the customer's signaling could not be applied")
+
+    def _on_customer_link(self, connected: bool) -> None:
+        consultation = self.consultation
+        if consultation is None or consultation.phase == Phase.ENDED:
+            return
+        consultation.customer_online = connected
+        if connected and consultation.has_media:
+            # The customer's page came back, probably with a fresh peer connection: offer anew.
+            consultation.phase = Phase.RECONNECTING
+            self._spawn(self._start_peer(consultation))
+        self.consultation_changed.emit(consultation)
+
+    def _on_ended(self, message: ws.ConsultationEnded) -> None:
+        consultation = self.consultation
+        if consultation is None or consultation.consultation_id != message.consultation_id:
+            return
+        if consultation.phase == Phase.ENDED:
+            return
+        consultation.phase = Phase.ENDED
+        consultation.ended_by = message.ended_by
+        self._spawn(self._close_peer())
+        self.consultation_changed.emit(consultation)
+
+    async def _close_peer(self) -> None:
+        consultation = self.consultation
+        peer = consultation.peer if consultation is not None else None
+        if consultation is not None:
+            consultation.peer = None
+        self.remote_video.detach()
+        self.remote_audio.detach()
+        for track in (self.microphone, self.camera):
+            if track is not None:
+                track.stop()
+        self.microphone = self.camera = None
+        if peer is not None:
+            await peer.close()
+
+    def _on_remote_frame(self) -> None:
+        self.remote_frame.emit(None)
+
+    async def _poll_stats(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            consultation = self.consultation
+            if consultation is None or consultation.peer is None:
+                continue
+            with contextlib.suppress(Exception):
+                self.stats_updated.emit(await consultation.peer.stats(time.monotonic()))
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            if isinstance(error, UserFacingError):
+                self.problem.emit(error)
+            else:
+                logger.error("background work failed", exc_info=error)

@@ -1,0 +1,1 @@
+"""The embedded demo: a local hub, a demo advisor and a simulated customer."""

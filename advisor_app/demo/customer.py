@@ -1,0 +1,219 @@
+"""A simulated customer over real aiortc: joins the queue, answers the advisor's offer with a
+test picture and a tone, greets in the chat. For the demo, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import aiohttp
+import msgspec
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from advisor_app.core.chat_log import ChatLog
+from advisor_app.protocol import rest, ws
+from advisor_app.protocol.codec import Decoder, customer_hub_decoder, encode
+from advisor_app.protocol.common import ConsultationInfo
+from advisor_app.rtc.peer import MediaPlan, rtc_ice_servers
+from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
+from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
+
+logger = logging.getLogger(__name__)
+
+_join_decoder: Decoder[rest.JoinResponse] = Decoder(rest.JoinResponse)
+_status_decoder: Decoder[rest.Status] = Decoder(rest.Status)
+
+
+
+class SimulatedCustomer:
+    def __init__(
+        self,
+        hub_url: str,
+        *,
+        name: str = "Erika Mustermann",
+        phone: str = "+49 30 1234567",
+        mode: str = "av",
+        see_advisor: bool = True,
+        show_me: bool = True,
+        greeting: str | None = "Guten Tag! Ich habe eine Frage zu meiner Baufinanzierung.",
+    ) -> None:
+        self.hub_url = hub_url.rstrip("/")
+        self.name, self.phone, self.mode = name, phone, mode
+        self.see_advisor, self.show_me = see_advisor, show_me
+        self.greeting = greeting
+        self.token: str | None = None
+        self.customer_id: int | None = None
+        self.consultation: ConsultationInfo | None = None
+        self.chat: ChatLog | None = None
+        self.pc: RTCPeerConnection | None = None
+        self.remote_video = LatestFrameSink()
+        self.remote_audio = PcmRingSink()
+        self.messages: list[Any] = []
+        self.ended = asyncio.Event()
+        self.taken = asyncio.Event()
+        self.media_connected = asyncio.Event()
+        self.offers_answered = 0
+        self._session: aiohttp.ClientSession | None = None
+        self._socket: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def join(self) -> rest.JoinResponse:
+        self._session = self._session or aiohttp.ClientSession()
+        async with self._session.get(f"{self.hub_url}/api/status") as response:
+            notice_version = _status_decoder.decode(await response.read()).notice_version
+        body = rest.JoinRequest(
+            name=self.name,
+            phone=self.phone,
+            consent=rest.Consent(accepted=True, notice_version=notice_version),
+            mode=self.mode,  # type: ignore[arg-type]
+            see_advisor=self.see_advisor,
+            show_me=self.show_me,
+        )
+        async with self._session.post(
+            f"{self.hub_url}/api/customers",
+            data=msgspec.json.encode(body),
+            headers={"Content-Type": "application/json"},
+        ) as response:
+            payload = await response.read()
+            if response.status != 201:
+                raise RuntimeError(f"join refused: {payload.decode()}")
+        joined = _join_decoder.decode(payload)
+        self.token, self.customer_id = joined.token, joined.customer_id
+        return joined
+
+    async def connect(self) -> None:
+        assert self._session is not None and self.token is not None
+        url = self.hub_url.replace("http", "ws", 1) + "/ws/customer"
+        self._socket = await self._session.ws_connect(url, heartbeat=20)
+        await self._socket.send_bytes(encode(ws.Hello(token=self.token)))
+        self._reader = asyncio.create_task(self._read(self._socket))
+
+    async def start(self) -> None:
+        await self.join()
+        await self.connect()
+
+    async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        async for frame in socket:
+            if frame.type != aiohttp.WSMsgType.TEXT:
+                break
+            message = customer_hub_decoder.decode(frame.data)
+            self.messages.append(message)
+            try:
+                await self._handle(message)
+            except Exception:
+                logger.exception("the simulated customer failed to handle %s", message)
+
+    async def _handle(self, message: Any) -> None:
+        match message:
+            case ws.CustomerWelcome(consultation=info) if info is not None:
+                self._set_consultation(info)
+                if self.chat is not None:
+                    await self._send(
+                        ws.ChatHistoryRequest(
+                            consultation_id=info.consultation_id, after_seq=self.chat.last_seq
+                        )
+                    )
+            case ws.AdvisorComing(consultation=info):
+                self._set_consultation(info)
+                self.taken.set()
+                if self.greeting:
+                    await self.say(self.greeting)
+            case ws.SignalRelay(description=description) if description is not None:
+                if description.type == "offer":
+                    await self._answer(description.sdp)
+            case ws.ChatMessage(message=entry):
+                if self.chat is not None:
+                    self.chat.add(entry)
+            case ws.ChatHistory(messages=entries):
+                if self.chat is not None:
+                    for entry in entries:
+                        self.chat.add(entry)
+            case ws.ConsultationEnded():
+                self.ended.set()
+                await self._close_peer()
+
+    def _set_consultation(self, info: ConsultationInfo) -> None:
+        if self.consultation is None or self.consultation.consultation_id != info.consultation_id:
+            self.chat = ChatLog(info.consultation_id, "customer")
+        self.consultation = info
+
+    async def _answer(self, sdp: str) -> None:
+        assert self.consultation is not None
+        await self._close_peer()
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=rtc_ice_servers(self.consultation.ice_servers))
+        )
+        self.pc = pc
+
+        @pc.on("track")
+        def on_track(track: Any) -> None:
+            (self.remote_video if track.kind == "video" else self.remote_audio).attach(track)
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            if pc.connectionState == "connected":
+                self.media_connected.set()
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind == "audio":
+                transceiver.sender.replaceTrack(ToneTrack(frequency=660))
+                transceiver.direction = "sendrecv"
+            elif transceiver.kind == "video":
+                if self.show_me:
+                    transceiver.sender.replaceTrack(TestPictureTrack())
+                transceiver.direction = (
+                    MediaPlan.direction(self.show_me, self.see_advisor) or "inactive"
+                )
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)
+        await self._send(
+            ws.Signal(
+                consultation_id=self.consultation.consultation_id,
+                description=ws.SessionDescription(type="answer", sdp=pc.localDescription.sdp),
+            )
+        )
+        self.offers_answered += 1
+
+    async def say(self, text: str) -> None:
+        assert self.consultation is not None and self.chat is not None
+        pending = self.chat.new_outgoing(text)
+        await self._send(
+            ws.ChatSend(
+                consultation_id=self.consultation.consultation_id,
+                client_id=pending.client_id,
+                text=text,
+            )
+        )
+
+    async def end(self) -> None:
+        assert self.consultation is not None
+        await self._send(ws.End(consultation_id=self.consultation.consultation_id))
+
+    async def _send(self, message: Any) -> None:
+        if self._socket is not None and not self._socket.closed:
+            await self._socket.send_bytes(encode(message))
+
+    async def disconnect(self) -> None:
+        """Drop the websocket (as a network loss would); ``connect`` comes back."""
+        if self._socket is not None:
+            await self._socket.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+
+    async def _close_peer(self) -> None:
+        pc, self.pc = self.pc, None
+        self.remote_video.detach()
+        self.remote_audio.detach()
+        if pc is not None:
+            await pc.close()
+
+    async def close(self) -> None:
+        await self._close_peer()
+        await self.disconnect()
+        if self._session is not None:
+            await self._session.close()
+

@@ -1,0 +1,1 @@
+"""Document rendering (pymupdf in a process pool), image documents, exports (no Qt)."""

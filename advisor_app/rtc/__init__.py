@@ -1,0 +1,1 @@
+"""aiortc: peer connection, media tracks, data-channel codec, stats (no Qt)."""

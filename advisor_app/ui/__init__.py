@@ -1,0 +1,1 @@
+"""PySide6 views and widgets: they present and forward, nothing else."""

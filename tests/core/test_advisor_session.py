@@ -1,0 +1,136 @@
+"""The advisor core (no Qt) against a real hub and a simulated customer over real aiortc."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from advisor_app.core.hub_client import HubClient, LinkState
+from advisor_app.core.session import AdvisorSession, MediaSources, Phase
+from advisor_app.demo.customer import SimulatedCustomer
+from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
+from tests.support.hub import PASSWORD, RunningHub
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+    assert condition(), what
+
+
+def synthetic_media() -> MediaSources:
+    return MediaSources(audio=ToneTrack, video=TestPictureTrack)
+
+
+@pytest.fixture
+async def advisor(hub: RunningHub) -> AsyncIterator[AdvisorSession]:
+    client = HubClient(hub.url)
+    await client.login("anna", PASSWORD)
+    session = AdvisorSession(client, synthetic_media())
+    await session.start()
+    await until(lambda: client.state == LinkState.CONNECTED, what="hub link")
+    yield session
+    await session.stop()
+
+
+@pytest.fixture
+async def customers(hub: RunningHub) -> AsyncIterator[Callable[..., SimulatedCustomer]]:
+    made: list[SimulatedCustomer] = []
+
+    def make(**choices: object) -> SimulatedCustomer:
+        customer = SimulatedCustomer(hub.url, **choices)  # type: ignore[arg-type]
+        made.append(customer)
+        return customer
+
+    yield make
+    for customer in made:
+        await customer.close()
+
+
+async def test_full_consultation_media_both_ways_chat_and_end(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = customers()
+    await customer.start()
+    await until(lambda: len(advisor.queue) == 1, what="queue update")
+    info = await advisor.take_next()
+    assert info.customer is not None and info.customer.name == "Erika Mustermann"
+    consultation = advisor.consultation
+    assert consultation is not None
+    await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
+    # Frames and audio arrive both ways.
+    await until(lambda: advisor.remote_video.frames_received >= 20, what="customer video")
+    await until(lambda: customer.remote_video.frames_received >= 20, what="advisor video")
+    await until(lambda: advisor.remote_audio.frames_received >= 20, what="customer audio")
+    await until(lambda: customer.remote_audio.frames_received >= 20, what="advisor audio")
+    assert consultation.peer is not None
+    assert consultation.peer.negotiated_directions() == {"audio": "sendrecv", "video": "sendrecv"}
+    # Chat both ways: the customer's greeting arrives, the advisor answers.
+    await until(lambda: len(consultation.chat) >= 1, what="greeting")
+    await advisor.send_chat("Guten Tag, Frau Mustermann!")
+    assert customer.chat is not None
+    await until(
+        lambda: any(e.text == "Guten Tag, Frau Mustermann!" for e in customer.chat.entries()),
+        what="advisor chat at the customer",
+    )
+    assert consultation.chat.pending() == []
+    await advisor.end()
+    await asyncio.wait_for(customer.ended.wait(), 5)
+    await until(lambda: consultation.phase == Phase.ENDED, what="ended")
+    assert consultation.peer is None
+
+
+async def test_text_only_makes_no_peer_connection(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = customers(mode="text")
+    await customer.start()
+    await until(lambda: len(advisor.queue) == 1)
+    await advisor.take_next()
+    consultation = advisor.consultation
+    assert consultation is not None
+    assert consultation.phase == Phase.CONNECTED
+    await until(lambda: len(consultation.chat) >= 1, what="greeting")
+    await asyncio.sleep(0.5)
+    assert consultation.peer is None
+    assert customer.pc is None and customer.offers_answered == 0
+    await advisor.send_chat("Hallo im Textchat")
+    assert customer.chat is not None
+    await until(lambda: any(e.text == "Hallo im Textchat" for e in customer.chat.entries()))
+
+
+@pytest.mark.parametrize(
+    ("see_advisor", "show_me", "expected_video"),
+    [(True, False, "sendonly"), (False, True, "recvonly"), (False, False, None)],
+)
+async def test_one_way_choices_rule_the_transceivers(
+    advisor: AdvisorSession,
+    customers: Callable[..., SimulatedCustomer],
+    see_advisor: bool,
+    show_me: bool,
+    expected_video: str | None,
+) -> None:
+    customer = customers(see_advisor=see_advisor, show_me=show_me)
+    await customer.start()
+    await until(lambda: len(advisor.queue) == 1)
+    await advisor.take_next()
+    consultation = advisor.consultation
+    assert consultation is not None
+    await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
+    assert consultation.peer is not None
+    directions = consultation.peer.negotiated_directions()
+    assert directions.get("audio") == "sendrecv"
+    assert directions.get("video") == expected_video
+    await until(lambda: advisor.remote_audio.frames_received >= 10)
+    await asyncio.sleep(1.0)
+    if show_me:
+        assert advisor.remote_video.frames_received > 0
+    else:
+        assert advisor.remote_video.frames_received == 0
+    if see_advisor:
+        assert customer.remote_video.frames_received > 0
+    else:
+        assert customer.remote_video.frames_received == 0
