@@ -26,7 +26,6 @@ _join_decoder: Decoder[rest.JoinResponse] = Decoder(rest.JoinResponse)
 _status_decoder: Decoder[rest.Status] = Decoder(rest.Status)
 
 
-
 class SimulatedCustomer:
     def __init__(
         self,
@@ -216,4 +215,3 @@ class SimulatedCustomer:
         await self.disconnect()
         if self._session is not None:
             await self._session.close()
-

@@ -42,6 +42,8 @@ def _parse_days(text: str, spec: str) -> list[int]:
                 raise OpeningHoursError(f"the day range {text!r} in {spec!r} runs backwards")
             return list(range(first, last + 1))
         return [DAYS.index(text)]
+    except OpeningHoursError:
+        raise  # a ValueError too, but already says what is wrong
     except ValueError as error:
         raise OpeningHoursError(
             f"{text!r} in {spec!r} is not a day or day range (mon, tue, ... sun; mon-fri)"

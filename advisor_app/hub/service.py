@@ -28,6 +28,7 @@ from advisor_app.hub.storage import (
     OfflineMessageRecord,
     Storage,
 )
+from advisor_app.hub.storage.base import AdvisorBusyError
 from advisor_app.hub.turn import ice_servers_for
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.common import (
@@ -50,6 +51,10 @@ Clock = Callable[[], float]
 
 def to_datetime(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def customer_info(customer: CustomerRecord) -> CustomerInfo:
@@ -126,6 +131,7 @@ class Hub:
         self._fanout_wanted = asyncio.Event()
         self._fanout_task: asyncio.Task[None] | None = None
         self._active_consultations = 0
+        self._remembered_presence: dict[int, Presence] = {}
 
     # --- life cycle ---
 
@@ -176,7 +182,7 @@ class Hub:
                 for p in self.hours.periods
             ],
             always_open=self.hours.always,
-            next_opening=self.hours.next_opening(now),
+            next_opening=_utc(self.hours.next_opening(now)),
             notice_version=self.notice_version,
         )
 
@@ -197,7 +203,7 @@ class Hub:
         now = self.clock()
         if not self.hours.is_open(to_datetime(now)):
             opening = self.hours.next_opening(to_datetime(now))
-            when = f"; it opens again at {opening.isoformat()}" if opening else ""
+            when = f"; it opens again at {_utc(opening).isoformat()}" if opening else ""
             raise ProtocolError(
                 ErrorCode.CLOSED, f"the video advisory is closed now{when}; leave a message"
             )
@@ -360,10 +366,17 @@ class Hub:
         connection.subject_id = advisor.advisor_id
         self.connections.add(connection)
         active = await self.storage.active_consultation_of_advisor(advisor.advisor_id)
-        presence: Presence = self.connections.presence.get(advisor.advisor_id, "available")
+        presence: Presence = self.connections.presence.get(
+            advisor.advisor_id, self._remembered_presence.get(advisor.advisor_id, "available")
+        )
         if active is not None:
             presence = "busy"
-        self._set_presence(advisor.advisor_id, presence)
+        elif presence == "busy":
+            presence = "available"
+        # Set quietly: the welcome carries the presence.
+        self.connections.presence[advisor.advisor_id] = presence
+        self._remembered_presence[advisor.advisor_id] = presence
+        self._presence_changed()
         consultation = None
         if active is not None:
             customer = await self.storage.customer(active.customer_id)
@@ -407,6 +420,7 @@ class Hub:
             return
         previous = self.connections.presence.get(advisor_id)
         self.connections.presence[advisor_id] = presence
+        self._remembered_presence[advisor_id] = presence
         if previous != presence:
             self.connections.to_advisor(advisor_id, ws.PresenceChanged(presence=presence))
             self._presence_changed()
@@ -433,11 +447,12 @@ class Hub:
     ) -> ConsultationInfo:
         """Claim the next (or a chosen) waiting customer for ``advisor``."""
         started = time.perf_counter()
-        if await self.storage.active_consultation_of_advisor(advisor.advisor_id) is not None:
+        try:
+            claimed = await self.storage.claim(advisor, customer_id, self.clock())
+        except AdvisorBusyError:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "you are in a consultation already: end it first"
-            )
-        claimed = await self.storage.claim(advisor, customer_id, self.clock())
+            ) from None
         if claimed is None:
             if customer_id is None:
                 raise ProtocolError(ErrorCode.NOT_FOUND, "nobody is waiting")
@@ -471,7 +486,8 @@ class Hub:
     def _consultation_info(
         self, record: ConsultationRecord, customer: CustomerRecord | None, role: Role
     ) -> ConsultationInfo:
-        identity = f"{role[0]}{record.consultation_id}"
+        identity = f"c{record.customer_id}" if role == "customer" else f"a{record.advisor_id}"
+        needs_ice = record.active and record.mode == "av"
         return ConsultationInfo(
             consultation_id=record.consultation_id,
             advisor_id=record.advisor_id,
@@ -481,7 +497,7 @@ class Hub:
             see_advisor=record.see_advisor,
             show_me=record.show_me,
             started_at=to_datetime(record.started_at),
-            ice_servers=self.ice_servers(identity) if record.active else [],
+            ice_servers=self.ice_servers(identity) if needs_ice else [],
             ended_at=to_datetime(record.ended_at) if record.ended_at is not None else None,
             ended_by=record.ended_by,
         )

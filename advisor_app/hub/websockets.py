@@ -19,7 +19,7 @@ from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import origin_allowed
 from advisor_app.hub.service import Hub
 from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
-from advisor_app.protocol import ws
+from advisor_app.protocol import PROTOCOL_VERSION, ws
 from advisor_app.protocol.codec import Decoder, advisor_decoder, customer_decoder, ref_of
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
@@ -29,6 +29,12 @@ Handler = Callable[[Any], Awaitable[None]]
 
 HELLO_TIMEOUT = 10.0
 HEARTBEAT = 20.0
+
+
+def _decode(decoder: Decoder[Any], data: str | bytes, limit: int) -> Any:
+    if len(data) > limit:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"a message may have at most {limit} bytes")
+    return decoder.decode(data)
 
 
 def _error(error: ProtocolError, ref: str | None) -> ws.ErrorMessage:
@@ -44,7 +50,11 @@ async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse,
             'are refused"}}',
             content_type="application/json",
         )
-    socket = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=hub.settings.max_message_bytes)
+    # The hard limit is four times the protocol's: a frame between the two gets a
+    # too_large error and the socket stays up; only beyond it does the socket close (1009).
+    socket = web.WebSocketResponse(
+        heartbeat=HEARTBEAT, max_msg_size=4 * hub.settings.max_message_bytes
+    )
     await socket.prepare(request)
     hub.metrics.websockets.labels(role).inc()
     connection = Connection(socket, role)
@@ -53,7 +63,7 @@ async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse,
 
 
 async def _hello(
-    socket: web.WebSocketResponse, connection: Connection, decoder: Decoder[Any]
+    socket: web.WebSocketResponse, connection: Connection, decoder: Decoder[Any], limit: int
 ) -> ws.Hello | None:
     """Wait for a valid hello; tell the client what is wrong until it sends one."""
     try:
@@ -62,7 +72,7 @@ async def _hello(
                 if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     break
                 try:
-                    message = decoder.decode(frame.data)
+                    message = _decode(decoder, frame.data, limit)
                 except ProtocolError as error:
                     connection.send(_error(error, ref_of(frame.data)))
                     continue
@@ -91,7 +101,7 @@ async def _run(
     hub = request.app[HUB]
     socket, connection = await _open(request, role)
     try:
-        hello = await _hello(socket, connection, decoder)
+        hello = await _hello(socket, connection, decoder, hub.settings.max_message_bytes)
         if hello is None:
             return socket
         try:
@@ -114,13 +124,25 @@ async def _run(
     return socket
 
 
+def _check_version(hello: ws.Hello) -> None:
+    if hello.protocol != PROTOCOL_VERSION:
+        raise ProtocolError(
+            ErrorCode.INVALID,
+            f"this hub speaks protocol version {PROTOCOL_VERSION}, not {hello.protocol}: "
+            "update the app or reload the page",
+            "$.protocol",
+        )
+
+
 async def _identify_customer(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
+    _check_version(hello)
     customer = await hub.customer_for(hello.token)
     await hub.customer_connected(connection, customer)
     return lambda message: _customer_message(hub, connection, customer, message)
 
 
 async def _identify_advisor(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
+    _check_version(hello)
     advisor = await hub.accounts.advisor_for(hello.token, hub.clock())
     await hub.advisor_connected(connection, advisor)
     return lambda message: _advisor_message(hub, connection, advisor, message)
@@ -149,7 +171,7 @@ async def _serve(
             continue
         ref = None
         try:
-            message = decoder.decode(frame.data)
+            message = _decode(decoder, frame.data, hub.settings.max_message_bytes)
             ref = message.ref
             await handle(message)
         except ProtocolError as error:

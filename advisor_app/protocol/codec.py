@@ -38,6 +38,13 @@ def protocol_error_from(error: msgspec.DecodeError) -> ProtocolError:
         return ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type: {text}", path)
     if path == "$" and "missing required field `type`" not in text and "Expected `object`" in text:
         return ProtocolError(ErrorCode.MALFORMED, f"a message must be a JSON object: {text}")
+    if path == "$.consent" and ("missing required field" in text or "got `null`" in text):
+        # No consent, no join (or message): the same answer as consent refused.
+        return ProtocolError(
+            ErrorCode.CONSENT_REQUIRED,
+            "the security, legal and privacy notices must be accepted (consent is missing)",
+            path,
+        )
     message = _PATH.sub("", text).rstrip(" -")
     return ProtocolError(ErrorCode.INVALID, message, path)
 
@@ -53,6 +60,9 @@ class Decoder[T]:
             return self._decoder.decode(data)
         except msgspec.DecodeError as error:
             raise protocol_error_from(error) from None
+        except RecursionError:
+            # msgspec gives up on very deep nesting (e.g. 10,000 ``[`` in a skipped field).
+            raise ProtocolError(ErrorCode.MALFORMED, "not valid JSON: nested too deeply") from None
 
 
 customer_decoder: Decoder[ws.CustomerMessage] = Decoder(ws.CustomerMessage)
@@ -65,7 +75,7 @@ def ref_of(data: bytes | str) -> str | None:
     """The ``ref`` of a message that failed to decode, so the error can carry it."""
     try:
         raw = msgspec.json.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
     if isinstance(raw, dict) and isinstance(ref := raw.get("ref"), str) and len(ref) <= 64:
         return ref

@@ -122,7 +122,7 @@ class MessagesResponse(msgspec.Struct, kw_only=True):
 
 
 class Transcript(msgspec.Struct, kw_only=True):
-    """``GET /api/customer/transcript``: the written record of one consultation."""
+    """``GET /api/customers/me/transcript``: the written record of one consultation."""
 
     consultation: ConsultationInfo
     customer_name: str

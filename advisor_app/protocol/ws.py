@@ -149,16 +149,16 @@ class CustomerWelcome(_HubMessage, tag="welcome"):
     state: CustomerState
     position: int | None
     estimated_wait_seconds: int | None
+    grace_seconds: int
     consultation: ConsultationInfo | None = None
-    grace_seconds: int = 60
 
 
 class AdvisorWelcome(_HubMessage, tag="welcome"):
     advisor: AdvisorInfo
     presence: Presence
     queue: list[QueueEntry]
+    open_messages: int
     consultation: ConsultationInfo | None = None
-    open_messages: int = 0
 
 
 class QueuePosition(_HubMessage, tag="queue.position"):

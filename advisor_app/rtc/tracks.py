@@ -97,9 +97,11 @@ class SwitchableTrack(MediaStreamTrack):
         self.kind = source.kind
         self.source = source
         self.enabled = True
+        self.latest: av.AudioFrame | av.VideoFrame | None = None  # for a local preview
 
     async def recv(self) -> av.AudioFrame | av.VideoFrame:
         frame = await self.source.recv()
+        self.latest = frame
         if self.enabled:
             return frame
         if isinstance(frame, av.AudioFrame):

@@ -20,6 +20,10 @@ class DuplicateError(StorageError):
     """A unique value (a user name) exists already."""
 
 
+class AdvisorBusyError(StorageError):
+    """The advisor has a consultation in progress and cannot take another."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewCustomer:
     token_hash: str
@@ -143,7 +147,8 @@ class Storage(abc.ABC):
     ) -> tuple[CustomerRecord, ConsultationRecord] | None:
         """Atomically take a waiting customer (the first one when ``customer_id`` is None).
 
-        Exactly one caller gets a given customer; the others get None.
+        Exactly one caller gets a given customer; the others get None. An advisor with a
+        consultation in progress gets AdvisorBusyError (checked in the same transaction).
         """
 
     # --- consultations ---
@@ -235,4 +240,4 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def purge(self, older_than: float, now: float) -> PurgeCounts:
         """Delete customers, consultations, chat and messages from before ``older_than``,
-        and expired tokens."""
+        and expired tokens. Customers still waiting or in a consultation are kept."""

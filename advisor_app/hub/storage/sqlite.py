@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from advisor_app.hub.storage.base import (
+    AdvisorBusyError,
     AdvisorRecord,
     ChatRecord,
     ConsultationRecord,
@@ -306,6 +307,12 @@ class SQLiteStorage(Storage):
         self, advisor: AdvisorRecord, customer_id: int | None, now: float
     ) -> tuple[CustomerRecord, ConsultationRecord] | None:
         def work(c: sqlite3.Connection) -> tuple[CustomerRecord, ConsultationRecord] | None:
+            busy = c.execute(
+                "SELECT 1 FROM consultations WHERE advisor_id = ? AND ended_at IS NULL LIMIT 1",
+                (advisor.advisor_id,),
+            ).fetchone()
+            if busy is not None:
+                raise AdvisorBusyError(f"advisor {advisor.advisor_id} is in a consultation")
             if customer_id is None:
                 target = "(SELECT id FROM customers WHERE state = 'waiting' ORDER BY id LIMIT 1)"
                 parameters: tuple[Any, ...] = (now,)
@@ -538,7 +545,9 @@ class SQLiteStorage(Storage):
 
     async def purge(self, older_than: float, now: float) -> PurgeCounts:
         def work(c: sqlite3.Connection) -> PurgeCounts:
-            old_customers = "SELECT id FROM customers WHERE joined_at < ?"
+            # A customer still waiting or in a consultation is in the middle of a visit.
+            finished_before = "joined_at < ? AND state NOT IN ('waiting', 'in_consultation')"
+            old_customers = f"SELECT id FROM customers WHERE {finished_before}"
             chat = c.execute(
                 "DELETE FROM chat_messages WHERE consultation_id IN (SELECT id FROM "
                 f"consultations WHERE customer_id IN ({old_customers}))",
@@ -548,7 +557,7 @@ class SQLiteStorage(Storage):
                 f"DELETE FROM consultations WHERE customer_id IN ({old_customers})", (older_than,)
             ).rowcount
             customers = c.execute(
-                "DELETE FROM customers WHERE joined_at < ?", (older_than,)
+                f"DELETE FROM customers WHERE {finished_before}", (older_than,)
             ).rowcount
             messages = c.execute(
                 "DELETE FROM offline_messages WHERE created_at < ?", (older_than,)

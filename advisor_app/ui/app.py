@@ -1,0 +1,311 @@
+"""The workstation's start: arguments, logging, one instance per user, language, qasync loop,
+sign-in, the main window; ``--self-check`` and ``--demo``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+import traceback
+from collections.abc import Coroutine
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import platformdirs
+import qasync
+from PySide6.QtCore import (
+    QCoreApplication,
+    QLibraryInfo,
+    QLocale,
+    QLockFile,
+    QSettings,
+    QTranslator,
+)
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from advisor_app import __version__
+from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
+from advisor_app.core.engine import Engine
+from advisor_app.ui.login_dialog import LoginDialog
+from advisor_app.ui.main_window import MainWindow
+from advisor_app.ui.media import DeviceChoice
+from advisor_app.ui.settings import UserSettings
+from advisor_app.ui.settings_dialog import SettingsDialog
+from advisor_app.ui.system_check import format_report, run_checks
+from advisor_app.ui.workstation import Workstation
+
+logger = logging.getLogger("advisor_app")
+
+ORGANIZATION = "Videoberatung"
+APPLICATION = "advisor-app"
+
+
+def resources_dir() -> Path:
+    if override := os.environ.get("ADVISOR_RESOURCES"):
+        return Path(override)
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    epilog = ["settings IT can preset (config file key / environment variable):"]
+    epilog += [f"  {name} / {env}: {doc}" for name, env, doc in setting_docs()]
+    epilog.append("The config file may also be named by ADVISOR_APP_CONFIG.")
+    parser = argparse.ArgumentParser(
+        prog="advisor-app",
+        description="Videoberatung: the advisor workstation.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(epilog),
+    )
+    parser.add_argument("--version", action="version", version=f"advisor-app {__version__}")
+    parser.add_argument("--hub", metavar="URL", help="the hub's address (locks it)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="a TOML config file")
+    parser.add_argument("--lang", choices=("de", "en"), help="language (default: system)")
+    parser.add_argument("--log-level", help="debug, info, warning, error")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start an embedded hub, a demo advisor and a simulated customer",
+    )
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="print the system check and exit (non-zero when a required part fails)",
+    )
+    parser.add_argument(
+        "--synthetic-media",
+        action="store_true",
+        help="use a test picture and a tone instead of camera and microphone",
+    )
+    return parser
+
+
+def setup_logging(level: str) -> Path:
+    folder = platformdirs.user_log_path(APPLICATION, appauthor=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "advisor-app.log"
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    return path
+
+
+def install_translations(app: QCoreApplication, language: str | None) -> str:
+    """Load our .qm and Qt's own for the language; returns the language in use."""
+    if language not in ("de", "en"):
+        language = "de" if QLocale.system().language() == QLocale.Language.German else "en"
+    QLocale.setDefault(
+        QLocale(QLocale.Language.German if language == "de" else QLocale.Language.English)
+    )
+    if language == "de":
+        ours = QTranslator(app)
+        if ours.load(str(resources_dir() / "translations" / "advisor_app_de.qm")):
+            app.installTranslator(ours)
+        else:
+            logger.warning("the German translation could not be loaded")
+        qt = QTranslator(app)
+        if qt.load("qtbase_de", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
+    return language
+
+
+class ErrorReporter:
+    """Anything that is not a UserFacingError is a bug: logged, shown once."""
+
+    def __init__(self, log_file: Path) -> None:
+        self._log_file = log_file
+        self._shown = False
+
+    def __call__(
+        self, kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
+        logger.error("unexpected error", exc_info=(kind, error, trace))
+        if self._shown or QApplication.instance() is None:
+            return
+        self._shown = True
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            QCoreApplication.translate("ErrorReporter", "Unexpected error"),
+            QCoreApplication.translate(
+                "ErrorReporter",
+                "Something went wrong that should not have. The details are in the log file:",
+            )
+            + f"\n{self._log_file}\n\n"
+            + "".join(traceback.format_exception_only(kind, error)).strip(),
+        )
+        box.open()
+
+    def loop_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        error = context.get("exception")
+        if isinstance(error, BaseException):
+            self(type(error), error, error.__traceback__)
+        else:
+            logger.error("event loop: %s", context.get("message"))
+
+
+def self_check(config: AppConfig) -> int:
+    app = QCoreApplication.instance() or QApplication(sys.argv[:1])
+    del app
+    engine = Engine().start()
+    try:
+        report, passed = format_report(run_checks(engine, config.hub_url or "", []))
+    finally:
+        engine.stop()
+    print(report)
+    return 0 if passed else 1
+
+
+async def _wait_dialog(dialog: QDialog) -> int:
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    dialog.finished.connect(lambda result: future.done() or future.set_result(result))
+    dialog.open()
+    return await future
+
+
+async def run_workstation(app: QApplication, args: argparse.Namespace, config: AppConfig) -> int:
+    store = QSettings(ORGANIZATION, APPLICATION)
+    settings = UserSettings.load(store)
+    workstation = Workstation(synthetic_media=args.synthetic_media or args.demo)
+    workstation.device_choice = DeviceChoice(
+        settings.camera or None, settings.microphone or None, settings.speaker or None
+    )
+    demo = None
+    hub_url = config.hub_url or settings.hub_url
+    try:
+        if args.demo:
+            from advisor_app.demo.embedded import EmbeddedDemo  # only the demo needs a hub
+
+            demo = EmbeddedDemo()
+            hub_url = await demo.start()
+            await workstation.sign_in(hub_url, demo.username, demo.password, stay_signed_in=False)
+            print(demo.banner(), flush=True)
+            demo.start_customer()
+        while True:
+            signed_in = workstation.session is not None
+            if not signed_in and settings.stay_signed_in and settings.username and hub_url:
+                signed_in = await workstation.resume(hub_url, settings.username)
+            if not signed_in:
+                dialog = LoginDialog(
+                    workstation,
+                    hub_url=hub_url,
+                    hub_url_locked=config.is_locked("hub_url"),
+                    username=settings.username,
+                    stay_signed_in=settings.stay_signed_in,
+                    stay_signed_in_allowed=config.allow_stay_signed_in,
+                )
+                if await _wait_dialog(dialog) != QDialog.DialogCode.Accepted:
+                    return 0
+                settings.username = dialog.username.text().strip()
+                settings.stay_signed_in = dialog.stay.isChecked()
+                if not config.is_locked("hub_url"):
+                    settings.hub_url = dialog.hub_url.text().strip()
+                    hub_url = settings.hub_url
+                settings.save(store)
+            window, result = await _run_window(workstation, settings, store)
+            if result == "sign-out":
+                await workstation.sign_out()
+                window.close()
+                window.deleteLater()
+                continue
+            return 0
+    finally:
+        workstation.shutdown()
+        if demo is not None:
+            demo.stop()
+
+
+async def _run_window(
+    workstation: Workstation, settings: UserSettings, store: QSettings
+) -> tuple[MainWindow, str]:
+    """Show the main window until the advisor signs out or closes it."""
+    window = MainWindow(workstation, resources_dir())
+    outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def finish(result: str) -> None:
+        if not outcome.done():
+            outcome.set_result(result)
+
+    window.sign_out_requested.connect(lambda: finish("sign-out"))
+    window.closed.connect(lambda: finish("closed"))
+    window.settings_requested.connect(
+        lambda: asyncio.ensure_future(_edit_settings(window, workstation, settings, store))
+    )
+    window.show()
+    return window, await outcome
+
+
+async def _edit_settings(
+    window: MainWindow, workstation: Workstation, settings: UserSettings, store: QSettings
+) -> None:
+    dialog = SettingsDialog(workstation, workstation.device_choice, window)
+    if await _wait_dialog(dialog) == QDialog.DialogCode.Accepted:
+        choice = dialog.choice()
+        workstation.device_choice = choice
+        settings.camera = choice.camera or ""
+        settings.microphone = choice.microphone or ""
+        settings.speaker = choice.speaker or ""
+        settings.save(store)
+        window.show_status(
+            QCoreApplication.translate("MainWindow", "Saved: applies from the next consultation.")
+        )
+
+
+async def _with_reporter(reporter: ErrorReporter, work: Coroutine[Any, Any, int]) -> int:
+    asyncio.get_running_loop().set_exception_handler(reporter.loop_handler)
+    return await work
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_app_config(
+            args.config,
+            overrides={"hub_url": args.hub, "language": args.lang, "log_level": args.log_level},
+        )
+    except AppConfigError as error:
+        print(f"advisor-app: {error}", file=sys.stderr)
+        return 2
+    log_file = setup_logging(config.log_level)
+    if args.self_check:
+        return self_check(config)
+
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    app = QApplication(sys.argv[:1])
+    # The sign-in dialog closes before the main window opens: the app ends when run_workstation
+    # returns, not when a window closes.
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
+    install_translations(app, config.language)
+    reporter = ErrorReporter(log_file)
+    sys.excepthook = reporter
+
+    lock = QLockFile(
+        str(
+            platformdirs.user_runtime_path(APPLICATION, appauthor=False, ensure_exists=True)
+            / ("demo.lock" if args.demo else "advisor-app.lock")
+        )
+    )
+    lock.setStaleLockTime(0)
+    if not lock.tryLock(100):
+        QMessageBox.information(
+            None,
+            QCoreApplication.translate("Main", "Videoberatung"),
+            QCoreApplication.translate("Main", "The workstation is already running."),
+        )
+        return 1
+    try:
+        return qasync.run(_with_reporter(reporter, run_workstation(app, args, config))) or 0
+    finally:
+        lock.unlock()

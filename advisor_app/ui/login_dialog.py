@@ -1,0 +1,124 @@
+"""Sign in: hub address (fixed when IT preset it), user name, password, stay signed in."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from advisor_app.core import credentials
+from advisor_app.core.errors import UserFacingError
+from advisor_app.ui.problems import describe
+from advisor_app.ui.workstation import Workstation
+
+
+class LoginDialog(QDialog):
+    def __init__(
+        self,
+        workstation: Workstation,
+        *,
+        hub_url: str,
+        hub_url_locked: bool,
+        username: str = "",
+        stay_signed_in: bool = False,
+        stay_signed_in_allowed: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._workstation = workstation
+        self.setWindowTitle(self.tr("Videoberatung – sign in"))
+        self.setAccessibleName(self.tr("Sign in"))
+
+        self.hub_url = QLineEdit(hub_url)
+        self.hub_url.setAccessibleName(self.tr("Hub address"))
+        self.hub_url.setPlaceholderText("https://videoberatung.bank.example")
+        if hub_url_locked:
+            self.hub_url.setReadOnly(True)
+            self.hub_url.setToolTip(self.tr("Set by your IT department"))
+        self.username = QLineEdit(username)
+        self.username.setAccessibleName(self.tr("User name"))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName(self.tr("Password"))
+        self.stay = QCheckBox(self.tr("Stay signed in"))
+        self.stay.setAccessibleName(self.tr("Stay signed in"))
+        secure, reason = credentials.secure_store_available()
+        if not stay_signed_in_allowed:
+            self.stay.setEnabled(False)
+            self.stay.setToolTip(self.tr("Your IT department has switched this off."))
+        elif not secure:
+            self.stay.setEnabled(False)
+            self.stay.setToolTip(
+                self.tr("Not available: this computer has no secure credential store.")
+                + f" ({reason})"
+            )
+        else:
+            self.stay.setChecked(stay_signed_in)
+        self.stay_reason = self.stay.toolTip()
+
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setObjectName("error")
+        self.error.setAccessibleName(self.tr("Sign-in message"))
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow(self.tr("&Hub:"), self.hub_url)
+        form.addRow(self.tr("&User name:"), self.username)
+        form.addRow(self.tr("&Password:"), self.password)
+        form.addRow("", self.stay)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.sign_in_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.sign_in_button.setText(self.tr("Sign in"))
+        self.sign_in_button.setAccessibleName(self.tr("Sign in"))
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText(self.tr("Cancel"))
+        cancel.setAccessibleName(self.tr("Cancel"))
+        self.buttons.accepted.connect(self._on_sign_in_clicked)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        (self.password if username else self.username).setFocus()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    @asyncSlot()
+    async def _on_sign_in_clicked(self) -> None:
+        if not self.hub_url.text().strip() or not self.username.text().strip():
+            self.show_error(self.tr("Enter the hub address and your user name."))
+            return
+        if not self.password.text():
+            self.show_error(self.tr("Enter your password."))
+            return
+        self.sign_in_button.setEnabled(False)
+        self.error.hide()
+        try:
+            await self._workstation.sign_in(
+                self.hub_url.text(),
+                self.username.text().strip(),
+                self.password.text(),
+                stay_signed_in=self.stay.isChecked(),
+            )
+        except UserFacingError as error:
+            self.show_error(describe(error))
+        else:
+            self.password.clear()
+            self.accept()
+        finally:
+            self.sign_in_button.setEnabled(True)

@@ -1,0 +1,115 @@
+"""The queue: who is waiting, how long, with which choices; take next or take the selected."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from advisor_app.core.errors import UserFacingError
+from advisor_app.protocol.common import QueueEntry
+from advisor_app.ui.models import QueueModel
+from advisor_app.ui.problems import describe
+from advisor_app.ui.workstation import Workstation
+
+
+class QueueView(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, workstation: Workstation, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._workstation = workstation
+        self.model = QueueModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(self.tr("Waiting customers"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QueueModel.NAME, QHeaderView.ResizeMode.Stretch
+        )
+        self.table.doubleClicked.connect(lambda _: self._on_take_selected_clicked())
+
+        self.summary = QLabel(self.tr("Nobody is waiting."))
+        self.summary.setAccessibleName(self.tr("Queue summary"))
+        self.take_next_button = QPushButton(self.tr("&Take next person"))
+        self.take_next_button.setAccessibleName(self.tr("Take next person"))
+        self.take_next_button.clicked.connect(self._on_take_next_clicked)
+        self.take_selected_button = QPushButton(self.tr("Take &selected"))
+        self.take_selected_button.setAccessibleName(self.tr("Take selected customer"))
+        self.take_selected_button.clicked.connect(self._on_take_selected_clicked)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.take_selected_button)
+        buttons.addWidget(self.take_next_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self.model.tick)
+        self._ticker.start()
+        self._update_buttons()
+
+    def set_entries(self, entries: list[QueueEntry]) -> None:
+        selected = self.selected_customer_id()
+        self.model.set_entries(entries)
+        for row, entry in enumerate(entries):
+            if entry.customer.customer_id == selected:
+                self.table.selectRow(row)
+        count = len(entries)
+        self.summary.setText(
+            self.tr("Nobody is waiting.")
+            if count == 0
+            else self.tr("%n person(s) waiting.", "", count)
+        )
+        self._update_buttons()
+
+    def selected_customer_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        entry = self.model.entry(rows[0].row()) if rows else None
+        return entry.customer.customer_id if entry is not None else None
+
+    def _update_buttons(self) -> None:
+        has_entries = self.model.rowCount() > 0
+        self.take_next_button.setEnabled(has_entries)
+        self.take_selected_button.setEnabled(has_entries)
+
+    @asyncSlot()
+    async def _on_take_next_clicked(self) -> None:
+        await self._take(None)
+
+    @asyncSlot()
+    async def _on_take_selected_clicked(self) -> None:
+        customer_id = self.selected_customer_id()
+        if customer_id is None:
+            self.status_message.emit(self.tr("Select a customer first."))
+            return
+        await self._take(customer_id)
+
+    async def _take(self, customer_id: int | None) -> None:
+        self.take_next_button.setEnabled(False)
+        self.take_selected_button.setEnabled(False)
+        try:
+            session = self._workstation.require_session()
+            if customer_id is None:
+                await self._workstation.call(session.take_next())
+            else:
+                await self._workstation.call(session.take(customer_id))
+        except UserFacingError as error:
+            self.status_message.emit(describe(error))
+        finally:
+            self._update_buttons()

@@ -1,0 +1,34 @@
+"""The advisor's own choices (QSettings), declared once; window state is kept apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from PySide6.QtCore import QSettings
+
+
+@dataclass
+class UserSettings:
+    hub_url: str = ""
+    username: str = ""
+    language: str = ""  # "" follows the system
+    camera: str = ""
+    microphone: str = ""
+    speaker: str = ""
+    stay_signed_in: bool = False
+
+    @classmethod
+    def load(cls, store: QSettings) -> UserSettings:
+        values: dict[str, object] = {}
+        for item in fields(cls):
+            raw = store.value(f"user/{item.name}", item.default)
+            if item.type in (bool, "bool"):
+                values[item.name] = raw in (True, "true", "1", 1)
+            else:
+                values[item.name] = str(raw or "")
+        return cls(**values)  # type: ignore[arg-type]
+
+    def save(self, store: QSettings) -> None:
+        for item in fields(self):
+            store.setValue(f"user/{item.name}", getattr(self, item.name))
+        store.sync()

@@ -1,0 +1,199 @@
+"""Settings: camera, microphone and speaker with a live preview, a microphone level meter and a
+speaker test; and the system check with a tick or the reason and what to do."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtMultimedia import QAudioSink, QCamera, QMediaCaptureSession, QMediaDevices
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from advisor_app.core.system_check import check_hub, check_ice
+from advisor_app.rtc.tracks import AUDIO_RATE
+from advisor_app.ui.media import DeviceChoice, MicrophoneCapture, device_id, find_device, pcm_format
+from advisor_app.ui.system_check import advice, device_checks, title
+from advisor_app.ui.workstation import Workstation
+
+
+def tone_pcm(seconds: float = 0.8, frequency: float = 660.0) -> bytes:
+    samples = np.arange(int(AUDIO_RATE * seconds))
+    fade = np.minimum(1.0, np.minimum(samples, samples[::-1]) / (AUDIO_RATE * 0.05))
+    tone = np.sin(2 * math.pi * frequency * samples / AUDIO_RATE) * 0.3 * fade
+    return (tone * 32767).astype(np.int16).tobytes()
+
+
+class SettingsDialog(QDialog):
+    def __init__(
+        self, workstation: Workstation, choice: DeviceChoice, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._workstation = workstation
+        self.setWindowTitle(self.tr("Settings"))
+        self.setAccessibleName(self.tr("Settings"))
+
+        self.camera_box = QComboBox()
+        self.camera_box.setAccessibleName(self.tr("Camera"))
+        self.microphone_box = QComboBox()
+        self.microphone_box.setAccessibleName(self.tr("Microphone"))
+        self.speaker_box = QComboBox()
+        self.speaker_box.setAccessibleName(self.tr("Speaker"))
+        for box, devices, chosen in (
+            (self.camera_box, QMediaDevices.videoInputs(), choice.camera),
+            (self.microphone_box, QMediaDevices.audioInputs(), choice.microphone),
+            (self.speaker_box, QMediaDevices.audioOutputs(), choice.speaker),
+        ):
+            if not devices:
+                box.addItem(self.tr("(none found)"), "")
+                box.setEnabled(False)
+            for device in devices:
+                box.addItem(device.description(), device_id(device))
+            index = box.findData(chosen or "")
+            if index >= 0:
+                box.setCurrentIndex(index)
+
+        self.preview = QVideoWidget()
+        self.preview.setAccessibleName(self.tr("Camera preview"))
+        self.preview.setMinimumSize(240, 180)
+        self.level = QProgressBar()
+        self.level.setRange(0, 100)
+        self.level.setTextVisible(False)
+        self.level.setAccessibleName(self.tr("Microphone level"))
+        self.speaker_test_button = QPushButton(self.tr("&Play test sound"))
+        self.speaker_test_button.setAccessibleName(self.tr("Play test sound"))
+        self.speaker_test_button.clicked.connect(self._on_speaker_test_clicked)
+        self.speaker_test_button.setEnabled(self.speaker_box.isEnabled())
+
+        devices = QGroupBox(self.tr("Devices"))
+        form = QFormLayout(devices)
+        form.addRow(self.tr("&Camera:"), self.camera_box)
+        form.addRow("", self.preview)
+        form.addRow(self.tr("&Microphone:"), self.microphone_box)
+        form.addRow(self.tr("Level:"), self.level)
+        form.addRow(self.tr("S&peaker:"), self.speaker_box)
+        form.addRow("", self.speaker_test_button)
+
+        self.check_list = QListWidget()
+        self.check_list.setAccessibleName(self.tr("System check results"))
+        self.check_button = QPushButton(self.tr("Run system &check"))
+        self.check_button.setAccessibleName(self.tr("Run system check"))
+        self.check_button.clicked.connect(self._on_check_clicked)
+        checks = QGroupBox(self.tr("System check"))
+        checks_layout = QVBoxLayout(checks)
+        checks_layout.addWidget(self.check_list)
+        checks_layout.addWidget(self.check_button)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Save"))
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName(self.tr("Save"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(self.tr("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(devices)
+        layout.addWidget(checks)
+        layout.addWidget(buttons)
+
+        self._camera: QCamera | None = None
+        self._capture = QMediaCaptureSession(self)
+        self._capture.setVideoOutput(self.preview)
+        self._microphone: MicrophoneCapture | None = None
+        self._speaker: QAudioSink | None = None
+        self._tone = QByteArray()
+        self._level_timer = QTimer(self)
+        self._level_timer.setInterval(50)
+        self._level_timer.timeout.connect(self._show_level)
+        self.camera_box.currentIndexChanged.connect(self._restart_camera)
+        self.microphone_box.currentIndexChanged.connect(self._restart_microphone)
+        self._restart_camera()
+        self._restart_microphone()
+
+    def choice(self) -> DeviceChoice:
+        return DeviceChoice(
+            camera=self.camera_box.currentData() or None,
+            microphone=self.microphone_box.currentData() or None,
+            speaker=self.speaker_box.currentData() or None,
+        )
+
+    def _restart_camera(self) -> None:
+        if self._camera is not None:
+            self._camera.stop()
+            self._camera = None
+        device = find_device(QMediaDevices.videoInputs(), self.camera_box.currentData())
+        if device is not None:
+            self._camera = QCamera(device, self)
+            self._capture.setCamera(self._camera)
+            self._camera.start()
+
+    def _restart_microphone(self) -> None:
+        if self._microphone is not None:
+            self._microphone.stop()
+            self._microphone = None
+        device = find_device(QMediaDevices.audioInputs(), self.microphone_box.currentData())
+        if device is not None:
+            self._microphone = MicrophoneCapture(device, self)
+            self._microphone.start()
+            self._level_timer.start()
+
+    def _show_level(self) -> None:
+        if self._microphone is not None:
+            self._microphone.read(AUDIO_RATE * 2 // 20)  # keep the buffer from filling
+            self.level.setValue(int(self._microphone.level * 100))
+
+    def _on_speaker_test_clicked(self) -> None:
+        device = find_device(QMediaDevices.audioOutputs(), self.speaker_box.currentData())
+        if device is None:
+            return
+        if self._speaker is not None:
+            self._speaker.stop()
+        self._speaker = QAudioSink(device, pcm_format(), self)
+        output = self._speaker.start()
+        self._tone = QByteArray(tone_pcm())
+        if output is not None:
+            output.write(self._tone)
+
+    @asyncSlot()
+    async def _on_check_clicked(self) -> None:
+        self.check_button.setEnabled(False)
+        self.check_list.clear()
+        try:
+            results = device_checks()
+            results.append(await self._workstation.call(check_hub(self._workstation.hub_url)))
+            results.append(await self._workstation.call(check_ice([])))
+            for result in results:
+                mark = "✔" if result.ok else ("✘" if result.required else "!")
+                text = f"{mark} {title(result)}"
+                if result.detail:
+                    text += f" – {result.detail}"
+                if not result.ok:
+                    text += f"\n   {advice(result)}"
+                self.check_list.addItem(text)
+        finally:
+            self.check_button.setEnabled(True)
+
+    def done(self, result: int) -> None:
+        if self._camera is not None:
+            self._camera.stop()
+        if self._microphone is not None:
+            self._microphone.stop()
+        if self._speaker is not None:
+            self._speaker.stop()
+        self._level_timer.stop()
+        super().done(result)

@@ -1,0 +1,149 @@
+"""What the views talk to: the engine thread and the session on it, the local devices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from advisor_app.core import credentials
+from advisor_app.core.engine import Engine
+from advisor_app.core.errors import Problem, UserFacingError
+from advisor_app.core.hub_client import HubClient, LinkState, normalise_hub_url
+from advisor_app.core.session import AdvisorSession
+from advisor_app.protocol.rest import LoginResponse
+from advisor_app.ui.bridge import SessionBridge
+from advisor_app.ui.media import AudioPlayer, DeviceChoice, LocalMedia
+
+logger = logging.getLogger(__name__)
+
+
+class Workstation(QObject):
+    """Owns the engine thread; a signed-in advisor has a session and its bridge."""
+
+    signed_out = Signal()
+
+    def __init__(self, *, synthetic_media: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = Engine().start()
+        self.synthetic_media = synthetic_media
+        self.device_choice = DeviceChoice()
+        self.session: AdvisorSession | None = None
+        self.bridge: SessionBridge | None = None
+        self.media: LocalMedia | None = None
+        self.player: AudioPlayer | None = None
+        self.hub_url = ""
+        self.username = ""
+        self.display_name = ""
+
+    async def call[T](self, work: Coroutine[Any, Any, T]) -> T:
+        return await self.engine.call(work)
+
+    async def sign_in(
+        self, hub_url: str, username: str, password: str, *, stay_signed_in: bool
+    ) -> LoginResponse:
+        hub_url = normalise_hub_url(hub_url)
+        client = await self.call(_make_client(hub_url))
+        result = await self.call(client.login(username, password))
+        if stay_signed_in:
+            try:
+                await asyncio.to_thread(credentials.save_token, hub_url, username, result.token)
+            except Exception as error:  # keyring trouble must not block the sign-in
+                logger.warning("could not keep the login: %s", error)
+        else:
+            await asyncio.to_thread(credentials.forget_token, hub_url, username)
+        self.display_name = result.advisor.display_name
+        await self._start(client, hub_url, username)
+        return result
+
+    async def resume(self, hub_url: str, username: str) -> bool:
+        """Sign in with the token kept in the keyring; False if there is none or it expired."""
+        hub_url = normalise_hub_url(hub_url)
+        token = await asyncio.to_thread(credentials.load_token, hub_url, username)
+        if not token:
+            return False
+        client = await self.call(_make_client(hub_url))
+        client.use_token(token)
+        await self._start(client, hub_url, username)
+        state = await self.call(_wait_for_link(client))
+        if state == LinkState.LOGGED_OUT:
+            await asyncio.to_thread(credentials.forget_token, hub_url, username)
+            await self.stop_session()
+            return False
+        return True
+
+    async def _start(self, client: HubClient, hub_url: str, username: str) -> None:
+        self.hub_url, self.username = hub_url, username
+        self.media = LocalMedia(self.device_choice, synthetic=self.synthetic_media, parent=self)
+        self.media.start()
+        session = AdvisorSession(client, self.media.sources())
+        self.session = session
+        self.bridge = SessionBridge(session, self)
+        self.player = AudioPlayer(session.remote_audio, self.media.speaker_device, self)
+        self.player.start()
+        await self.call(session.start())
+
+    async def stop_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            await self.call(session.stop())
+        if self.player is not None:
+            self.player.stop()
+            self.player = None
+        if self.media is not None:
+            self.media.stop()
+            self.media = None
+        if self.bridge is not None:
+            self.bridge.deleteLater()
+            self.bridge = None
+
+    async def sign_out(self) -> None:
+        session = self.session
+        if session is not None:
+            await self.call(session.hub.logout())
+        await asyncio.to_thread(credentials.forget_token, self.hub_url, self.username)
+        await self.stop_session()
+        self.signed_out.emit()
+
+    def require_session(self) -> AdvisorSession:
+        if self.session is None:
+            raise UserFacingError(Problem.NOT_CONNECTED)
+        return self.session
+
+    def shutdown(self) -> None:
+        """Blocking: stop everything on the engine, then the engine (window closed)."""
+        session, self.session = self.session, None
+        if session is not None:
+            try:
+                self.engine.run(session.stop(), timeout=10)
+            except Exception:
+                logger.exception("stopping the session failed")
+        if self.player is not None:
+            self.player.stop()
+        if self.media is not None:
+            self.media.stop()
+        self.engine.stop()
+
+
+async def _make_client(hub_url: str) -> HubClient:
+    return HubClient(hub_url)
+
+
+async def _wait_for_link(client: HubClient, wait: float = 10.0) -> LinkState:
+    settled = asyncio.Event()
+
+    def on_state(state: LinkState) -> None:
+        if state in (LinkState.CONNECTED, LinkState.LOGGED_OUT):
+            settled.set()
+
+    client.state_changed.connect(on_state)
+    on_state(client.state)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(wait):
+            await settled.wait()
+    client.state_changed.disconnect(on_state)
+    return client.state

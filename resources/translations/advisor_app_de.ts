@@ -1,0 +1,934 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>ErrorReporter</name>
+    <message>
+        <location filename="../../advisor_app/ui/app.py" line="139" />
+        <source>Unexpected error</source>
+        <translation>Unerwarteter Fehler</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/app.py" line="140" />
+        <source>Something went wrong that should not have. The details are in the log file:</source>
+        <translation>Etwas ist schiefgegangen, das nicht hätte passieren dürfen. Die Einzelheiten stehen in der Protokolldatei:</translation>
+    </message>
+</context>
+<context>
+    <name>InboxModel</name>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <source>Received</source>
+        <translation>Eingang</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <source>Phone</source>
+        <translation>Telefon</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <source>Message</source>
+        <translation>Nachricht</translation>
+    </message>
+</context>
+<context>
+    <name>InboxView</name>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="37" />
+        <source>Messages from customers</source>
+        <translation>Nachrichten von Kundinnen und Kunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="47" />
+        <source>Message text</source>
+        <translation>Nachrichtentext</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="49" />
+        <source>Show &amp;done</source>
+        <translation>&amp;Erledigte zeigen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="50" />
+        <source>Show messages marked done</source>
+        <translation>Als erledigt markierte Nachrichten zeigen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="52" />
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="53" />
+        <source>Refresh messages</source>
+        <translation>Nachrichten aktualisieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="55" />
+        <source>&amp;Copy phone number</source>
+        <translation>Telefonnummer &amp;kopieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="56" />
+        <source>Copy phone number</source>
+        <translation>Telefonnummer kopieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="58" />
+        <source>&amp;Mark done</source>
+        <translation>Als &amp;erledigt markieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="59" />
+        <source>Mark message done</source>
+        <translation>Nachricht als erledigt markieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="91" />
+        <source>Done by %1 on %2</source>
+        <translation>Erledigt von %1 am %2</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="121" />
+        <source>Phone number copied.</source>
+        <translation>Telefonnummer kopiert.</translation>
+    </message>
+</context>
+<context>
+    <name>LocalMedia</name>
+    <message>
+        <location filename="../../advisor_app/ui/media.py" line="254" />
+        <source>No camera found: the customer sees a test picture instead.</source>
+        <translation>Keine Kamera gefunden: Die Kundin oder der Kunde sieht stattdessen ein Testbild.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/media.py" line="259" />
+        <source>No microphone found: the customer hears a test tone.</source>
+        <translation>Kein Mikrofon gefunden: Die Kundin oder der Kunde hört einen Testton.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/media.py" line="261" />
+        <source>No speaker found: the customer cannot be heard.</source>
+        <translation>Kein Lautsprecher gefunden: Die Kundin oder der Kunde ist nicht zu hören.</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="37" />
+        <source>Videoberatung – sign in</source>
+        <translation>Videoberatung – Anmeldung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="38" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="83" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="84" />
+        <source>Sign in</source>
+        <translation>Anmelden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="41" />
+        <source>Hub address</source>
+        <translation>Adresse des Beratungsdienstes</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="45" />
+        <source>Set by your IT department</source>
+        <translation>Von Ihrer IT-Abteilung festgelegt</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="47" />
+        <source>User name</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="50" />
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="51" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="52" />
+        <source>Stay signed in</source>
+        <translation>Angemeldet bleiben</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="56" />
+        <source>Your IT department has switched this off.</source>
+        <translation>Ihre IT-Abteilung hat das abgeschaltet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="60" />
+        <source>Not available: this computer has no secure credential store.</source>
+        <translation>Nicht verfügbar: Dieser Computer hat keinen sicheren Anmeldedatenspeicher.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="70" />
+        <source>Sign-in message</source>
+        <translation>Hinweis zur Anmeldung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="74" />
+        <source>&amp;Hub:</source>
+        <translation>&amp;Dienst:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="75" />
+        <source>&amp;User name:</source>
+        <translation>&amp;Benutzername:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="76" />
+        <source>&amp;Password:</source>
+        <translation>&amp;Passwort:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="86" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="87" />
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="104" />
+        <source>Enter the hub address and your user name.</source>
+        <translation>Geben Sie die Adresse des Dienstes und Ihren Benutzernamen ein.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="107" />
+        <source>Enter your password.</source>
+        <translation>Geben Sie Ihr Passwort ein.</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <location filename="../../advisor_app/ui/app.py" line="301" />
+        <source>Videoberatung</source>
+        <translation>Videoberatung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/app.py" line="302" />
+        <source>The workstation is already running.</source>
+        <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../advisor_app/ui/app.py" line="260" />
+        <source>Saved: applies from the next consultation.</source>
+        <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="47" />
+        <source>Videoberatung – %1</source>
+        <translation>Videoberatung – %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="54" />
+        <source>Work areas</source>
+        <translation>Arbeitsbereiche</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="55" />
+        <source>&amp;Queue</source>
+        <translation>&amp;Warteschlange</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="56" />
+        <location filename="../../advisor_app/ui/main_window.py" line="191" />
+        <source>&amp;Inbox</source>
+        <translation>&amp;Nachrichten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="60" />
+        <location filename="../../advisor_app/ui/main_window.py" line="64" />
+        <source>Presence</source>
+        <translation>Anwesenheit</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="65" />
+        <source>Available</source>
+        <translation>Verfügbar</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="66" />
+        <source>Away</source>
+        <translation>Abwesend</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="67" />
+        <source>Busy</source>
+        <translation>Beschäftigt</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="69" />
+        <source>Presence:</source>
+        <translation>Anwesenheit:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="72" />
+        <source>&amp;Settings …</source>
+        <translation>&amp;Einstellungen …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="75" />
+        <source>Sign &amp;out</source>
+        <translation>Ab&amp;melden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="81" />
+        <source>Connection to the hub</source>
+        <translation>Verbindung zum Dienst</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="84" />
+        <source>Device notice</source>
+        <translation>Hinweis zu Geräten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="98" />
+        <location filename="../../advisor_app/ui/main_window.py" line="133" />
+        <source>Videoberatung</source>
+        <translation>Videoberatung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="122" />
+        <source>Hub: offline</source>
+        <translation>Dienst: nicht verbunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="123" />
+        <source>Hub: connecting …</source>
+        <translation>Dienst: Verbindung wird aufgebaut …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="124" />
+        <source>Hub: connected</source>
+        <translation>Dienst: verbunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="125" />
+        <source>Hub: connection lost, reconnecting …</source>
+        <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="126" />
+        <source>Hub: signed out, please sign in again</source>
+        <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="131" />
+        <source>%1 is waiting.</source>
+        <translation>%1 wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="170" />
+        <source>Consultation</source>
+        <translation>Beratung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="195" />
+        <source>New message from %1.</source>
+        <translation>Neue Nachricht von %1.</translation>
+    </message>
+</context>
+<context>
+    <name>Problems</name>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="11" />
+        <source>Wrong user name or password.</source>
+        <translation>Benutzername oder Passwort ist falsch.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="12" />
+        <source>Too many failed sign-ins. Wait a few minutes, then try again.</source>
+        <translation>Zu viele fehlgeschlagene Anmeldungen. Warten Sie einige Minuten und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="13" />
+        <source>The hub cannot be reached. Check the hub address and the network connection.</source>
+        <translation>Der Dienst ist nicht erreichbar. Prüfen Sie die Adresse des Dienstes und die Netzwerkverbindung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="14" />
+        <source>The hub refused this:</source>
+        <translation>Der Dienst hat das abgelehnt:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="15" />
+        <source>Your sign-in has expired. Please sign in again.</source>
+        <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich neu an.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="16" />
+        <source>Nobody is waiting.</source>
+        <translation>Niemand wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="17" />
+        <source>This customer has just been taken by another advisor or has left.</source>
+        <translation>Diese Person wurde gerade von einer anderen Beratung angenommen oder hat die Warteschlange verlassen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="18" />
+        <source>End the current consultation first.</source>
+        <translation>Beenden Sie zuerst die laufende Beratung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="19" />
+        <source>Not connected to the hub right now; the connection is being restored.</source>
+        <translation>Gerade keine Verbindung zum Dienst; sie wird wiederhergestellt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="20" />
+        <source>No secure credential store is available.</source>
+        <translation>Es ist kein sicherer Anmeldedatenspeicher verfügbar.</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="31" />
+        <source>#</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="32" />
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="33" />
+        <source>Mode</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="34" />
+        <source>Sees advisor</source>
+        <translation>Sieht Beratung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="35" />
+        <source>May be seen</source>
+        <translation>Darf gesehen werden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="36" />
+        <source>Waiting</source>
+        <translation>Wartezeit</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="37" />
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="77" />
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="77" />
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="83" />
+        <source>audio + video</source>
+        <translation>Bild und Ton</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="83" />
+        <source>text only</source>
+        <translation>nur Text</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="91" />
+        <source>online</source>
+        <translation>verbunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="91" />
+        <source>connection lost</source>
+        <translation>Verbindung verloren</translation>
+    </message>
+</context>
+<context>
+    <name>QueueView</name>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="34" />
+        <source>Waiting customers</source>
+        <translation>Wartende Kundinnen und Kunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="44" />
+        <location filename="../../advisor_app/ui/queue_view.py" line="75" />
+        <source>Nobody is waiting.</source>
+        <translation>Niemand wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="45" />
+        <source>Queue summary</source>
+        <translation>Übersicht Warteschlange</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="46" />
+        <source>&amp;Take next person</source>
+        <translation>&amp;Nächste Person annehmen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="47" />
+        <source>Take next person</source>
+        <translation>Nächste Person annehmen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="49" />
+        <source>Take &amp;selected</source>
+        <translation>&amp;Ausgewählte annehmen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="50" />
+        <source>Take selected customer</source>
+        <translation>Ausgewählte Person annehmen</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../advisor_app/ui/queue_view.py" line="77" />
+        <source>%n person(s) waiting.</source>
+        <translation>
+            <numerusform>%n Person wartet.</numerusform><numerusform>%n Personen warten.</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="99" />
+        <source>Select a customer first.</source>
+        <translation>Wählen Sie zuerst eine Person aus.</translation>
+    </message>
+</context>
+<context>
+    <name>SessionView</name>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="53" />
+        <source>Consultation with %1</source>
+        <translation>Beratung mit %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="56" />
+        <source>Customer</source>
+        <translation>Kunde/Kundin</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="61" />
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="62" />
+        <source>Copy phone number</source>
+        <translation>Telefonnummer kopieren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="69" />
+        <source>audio + video</source>
+        <translation>Bild und Ton</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="69" />
+        <source>text only</source>
+        <translation>nur Text</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="73" />
+        <source>wants to see you</source>
+        <translation>möchte Sie sehen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="73" />
+        <source>does not see you</source>
+        <translation>sieht Sie nicht</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="76" />
+        <source>may be seen</source>
+        <translation>darf gesehen werden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="76" />
+        <source>does not show video</source>
+        <translation>zeigt kein Bild</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="78" />
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="79" />
+        <source>Phone:</source>
+        <translation>Telefon:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="80" />
+        <source>Mode:</source>
+        <translation>Art:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="82" />
+        <source>Consent:</source>
+        <translation>Einwilligung:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="91" />
+        <source>Customer's video</source>
+        <translation>Bild der Kundin oder des Kunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="94" />
+        <source>Your own video</source>
+        <translation>Ihr eigenes Bild</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="96" />
+        <source>The customer does not show video.</source>
+        <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="109" />
+        <location filename="../../advisor_app/ui/session_view.py" line="313" />
+        <source>&amp;Mute</source>
+        <translation>&amp;Stumm</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="111" />
+        <location filename="../../advisor_app/ui/session_view.py" line="315" />
+        <source>Mute microphone</source>
+        <translation>Mikrofon stummschalten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="113" />
+        <location filename="../../advisor_app/ui/session_view.py" line="322" />
+        <source>Camera o&amp;ff</source>
+        <translation>Kamera &amp;aus</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="115" />
+        <location filename="../../advisor_app/ui/session_view.py" line="324" />
+        <source>Switch camera off</source>
+        <translation>Kamera ausschalten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="118" />
+        <source>&amp;End consultation</source>
+        <translation>Beratung b&amp;eenden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="120" />
+        <source>End consultation</source>
+        <translation>Beratung beenden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="122" />
+        <source>C&amp;lose</source>
+        <translation>S&amp;chließen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="123" />
+        <source>Close this consultation</source>
+        <translation>Diese Beratung schließen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="127" />
+        <source>Connection state</source>
+        <translation>Verbindungszustand</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="129" />
+        <source>Connection quality</source>
+        <translation>Verbindungsqualität</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="152" />
+        <source>Chat messages</source>
+        <translation>Chatnachrichten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="156" />
+        <source>Write a message, Enter sends</source>
+        <translation>Nachricht schreiben, Eingabetaste sendet</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="157" />
+        <source>Chat message</source>
+        <translation>Chatnachricht</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="159" />
+        <source>&amp;Send</source>
+        <translation>&amp;Senden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="160" />
+        <source>Send chat message</source>
+        <translation>Chatnachricht senden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="165" />
+        <source>Chat</source>
+        <translation>Chat</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="177" />
+        <location filename="../../advisor_app/ui/session_view.py" line="178" />
+        <source>Documents</source>
+        <translation>Dokumente</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="180" />
+        <source>Documents to show will appear here.</source>
+        <translation>Hier erscheinen die Dokumente, die Sie zeigen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="213" />
+        <source>Connecting …</source>
+        <translation>Verbindung wird aufgebaut …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="214" />
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="215" />
+        <source>Connection is being restored …</source>
+        <translation>Verbindung wird wiederhergestellt …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="216" />
+        <source>The consultation has ended.</source>
+        <translation>Die Beratung ist beendet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="220" />
+        <source>(the customer's connection dropped)</source>
+        <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="222" />
+        <source>The customer has ended the consultation.</source>
+        <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="241" />
+        <source>You</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="248" />
+        <source>(sending …)</source>
+        <translation>(wird gesendet …)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="272" />
+        <source>round trip %1 ms</source>
+        <translation>Umlaufzeit %1 ms</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="273" />
+        <source>packets lost %1</source>
+        <translation>verlorene Pakete %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="276" />
+        <source>video in %1 kbit/s</source>
+        <translation>Bild empfangen %1 kbit/s</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="280" />
+        <source>video out %1 kbit/s</source>
+        <translation>Bild gesendet %1 kbit/s</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="313" />
+        <source>Un&amp;mute</source>
+        <translation>&amp;Ton an</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="315" />
+        <source>Unmute microphone</source>
+        <translation>Mikrofon einschalten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="322" />
+        <source>Camera o&amp;n</source>
+        <translation>Kamera &amp;an</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="324" />
+        <source>Switch camera on</source>
+        <translation>Kamera einschalten</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="46" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="47" />
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="50" />
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="52" />
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="54" />
+        <source>Speaker</source>
+        <translation>Lautsprecher</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="61" />
+        <source>(none found)</source>
+        <translation>(keines gefunden)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="70" />
+        <source>Camera preview</source>
+        <translation>Kameravorschau</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="75" />
+        <source>Microphone level</source>
+        <translation>Mikrofonpegel</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="76" />
+        <source>&amp;Play test sound</source>
+        <translation>&amp;Testton abspielen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="77" />
+        <source>Play test sound</source>
+        <translation>Testton abspielen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="81" />
+        <source>Devices</source>
+        <translation>Geräte</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="83" />
+        <source>&amp;Camera:</source>
+        <translation>&amp;Kamera:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="85" />
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Mikrofon:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="86" />
+        <source>Level:</source>
+        <translation>Pegel:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="87" />
+        <source>S&amp;peaker:</source>
+        <translation>&amp;Lautsprecher:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="91" />
+        <source>System check results</source>
+        <translation>Ergebnisse der Systemprüfung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="92" />
+        <source>Run system &amp;check</source>
+        <translation>Systemprüfung &amp;starten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="93" />
+        <source>Run system check</source>
+        <translation>Systemprüfung starten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="95" />
+        <source>System check</source>
+        <translation>Systemprüfung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="103" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="104" />
+        <source>Save</source>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="105" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="106" />
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+</context>
+<context>
+    <name>SystemCheck</name>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="39" />
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="40" />
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="41" />
+        <source>Speaker</source>
+        <translation>Lautsprecher</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="42" />
+        <source>Hub reachable</source>
+        <translation>Dienst erreichbar</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="43" />
+        <source>Media connection (ICE)</source>
+        <translation>Medienverbindung (ICE)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="47" />
+        <source>Connect a camera and allow access to it in the system settings; until then the customer sees a test picture.</source>
+        <translation>Schließen Sie eine Kamera an und erlauben Sie den Zugriff in den Systemeinstellungen; bis dahin sieht die Kundin oder der Kunde ein Testbild.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="48" />
+        <source>Connect a headset or microphone and allow access to it in the system settings.</source>
+        <translation>Schließen Sie ein Headset oder Mikrofon an und erlauben Sie den Zugriff in den Systemeinstellungen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="49" />
+        <source>Connect a headset or speakers.</source>
+        <translation>Schließen Sie ein Headset oder Lautsprecher an.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="50" />
+        <source>Check the hub address and the network; ask IT whether the hub is running.</source>
+        <translation>Prüfen Sie die Adresse des Dienstes und das Netzwerk; fragen Sie die IT, ob der Dienst läuft.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="51" />
+        <source>Media cannot connect: ask IT to open UDP for media or to configure a TURN server.</source>
+        <translation>Keine Medienverbindung möglich: Bitten Sie die IT, UDP für Medien freizugeben oder einen TURN-Server einzurichten.</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,100 @@
+"""Qt tests: offscreen, a qasync loop on the test thread, a real hub on its own thread, and an
+in-memory keyring (the one fake at the edge of the machine: there is no keyring daemon)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import keyring
+import keyring.backend
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from advisor_app.ui.workstation import Workstation
+from tests.support.threaded_hub import ThreadedHub
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    priority = 10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+class QtLoop:
+    """Runs coroutines and waits for conditions while Qt keeps processing events."""
+
+    def __init__(self, app: QApplication) -> None:
+        # Closing a dialog must not end the loop (the app does the same).
+        app.setQuitOnLastWindowClosed(False)
+        self.loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(self.loop)
+
+    def run[T](self, work: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return self.loop.run_until_complete(asyncio.wait_for(work, timeout))
+
+    def until(self, condition: Callable[[], bool], timeout: float = 20, what: str = "") -> None:
+        async def poll() -> None:
+            deadline = time.monotonic() + timeout
+            while not condition():
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"timed out waiting for {what or condition}")
+                await asyncio.sleep(0.02)
+
+        self.loop.run_until_complete(poll())
+
+    def pause(self, seconds: float) -> None:
+        self.loop.run_until_complete(asyncio.sleep(seconds))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(asyncio.sleep(0))
+        asyncio.set_event_loop(None)
+        self.loop.close()
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[QtLoop]:
+    loop = QtLoop(qapp)
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def threaded_hub(tmp_path: Path) -> Iterator[ThreadedHub]:
+    hub = ThreadedHub(tmp_path / "hub").start()
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def workstation(qloop: QtLoop, memory_keyring: MemoryKeyring) -> Iterator[Workstation]:
+    station = Workstation(synthetic_media=True)
+    yield station
+    station.shutdown()
