@@ -57,6 +57,7 @@ class SimulatedCustomer:
         self._session: aiohttp.ClientSession | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._stay_connected = False
 
     async def join(self) -> rest.JoinResponse:
         self._session = self._session or aiohttp.ClientSession()
@@ -83,11 +84,29 @@ class SimulatedCustomer:
         return joined
 
     async def connect(self) -> None:
+        """Open the websocket; it comes back by itself after a drop until ``disconnect``."""
+        self._stay_connected = True
+        await self._open()
+        self._reader = asyncio.create_task(self._read_and_reconnect())
+
+    async def _open(self) -> None:
         assert self._session is not None and self.token is not None
         url = self.hub_url.replace("http", "ws", 1) + "/ws/customer"
         self._socket = await self._session.ws_connect(url, heartbeat=20)
         await self._socket.send_bytes(encode(ws.Hello(token=self.token)))
-        self._reader = asyncio.create_task(self._read(self._socket))
+
+    async def _read_and_reconnect(self) -> None:
+        delay = 0.2
+        while True:
+            if self._socket is not None:
+                await self._read(self._socket)
+            if not self._stay_connected or self.ended.is_set():
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 3.0)
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                await self._open()
+                delay = 0.2
 
     async def start(self) -> None:
         await self.join()
@@ -196,7 +215,8 @@ class SimulatedCustomer:
             await self._socket.send_bytes(encode(message))
 
     async def disconnect(self) -> None:
-        """Drop the websocket (as a network loss would); ``connect`` comes back."""
+        """Close the websocket and stay away (``connect`` comes back)."""
+        self._stay_connected = False
         if self._socket is not None:
             await self._socket.close()
         if self._reader is not None:

@@ -56,6 +56,8 @@ class SessionBridge(QObject):
 
     def __init__(self, session: AdvisorSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # The newest chat, for a view that opens after messages arrived.
+        self.last_chat: ChatSnapshot | None = None
         session.link_changed.connect(lambda state: self.link_changed.emit(str(state)))
         session.queue_changed.connect(self.queue_changed.emit)
         session.someone_joined_empty_queue.connect(self.someone_joined_empty_queue.emit)
@@ -63,13 +65,18 @@ class SessionBridge(QObject):
         session.consultation_changed.connect(
             lambda c: self.consultation_changed.emit(snapshot(c) if c is not None else None)
         )
-        session.chat_changed.connect(
-            lambda c: self.chat_changed.emit(
-                ChatSnapshot(c.consultation_id, tuple(c.chat.entries()), tuple(c.chat.pending()))
-            )
-        )
+        session.chat_changed.connect(self._on_chat_changed)
         session.inbox_changed.connect(self.inbox_changed.emit)
         session.inbox_added.connect(self.inbox_added.emit)
         session.remote_frame.connect(lambda _: self.remote_frame.emit())
         session.stats_updated.connect(self.stats_updated.emit)
         session.problem.connect(self.problem.emit)
+
+    def _on_chat_changed(self, consultation: Consultation) -> None:
+        chat = ChatSnapshot(
+            consultation.consultation_id,
+            tuple(consultation.chat.entries()),
+            tuple(consultation.chat.pending()),
+        )
+        self.last_chat = chat
+        self.chat_changed.emit(chat)

@@ -200,6 +200,8 @@ class SessionView(QWidget):
             bridge.remote_frame.connect(self._on_remote_frame)
             bridge.chat_changed.connect(self.show_chat)
             bridge.stats_updated.connect(self._on_stats_updated)
+            if bridge.last_chat is not None:
+                self.show_chat(bridge.last_chat)
         self.update_consultation(consultation)
         self.chat_input.setFocus()
 
