@@ -35,6 +35,7 @@ _STATUS_BY_CODE = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.GONE: 410,
     ErrorCode.NOT_ALLOWED: 409,
+    ErrorCode.INTERNAL: 500,
 }
 
 _join_decoder: Decoder[rest.JoinRequest] = Decoder(rest.JoinRequest)
@@ -75,6 +76,11 @@ async def protocol_errors(request: web.Request, handler: Any) -> web.StreamRespo
         return error_response(error, headers)
     except web.HTTPRequestEntityTooLarge:
         return error_response(ProtocolError(ErrorCode.TOO_LARGE, "the request body is too large"))
+    except web.HTTPException:
+        raise
+    except Exception:
+        logger.exception("%s %s failed", request.method, request.path)
+        return error_response(ProtocolError(ErrorCode.INTERNAL, "the hub could not do this"))
 
 
 async def _body[T](request: web.Request, decoder: Decoder[T]) -> T:

@@ -177,6 +177,11 @@ async def _serve(
         except ProtocolError as error:
             hub.metrics.rejected.labels(error.code.value).inc()
             connection.send(_error(error, ref if ref is not None else ref_of(frame.data)))
+        except Exception:
+            # A bug or a storage failure: say so and keep the connection (the client may retry).
+            logger.exception("handling a %s message failed", connection.role)
+            failure = ProtocolError(ErrorCode.INTERNAL, "the hub could not handle this message")
+            connection.send(_error(failure, ref if ref is not None else ref_of(frame.data)))
 
 
 async def _customer_message(

@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     GONE = "gone"  # e.g. the place in the queue expired
     NOT_ALLOWED = "not_allowed"  # the action does not fit the current state
+    INTERNAL = "internal"  # the hub failed; the message was not acted on (logged there)
 
 
 class ProtocolError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import socket
@@ -38,13 +39,19 @@ def settings_for(data_dir: Path, **changes: Any) -> HubSettings:
     return replace(HubSettings(data_dir=data_dir, port=free_port()), **changes).validate()
 
 
+@functools.cache
+def password_hash() -> str:
+    """One argon2 hash of PASSWORD per test run: hashing costs ~0.4 s of CPU here."""
+    return hash_password(PASSWORD)
+
+
 async def add_advisor(data_dir: Path, username: str, display_name: str | None = None) -> None:
     """Create an account straight in the hub's database (the CLI does the same)."""
     storage = SQLiteStorage(data_dir / "hub.sqlite3")
     await storage.open()
     try:
         await storage.add_advisor(
-            username, display_name or username.title(), hash_password(PASSWORD), time.time()
+            username, display_name or username.title(), password_hash(), time.time()
         )
     finally:
         await storage.close()
