@@ -66,8 +66,56 @@ class Socket:
                 self._arrived.clear()
                 await self._arrived.wait()
 
+    async def request(
+        self, message: dict[str, Any], *kinds: str, timeout: float = 5.0  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """Send ``message`` with a fresh ``ref``; the first reply carrying that ref.
+
+        ``kinds`` limits the reply types (``error`` is always accepted).
+        """
+        ref = f"req-{next(_ids)}"
+        await self.send({**message, "ref": ref})
+        wanted = {*kinds, "error"} if kinds else None
+        async with asyncio.timeout(timeout):
+            while True:
+                for index, candidate in enumerate(self._unread):
+                    if candidate.get("ref") == ref and (
+                        wanted is None or candidate.get("type") in wanted
+                    ):
+                        del self._unread[index]
+                        return candidate
+                if self.ws.closed and self._reader.done():
+                    raise ConnectionError(f"closed while waiting for a reply to {message}")
+                self._arrived.clear()
+                await self._arrived.wait()
+
     def unread(self, kind: str | None = None) -> list[dict[str, Any]]:
         return [m for m in self._unread if kind is None or m.get("type") == kind]
+
+    async def reply(self, ref: str) -> dict[str, Any]:
+        """The next unread message carrying ``ref``, whatever its type."""
+        async with asyncio.timeout(5):
+            while True:
+                for index, message in enumerate(self._unread):
+                    if message.get("ref") == ref:
+                        del self._unread[index]
+                        return message
+                if self.ws.closed and self._reader.done():
+                    raise ConnectionError(f"closed while waiting for ref {ref}: {self._unread}")
+                self._arrived.clear()
+                await self._arrived.wait()
+
+    async def ping(self) -> None:
+        """A round trip through the hub: proves the socket is up and, since the hub writes
+        each socket in order, that everything it queued for us before the pong has arrived."""
+        pong = await self.request({"type": "ping"}, "pong")
+        assert pong["type"] == "pong", pong
+
+    async def closed(self) -> int | None:
+        """Wait until the hub closes the socket; its close code."""
+        async with asyncio.timeout(5):
+            await self._reader
+        return self.ws.close_code
 
     async def close(self) -> None:
         await self.ws.close()
@@ -147,3 +195,27 @@ class AdvisorClient:
     async def close(self) -> None:
         if self.socket is not None:
             await self.socket.close()
+
+
+async def open_socket(
+    session: aiohttp.ClientSession, base_url: str, role: str, **kwargs: Any
+) -> Socket:
+    """A websocket to ``/ws/customer`` or ``/ws/advisor`` without a hello yet."""
+    ws_url = base_url.replace("http", "ws", 1) + f"/ws/{role}"
+    return Socket(await session.ws_connect(ws_url, **kwargs))
+
+
+async def hello(socket: Socket, token: str | None) -> dict[str, Any]:
+    """Send hello; the ``welcome`` or the ``error`` it caused (the welcome carries no ref)."""
+    ref = f"hello-{next(_ids)}"
+    await socket.send({"type": "hello", "token": token, "ref": ref})
+    async with asyncio.timeout(5):
+        while True:
+            for message in socket.unread():
+                if message.get("type") == "welcome" or message.get("ref") == ref:
+                    socket._unread.remove(message)
+                    return message
+            if socket.ws.closed and socket._reader.done():
+                raise ConnectionError(f"closed while waiting for welcome: {socket.unread()}")
+            socket._arrived.clear()
+            await socket._arrived.wait()
