@@ -22,6 +22,9 @@ from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 logger = logging.getLogger(__name__)
 
+# The hub closes a socket with this code when its login was revoked or expired.
+SIGNED_OUT_CLOSE_CODE = 4001
+
 _login_decoder: Decoder[rest.LoginResponse] = Decoder(rest.LoginResponse)
 _error_decoder: Decoder[rest.ErrorResponse] = Decoder(rest.ErrorResponse)
 _messages_decoder: Decoder[rest.MessagesResponse] = Decoder(rest.MessagesResponse)
@@ -227,6 +230,8 @@ class HubClient:
                 self._resolve(message)
                 self.message_received.emit(message)
         self._socket = None
+        if socket.close_code == SIGNED_OUT_CLOSE_CODE:
+            raise _LoggedOut("the hub ended this login")
         return welcomed
 
     def _resolve(self, message: Any) -> None:

@@ -37,11 +37,13 @@ class SimulatedCustomer:
         see_advisor: bool = True,
         show_me: bool = True,
         greeting: str | None = "Guten Tag! Ich habe eine Frage zu meiner Baufinanzierung.",
+        video_size: tuple[int, int] = (640, 480),
     ) -> None:
         self.hub_url = hub_url.rstrip("/")
         self.name, self.phone, self.mode = name, phone, mode
         self.see_advisor, self.show_me = see_advisor, show_me
         self.greeting = greeting
+        self.video_size = video_size  # the test picture's width and height
         self.token: str | None = None
         self.customer_id: int | None = None
         self.consultation: ConsultationInfo | None = None
@@ -181,7 +183,7 @@ class SimulatedCustomer:
                 transceiver.direction = "sendrecv"
             elif transceiver.kind == "video":
                 if self.show_me:
-                    transceiver.sender.replaceTrack(TestPictureTrack())
+                    transceiver.sender.replaceTrack(TestPictureTrack(*self.video_size))
                 transceiver.direction = (
                     MediaPlan.direction(self.show_me, self.see_advisor) or "inactive"
                 )

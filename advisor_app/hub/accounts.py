@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -19,7 +20,12 @@ PASSWORD_MIN = 10
 # A hash to verify against for unknown user names, so a login takes as long whether the
 # account exists or not.
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import: every CLI start would pay for it otherwise."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_token() -> str:
@@ -81,7 +87,7 @@ class Accounts:
         loop = asyncio.get_running_loop()
         # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
         ok = await loop.run_in_executor(
-            None, _verify, advisor.password_hash if advisor else _DUMMY_HASH, password
+            None, _verify, advisor.password_hash if advisor else _dummy_hash(), password
         )
         if advisor is None or not ok:
             self._by_account.fail(account_key, now)

@@ -9,6 +9,7 @@ import msgspec
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from advisor_app.hub.accounts import token_hash
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import bearer_token, client_address
 from advisor_app.hub.service import Hub, offline_message, to_datetime
@@ -217,7 +218,9 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     token = bearer_token(request)
     if token:
-        await _hub(request).accounts.logout(token)
+        hub = _hub(request)
+        await hub.accounts.logout(token)
+        await hub.close_signed_out(token_hash(token))
     return web.Response(status=204)
 
 

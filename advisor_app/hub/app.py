@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -59,11 +58,14 @@ def create_app(
         await storage.open()
         await purge_once(storage, settings, clock())
         await hub.start()
-        purger = asyncio.create_task(_purge_periodically(hub), name="retention-purge")
+        background = [
+            asyncio.create_task(_purge_periodically(hub), name="retention-purge"),
+            asyncio.create_task(_revalidate_periodically(hub), name="revalidate-logins"),
+        ]
         yield
-        purger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purger
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await hub.stop()
         await storage.close()
 
@@ -87,6 +89,19 @@ async def _index(request: web.Request) -> web.FileResponse:
 async def _close_sockets(app: web.Application) -> None:
     for connection in list(app[HUB].connections.all):
         await connection.ws.close(code=1001, message=b"hub shutting down")
+
+
+REVALIDATE_SECONDS = 60.0
+
+
+async def _revalidate_periodically(hub: Hub) -> None:
+    """Logins revoked elsewhere (a password reset by the CLI) or expired end open sockets."""
+    while True:
+        await asyncio.sleep(REVALIDATE_SECONDS)
+        try:
+            await hub.close_signed_out()
+        except Exception:
+            logger.exception("revalidating logins failed")
 
 
 async def _purge_periodically(hub: Hub) -> None:

@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--reset-password",
         action="store_true",
-        help="set a new password for an existing account (signs it out everywhere)",
+        help="set a new password for an existing account (its logins end, open ones "
+        "within a minute)",
     )
 
     commands.add_parser("list-advisors", parents=[common], help="list the advisor accounts")

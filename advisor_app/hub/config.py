@@ -168,7 +168,7 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
                 return False
             raise ValueError(value)
         if "int" in text and "float" not in text:
-            if isinstance(value, bool):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError(value)
             return int(value)
         if "float" in text:
@@ -202,6 +202,10 @@ def load_settings(
                 f"the config file {config_file} is not valid TOML: {error}"
             ) from error
         section = raw.get("hub", raw)
+        if "hub" in raw and (others := sorted(set(raw) - {"hub"})):
+            raise ConfigError(
+                f"{config_file}: settings belong under [hub]; found outside it: {others}"
+            )
         for key, value in section.items():
             if key not in hints:
                 raise ConfigError(f"unknown setting {key!r} in {config_file}")

@@ -30,6 +30,7 @@ class Connection:
         self.ws = ws
         self.role = role
         self.subject_id: int | None = None  # customer_id or advisor_id after hello
+        self.token_hash: str | None = None  # of the token it said hello with
         self._outbound: asyncio.Queue[str | None] = asyncio.Queue(OUTBOUND_LIMIT)
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{role}")
         self._closing: asyncio.Future[bool] | None = None

@@ -30,9 +30,15 @@ class FailureLimiter:
             return 0.0
         return max(0.0, failures[-self._limit] + self._window - now)
 
+    PRUNE_ABOVE = 10_000
+
     def fail(self, key: str, now: float) -> None:
         self._recent(key, now)
         self._failures.setdefault(key, deque()).append(now)
+        if len(self._failures) > self.PRUNE_ABOVE:
+            # Many names or addresses, each tried once (spraying): forget what has aged out.
+            for stale in list(self._failures):
+                self._recent(stale, now)
 
     def succeed(self, key: str) -> None:
         self._failures.pop(key, None)

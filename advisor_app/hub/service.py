@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from datetime import time as dt_time
 
 from advisor_app.hub.accounts import Accounts, new_token, token_hash
 from advisor_app.hub.config import HubSettings
@@ -48,9 +49,16 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
+# A websocket closed because its login is no longer valid: sign in again, do not retry.
+SIGNED_OUT_CLOSE_CODE = 4001
+
 
 def to_datetime(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _hhmm(moment: dt_time) -> str:
+    return "24:00" if moment == dt_time.max else moment.strftime("%H:%M")
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -178,7 +186,7 @@ class Hub:
             estimated_wait_seconds=self.estimate_for(len(self.queue) + 1),
             time_zone=self.hours.time_zone,
             opening_hours=[
-                rest.OpeningPeriod(p.weekday, p.opens.strftime("%H:%M"), p.closes.strftime("%H:%M"))
+                rest.OpeningPeriod(p.weekday, _hhmm(p.opens), _hhmm(p.closes))
                 for p in self.hours.periods
             ],
             always_open=self.hours.always,
@@ -348,6 +356,30 @@ class Hub:
         logger.info("customer %d did not come back within the grace period", customer_id)
         with contextlib.suppress(ProtocolError):
             await self._finish_waiting(customer_id, "expired")
+
+    # --- revocation ---
+
+    async def close_signed_out(self, only_token_hash: str | None = None) -> int:
+        """Close websockets whose login was revoked, expired or purged (all of one token with
+        ``only_token_hash``, as at logout). Returns how many were closed."""
+        now = self.clock()
+        closing = []
+        for connection in list(self.connections.all):
+            if connection.token_hash is None:
+                continue
+            if only_token_hash is not None:
+                if connection.token_hash == only_token_hash:
+                    closing.append(connection)
+                continue
+            if connection.role == "advisor":
+                valid = await self.storage.advisor_by_token(connection.token_hash, now)
+            else:
+                valid = await self.storage.customer_by_token(connection.token_hash)
+            if valid is None:
+                closing.append(connection)
+        for connection in closing:
+            await connection.ws.close(code=SIGNED_OUT_CLOSE_CODE, message=b"signed out")
+        return len(closing)
 
     # --- offline messages ---
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from advisor_app.hub.accounts import token_hash
 from advisor_app.hub.connections import Connection
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import origin_allowed
@@ -137,6 +138,7 @@ def _check_version(hello: ws.Hello) -> None:
 async def _identify_customer(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
     _check_version(hello)
     customer = await hub.customer_for(hello.token)
+    connection.token_hash = token_hash(hello.token)
     await hub.customer_connected(connection, customer)
     return lambda message: _customer_message(hub, connection, customer, message)
 
@@ -144,6 +146,7 @@ async def _identify_customer(hub: Hub, connection: Connection, hello: ws.Hello) 
 async def _identify_advisor(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
     _check_version(hello)
     advisor = await hub.accounts.advisor_for(hello.token, hub.clock())
+    connection.token_hash = token_hash(hello.token)
     await hub.advisor_connected(connection, advisor)
     return lambda message: _advisor_message(hub, connection, advisor, message)
 

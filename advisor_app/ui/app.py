@@ -8,6 +8,7 @@ import asyncio
 import logging
 import logging.handlers
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Coroutine
@@ -23,6 +24,7 @@ from PySide6.QtCore import (
     QLocale,
     QLockFile,
     QSettings,
+    QTimer,
     QTranslator,
 )
 from PySide6.QtGui import QIcon
@@ -262,8 +264,31 @@ async def _edit_settings(
 
 
 async def _with_reporter(reporter: ErrorReporter, work: Coroutine[Any, Any, int]) -> int:
-    asyncio.get_running_loop().set_exception_handler(reporter.loop_handler)
-    return await work
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(reporter.loop_handler)
+    task = asyncio.ensure_future(work)
+    # Ctrl+C or a service manager's SIGTERM: close down cleanly (hub link, calls, demo hub).
+    # Python runs signal handlers only between bytecodes, so a timer gives it the chance.
+    heartbeat = QTimer()
+    heartbeat.start(200)
+    heartbeat.timeout.connect(lambda: None)
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous[number] = signal.signal(number, lambda *_: loop.call_soon_threadsafe(_quit_all))
+    try:
+        return await task
+    finally:
+        heartbeat.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _quit_all() -> None:
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+    for dialog in QApplication.topLevelWidgets():
+        if isinstance(dialog, QDialog):
+            dialog.reject()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,11 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     lock.setStaleLockTime(0)
     if not lock.tryLock(100):
-        QMessageBox.information(
-            None,
-            QCoreApplication.translate("Main", "Videoberatung"),
-            QCoreApplication.translate("Main", "The workstation is already running."),
-        )
+        text = QCoreApplication.translate("Main", "The workstation is already running.")
+        print(f"advisor-app: {text}", file=sys.stderr)
+        if QApplication.platformName() not in ("offscreen", "minimal"):
+            QMessageBox.information(
+                None, QCoreApplication.translate("Main", "Videoberatung"), text
+            )
         return 1
     try:
         return qasync.run(_with_reporter(reporter, run_workstation(app, args, config))) or 0
