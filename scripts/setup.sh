@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian machine (as root) and for developers:
-#   bash scripts/setup.sh demo   install what is needed, then start the demo
+#   bash scripts/setup.sh demo   install what is needed, then start the demo (advisor-app --demo)
 #   bash scripts/setup.sh test   install what is needed, then run the whole test suite
 # Installs Debian packages that are missing, makes .venv with Python >= 3.12 and installs the
 # project into it; repeated runs skip what is done already.
@@ -82,7 +82,11 @@ case "$command" in
   demo)
     install_debian_packages
     make_venv
-    exec "$venv/bin/python" -m advisor_app.demo "$@"
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+      say "no display: the workstation runs without a window; use the customer page URL below"
+      export QT_QPA_PLATFORM=offscreen
+    fi
+    exec "$venv/bin/python" -m advisor_app --demo "$@"
     ;;
   test)
     install_debian_packages
