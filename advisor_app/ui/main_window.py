@@ -84,7 +84,8 @@ class MainWindow(QMainWindow):
         self.media_notice.setAccessibleName(self.tr("Device notice"))
         self.statusBar().addPermanentWidget(self.media_notice)
         if workstation.media is not None and workstation.media.notices:
-            self.media_notice.setText(" ".join(workstation.media.notices))
+            self.media_notice.setText(self.tr("Device missing: test picture or tone in use"))
+            self.media_notice.setToolTip("\n".join(workstation.media.notices))
 
         self.chime = QSoundEffect(self)
         chime_file = resources / "sounds" / "chime.wav"

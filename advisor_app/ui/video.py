@@ -25,10 +25,12 @@ def to_qvideoframe(frame: av.VideoFrame, mirrored: bool = False) -> QVideoFrame:
             stride = result.bytesPerLine(index)
             source = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
             target = np.frombuffer(result.bits(index), np.uint8).reshape(-1, stride)
-            target[: plane.height, : plane.width] = source[:, : plane.width]
+            visible = source[:, : plane.width]
+            # One's own picture is shown as in a mirror (QVideoFrame.setMirrored is not
+            # honoured by every video widget back end, so the planes are flipped here).
+            target[: plane.height, : plane.width] = visible[:, ::-1] if mirrored else visible
     finally:
         result.unmap()
-    result.setMirrored(mirrored)
     return result
 
 

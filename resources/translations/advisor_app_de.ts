@@ -3,12 +3,12 @@
 <context>
     <name>ErrorReporter</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="139" />
+        <location filename="../../advisor_app/ui/app.py" line="141" />
         <source>Unexpected error</source>
         <translation>Unerwarteter Fehler</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="140" />
+        <location filename="../../advisor_app/ui/app.py" line="142" />
         <source>Something went wrong that should not have. The details are in the log file:</source>
         <translation>Etwas ist schiefgegangen, das nicht hätte passieren dürfen. Die Einzelheiten stehen in der Protokolldatei:</translation>
     </message>
@@ -207,12 +207,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="301" />
+        <location filename="../../advisor_app/ui/app.py" line="331" />
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="302" />
+        <location filename="../../advisor_app/ui/app.py" line="327" />
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -220,7 +220,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="260" />
+        <location filename="../../advisor_app/ui/app.py" line="262" />
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -241,7 +241,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/main_window.py" line="56" />
-        <location filename="../../advisor_app/ui/main_window.py" line="191" />
+        <location filename="../../advisor_app/ui/main_window.py" line="192" />
         <source>&amp;Inbox</source>
         <translation>&amp;Nachrichten</translation>
     </message>
@@ -292,48 +292,53 @@
         <translation>Hinweis zu Geräten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="98" />
-        <location filename="../../advisor_app/ui/main_window.py" line="133" />
+        <location filename="../../advisor_app/ui/main_window.py" line="87" />
+        <source>Device missing: test picture or tone in use</source>
+        <translation>Gerät fehlt: Testbild oder Testton aktiv</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="99" />
+        <location filename="../../advisor_app/ui/main_window.py" line="134" />
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="122" />
+        <location filename="../../advisor_app/ui/main_window.py" line="123" />
         <source>Hub: offline</source>
         <translation>Dienst: nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="123" />
+        <location filename="../../advisor_app/ui/main_window.py" line="124" />
         <source>Hub: connecting …</source>
         <translation>Dienst: Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="124" />
+        <location filename="../../advisor_app/ui/main_window.py" line="125" />
         <source>Hub: connected</source>
         <translation>Dienst: verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="125" />
+        <location filename="../../advisor_app/ui/main_window.py" line="126" />
         <source>Hub: connection lost, reconnecting …</source>
         <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="126" />
+        <location filename="../../advisor_app/ui/main_window.py" line="127" />
         <source>Hub: signed out, please sign in again</source>
         <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="131" />
+        <location filename="../../advisor_app/ui/main_window.py" line="132" />
         <source>%1 is waiting.</source>
         <translation>%1 wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="170" />
+        <location filename="../../advisor_app/ui/main_window.py" line="171" />
         <source>Consultation</source>
         <translation>Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="195" />
+        <location filename="../../advisor_app/ui/main_window.py" line="196" />
         <source>New message from %1.</source>
         <translation>Neue Nachricht von %1.</translation>
     </message>
@@ -598,25 +603,25 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="109" />
-        <location filename="../../advisor_app/ui/session_view.py" line="313" />
+        <location filename="../../advisor_app/ui/session_view.py" line="315" />
         <source>&amp;Mute</source>
         <translation>&amp;Stumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="111" />
-        <location filename="../../advisor_app/ui/session_view.py" line="315" />
+        <location filename="../../advisor_app/ui/session_view.py" line="317" />
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="113" />
-        <location filename="../../advisor_app/ui/session_view.py" line="322" />
+        <location filename="../../advisor_app/ui/session_view.py" line="324" />
         <source>Camera o&amp;ff</source>
         <translation>Kamera &amp;aus</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="115" />
-        <location filename="../../advisor_app/ui/session_view.py" line="324" />
+        <location filename="../../advisor_app/ui/session_view.py" line="326" />
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
@@ -692,82 +697,82 @@
         <translation>Hier erscheinen die Dokumente, die Sie zeigen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="213" />
+        <location filename="../../advisor_app/ui/session_view.py" line="215" />
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="214" />
+        <location filename="../../advisor_app/ui/session_view.py" line="216" />
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="215" />
+        <location filename="../../advisor_app/ui/session_view.py" line="217" />
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="216" />
+        <location filename="../../advisor_app/ui/session_view.py" line="218" />
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="220" />
+        <location filename="../../advisor_app/ui/session_view.py" line="222" />
         <source>(the customer's connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="222" />
+        <location filename="../../advisor_app/ui/session_view.py" line="224" />
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="241" />
+        <location filename="../../advisor_app/ui/session_view.py" line="243" />
         <source>You</source>
         <translation>Sie</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="248" />
+        <location filename="../../advisor_app/ui/session_view.py" line="250" />
         <source>(sending …)</source>
         <translation>(wird gesendet …)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="272" />
+        <location filename="../../advisor_app/ui/session_view.py" line="274" />
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="273" />
+        <location filename="../../advisor_app/ui/session_view.py" line="275" />
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="276" />
+        <location filename="../../advisor_app/ui/session_view.py" line="278" />
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="280" />
+        <location filename="../../advisor_app/ui/session_view.py" line="282" />
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="313" />
+        <location filename="../../advisor_app/ui/session_view.py" line="315" />
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="315" />
+        <location filename="../../advisor_app/ui/session_view.py" line="317" />
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="322" />
+        <location filename="../../advisor_app/ui/session_view.py" line="324" />
         <source>Camera o&amp;n</source>
         <translation>Kamera &amp;an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="324" />
+        <location filename="../../advisor_app/ui/session_view.py" line="326" />
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
