@@ -33,7 +33,8 @@ HEARTBEAT = 20.0
 
 
 def _decode(decoder: Decoder[Any], data: str | bytes, limit: int) -> Any:
-    if len(data) > limit:
+    size = len(data) if isinstance(data, bytes) or len(data) * 4 <= limit else len(data.encode())
+    if size > limit:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"a message may have at most {limit} bytes")
     return decoder.decode(data)
 

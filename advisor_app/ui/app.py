@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import logging.handlers
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Coroutine
 from pathlib import Path
@@ -20,15 +22,17 @@ import platformdirs
 import qasync
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QLibraryInfo,
     QLocale,
     QLockFile,
+    QObject,
     QSettings,
     QTimer,
     QTranslator,
 )
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from advisor_app import __version__
 from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
@@ -45,6 +49,7 @@ logger = logging.getLogger("advisor_app")
 
 ORGANIZATION = "Videoberatung"
 APPLICATION = "advisor-app"
+READY_ENV = "ADVISOR_APP_REPORT_READY"  # benchmark hook, see ReadyReporter
 
 
 def resources_dir() -> Path:
@@ -154,6 +159,33 @@ class ErrorReporter:
             self(type(error), error, error.__traceback__)
         else:
             logger.error("event loop: %s", context.get("message"))
+
+
+class ReadyReporter(QObject):
+    """A hook for ``benchmarks/startup.py``: with ``ADVISOR_APP_REPORT_READY=path`` set, one
+    JSON line is written to ``path`` once the first window has been painted: the window's class
+    and when it was shown and painted (``time.monotonic()``, comparable across processes), then
+    the hook removes itself. Without the variable nothing is installed."""
+
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._path = path
+        self._shown: float | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.Show, QEvent.Type.Paint):
+            return False
+        if not isinstance(watched, QWidget) or not watched.isWindow():
+            return False
+        now = time.monotonic()
+        if kind == QEvent.Type.Show:
+            self._shown = self._shown or now
+            return False
+        report = {"window": type(watched).__name__, "shown": self._shown or now, "painted": now}
+        self._path.write_text(json.dumps(report) + "\n", encoding="utf-8")
+        QCoreApplication.instance().removeEventFilter(self)
+        return False
 
 
 def self_check(config: AppConfig) -> int:
@@ -315,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     install_translations(app, config.language)
     reporter = ErrorReporter(log_file)
     sys.excepthook = reporter
+    if ready_file := os.environ.get(READY_ENV):
+        app.installEventFilter(ReadyReporter(Path(ready_file), app))
 
     lock = QLockFile(
         str(
