@@ -61,6 +61,11 @@ def _hhmm(moment: dt_time) -> str:
     return "24:00" if moment == dt_time.max else moment.strftime("%H:%M")
 
 
+def _rfc3339(moment: datetime) -> str:
+    """As msgspec writes times everywhere else: UTC with a Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
@@ -211,7 +216,7 @@ class Hub:
         now = self.clock()
         if not self.hours.is_open(to_datetime(now)):
             opening = self.hours.next_opening(to_datetime(now))
-            when = f"; it opens again at {_utc(opening).isoformat()}" if opening else ""
+            when = f"; it opens again at {_rfc3339(opening)}" if opening else ""
             raise ProtocolError(
                 ErrorCode.CLOSED, f"the video advisory is closed now{when}; leave a message"
             )
@@ -362,21 +367,19 @@ class Hub:
     async def close_signed_out(self, only_token_hash: str | None = None) -> int:
         """Close websockets whose login was revoked, expired or purged (all of one token with
         ``only_token_hash``, as at logout). Returns how many were closed."""
-        now = self.clock()
-        closing = []
-        for connection in list(self.connections.all):
-            if connection.token_hash is None:
-                continue
-            if only_token_hash is not None:
-                if connection.token_hash == only_token_hash:
-                    closing.append(connection)
-                continue
-            if connection.role == "advisor":
-                valid = await self.storage.advisor_by_token(connection.token_hash, now)
-            else:
-                valid = await self.storage.customer_by_token(connection.token_hash)
-            if valid is None:
-                closing.append(connection)
+        connections = [c for c in self.connections.all if c.token_hash is not None]
+        if only_token_hash is not None:
+            closing = [
+                c for c in connections if c.role == "advisor" and c.token_hash == only_token_hash
+            ]
+        else:
+            # One query for all sockets, not one per socket.
+            valid = await self.storage.valid_tokens(
+                {c.token_hash for c in connections if c.role == "advisor"},  # type: ignore[misc]
+                {c.token_hash for c in connections if c.role == "customer"},  # type: ignore[misc]
+                self.clock(),
+            )
+            closing = [c for c in connections if c.token_hash not in valid]
         for connection in closing:
             await connection.ws.close(code=SIGNED_OUT_CLOSE_CODE, message=b"signed out")
         return len(closing)
@@ -396,23 +399,28 @@ class Hub:
 
     async def advisor_connected(self, connection: Connection, advisor: AdvisorRecord) -> None:
         connection.subject_id = advisor.advisor_id
-        self.connections.add(connection)
+        first = self.connections.add(connection)
         active = await self.storage.active_consultation_of_advisor(advisor.advisor_id)
-        presence: Presence = self.connections.presence.get(
-            advisor.advisor_id, self._remembered_presence.get(advisor.advisor_id, "available")
+        current = self.connections.presence.get(advisor.advisor_id)
+        presence: Presence = current or self._remembered_presence.get(
+            advisor.advisor_id, "available"
         )
         if active is not None:
             presence = "busy"
         elif presence == "busy":
             presence = "available"
-        # Set quietly: the welcome carries the presence.
-        self.connections.presence[advisor.advisor_id] = presence
-        self._remembered_presence[advisor.advisor_id] = presence
-        self._presence_changed()
+        if current is not None and current != presence:
+            self._set_presence(advisor.advisor_id, presence)  # tells the advisor's other sockets
+        else:
+            # The first socket learns its presence from the welcome.
+            self.connections.presence[advisor.advisor_id] = presence
+            self._remembered_presence[advisor.advisor_id] = presence
+            self._presence_changed()
         consultation = None
         if active is not None:
             customer = await self.storage.customer(active.customer_id)
             consultation = self._consultation_info(active, customer, "advisor")
+        if active is not None and first:
             self.connections.to_customer(
                 active.customer_id,
                 ws.PeerConnection(

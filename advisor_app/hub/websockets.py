@@ -111,6 +111,11 @@ async def _run(
         except ProtocolError as error:
             connection.send(_error(error, hello.ref))
             return socket
+        except Exception:
+            logger.exception("identifying a %s failed", role)
+            failure = ProtocolError(ErrorCode.INTERNAL, "the hub could not take this hello")
+            connection.send(_error(failure, hello.ref))
+            return socket
         await _serve(hub, socket, connection, decoder, handle)
     finally:
         if connection.subject_id is not None:

@@ -236,6 +236,13 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def revoke_token(self, token_hash: str) -> bool: ...
 
+    @abc.abstractmethod
+    async def valid_tokens(
+        self, advisor_token_hashes: set[str], customer_token_hashes: set[str], now: float
+    ) -> set[str]:
+        """Which of these hashes still belong to an unexpired advisor login or a stored
+        customer."""
+
     # --- retention ---
     @abc.abstractmethod
     async def purge(self, older_than: float, now: float) -> PurgeCounts:

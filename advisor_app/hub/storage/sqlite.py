@@ -541,6 +541,27 @@ class SQLiteStorage(Storage):
             )
         )
 
+    async def valid_tokens(
+        self, advisor_token_hashes: set[str], customer_token_hashes: set[str], now: float
+    ) -> set[str]:
+        def work(c: sqlite3.Connection) -> set[str]:
+            valid: set[str] = set()
+            for table, hashes, extra, parameters in (
+                ("advisor_tokens", sorted(advisor_token_hashes), " AND expires_at > ?", (now,)),
+                ("customers", sorted(customer_token_hashes), "", ()),
+            ):
+                for start in range(0, len(hashes), 500):
+                    chunk = hashes[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows = c.execute(
+                        f"SELECT token_hash FROM {table} WHERE token_hash IN ({marks}){extra}",
+                        (*chunk, *parameters),
+                    )
+                    valid.update(row[0] for row in rows)
+            return valid
+
+        return await self._run(work)
+
     # --- retention ---
 
     async def purge(self, older_than: float, now: float) -> PurgeCounts:
