@@ -1,0 +1,175 @@
+"""Messages on the two data channels between the advisor and the customer.
+
+``documents`` (reliable, ordered) carries the shared page and every mark; ``pointer``
+(unordered, no retransmits) carries the laser pointer. Text frames are JSON with a ``type``;
+page images travel as binary chunk frames (see ``CHUNK_*``) announced by ``doc.page``.
+Coordinates are page-normalised: 0..1 of the page's width and height, so marks stay on the
+content at any size or zoom.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from typing import Annotated, Literal
+
+import msgspec
+
+# aiortc refuses messages over the peer's advertised maximum (64 KiB assumed); 16 KiB frames
+# are safe everywhere (RISKS.md, item 5).
+CHUNK_FRAME_MAX = 16 * 1024
+CHUNK_MAGIC = b"VBP1"
+CHUNK_HEADER = struct.Struct(">4sIII")  # magic, transfer id, index, count
+CHUNK_PAYLOAD_MAX = CHUNK_FRAME_MAX - CHUNK_HEADER.size
+PAGE_BYTES_MAX = 24 * 1024 * 1024
+POINTS_PER_MESSAGE_MAX = 512
+PINS_PER_PAGE_MAX = 99
+
+Unit = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+MarkId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
+Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+StrokeWidth = Annotated[float, msgspec.Meta(gt=0.0, le=0.05)]  # of the page width
+Label = Annotated[str, msgspec.Meta(max_length=40)]
+Tool = Literal["pen", "highlighter"]
+Point = tuple[Unit, Unit]
+
+
+def _check_points(points: list[tuple[float, float]]) -> None:
+    if len(points) > POINTS_PER_MESSAGE_MAX:
+        raise ValueError(f"at most {POINTS_PER_MESSAGE_MAX} points a message - at `$.points`")
+    for x, y in points:
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValueError("points must be finite - at `$.points`")
+
+
+class _Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class StrokeMark(msgspec.Struct, tag="stroke", tag_field="kind", forbid_unknown_fields=True):
+    mark_id: MarkId
+    tool: Tool
+    colour: Colour
+    width: StrokeWidth
+    points: list[Point]
+
+    def __post_init__(self) -> None:
+        _check_points(self.points)
+
+
+class PinMark(msgspec.Struct, tag="pin", tag_field="kind", forbid_unknown_fields=True):
+    mark_id: MarkId
+    number: Annotated[int, msgspec.Meta(ge=1, le=PINS_PER_PAGE_MAX)]
+    x: Unit
+    y: Unit
+    label: Label = ""
+
+
+Mark = StrokeMark | PinMark
+
+
+# --- advisor -> customer, documents channel ---
+
+
+class ShareState(_Message, tag="doc.share"):
+    """Sharing on or off; off hides the document area at once."""
+
+    sharing: bool
+
+
+class PageAnnounce(_Message, tag="doc.page"):
+    """A page image follows in ``chunks`` binary frames with this ``transfer_id``.
+
+    A newer announce cancels a transfer in progress.
+    """
+
+    transfer_id: Annotated[int, msgspec.Meta(ge=1)]
+    document_id: MarkId
+    title: Label
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+    page_count: Annotated[int, msgspec.Meta(ge=1)]
+    aspect: Annotated[float, msgspec.Meta(gt=0.01, lt=100.0)]  # page width / height
+    mime: Literal["image/png", "image/jpeg"]
+    width: Annotated[int, msgspec.Meta(ge=1, le=8192)]
+    height: Annotated[int, msgspec.Meta(ge=1, le=8192)]
+    size: Annotated[int, msgspec.Meta(ge=1, le=PAGE_BYTES_MAX)]
+    sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+    chunks: Annotated[int, msgspec.Meta(ge=1)]
+
+    def __post_init__(self) -> None:
+        if self.chunks != math.ceil(self.size / CHUNK_PAYLOAD_MAX):
+            raise ValueError("chunks does not fit size - at `$.chunks`")
+
+
+class Snapshot(_Message, tag="doc.snapshot"):
+    """The whole shared state of the current page: sent on (re)connect and page change."""
+
+    sharing: bool
+    document_id: MarkId | None
+    page_index: int
+    marks: list[Mark]
+
+
+class StrokeBegin(_Message, tag="stroke.begin"):
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+    mark: StrokeMark
+
+
+class StrokeExtend(_Message, tag="stroke.extend"):
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+    mark_id: MarkId
+    points: list[Point]
+
+    def __post_init__(self) -> None:
+        _check_points(self.points)
+
+
+class MarkAdd(_Message, tag="mark.add"):
+    """A whole mark (a pin, or a stroke brought back by undo/redo)."""
+
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+    mark: Mark
+
+
+class MarkErase(_Message, tag="mark.erase"):
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+    mark_id: MarkId
+
+
+class PageClear(_Message, tag="page.clear"):
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+
+
+# --- advisor -> customer, pointer channel ---
+
+
+class PointerMove(_Message, tag="pointer"):
+    """The laser pointer; ``seq`` grows, so a late (unordered) one is ignored."""
+
+    seq: Annotated[int, msgspec.Meta(ge=0)]
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+    x: Unit
+    y: Unit
+    visible: bool = True
+
+
+# --- customer -> advisor ---
+
+
+class Viewport(_Message, tag="viewport"):
+    """The customer's document area in CSS pixels and the device pixel ratio."""
+
+    css_width: Annotated[float, msgspec.Meta(gt=0, le=20_000)]
+    css_height: Annotated[float, msgspec.Meta(gt=0, le=20_000)]
+    dpr: Annotated[float, msgspec.Meta(gt=0, le=8)]
+
+
+class SnapshotRequest(_Message, tag="snapshot.request"):
+    pass
+
+
+AdvisorChannelMessage = (
+    ShareState | PageAnnounce | Snapshot | StrokeBegin | StrokeExtend | MarkAdd | MarkErase
+    | PageClear | PointerMove
+)  # fmt: skip
+CustomerChannelMessage = Viewport | SnapshotRequest
