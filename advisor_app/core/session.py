@@ -16,10 +16,12 @@ from typing import Any
 from aiortc import MediaStreamTrack
 
 from advisor_app.core.chat_log import ChatLog
+from advisor_app.core.documents import DocumentShare
 from advisor_app.core.errors import Problem, UserFacingError
 from advisor_app.core.events import Event
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.queue_state import QueueState
+from advisor_app.documents.render import Renderer, cpu_workers
 from advisor_app.protocol import ws
 from advisor_app.protocol.common import ConsultationInfo, OfflineMessage, Presence, QueueEntry
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
@@ -85,6 +87,8 @@ class AdvisorSession:
         self.presence: Presence = "available"
         self.consultation: Consultation | None = None
         self.open_messages = 0
+        self.renderer = Renderer(workers=cpu_workers())
+        self.documents = DocumentShare(self.renderer)
         self.remote_video = LatestFrameSink(on_frame=self._on_remote_frame)
         self.remote_audio = PcmRingSink()
         self.microphone: SwitchableTrack | None = None
@@ -119,6 +123,7 @@ class AdvisorSession:
                 await self._stats_task
         await self._close_peer()
         await self.hub.stop()
+        await asyncio.get_running_loop().run_in_executor(None, self.renderer.close)
 
     # --- actions ---
 
@@ -280,6 +285,7 @@ class AdvisorSession:
             return
         consultation = Consultation(info=info, chat=ChatLog(info.consultation_id, "advisor"))
         self.consultation = consultation
+        self.documents.sharing = False  # each consultation starts with nothing shared
         if not consultation.has_media:
             consultation.phase = Phase.CONNECTED
         self.consultation_changed.emit(consultation)
@@ -299,6 +305,7 @@ class AdvisorSession:
         self.camera = SwitchableTrack(video) if video is not None else None
         peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
         consultation.peer = peer
+        self.documents.attach(peer.documents, peer.pointer)
         peer.remote_video.connect(self.remote_video.attach)
         peer.remote_audio.connect(self.remote_audio.attach)
         peer.state_changed.connect(lambda state: self._on_peer_state(consultation, peer, state))
@@ -361,6 +368,7 @@ class AdvisorSession:
         peer = consultation.peer if consultation is not None else None
         if consultation is not None:
             consultation.peer = None
+        self.documents.detach()
         self.remote_video.detach()
         self.remote_audio.detach()
         for track in (self.microphone, self.camera):

@@ -12,11 +12,14 @@ import aiohttp
 import msgspec
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
+from advisor_app.annotations.mirror import SharedView
 from advisor_app.core.chat_log import ChatLog
+from advisor_app.protocol import documents as dc
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, customer_hub_decoder, encode
 from advisor_app.protocol.common import ConsultationInfo
-from advisor_app.rtc.peer import MediaPlan, rtc_ice_servers
+from advisor_app.protocol.errors import ProtocolError
+from advisor_app.rtc.peer import DOCUMENTS_CHANNEL, MediaPlan, rtc_ice_servers
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
 
@@ -24,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 _join_decoder: Decoder[rest.JoinResponse] = Decoder(rest.JoinResponse)
 _status_decoder: Decoder[rest.Status] = Decoder(rest.Status)
+_channel_decoder: Decoder[dc.AdvisorChannelMessage] = Decoder(dc.AdvisorChannelMessage)
 
 
 class SimulatedCustomer:
@@ -56,6 +60,11 @@ class SimulatedCustomer:
         self.taken = asyncio.Event()
         self.media_connected = asyncio.Event()
         self.offers_answered = 0
+        self.shared = SharedView()  # what the advisor shares, as this customer sees it
+        self.shared_changed = asyncio.Event()
+        self.viewport = dc.Viewport(css_width=800, css_height=600, dpr=1.0)
+        self.documents_channel: Any = None
+        self.refused_channel_messages = 0
         self._session: aiohttp.ClientSession | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -171,6 +180,10 @@ class SimulatedCustomer:
         def on_track(track: Any) -> None:
             (self.remote_video if track.kind == "video" else self.remote_audio).attach(track)
 
+        @pc.on("datachannel")
+        def on_channel(channel: Any) -> None:
+            self._attach_channel(channel)
+
         @pc.on("connectionstatechange")
         def on_state() -> None:
             if pc.connectionState == "connected":
@@ -196,6 +209,39 @@ class SimulatedCustomer:
             )
         )
         self.offers_answered += 1
+
+    def _attach_channel(self, channel: Any) -> None:
+        if channel.label == DOCUMENTS_CHANNEL:
+            self.documents_channel = channel
+
+            def report_viewport() -> None:
+                channel.send(encode(self.viewport).decode())
+                channel.send(encode(dc.SnapshotRequest()).decode())
+
+            channel.on("open", report_viewport)
+            if channel.readyState == "open":
+                report_viewport()
+
+        @channel.on("message")
+        def on_message(data: str | bytes) -> None:
+            if isinstance(data, bytes):
+                if self.shared.feed_frame(data):
+                    self.shared_changed.set()
+                return
+            try:
+                message = _channel_decoder.decode(data)
+            except ProtocolError:
+                self.refused_channel_messages += 1
+                return
+            self.shared.apply(message)
+            self.shared_changed.set()
+
+    def set_viewport(self, css_width: float, css_height: float, dpr: float = 1.0) -> None:
+        """Like a browser window being resized: tell the advisor."""
+        self.viewport = dc.Viewport(css_width=css_width, css_height=css_height, dpr=dpr)
+        channel = self.documents_channel
+        if channel is not None and channel.readyState == "open":
+            channel.send(encode(self.viewport).decode())
 
     async def say(self, text: str) -> None:
         assert self.consultation is not None and self.chat is not None

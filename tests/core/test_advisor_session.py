@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
-from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.session import AdvisorSession, MediaSources, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
-from tests.support.hub import PASSWORD, RunningHub
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
@@ -23,31 +21,6 @@ async def until(condition: Callable[[], bool], timeout: float = 15.0, what: str 
 
 def synthetic_media() -> MediaSources:
     return MediaSources(audio=ToneTrack, video=TestPictureTrack)
-
-
-@pytest.fixture
-async def advisor(hub: RunningHub) -> AsyncIterator[AdvisorSession]:
-    client = HubClient(hub.url)
-    await client.login("anna", PASSWORD)
-    session = AdvisorSession(client, synthetic_media())
-    await session.start()
-    await until(lambda: client.state == LinkState.CONNECTED, what="hub link")
-    yield session
-    await session.stop()
-
-
-@pytest.fixture
-async def customers(hub: RunningHub) -> AsyncIterator[Callable[..., SimulatedCustomer]]:
-    made: list[SimulatedCustomer] = []
-
-    def make(**choices: object) -> SimulatedCustomer:
-        customer = SimulatedCustomer(hub.url, **choices)  # type: ignore[arg-type]
-        made.append(customer)
-        return customer
-
-    yield make
-    for customer in made:
-        await customer.close()
 
 
 async def test_full_consultation_media_both_ways_chat_and_end(

@@ -1,0 +1,303 @@
+"""Showing documents to the customer: the open document, the current page, the marks, the
+sharing switch; pages rendered for the customer's viewport and sent over the data channel;
+a snapshot whenever the customer (re)connects or the page changes. No Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from aiortc import RTCDataChannel
+
+from advisor_app.annotations.model import AnnotationModel, Message
+from advisor_app.core.events import Event
+from advisor_app.documents.render import DocumentInfo, RenderedPage, Renderer
+from advisor_app.protocol import documents as dc
+from advisor_app.protocol.chunks import digest, split
+from advisor_app.protocol.codec import Decoder
+from advisor_app.protocol.errors import ProtocolError
+
+logger = logging.getLogger(__name__)
+
+_customer_decoder: Decoder[dc.CustomerChannelMessage] = Decoder(dc.CustomerChannelMessage)
+_encoder = msgspec.json.Encoder()
+BUFFER_HIGH = 256 * 1024  # wait before queueing more page frames than this
+
+
+@dataclass(frozen=True, slots=True)
+class ShareState:
+    """What the advisor's document pane shows."""
+
+    document: DocumentInfo | None
+    page_index: int
+    sharing: bool
+    customer_connected: bool
+
+
+class DocumentShare:
+    """Runs on the engine loop; the UI calls it through the engine facade."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+        self.model = AnnotationModel()
+        self.document: DocumentInfo | None = None
+        self.password: str | None = None
+        self.page_index = 0
+        self.sharing = False
+        self.viewport = dc.Viewport(css_width=960, css_height=720, dpr=1.0)
+        self._documents: RTCDataChannel | None = None
+        self._pointer: RTCDataChannel | None = None
+        self._transfers = itertools.count(1)
+        self._current_transfer = 0
+        self._sending: asyncio.Task[None] | None = None
+        self._pointer_seq = itertools.count(1)
+        self._resend: asyncio.TimerHandle | None = None
+        self.changed: Event[ShareState] = Event()
+        self.pages_sent = 0
+
+    # --- channels ---
+
+    def attach(self, documents: RTCDataChannel, pointer: RTCDataChannel) -> None:
+        """Use a (new) peer connection's channels; state is sent once the customer opens."""
+        self._documents, self._pointer = documents, pointer
+        documents.on("message", self._on_message)
+        documents.on("open", self._announce_state)
+        documents.on("close", lambda: self._emit())
+        if documents.readyState == "open":
+            self._announce_state()
+
+    def detach(self) -> None:
+        self._documents = self._pointer = None
+        self._cancel_sending()
+        self._emit()
+
+    @property
+    def customer_connected(self) -> bool:
+        return self._documents is not None and self._documents.readyState == "open"
+
+    def state(self) -> ShareState:
+        return ShareState(self.document, self.page_index, self.sharing, self.customer_connected)
+
+    def _emit(self) -> None:
+        self.changed.emit(self.state())
+
+    def _send(self, messages: Sequence[Any], channel: RTCDataChannel | None = None) -> None:
+        channel = channel or self._documents
+        if channel is None or channel.readyState != "open":
+            return
+        for message in messages:
+            channel.send(_encoder.encode(message).decode())
+
+    def _on_message(self, data: str | bytes) -> None:
+        try:
+            message = _customer_decoder.decode(data)
+        except ProtocolError as error:
+            logger.warning("a document message from the customer was refused: %s", error.message)
+            return
+        if isinstance(message, dc.Viewport):
+            changed = round(message.css_width * message.dpr) != round(
+                self.viewport.css_width * self.viewport.dpr
+            )
+            self.viewport = message
+            if changed and self.sharing and self.document is not None:
+                self._schedule_resend()
+        elif isinstance(message, dc.SnapshotRequest):
+            self._announce_state()
+
+    def _schedule_resend(self) -> None:
+        # A window being resized sends many viewports: render once it settles.
+        if self._resend is not None:
+            self._resend.cancel()
+        self._resend = asyncio.get_running_loop().call_later(0.25, self._send_page_soon)
+
+    def _send_page_soon(self) -> None:
+        self._resend = None
+        self._start_sending()
+
+    def _announce_state(self) -> None:
+        """Snapshot (sharing, page, all its marks), then the page image."""
+        self._send([self._snapshot()])
+        if self.sharing and self.document is not None:
+            self._start_sending()
+        self._emit()
+
+    def _snapshot(self) -> dc.Snapshot:
+        document_id = _document_id(self.document) if self.sharing and self.document else None
+        return dc.Snapshot(
+            sharing=self.sharing,
+            document_id=document_id,
+            page_index=self.page_index,
+            marks=self.model.marks(self.page_index) if document_id else [],
+        )
+
+    # --- the document and its pages ---
+
+    async def open(self, path: Path, password: str | None = None) -> DocumentInfo:
+        info = await self.renderer.inspect(path, password)
+        self.document, self.password, self.page_index = info, password, 0
+        self.model = AnnotationModel()
+        if self.sharing:
+            self._announce_state()
+        self._emit()
+        return info
+
+    async def render_for_advisor(self, page_index: int, width_px: int) -> RenderedPage:
+        if self.document is None:
+            raise LookupError("no document is open")
+        return await self.renderer.render(
+            Path(self.document.path), page_index, width_px, password=self.password
+        )
+
+    def show_page(self, page_index: int) -> None:
+        if self.document is None or not 0 <= page_index < self.document.page_count:
+            return
+        self.page_index = page_index
+        if self.sharing:
+            self._announce_state()
+        self._emit()
+
+    def set_sharing(self, sharing: bool) -> None:
+        self.sharing = sharing
+        self._send([dc.ShareState(sharing=sharing)])
+        if not sharing:
+            self._cancel_sending()
+        self._announce_state()
+
+    def _cancel_sending(self) -> None:
+        if self._sending is not None:
+            self._sending.cancel()
+            self._sending = None
+
+    def _start_sending(self) -> None:
+        self._cancel_sending()
+        self._sending = asyncio.ensure_future(self._send_page())
+
+    async def _send_page(self) -> None:
+        document, channel = self.document, self._documents
+        if document is None or channel is None or channel.readyState != "open":
+            return
+        page_index = self.page_index
+        width = min(2400, max(320, round(self.viewport.css_width * self.viewport.dpr)))
+        encoding = (
+            "jpeg"
+            if document.is_image and document.path.lower().endswith((".jpg", ".jpeg"))
+            else "png"
+        )
+        try:
+            rendered = await self.renderer.render(
+                Path(document.path), page_index, width, password=self.password, encoding=encoding
+            )
+        except Exception:
+            logger.exception("rendering page %d for the customer failed", page_index + 1)
+            return
+        if page_index != self.page_index or not self.sharing:
+            return  # superseded while rendering
+        transfer_id = next(self._transfers)
+        self._current_transfer = transfer_id
+        frames = split(rendered.data, transfer_id)
+        self._send(
+            [
+                dc.PageAnnounce(
+                    transfer_id=transfer_id,
+                    document_id=_document_id(document),
+                    title=document.title[:40],
+                    page_index=page_index,
+                    page_count=document.page_count,
+                    aspect=rendered.aspect,
+                    mime="image/jpeg" if rendered.mime == "image/jpeg" else "image/png",
+                    width=rendered.width,
+                    height=rendered.height,
+                    size=len(rendered.data),
+                    sha256=digest(rendered.data),
+                    chunks=len(frames),
+                )
+            ]
+        )
+        for frame in frames:
+            await _drained(channel)
+            if channel.readyState != "open":
+                return
+            channel.send(frame)
+        self.pages_sent += 1
+
+    # --- marks ---
+
+    def _share(self, messages: list[Message]) -> None:
+        if self.sharing and self.document is not None:
+            self._send(messages)
+
+    def begin_stroke(
+        self, tool: dc.Tool, colour: str, width: float, point: tuple[float, float]
+    ) -> str:
+        stroke, messages = self.model.begin_stroke(self.page_index, tool, colour, width, point)
+        self._share(messages)
+        return stroke.mark_id
+
+    def extend_stroke(self, mark_id: str, points: list[tuple[float, float]]) -> None:
+        self._share(self.model.extend_stroke(self.page_index, mark_id, points))
+
+    def add_pin(self, x: float, y: float, label: str = "") -> dc.PinMark:
+        pin, messages = self.model.add_pin(self.page_index, x, y, label)
+        self._share(messages)
+        return pin
+
+    def erase(self, mark_id: str) -> None:
+        self._share(self.model.erase(self.page_index, mark_id))
+
+    def clear(self) -> None:
+        self._share(self.model.clear(self.page_index))
+
+    def undo(self) -> None:
+        page, messages = self.model.undo()
+        if page is not None:
+            self._share_for(page, messages)
+
+    def redo(self) -> None:
+        page, messages = self.model.redo()
+        if page is not None:
+            self._share_for(page, messages)
+
+    def _share_for(self, page: int, messages: list[Message]) -> None:
+        if page == self.page_index:
+            self._share(messages)  # marks of other pages travel with their snapshot
+
+    def pointer(self, x: float, y: float, visible: bool = True) -> None:
+        if not (self.sharing and self.document is not None):
+            return
+        with contextlib.suppress(Exception):  # a lost pointer move does not matter
+            self._send(
+                [
+                    dc.PointerMove(
+                        seq=next(self._pointer_seq),
+                        page_index=self.page_index,
+                        x=min(1.0, max(0.0, x)),
+                        y=min(1.0, max(0.0, y)),
+                        visible=visible,
+                    )
+                ],
+                self._pointer,
+            )
+
+
+async def _drained(channel: RTCDataChannel) -> None:
+    """Wait until the channel's send buffer is low again (a big page must not queue whole)."""
+    if channel.bufferedAmount <= BUFFER_HIGH:
+        return
+    drained = asyncio.Event()
+    channel.bufferedAmountLowThreshold = BUFFER_HIGH // 2
+    channel.once("bufferedamountlow", drained.set)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(5):
+            await drained.wait()
+
+
+def _document_id(document: DocumentInfo) -> str:
+    return digest(document.path.encode())[:32]

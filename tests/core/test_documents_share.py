@@ -1,0 +1,116 @@
+"""Documents and marks from the advisor core to a customer over real aiortc data channels."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from advisor_app.core.session import AdvisorSession, Phase
+from advisor_app.demo.customer import SimulatedCustomer
+from advisor_app.protocol import documents as dc
+from tests.core.test_advisor_session import until
+
+SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
+
+
+async def consultation_with_document(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> SimulatedCustomer:
+    customer = customers(see_advisor=False, show_me=False)
+    await customer.start()
+    await until(lambda: len(advisor.queue) == 1)
+    await advisor.take_next()
+    consultation = advisor.consultation
+    assert consultation is not None
+    await until(lambda: consultation.phase == Phase.CONNECTED, what="connected")
+    await until(lambda: advisor.documents.customer_connected, what="documents channel open")
+    await advisor.documents.open(SAMPLES / "Produktblatt-Baufinanzierung.pdf")
+    return customer
+
+
+async def test_sharing_a_page_and_marks_reaches_the_customer(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = await consultation_with_document(advisor, customers)
+    view = customer.shared
+    share = advisor.documents
+    # Nothing is shown before sharing is switched on.
+    await asyncio.sleep(0.3)
+    assert view.image is None and not view.sharing
+    share.set_sharing(True)
+    await until(lambda: view.image is not None, what="page image")
+    assert view.sharing and view.page is not None
+    assert view.page.width == 800  # rendered for the customer's 800 CSS px at dpr 1
+    assert view.page.page_count == 3 and view.image.startswith(b"\x89PNG")
+
+    pin = share.add_pin(0.25, 0.40, "Sollzins")
+    stroke_id = share.begin_stroke("highlighter", "#ffd400", 0.02, (0.1, 0.5))
+    share.extend_stroke(stroke_id, [(0.2, 0.5), (0.3, 0.52)])
+    await until(lambda: len(view.marks) == 2, what="marks")
+    shown_pin = view.marks[pin.mark_id]
+    assert isinstance(shown_pin, dc.PinMark)
+    assert (shown_pin.x, shown_pin.y, shown_pin.number, shown_pin.label) == (
+        0.25,
+        0.4,
+        1,
+        "Sollzins",
+    )
+    await until(lambda: len(view.marks[stroke_id].points) == 3, what="stroke points")  # type: ignore[union-attr]
+
+    share.undo()
+    await until(lambda: stroke_id not in view.marks, what="undo mirrored")
+    share.redo()
+    await until(lambda: stroke_id in view.marks, what="redo mirrored")
+    share.erase(pin.mark_id)
+    await until(lambda: pin.mark_id not in view.marks, what="erase mirrored")
+
+    # Pointer moves go over the unordered channel; the newest wins.
+    for step in range(5):
+        share.pointer(0.1 * step, 0.5)
+    await until(lambda: view.pointer is not None and view.pointer.x == 0.4, what="pointer")
+
+    # Another page: a snapshot with that page's (no) marks, then its image.
+    share.show_page(2)
+    await until(lambda: view.page is not None and view.page.page_index == 2, what="page 3")
+    assert view.marks == {}
+    share.add_pin(0.5, 0.5)
+    await until(lambda: len(view.marks) == 1)
+    share.show_page(0)
+    await until(lambda: view.page is not None and view.page.page_index == 0)
+    assert set(view.marks) == {stroke_id}  # the marks of page 1 came back with its snapshot
+
+    # The customer's window grows: the page is rendered again for it.
+    customer.set_viewport(1200, 900, dpr=2.0)
+    await until(lambda: view.page is not None and view.page.width == 2400, what="re-render")
+
+    share.clear()
+    await until(lambda: view.marks == {}, what="clear mirrored")
+    share.set_sharing(False)
+    await until(lambda: not view.sharing and view.image is None, what="sharing off")
+    assert view.refused_frames == 0 and customer.refused_channel_messages == 0
+
+
+async def test_a_reconnecting_customer_gets_the_full_snapshot(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = await consultation_with_document(advisor, customers)
+    share = advisor.documents
+    share.set_sharing(True)
+    share.show_page(1)
+    first = share.add_pin(0.7, 0.2, "Rate")
+    stroke_id = share.begin_stroke("pen", "#c0392b", 0.004, (0.2, 0.2))
+    share.extend_stroke(stroke_id, [(0.3, 0.3)])
+    await until(lambda: len(customer.shared.marks) == 2)
+
+    # The page is reloaded: the websocket drops and comes back, the advisor offers anew, and a
+    # fresh view fills from the snapshot alone.
+    answered = customer.offers_answered
+    await customer.disconnect()
+    customer.shared = type(customer.shared)()
+    await customer.connect()
+    await until(lambda: customer.offers_answered > answered, what="new offer answered")
+    await until(lambda: customer.shared.image is not None, what="page after reconnect")
+    assert customer.shared.page is not None and customer.shared.page.page_index == 1
+    assert set(customer.shared.marks) == {first.mark_id, stroke_id}
+    assert customer.shared.marks[stroke_id].points == [(0.2, 0.2), (0.3, 0.3)]  # type: ignore[union-attr]
