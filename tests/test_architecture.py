@@ -42,8 +42,9 @@ def test_layering_contracts_hold() -> None:
 def test_a_forbidden_import_is_caught(
     tmp_path: Path, module: str, line: str, contract: str
 ) -> None:
-    shutil.copytree(ROOT / "advisor_app", tmp_path / "advisor_app",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "advisor_app", tmp_path / "advisor_app", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     (tmp_path / "advisor_app" / module).write_text(line)
     result = _lint(tmp_path)

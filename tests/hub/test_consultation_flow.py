@@ -43,7 +43,12 @@ async def test_join_take_signal_chat_end_transcript(
     assert relayed["description"] == offer and relayed["from_role"] == "advisor"
 
     await customer.socket.send(
-        {"type": "chat.send", "consultation_id": consultation_id, "client_id": "c1", "text": "Hallo"}
+        {
+            "type": "chat.send",
+            "consultation_id": consultation_id,
+            "client_id": "c1",
+            "text": "Hallo",
+        }
     )
     first = await advisor.socket.expect("chat.message")
     assert first["message"]["seq"] == 1 and first["message"]["text"] == "Hallo"

@@ -13,7 +13,9 @@ from tests.support.hub import NOTICE_VERSION, PASSWORD
 _ids = itertools.count(1)
 
 
-def join_body(name: str = "Erika Mustermann", phone: str = "030 1234567", **changes: Any) -> dict[str, Any]:
+def join_body(
+    name: str = "Erika Mustermann", phone: str = "030 1234567", **changes: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": name,
         "phone": phone,
@@ -67,7 +69,7 @@ class Socket:
                 await self._arrived.wait()
 
     async def request(
-        self, message: dict[str, Any], *kinds: str, timeout: float = 5.0  # noqa: ASYNC109
+        self, message: dict[str, Any], *kinds: str, timeout: float = 5.0
     ) -> dict[str, Any]:
         """Send ``message`` with a fresh ``ref``; the first reply carrying that ref.
 

@@ -108,7 +108,9 @@ class RunningHub:
 class HubProcess:
     """``advisor-hub serve`` as a child process (for restarts of the real process)."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self, data_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None
+    ):
         self.data_dir = data_dir
         self.port = port or free_port()
         self.extra_env = extra_env or {}
@@ -122,9 +124,16 @@ class HubProcess:
         env = {**os.environ, **self.extra_env}
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "advisor_app.hub.cli", "serve",
-                "--data-dir", str(self.data_dir), "--port", str(self.port),
-                "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "advisor_app.hub.cli",
+                "serve",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
             ],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,7 @@ class ThreadedHub:
 
     def close(self) -> None:
         for customer in self.customers:
-            try:
+            with contextlib.suppress(Exception):
                 self.run(customer.close(), timeout=10)
-            except Exception:
-                pass
         self.run(self.running.close())
         self.engine.stop()

@@ -38,10 +38,12 @@ def unnamed_controls(root: QWidget) -> list[str]:
             continue
         if isinstance(widget, QHeaderView) or isinstance(widget.parent(), QComboBox):
             continue  # parts of a named table or combo box
-        if type(widget).__name__ in ("QTabBar", "QToolButton") and not widget.accessibleName():
-            # Tab bars and tool buttons take their names from their tab texts / actions.
-            if type(widget).__name__ == "QTabBar" or widget.text():  # type: ignore[attr-defined]
-                continue
+        # Tab bars and tool buttons take their names from their tab texts and actions.
+        if not widget.accessibleName() and (
+            type(widget).__name__ == "QTabBar"
+            or (type(widget).__name__ == "QToolButton" and widget.text())  # type: ignore[attr-defined]
+        ):
+            continue
         if not widget.accessibleName():
             missing.append(f"{type(widget).__name__} {widget.objectName()!r}")
     return missing
