@@ -84,9 +84,18 @@ class AnnotationModel:
     # --- changes ---
 
     def begin_stroke(
-        self, page: int, tool: Tool, colour: str, width: float, point: tuple[float, float]
+        self,
+        page: int,
+        tool: Tool,
+        colour: str,
+        width: float,
+        point: tuple[float, float],
+        mark_id: str | None = None,
     ) -> tuple[StrokeMark, list[Message]]:
-        stroke = StrokeMark(self._new_id(), tool, colour, width, [point])
+        """Start a stroke; a caller on another thread may choose its id (to extend it at once)."""
+        if mark_id is not None and any(mark_id in marks for marks in self.pages.values()):
+            raise ValueError(f"the mark id {mark_id!r} is in use")
+        stroke = StrokeMark(mark_id or self._new_id(), tool, colour, width, [point])
         self._page(page)[stroke.mark_id] = stroke
         self._record(_Change("add", page, (stroke,)))
         return stroke, [StrokeBegin(page_index=page, mark=stroke)]

@@ -61,6 +61,8 @@ class DocumentShare:
         self._pointer_seq = itertools.count(1)
         self._resend: asyncio.TimerHandle | None = None
         self.changed: Event[ShareState] = Event()
+        # (page, copies of its marks) after every change, for the advisor's canvas
+        self.marks_changed: Event[tuple[int, tuple[dc.Mark, ...]]] = Event()
         self.pages_sent = 0
 
     # --- channels ---
@@ -163,6 +165,7 @@ class DocumentShare:
         if self.sharing:
             self._announce_state()
         self._emit()
+        self._marks_changed()
 
     def set_sharing(self, sharing: bool) -> None:
         self.sharing = sharing
@@ -233,11 +236,27 @@ class DocumentShare:
     def _share(self, messages: list[Message]) -> None:
         if self.sharing and self.document is not None:
             self._send(messages)
+        self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        # Copies: strokes keep growing on this thread while the UI paints them.
+        marks = tuple(
+            msgspec.structs.replace(m, points=list(m.points)) if isinstance(m, dc.StrokeMark) else m
+            for m in self.model.marks(self.page_index)
+        )
+        self.marks_changed.emit((self.page_index, marks))
 
     def begin_stroke(
-        self, tool: dc.Tool, colour: str, width: float, point: tuple[float, float]
+        self,
+        tool: dc.Tool,
+        colour: str,
+        width: float,
+        point: tuple[float, float],
+        mark_id: str | None = None,
     ) -> str:
-        stroke, messages = self.model.begin_stroke(self.page_index, tool, colour, width, point)
+        stroke, messages = self.model.begin_stroke(
+            self.page_index, tool, colour, width, point, mark_id
+        )
         self._share(messages)
         return stroke.mark_id
 
@@ -266,8 +285,10 @@ class DocumentShare:
             self._share_for(page, messages)
 
     def _share_for(self, page: int, messages: list[Message]) -> None:
-        if page == self.page_index:
-            self._share(messages)  # marks of other pages travel with their snapshot
+        if page != self.page_index:
+            self.show_page(page)  # undo shows where it happened; the snapshot carries it
+        else:
+            self._share(messages)
 
     def pointer(self, x: float, y: float, visible: bool = True) -> None:
         if not (self.sharing and self.document is not None):

@@ -214,6 +214,11 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
     workstation.device_choice = DeviceChoice(
         settings.camera or None, settings.microphone or None, settings.speaker or None
     )
+    workstation.document_library = (
+        Path(settings.document_library)
+        if settings.document_library
+        else resources_dir() / "samples"
+    )
     demo = None
     hub_url = config.hub_url or settings.hub_url
     try:
@@ -361,9 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         text = QCoreApplication.translate("Main", "The workstation is already running.")
         print(f"advisor-app: {text}", file=sys.stderr)
         if QApplication.platformName() not in ("offscreen", "minimal"):
-            QMessageBox.information(
-                None, QCoreApplication.translate("Main", "Videoberatung"), text
-            )
+            QMessageBox.information(None, QCoreApplication.translate("Main", "Videoberatung"), text)
         return 1
     try:
         return qasync.run(_with_reporter(reporter, run_workstation(app, args, config))) or 0

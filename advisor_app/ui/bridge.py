@@ -53,6 +53,8 @@ class SessionBridge(QObject):
     remote_frame = Signal()
     stats_updated = Signal(object)
     problem = Signal(object)
+    share_changed = Signal(object)  # core.documents.ShareState
+    marks_changed = Signal(object)  # (page, marks)
 
     def __init__(self, session: AdvisorSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +73,8 @@ class SessionBridge(QObject):
         session.remote_frame.connect(lambda _: self.remote_frame.emit())
         session.stats_updated.connect(self.stats_updated.emit)
         session.problem.connect(self.problem.emit)
+        session.documents.changed.connect(self.share_changed.emit)
+        session.documents.marks_changed.connect(self.marks_changed.emit)
 
     def _on_chat_changed(self, consultation: Consultation) -> None:
         chat = ChatSnapshot(

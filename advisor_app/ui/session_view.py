@@ -27,6 +27,7 @@ from advisor_app.core.session import Phase
 from advisor_app.protocol.fields import CHAT_TEXT_MAX
 from advisor_app.rtc.peer import LinkStats
 from advisor_app.ui.bridge import ChatSnapshot, ConsultationSnapshot
+from advisor_app.ui.document_pane import DocumentPane
 from advisor_app.ui.problems import describe
 from advisor_app.ui.video import VideoView
 from advisor_app.ui.workstation import Workstation
@@ -173,18 +174,14 @@ class SessionView(QWidget):
         side_layout.addWidget(details)
         side_layout.addWidget(chat, 1)
 
-        # --- documents (the documents feature fills this pane) ---
-        self.documents_pane = QGroupBox(self.tr("Documents"))
-        self.documents_pane.setAccessibleName(self.tr("Documents"))
-        QVBoxLayout(self.documents_pane).addWidget(
-            QLabel(self.tr("Documents to show will appear here."))
-        )
+        # --- documents ---
+        self.documents_pane = DocumentPane(workstation, workstation.document_library)
 
         splitter = QSplitter()
         splitter.addWidget(self.documents_pane)
         splitter.addWidget(media)
         splitter.addWidget(side)
-        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 2)
         layout = QVBoxLayout(self)

@@ -16,6 +16,7 @@ class UserSettings:
     microphone: str = ""
     speaker: str = ""
     stay_signed_in: bool = False
+    document_library: str = ""  # "" offers the bundled samples
 
     @classmethod
     def load(cls, store: QSettings) -> UserSettings:

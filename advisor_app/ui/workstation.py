@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -32,6 +33,7 @@ class Workstation(QObject):
         self.engine = Engine().start()
         self.synthetic_media = synthetic_media
         self.device_choice = DeviceChoice()
+        self.document_library: Path | None = None  # folder the document pane offers
         self.session: AdvisorSession | None = None
         self.bridge: SessionBridge | None = None
         self.media: LocalMedia | None = None

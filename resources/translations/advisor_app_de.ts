@@ -1,14 +1,315 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>DocumentCanvas</name>
+    <message>
+        <location filename="../../advisor_app/ui/document_canvas.py" line="94" />
+        <source>Document page</source>
+        <translation>Dokumentseite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_canvas.py" line="172" />
+        <source>Open a document (Ctrl+O) or drop a file here.</source>
+        <translation>Dokument öffnen (Strg+O) oder eine Datei hierher ziehen.</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentPane</name>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="60" />
+        <source>Documents</source>
+        <translation>Dokumente</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="62" />
+        <source>Document tools</source>
+        <translation>Dokumentwerkzeuge</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="64" />
+        <source>&amp;Open …</source>
+        <translation>Ö&amp;ffnen …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="67" />
+        <source>Document library</source>
+        <translation>Dokumentbibliothek</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="68" />
+        <source>Library …</source>
+        <translation>Bibliothek …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="75" />
+        <source>Previous page</source>
+        <translation>Vorherige Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="78" />
+        <source>Page</source>
+        <translation>Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="81" />
+        <source>Next page</source>
+        <translation>Nächste Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="84" />
+        <source>Zoom</source>
+        <translation>Zoom</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="85" />
+        <source>Fit width</source>
+        <translation>Seitenbreite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="86" />
+        <source>Fit page</source>
+        <translation>Ganze Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="92" />
+        <source>Share with customer</source>
+        <translation>Mit Kunde teilen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="96" />
+        <source>Marking tools</source>
+        <translation>Markierwerkzeuge</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="100" />
+        <source>Pointer</source>
+        <translation>Zeiger</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="101" />
+        <source>Pen</source>
+        <translation>Stift</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="102" />
+        <source>Highlighter</source>
+        <translation>Textmarker</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="103" />
+        <source>Numbered pin</source>
+        <translation>Nummerierte Markierung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="104" />
+        <source>Eraser</source>
+        <translation>Radierer</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="115" />
+        <source>Colour</source>
+        <translation>Farbe</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="117" />
+        <source>Red</source>
+        <translation>Rot</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="118" />
+        <source>Blue</source>
+        <translation>Blau</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="119" />
+        <source>Green</source>
+        <translation>Grün</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="120" />
+        <source>Black</source>
+        <translation>Schwarz</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="121" />
+        <source>Yellow</source>
+        <translation>Gelb</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="127" />
+        <source>Line width</source>
+        <translation>Linienstärke</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="129" />
+        <source>Thin</source>
+        <translation>Dünn</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="130" />
+        <source>Medium</source>
+        <translation>Mittel</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="131" />
+        <source>Thick</source>
+        <translation>Dick</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="140" />
+        <source>Pin label (optional)</source>
+        <translation>Beschriftung (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="141" />
+        <source>Label for the next pin</source>
+        <translation>Beschriftung der nächsten Markierung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="144" />
+        <source>Undo</source>
+        <translation>Rückgängig</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="147" />
+        <source>Redo</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="150" />
+        <source>Clear page</source>
+        <translation>Seite leeren</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="161" />
+        <source>Pages</source>
+        <translation>Seiten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="168" />
+        <source>Document view</source>
+        <translation>Dokumentansicht</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="171" />
+        <source>Document message</source>
+        <translation>Hinweis zum Dokument</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="252" />
+        <source>Open document</source>
+        <translation>Dokument öffnen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="254" />
+        <source>Documents and images (%1)</source>
+        <translation>Dokumente und Bilder (%1)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="273" />
+        <source>Opening %1 …</source>
+        <translation>%1 wird geöffnet …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="279" />
+        <source>This PDF is protected. Password:</source>
+        <translation>Dieses PDF ist geschützt. Passwort:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="281" />
+        <source>Wrong password. Try again:</source>
+        <translation>Falsches Passwort. Bitte erneut eingeben:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="284" />
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="289" />
+        <source>Not opened: the password is needed.</source>
+        <translation>Nicht geöffnet: Das Passwort wird benötigt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="294" />
+        <source>%1: %2 page(s)</source>
+        <translation>%1: %2 Seite(n)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="305" />
+        <source>The file is damaged or not a document this program can show.</source>
+        <translation>Die Datei ist beschädigt oder kein Dokument, das dieses Programm zeigen kann.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="308" />
+        <source>This kind of file cannot be shown. Use PDF, PNG, JPEG or SVG.</source>
+        <translation>Diese Dateiart kann nicht gezeigt werden. Verwenden Sie PDF, PNG, JPEG oder SVG.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="310" />
+        <source>The file is too large to show.</source>
+        <translation>Die Datei ist zu groß, um sie zu zeigen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="312" />
+        <source>The page took too long to draw; it may be damaged or very complex.</source>
+        <translation>Die Seite brauchte zu lange zum Zeichnen; sie ist vielleicht beschädigt oder sehr aufwendig.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="314" />
+        <source>The document has no such page.</source>
+        <translation>Das Dokument hat diese Seite nicht.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="315" />
+        <source>The PDF needs a password.</source>
+        <translation>Das PDF braucht ein Passwort.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="316" />
+        <source>Wrong password.</source>
+        <translation>Falsches Passwort.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="324" />
+        <source>Page %1</source>
+        <translation>Seite %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="460" />
+        <source>Page %1 of %2</source>
+        <translation>Seite %1 von %2</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="465" />
+        <source>shared with the customer</source>
+        <translation>mit der Kundin oder dem Kunden geteilt</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="465" />
+        <source>not shared</source>
+        <translation>nicht geteilt</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="468" />
+        <source>shared, waiting for the customer's connection</source>
+        <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="471" />
+        <source>No document</source>
+        <translation>Kein Dokument</translation>
+    </message>
+</context>
+<context>
     <name>ErrorReporter</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="141" />
+        <location filename="../../advisor_app/ui/app.py" line="146" />
         <source>Unexpected error</source>
         <translation>Unerwarteter Fehler</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="142" />
+        <location filename="../../advisor_app/ui/app.py" line="147" />
         <source>Something went wrong that should not have. The details are in the log file:</source>
         <translation>Etwas ist schiefgegangen, das nicht hätte passieren dürfen. Die Einzelheiten stehen in der Protokolldatei:</translation>
     </message>
@@ -207,12 +508,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="331" />
+        <location filename="../../advisor_app/ui/app.py" line="369" />
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="327" />
+        <location filename="../../advisor_app/ui/app.py" line="366" />
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -220,7 +521,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="262" />
+        <location filename="../../advisor_app/ui/app.py" line="299" />
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -517,262 +818,251 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="53" />
+        <location filename="../../advisor_app/ui/session_view.py" line="54" />
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="56" />
+        <location filename="../../advisor_app/ui/session_view.py" line="57" />
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="61" />
+        <location filename="../../advisor_app/ui/session_view.py" line="62" />
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="62" />
+        <location filename="../../advisor_app/ui/session_view.py" line="63" />
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="69" />
+        <location filename="../../advisor_app/ui/session_view.py" line="70" />
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="69" />
+        <location filename="../../advisor_app/ui/session_view.py" line="70" />
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="73" />
+        <location filename="../../advisor_app/ui/session_view.py" line="74" />
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="73" />
+        <location filename="../../advisor_app/ui/session_view.py" line="74" />
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="76" />
+        <location filename="../../advisor_app/ui/session_view.py" line="77" />
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="76" />
+        <location filename="../../advisor_app/ui/session_view.py" line="77" />
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="78" />
+        <location filename="../../advisor_app/ui/session_view.py" line="79" />
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="79" />
+        <location filename="../../advisor_app/ui/session_view.py" line="80" />
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="80" />
+        <location filename="../../advisor_app/ui/session_view.py" line="81" />
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="82" />
+        <location filename="../../advisor_app/ui/session_view.py" line="83" />
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="91" />
+        <location filename="../../advisor_app/ui/session_view.py" line="92" />
         <source>Customer's video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="94" />
+        <location filename="../../advisor_app/ui/session_view.py" line="95" />
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="96" />
+        <location filename="../../advisor_app/ui/session_view.py" line="97" />
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="109" />
-        <location filename="../../advisor_app/ui/session_view.py" line="315" />
+        <location filename="../../advisor_app/ui/session_view.py" line="110" />
+        <location filename="../../advisor_app/ui/session_view.py" line="312" />
         <source>&amp;Mute</source>
         <translation>&amp;Stumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="111" />
-        <location filename="../../advisor_app/ui/session_view.py" line="317" />
+        <location filename="../../advisor_app/ui/session_view.py" line="112" />
+        <location filename="../../advisor_app/ui/session_view.py" line="314" />
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="113" />
-        <location filename="../../advisor_app/ui/session_view.py" line="324" />
+        <location filename="../../advisor_app/ui/session_view.py" line="114" />
+        <location filename="../../advisor_app/ui/session_view.py" line="321" />
         <source>Camera o&amp;ff</source>
         <translation>Kamera &amp;aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="115" />
-        <location filename="../../advisor_app/ui/session_view.py" line="326" />
+        <location filename="../../advisor_app/ui/session_view.py" line="116" />
+        <location filename="../../advisor_app/ui/session_view.py" line="323" />
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="118" />
+        <location filename="../../advisor_app/ui/session_view.py" line="119" />
         <source>&amp;End consultation</source>
         <translation>Beratung b&amp;eenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="120" />
+        <location filename="../../advisor_app/ui/session_view.py" line="121" />
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="122" />
+        <location filename="../../advisor_app/ui/session_view.py" line="123" />
         <source>C&amp;lose</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="123" />
+        <location filename="../../advisor_app/ui/session_view.py" line="124" />
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="127" />
+        <location filename="../../advisor_app/ui/session_view.py" line="128" />
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="129" />
+        <location filename="../../advisor_app/ui/session_view.py" line="130" />
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="152" />
+        <location filename="../../advisor_app/ui/session_view.py" line="153" />
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="156" />
+        <location filename="../../advisor_app/ui/session_view.py" line="157" />
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="157" />
+        <location filename="../../advisor_app/ui/session_view.py" line="158" />
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="159" />
+        <location filename="../../advisor_app/ui/session_view.py" line="160" />
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="160" />
+        <location filename="../../advisor_app/ui/session_view.py" line="161" />
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="165" />
+        <location filename="../../advisor_app/ui/session_view.py" line="166" />
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="177" />
-        <location filename="../../advisor_app/ui/session_view.py" line="178" />
-        <source>Documents</source>
-        <translation>Dokumente</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="180" />
-        <source>Documents to show will appear here.</source>
-        <translation>Hier erscheinen die Dokumente, die Sie zeigen.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="215" />
+        <location filename="../../advisor_app/ui/session_view.py" line="212" />
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="216" />
+        <location filename="../../advisor_app/ui/session_view.py" line="213" />
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="217" />
+        <location filename="../../advisor_app/ui/session_view.py" line="214" />
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="218" />
+        <location filename="../../advisor_app/ui/session_view.py" line="215" />
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="222" />
+        <location filename="../../advisor_app/ui/session_view.py" line="219" />
         <source>(the customer's connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="224" />
+        <location filename="../../advisor_app/ui/session_view.py" line="221" />
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="243" />
+        <location filename="../../advisor_app/ui/session_view.py" line="240" />
         <source>You</source>
         <translation>Sie</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="250" />
+        <location filename="../../advisor_app/ui/session_view.py" line="247" />
         <source>(sending …)</source>
         <translation>(wird gesendet …)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="274" />
+        <location filename="../../advisor_app/ui/session_view.py" line="271" />
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="275" />
+        <location filename="../../advisor_app/ui/session_view.py" line="272" />
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="278" />
+        <location filename="../../advisor_app/ui/session_view.py" line="275" />
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="282" />
+        <location filename="../../advisor_app/ui/session_view.py" line="279" />
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="315" />
+        <location filename="../../advisor_app/ui/session_view.py" line="312" />
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="317" />
+        <location filename="../../advisor_app/ui/session_view.py" line="314" />
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="324" />
+        <location filename="../../advisor_app/ui/session_view.py" line="321" />
         <source>Camera o&amp;n</source>
         <translation>Kamera &amp;an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="326" />
+        <location filename="../../advisor_app/ui/session_view.py" line="323" />
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

@@ -38,6 +38,8 @@ def unnamed_controls(root: QWidget) -> list[str]:
             continue
         if isinstance(widget, QHeaderView) or isinstance(widget.parent(), QComboBox):
             continue  # parts of a named table or combo box
+        if widget.objectName() == "qt_toolbar_ext_button":
+            continue  # Qt's own overflow arrow of a toolbar
         # Tab bars and tool buttons take their names from their tab texts and actions.
         if not widget.accessibleName() and (
             type(widget).__name__ == "QTabBar"

@@ -1,0 +1,117 @@
+"""The advisor's document pane: open, share, mark with the mouse; the customer's mirror (over
+real aiortc data channels) gets every mark at the same page position."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from advisor_app.core.session import Phase
+from advisor_app.protocol.documents import PinMark, StrokeMark
+from advisor_app.ui.document_canvas import DocumentCanvas, Tool
+from advisor_app.ui.workstation import Workstation
+from tests.support.threaded_hub import ThreadedHub
+from tests.ui.conftest import QtLoop
+from tests.ui.test_consultation import RESOURCES, open_window
+
+SHEET = RESOURCES / "samples" / "Produktblatt-Baufinanzierung.pdf"
+
+
+def at(canvas: DocumentCanvas, x: float, y: float) -> QPoint:
+    px, py = canvas.page_view().place(x, y)
+    return QPoint(round(px), round(py))
+
+
+def send_mouse(canvas: DocumentCanvas, kind: QMouseEvent.Type, point: QPoint, held: bool) -> None:
+    buttons = Qt.MouseButton.LeftButton if held else Qt.MouseButton.NoButton
+    event = QMouseEvent(
+        kind, QPointF(point), canvas.mapToGlobal(QPointF(point)), Qt.MouseButton.LeftButton,
+        buttons, Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(canvas, event)
+
+
+def test_open_share_and_mark_reach_the_customer(
+    qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation, tmp_path: Path
+) -> None:
+    window = open_window(qtbot, qloop, workstation, threaded_hub)
+    window.resize(1400, 900)
+    customer = threaded_hub.customer(see_advisor=False, show_me=False)
+    qloop.until(lambda: window.queue_view.model.rowCount() == 1)
+    window.queue_view.take_next_button.click()
+    qloop.until(lambda: window.session_view is not None)
+    session = workstation.session
+    assert session is not None and session.consultation is not None
+    qloop.until(lambda: session.consultation.phase == Phase.CONNECTED, what="connected")
+    qloop.until(lambda: session.documents.customer_connected, what="documents channel")
+    view = window.session_view
+    assert view is not None
+    pane = view.documents_pane
+
+    pane.open_path_soon(SHEET)
+    qloop.until(lambda: pane.canvas._image is not None, what="page drawn")
+    qloop.until(
+        lambda: pane.thumbnails.count() == 3 and not pane.thumbnails.item(2).icon().isNull(),
+        what="thumbnails",
+    )
+    assert pane.page_label.text() == "Page 1 of 3"
+    assert customer.shared.image is None  # not shared yet
+
+    pane.share_action.trigger()
+    qloop.until(lambda: customer.shared.image is not None, what="customer got the page")
+
+    # A pin where the advisor clicks, at the same place on the customer's page.
+    pane.tool_actions[Tool.PIN].trigger()
+    pane.pin_label.setText("Sollzins")
+    canvas = pane.canvas
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 0.30, 0.25))
+    qloop.until(lambda: len(customer.shared.marks) == 1, what="pin at the customer")
+    pin = next(iter(customer.shared.marks.values()))
+    assert isinstance(pin, PinMark) and pin.label == "Sollzins" and pin.number == 1
+    tolerance = 1.5 / canvas.page_view().width
+    assert abs(pin.x - 0.30) < tolerance and abs(pin.y - 0.25) < 1.5 / canvas.page_view().height
+
+    # A pen stroke dragged across the page.
+    pane.tool_actions[Tool.PEN].trigger()
+    send_mouse(canvas, QMouseEvent.Type.MouseButtonPress, at(canvas, 0.1, 0.6), held=True)
+    for step in range(1, 6):
+        send_mouse(canvas, QMouseEvent.Type.MouseMove, at(canvas, 0.1 + step * 0.1, 0.6), held=True)
+    send_mouse(canvas, QMouseEvent.Type.MouseButtonRelease, at(canvas, 0.6, 0.6), held=False)
+    qloop.until(
+        lambda: any(
+            isinstance(m, StrokeMark) and len(m.points) == 6 for m in customer.shared.marks.values()
+        ),
+        what="stroke at the customer",
+    )
+    qloop.until(lambda: len(canvas.marks) == 2, what="the core's marks back on the canvas")
+
+    # Undo with the keyboard while the pane has focus.
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: len(customer.shared.marks) == 1, what="undo mirrored")
+
+    # Sharing off hides the page at the customer's at once.
+    pane.share_action.trigger()
+    qloop.until(lambda: not customer.shared.sharing and customer.shared.image is None)
+    del tmp_path
+
+
+def test_a_broken_file_says_what_is_wrong(
+    qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation, tmp_path: Path
+) -> None:
+    window = open_window(qtbot, qloop, workstation, threaded_hub)
+    threaded_hub.customer(mode="text")
+    qloop.until(lambda: window.queue_view.model.rowCount() == 1)
+    window.queue_view.take_next_button.click()
+    qloop.until(lambda: window.session_view is not None)
+    assert window.session_view is not None
+    pane = window.session_view.documents_pane
+    broken = tmp_path / "kaputt.pdf"
+    broken.write_bytes(b"%PDF-1.7 nothing here")
+    pane.open_path_soon(broken)
+    qloop.until(lambda: "damaged" in pane.status.text(), what="message")
+    assert pane.canvas._image is None
