@@ -19,6 +19,7 @@ from aiortc import RTCDataChannel
 
 from advisor_app.annotations.model import AnnotationModel, Message
 from advisor_app.core.events import Event
+from advisor_app.documents.record import ShownPage
 from advisor_app.documents.render import DocumentInfo, RenderedPage, Renderer
 from advisor_app.protocol import documents as dc
 from advisor_app.protocol.chunks import digest, split
@@ -64,6 +65,8 @@ class DocumentShare:
         # (page, copies of its marks) after every change, for the advisor's canvas
         self.marks_changed: Event[tuple[int, tuple[dc.Mark, ...]]] = Event()
         self.pages_sent = 0
+        # Pages shown to the customer, in order, for the record: (path, page) -> password
+        self.shown: dict[tuple[str, int], str | None] = {}
 
     # --- channels ---
 
@@ -128,6 +131,7 @@ class DocumentShare:
         """Snapshot (sharing, page, all its marks), then the page image."""
         self._send([self._snapshot()])
         if self.sharing and self.document is not None:
+            self.shown[(self.document.path, self.page_index)] = self.password
             self._start_sending()
         self._emit()
 
@@ -230,6 +234,15 @@ class DocumentShare:
                 return
             channel.send(frame)
         self.pages_sent += 1
+
+    def record_pages(self) -> list[ShownPage]:
+        """What the record shows: each page shown, with its marks as they are now."""
+        pages = []
+        for (path, page_index), password in self.shown.items():
+            same = self.document is not None and self.document.path == path
+            marks = self.model.marks(page_index) if same else []
+            pages.append(ShownPage(path, password, page_index, _encoder.encode(marks)))
+        return pages
 
     # --- marks ---
 

@@ -94,11 +94,21 @@ class HubClient:
 
     # --- HTTP ---
 
-    async def _call(self, method: str, path: str, body: Any = None, auth: bool = True) -> bytes:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        auth: bool = True,
+        content_type: str = "application/json",
+    ) -> bytes:
         headers = {"Authorization": f"Bearer {self._token}"} if auth and self._token else {}
-        data = msgspec.json.encode(body) if body is not None else None
+        if isinstance(body, bytes):
+            data: bytes | None = body
+        else:
+            data = msgspec.json.encode(body) if body is not None else None
         if data is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         try:
             async with self._http().request(
                 method, self.hub_url + path, data=data, headers=headers, ssl=self._ssl
@@ -149,6 +159,14 @@ class HubClient:
         query = "?state=all" if include_done else ""
         payload = await self._call("GET", f"/api/advisor/messages{query}")
         return list(_messages_decoder.decode(payload).messages)
+
+    async def upload_record(self, consultation_id: int, pdf: bytes) -> None:
+        await self._call(
+            "PUT",
+            f"/api/advisor/consultations/{consultation_id}/record",
+            pdf,
+            content_type="application/pdf",
+        )
 
     async def mark_message_done(self, message_id: int) -> None:
         await self._call("POST", f"/api/advisor/messages/{message_id}/done")

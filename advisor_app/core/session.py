@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import msgspec
 from aiortc import MediaStreamTrack
 
 from advisor_app.core.chat_log import ChatLog
@@ -21,6 +22,7 @@ from advisor_app.core.errors import Problem, UserFacingError
 from advisor_app.core.events import Event
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.queue_state import QueueState
+from advisor_app.documents.record import ChatLine, RecordHeader
 from advisor_app.documents.render import Renderer, cpu_workers
 from advisor_app.protocol import ws
 from advisor_app.protocol.common import ConsultationInfo, OfflineMessage, Presence, QueueEntry
@@ -163,6 +165,35 @@ class AdvisorSession:
     async def end(self) -> None:
         consultation = self._current()
         await self.hub.send(ws.End(consultation_id=consultation.consultation_id))
+
+    async def create_record(self) -> int:
+        """Build the customer's record (shown pages with marks, then the chat) and store it at
+        the hub, where the customer can download it. Returns its size in bytes."""
+        consultation = self.consultation
+        if consultation is None:
+            raise UserFacingError(Problem.HUB_REFUSED, "there is no consultation")
+        info = consultation.info
+        customer = info.customer
+        started = info.started_at.astimezone()
+        ended = info.ended_at.astimezone() if info.ended_at else None
+        header = RecordHeader(
+            title="Beratungsprotokoll Videoberatung",
+            customer=customer.name if customer else "",
+            advisor=info.advisor_name,
+            date=started.strftime("%d.%m.%Y"),
+            times=f"{started:%H:%M}–{ended:%H:%M}" if ended else f"ab {started:%H:%M}",
+        )
+        chat = [
+            ChatLine(
+                entry.sent_at.astimezone().strftime("%H:%M"),
+                entry.author_name if entry.author_role == "customer" else info.advisor_name,
+                entry.text,
+            )
+            for entry in consultation.chat.entries()
+        ]
+        pdf = await self.renderer.build_record(header, self.documents.record_pages(), chat)
+        await self.hub.upload_record(info.consultation_id, pdf)
+        return len(pdf)
 
     def close_consultation(self) -> None:
         """Forget an ended consultation (the view closed its tab)."""
@@ -360,6 +391,9 @@ class AdvisorSession:
             return
         consultation.phase = Phase.ENDED
         consultation.ended_by = message.ended_by
+        consultation.info = msgspec.structs.replace(
+            consultation.info, ended_at=message.ended_at, ended_by=message.ended_by
+        )
         self._spawn(self._close_peer())
         self.consultation_changed.emit(consultation)
 

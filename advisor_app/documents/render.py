@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from advisor_app.documents.record import ChatLine, RecordHeader, ShownPage, build_record
+
 logger = logging.getLogger(__name__)
 
 MAX_OUTPUT_WIDTH = 2400
@@ -238,6 +240,12 @@ class Renderer:
         return await self._call(
             render_page, str(path), page_index, width_px, password, encoding, time_limit=time_limit
         )
+
+    async def build_record(
+        self, header: RecordHeader, pages: list[ShownPage], chat: list[ChatLine]
+    ) -> bytes:
+        """The customer's record as PDF bytes (pages with marks, then the chat)."""
+        return await self._call(build_record, header, pages, chat, time_limit=120.0)
 
     def _kill_pool(self) -> None:
         pool, self._pool = self._pool, None

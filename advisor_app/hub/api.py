@@ -15,7 +15,7 @@ from advisor_app.hub.security import bearer_token, client_address
 from advisor_app.hub.service import Hub, offline_message, to_datetime
 from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
 from advisor_app.hub.transcript import TRANSCRIPT_CSP, render_transcript_html
-from advisor_app.protocol import rest
+from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, encode
 from advisor_app.protocol.common import AdvisorInfo
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
@@ -175,6 +175,63 @@ async def transcript_html(request: web.Request) -> web.Response:
             f'attachment; filename="Gespraechsprotokoll-{day}.html"'
         )
     return response
+
+
+RECORD_BYTES_MAX = 40 * 1024 * 1024
+
+
+@routes.put("/api/advisor/consultations/{consultation_id}/record")
+async def upload_record(request: web.Request) -> web.Response:
+    """The advisor's record of a consultation (pages with marks, then the chat), as a PDF."""
+    hub = _hub(request)
+    advisor = await _advisor(request)
+    try:
+        consultation_id = int(request.match_info["consultation_id"])
+    except ValueError:
+        raise ProtocolError(
+            ErrorCode.INVALID, "not a consultation id", "$.consultation_id"
+        ) from None
+    await hub.own_consultation("advisor", advisor.advisor_id, consultation_id, active=False)
+    if request.content_type != "application/pdf":
+        raise ProtocolError(ErrorCode.MALFORMED, "send the record as application/pdf")
+    if (request.content_length or 0) > RECORD_BYTES_MAX:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE, f"a record may have at most {RECORD_BYTES_MAX} bytes"
+        )
+    body = bytearray()
+    async for block in request.content.iter_chunked(65536):
+        body += block
+        if len(body) > RECORD_BYTES_MAX:
+            raise ProtocolError(
+                ErrorCode.TOO_LARGE, f"a record may have at most {RECORD_BYTES_MAX} bytes"
+            )
+    if not body.startswith(b"%PDF-"):
+        raise ProtocolError(ErrorCode.MALFORMED, "the record is not a PDF")
+    await hub.storage.save_record(consultation_id, bytes(body), hub.clock())
+    hub.connections.to_customer(
+        (await hub.storage.consultation(consultation_id)).customer_id,  # type: ignore[union-attr]
+        ws.RecordReady(consultation_id=consultation_id),
+    )
+    return web.Response(status=204)
+
+
+@routes.get("/api/customers/me/record")
+async def download_record(request: web.Request) -> web.Response:
+    hub = _hub(request)
+    customer = await _customer(request)
+    consultation = await hub.storage.consultation_of_customer(customer.customer_id)
+    pdf = await hub.storage.record(consultation.consultation_id) if consultation else None
+    if consultation is None or pdf is None:
+        raise ProtocolError(ErrorCode.NOT_FOUND, "there is no record of this consultation (yet)")
+    day = to_datetime(consultation.started_at).strftime("%Y-%m-%d")
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="Beratungsprotokoll-{day}.pdf"',
+        },
+    )
 
 
 @routes.post("/api/messages")

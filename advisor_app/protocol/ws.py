@@ -219,6 +219,12 @@ class ConsultationEnded(_HubMessage, tag="consultation.ended"):
     ended_at: datetime
 
 
+class RecordReady(_HubMessage, tag="record.ready"):
+    """The advisor stored the consultation record: GET /api/customers/me/record."""
+
+    consultation_id: int
+
+
 class PeerConnection(_HubMessage, tag="peer"):
     """The other side's websocket went away or came back."""
 
@@ -262,6 +268,7 @@ HubMessage = (
     | ChatHistory
     | ConsultationEnded
     | PeerConnection
+    | RecordReady
     | QueueLeft
     | Pong
     | ErrorMessage

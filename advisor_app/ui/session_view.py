@@ -48,6 +48,7 @@ class SessionView(QWidget):
         super().__init__(parent)
         self._workstation = workstation
         self.consultation = consultation
+        self.record_ready = False
         info = consultation.info
         customer = info.customer
         assert customer is not None
@@ -120,6 +121,12 @@ class SessionView(QWidget):
         self.end_button.setObjectName("danger")
         self.end_button.setAccessibleName(self.tr("End consultation"))
         self.end_button.clicked.connect(self._on_end_clicked)
+        self.record_button = QPushButton(self.tr("Create &record"))
+        self.record_button.setAccessibleName(self.tr("Create the customer's record"))
+        self.record_button.setToolTip(
+            self.tr("Shown pages with their marks and the chat, as a PDF the customer can download")
+        )
+        self.record_button.clicked.connect(self._on_record_clicked)
         self.close_button = QPushButton(self.tr("C&lose"))
         self.close_button.setAccessibleName(self.tr("Close this consultation"))
         self.close_button.clicked.connect(self.closed.emit)
@@ -132,6 +139,7 @@ class SessionView(QWidget):
         controls.addWidget(self.mute_button)
         controls.addWidget(self.camera_button)
         controls.addStretch(1)
+        controls.addWidget(self.record_button)
         controls.addWidget(self.end_button)
         controls.addWidget(self.close_button)
 
@@ -304,6 +312,29 @@ class SessionView(QWidget):
         except UserFacingError as error:
             self.status_message.emit(describe(error))
             self.end_button.setEnabled(True)
+
+    @asyncSlot()
+    async def _on_record_clicked(self) -> None:
+        self.record_button.setEnabled(False)
+        self.status_message.emit(self.tr("Creating the record …"))
+        try:
+            session = self._workstation.require_session()
+            size = await self._workstation.call(session.create_record())
+        except UserFacingError as error:
+            self.status_message.emit(describe(error))
+        except Exception as error:  # rendering trouble: say it, the consultation goes on
+            self.status_message.emit(
+                self.tr("The record could not be made: %1").replace("%1", str(error))
+            )
+        else:
+            self.record_ready = True
+            self.status_message.emit(
+                self.tr("Record stored (%1 kB): the customer can download it.").replace(
+                    "%1", str(size // 1024)
+                )
+            )
+        finally:
+            self.record_button.setEnabled(True)
 
     def _on_mute_toggled(self, muted: bool) -> None:
         session = self._workstation.session

@@ -106,197 +106,197 @@
         <translation>Radierer</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="115" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="118" />
         <source>Colour</source>
         <translation>Farbe</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="117" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="120" />
         <source>Red</source>
         <translation>Rot</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="118" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="121" />
         <source>Blue</source>
         <translation>Blau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="119" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="122" />
         <source>Green</source>
         <translation>Grün</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="120" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="123" />
         <source>Black</source>
         <translation>Schwarz</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="121" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="124" />
         <source>Yellow</source>
         <translation>Gelb</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="127" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="130" />
         <source>Line width</source>
         <translation>Linienstärke</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="129" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="132" />
         <source>Thin</source>
         <translation>Dünn</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="130" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="133" />
         <source>Medium</source>
         <translation>Mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="131" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="134" />
         <source>Thick</source>
         <translation>Dick</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="140" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="143" />
         <source>Pin label (optional)</source>
         <translation>Beschriftung (optional)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="141" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="144" />
         <source>Label for the next pin</source>
         <translation>Beschriftung der nächsten Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="144" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="147" />
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="147" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="150" />
         <source>Redo</source>
         <translation>Wiederholen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="150" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="153" />
         <source>Clear page</source>
         <translation>Seite leeren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="161" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="166" />
         <source>Pages</source>
         <translation>Seiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="168" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="173" />
         <source>Document view</source>
         <translation>Dokumentansicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="171" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="176" />
         <source>Document message</source>
         <translation>Hinweis zum Dokument</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="252" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="257" />
         <source>Open document</source>
         <translation>Dokument öffnen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="254" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="259" />
         <source>Documents and images (%1)</source>
         <translation>Dokumente und Bilder (%1)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="273" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="278" />
         <source>Opening %1 …</source>
         <translation>%1 wird geöffnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="279" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="284" />
         <source>This PDF is protected. Password:</source>
         <translation>Dieses PDF ist geschützt. Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="281" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="286" />
         <source>Wrong password. Try again:</source>
         <translation>Falsches Passwort. Bitte erneut eingeben:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="284" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="289" />
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="289" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="294" />
         <source>Not opened: the password is needed.</source>
         <translation>Nicht geöffnet: Das Passwort wird benötigt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="294" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="299" />
         <source>%1: %2 page(s)</source>
         <translation>%1: %2 Seite(n)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="305" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="310" />
         <source>The file is damaged or not a document this program can show.</source>
         <translation>Die Datei ist beschädigt oder kein Dokument, das dieses Programm zeigen kann.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="308" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="313" />
         <source>This kind of file cannot be shown. Use PDF, PNG, JPEG or SVG.</source>
         <translation>Diese Dateiart kann nicht gezeigt werden. Verwenden Sie PDF, PNG, JPEG oder SVG.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="310" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="315" />
         <source>The file is too large to show.</source>
         <translation>Die Datei ist zu groß, um sie zu zeigen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="312" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="317" />
         <source>The page took too long to draw; it may be damaged or very complex.</source>
         <translation>Die Seite brauchte zu lange zum Zeichnen; sie ist vielleicht beschädigt oder sehr aufwendig.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="314" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="319" />
         <source>The document has no such page.</source>
         <translation>Das Dokument hat diese Seite nicht.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="315" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="320" />
         <source>The PDF needs a password.</source>
         <translation>Das PDF braucht ein Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="316" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="321" />
         <source>Wrong password.</source>
         <translation>Falsches Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="324" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="329" />
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="460" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="465" />
         <source>Page %1 of %2</source>
         <translation>Seite %1 von %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="465" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="470" />
         <source>shared with the customer</source>
         <translation>mit der Kundin oder dem Kunden geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="465" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="470" />
         <source>not shared</source>
         <translation>nicht geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="468" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="473" />
         <source>shared, waiting for the customer's connection</source>
         <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="471" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="476" />
         <source>No document</source>
         <translation>Kein Dokument</translation>
     </message>
@@ -818,251 +818,281 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="54" />
+        <location filename="../../advisor_app/ui/session_view.py" line="55" />
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="57" />
+        <location filename="../../advisor_app/ui/session_view.py" line="58" />
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="62" />
+        <location filename="../../advisor_app/ui/session_view.py" line="63" />
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="63" />
+        <location filename="../../advisor_app/ui/session_view.py" line="64" />
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="70" />
+        <location filename="../../advisor_app/ui/session_view.py" line="71" />
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="70" />
+        <location filename="../../advisor_app/ui/session_view.py" line="71" />
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="74" />
+        <location filename="../../advisor_app/ui/session_view.py" line="75" />
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="74" />
+        <location filename="../../advisor_app/ui/session_view.py" line="75" />
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="77" />
+        <location filename="../../advisor_app/ui/session_view.py" line="78" />
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="77" />
+        <location filename="../../advisor_app/ui/session_view.py" line="78" />
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="79" />
+        <location filename="../../advisor_app/ui/session_view.py" line="80" />
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="80" />
+        <location filename="../../advisor_app/ui/session_view.py" line="81" />
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="81" />
+        <location filename="../../advisor_app/ui/session_view.py" line="82" />
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="83" />
+        <location filename="../../advisor_app/ui/session_view.py" line="84" />
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="92" />
+        <location filename="../../advisor_app/ui/session_view.py" line="93" />
         <source>Customer's video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="95" />
+        <location filename="../../advisor_app/ui/session_view.py" line="96" />
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="97" />
+        <location filename="../../advisor_app/ui/session_view.py" line="98" />
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="110" />
-        <location filename="../../advisor_app/ui/session_view.py" line="312" />
+        <location filename="../../advisor_app/ui/session_view.py" line="111" />
+        <location filename="../../advisor_app/ui/session_view.py" line="343" />
         <source>&amp;Mute</source>
         <translation>&amp;Stumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="112" />
-        <location filename="../../advisor_app/ui/session_view.py" line="314" />
+        <location filename="../../advisor_app/ui/session_view.py" line="113" />
+        <location filename="../../advisor_app/ui/session_view.py" line="345" />
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="114" />
-        <location filename="../../advisor_app/ui/session_view.py" line="321" />
+        <location filename="../../advisor_app/ui/session_view.py" line="115" />
+        <location filename="../../advisor_app/ui/session_view.py" line="352" />
         <source>Camera o&amp;ff</source>
         <translation>Kamera &amp;aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="116" />
-        <location filename="../../advisor_app/ui/session_view.py" line="323" />
+        <location filename="../../advisor_app/ui/session_view.py" line="117" />
+        <location filename="../../advisor_app/ui/session_view.py" line="354" />
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="119" />
+        <location filename="../../advisor_app/ui/session_view.py" line="120" />
         <source>&amp;End consultation</source>
         <translation>Beratung b&amp;eenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="121" />
+        <location filename="../../advisor_app/ui/session_view.py" line="122" />
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="123" />
+        <location filename="../../advisor_app/ui/session_view.py" line="124" />
+        <source>Create &amp;record</source>
+        <translation>&amp;Protokoll erstellen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="125" />
+        <source>Create the customer's record</source>
+        <translation>Beratungsprotokoll für die Kundin oder den Kunden erstellen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="127" />
+        <source>Shown pages with their marks and the chat, as a PDF the customer can download</source>
+        <translation>Gezeigte Seiten mit Markierungen und der Chat als PDF, das die Kundin oder der Kunde herunterladen kann</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="130" />
         <source>C&amp;lose</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="124" />
+        <location filename="../../advisor_app/ui/session_view.py" line="131" />
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="128" />
+        <location filename="../../advisor_app/ui/session_view.py" line="135" />
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="130" />
+        <location filename="../../advisor_app/ui/session_view.py" line="137" />
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="153" />
+        <location filename="../../advisor_app/ui/session_view.py" line="161" />
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="157" />
+        <location filename="../../advisor_app/ui/session_view.py" line="165" />
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="158" />
+        <location filename="../../advisor_app/ui/session_view.py" line="166" />
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="160" />
+        <location filename="../../advisor_app/ui/session_view.py" line="168" />
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="161" />
+        <location filename="../../advisor_app/ui/session_view.py" line="169" />
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="166" />
+        <location filename="../../advisor_app/ui/session_view.py" line="174" />
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="212" />
+        <location filename="../../advisor_app/ui/session_view.py" line="220" />
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="213" />
+        <location filename="../../advisor_app/ui/session_view.py" line="221" />
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="214" />
+        <location filename="../../advisor_app/ui/session_view.py" line="222" />
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="215" />
+        <location filename="../../advisor_app/ui/session_view.py" line="223" />
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="219" />
+        <location filename="../../advisor_app/ui/session_view.py" line="227" />
         <source>(the customer's connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="221" />
+        <location filename="../../advisor_app/ui/session_view.py" line="229" />
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="240" />
+        <location filename="../../advisor_app/ui/session_view.py" line="248" />
         <source>You</source>
         <translation>Sie</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="247" />
+        <location filename="../../advisor_app/ui/session_view.py" line="255" />
         <source>(sending …)</source>
         <translation>(wird gesendet …)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="271" />
+        <location filename="../../advisor_app/ui/session_view.py" line="279" />
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="272" />
+        <location filename="../../advisor_app/ui/session_view.py" line="280" />
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="275" />
+        <location filename="../../advisor_app/ui/session_view.py" line="283" />
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="279" />
+        <location filename="../../advisor_app/ui/session_view.py" line="287" />
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="312" />
+        <location filename="../../advisor_app/ui/session_view.py" line="319" />
+        <source>Creating the record …</source>
+        <translation>Protokoll wird erstellt …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="327" />
+        <source>The record could not be made: %1</source>
+        <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="332" />
+        <source>Record stored (%1 kB): the customer can download it.</source>
+        <translation>Protokoll gespeichert (%1 kB): Die Kundin oder der Kunde kann es herunterladen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="343" />
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="314" />
+        <location filename="../../advisor_app/ui/session_view.py" line="345" />
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="321" />
+        <location filename="../../advisor_app/ui/session_view.py" line="352" />
         <source>Camera o&amp;n</source>
         <translation>Kamera &amp;an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="323" />
+        <location filename="../../advisor_app/ui/session_view.py" line="354" />
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

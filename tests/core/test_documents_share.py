@@ -114,3 +114,45 @@ async def test_a_reconnecting_customer_gets_the_full_snapshot(
     assert customer.shared.page is not None and customer.shared.page.page_index == 1
     assert set(customer.shared.marks) == {first.mark_id, stroke_id}
     assert customer.shared.marks[stroke_id].points == [(0.2, 0.2), (0.3, 0.3)]  # type: ignore[union-attr]
+
+
+async def test_the_record_has_every_shown_page_with_its_marks_and_the_chat(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    import aiohttp
+    import pymupdf
+
+    from advisor_app.protocol import ws
+
+    customer = await consultation_with_document(advisor, customers)
+    share = advisor.documents
+    share.set_sharing(True)
+    share.add_pin(0.3, 0.25, "Sollzins")
+    await until(lambda: len(customer.shared.marks) == 1)
+    share.show_page(2)
+    await until(lambda: customer.shared.page is not None and customer.shared.page.page_index == 2)
+    await advisor.documents.open(SAMPLES / "Zinsentwicklung.png")
+    share.add_pin(0.9, 0.2, "2026")
+    await until(lambda: customer.shared.page is not None and customer.shared.page.aspect > 1.5)
+    await advisor.send_chat("Hier sehen Sie die Zinsentwicklung.")
+    await until(lambda: len(advisor.consultation.chat) >= 2)  # type: ignore[union-attr]
+    await advisor.end()
+    await until(lambda: customer.ended.is_set())
+
+    size = await advisor.create_record()
+    assert size > 1000
+    await until(lambda: any(isinstance(m, ws.RecordReady) for m in customer.messages), what="told")
+    async with aiohttp.ClientSession() as session, session.get(
+        f"{customer.hub_url}/api/customers/me/record",
+        headers={"Authorization": f"Bearer {customer.token}"},
+    ) as response:
+        assert response.status == 200
+        assert response.content_type == "application/pdf"
+        pdf = await response.read()
+    record = pymupdf.open("pdf", pdf)
+    assert record.page_count == 4  # the written part, sheet pages 1 and 3, the chart
+    first = record[0].get_text()
+    assert "Hier sehen Sie die Zinsentwicklung." in first and "Frage zu meiner" in first
+    assert "Zeit: ab" not in first  # the end time is known
+    assert "Sollzins" in record[1].get_text()  # the pin's label is burned in
+    assert "Seite 3 von 3" in record[2].get_text()

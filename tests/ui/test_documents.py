@@ -97,6 +97,14 @@ def test_open_share_and_mark_reach_the_customer(
     # Sharing off hides the page at the customer's at once.
     pane.share_action.trigger()
     qloop.until(lambda: not customer.shared.sharing and customer.shared.image is None)
+
+    # The record for the customer: made, stored at the hub, announced to the customer.
+    messages: list[str] = []
+    window.statusBar().messageChanged.connect(messages.append)
+    view.record_button.click()
+    qloop.until(lambda: view.record_ready, timeout=60, what="record stored")
+    assert any("Record stored" in m for m in messages)
+    qloop.until(lambda: any(type(m).__name__ == "RecordReady" for m in customer.messages))
     del tmp_path
 
 

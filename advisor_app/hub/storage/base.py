@@ -243,6 +243,14 @@ class Storage(abc.ABC):
         """Which of these hashes still belong to an unexpired advisor login or a stored
         customer."""
 
+    # --- the customer's record (a PDF) ---
+    @abc.abstractmethod
+    async def save_record(self, consultation_id: int, pdf: bytes, now: float) -> None:
+        """Store (or replace) the record of a consultation."""
+
+    @abc.abstractmethod
+    async def record(self, consultation_id: int) -> bytes | None: ...
+
     # --- retention ---
     @abc.abstractmethod
     async def purge(self, older_than: float, now: float) -> PurgeCounts:

@@ -99,6 +99,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX offline_messages_created ON offline_messages(created_at);
     """,
+    # 2: the customer's record of a consultation (a PDF the advisor made)
+    """
+    CREATE TABLE consultation_records (
+        consultation_id INTEGER PRIMARY KEY REFERENCES consultations(id) ON DELETE CASCADE,
+        pdf BLOB NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
 )
 
 _CUSTOMER_COLUMNS = (
@@ -574,6 +582,11 @@ class SQLiteStorage(Storage):
                 f"consultations WHERE customer_id IN ({old_customers}))",
                 (older_than,),
             ).rowcount
+            c.execute(
+                "DELETE FROM consultation_records WHERE consultation_id IN (SELECT id FROM "
+                f"consultations WHERE customer_id IN ({old_customers}))",
+                (older_than,),
+            )
             consultations = c.execute(
                 f"DELETE FROM consultations WHERE customer_id IN ({old_customers})", (older_than,)
             ).rowcount
@@ -587,6 +600,25 @@ class SQLiteStorage(Storage):
             return PurgeCounts(customers, consultations, chat, messages, tokens)
 
         return await self._run(work)
+
+    # --- records ---
+
+    async def save_record(self, consultation_id: int, pdf: bytes, now: float) -> None:
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO consultation_records (consultation_id, pdf, created_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (consultation_id) DO UPDATE SET "
+                "pdf = excluded.pdf, created_at = excluded.created_at",
+                (consultation_id, pdf, now),
+            )
+        )
+
+    async def record(self, consultation_id: int) -> bytes | None:
+        return await self._one(
+            "SELECT pdf FROM consultation_records WHERE consultation_id = ?",
+            (consultation_id,),
+            lambda row: bytes(row[0]),
+        )
 
     # --- helpers ---
 
