@@ -1,0 +1,69 @@
+// The hub's HTTP endpoints (same origin). Errors come back as ApiError with the hub's code
+// and, where one field is to blame, its JSON path (e.g. "$.phone").
+
+export class ApiError extends Error {
+  constructor(status, code, message, field = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+const TIMEOUT_MS = 15000;
+
+async function request(method, path, { body, token } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const options = {
+    method,
+    headers,
+    cache: "no-store",
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  };
+  if (typeof AbortSignal !== "undefined" && AbortSignal.timeout) {
+    options.signal = AbortSignal.timeout(TIMEOUT_MS);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (error) {
+    throw new ApiError(0, "network", String(error && error.message ? error.message : error));
+  }
+  if (response.status === 204) return null;
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = null;
+  }
+  if (!response.ok) {
+    const error = payload && payload.error ? payload.error : {};
+    throw new ApiError(
+      response.status,
+      error.code || `http_${response.status}`,
+      error.message || response.statusText,
+      error.field || null,
+    );
+  }
+  return payload;
+}
+
+export const api = {
+  status: () => request("GET", "/api/status"),
+  notices: () => request("GET", "/notices.json"),
+  join: (body) => request("POST", "/api/customers", { body }),
+  leave: (token) => request("DELETE", "/api/customers/me", { token }),
+  iceServers: (token) => request("GET", "/api/customers/me/ice-servers", { token }),
+  transcript: (token) => request("GET", "/api/customers/me/transcript", { token }),
+  leaveMessage: (body) => request("POST", "/api/messages", { body }),
+};
+
+/** The URL of the hub's print-friendly transcript page, for download. */
+export function transcriptUrl(token, download = false) {
+  const params = new URLSearchParams({ token });
+  if (download) params.set("download", "1");
+  return `/transcript?${params.toString()}`;
+}

@@ -1,0 +1,125 @@
+// The customer's side of the WebRTC call. The advisor (aiortc) makes the offer, with complete
+// SDP, as soon as it takes the customer and again whenever this page reconnects; each offer
+// gets a fresh RTCPeerConnection and an answer. The page trickles its own ICE candidates.
+// What flows follows the customer's choices: audio both ways, the advisor's video only if the
+// customer wants to see the advisor, the customer's video only if the advisor may see them.
+
+import { forgetChannels, keepChannel } from "./documents.js";
+
+export class Call {
+  /**
+   * @param {object} consultation ConsultationInfo from the hub (ice_servers, see_advisor, show_me)
+   * @param {{send: Function, onRemoteTrack: Function, onState: Function}} handlers
+   */
+  constructor(consultation, handlers) {
+    this.consultation = consultation;
+    this.handlers = handlers;
+    this.pc = null;
+    this.localStream = null;
+    this.chain = Promise.resolve();
+    this.closed = false;
+  }
+
+  setLocalStream(stream) {
+    this.localStream = stream;
+  }
+
+  /** Handle a relayed signal (offers and candidates from the advisor), one at a time. */
+  handleSignal(message) {
+    this.chain = this.chain
+      .then(() => this.applySignal(message))
+      .catch((error) => console.warn("signaling failed", error));
+    return this.chain;
+  }
+
+  async applySignal(message) {
+    if (this.closed) return;
+    const description = message.description;
+    if (description && description.type === "offer") {
+      await this.answer(description);
+    } else if (message.candidate && this.pc) {
+      if (message.candidate.candidate) await this.pc.addIceCandidate(message.candidate);
+    }
+  }
+
+  async answer(offer) {
+    this.closePeer();
+    const pc = new RTCPeerConnection({ iceServers: this.consultation.ice_servers || [] });
+    this.pc = pc;
+    let answerSent = false;
+    const early = [];
+    const sendCandidate = (candidate) => {
+      this.handlers.send({
+        type: "signal",
+        consultation_id: this.consultation.consultation_id,
+        candidate: {
+          candidate: candidate.candidate,
+          sdpMid: candidate.sdpMid,
+          sdpMLineIndex: candidate.sdpMLineIndex,
+        },
+      });
+    };
+    pc.addEventListener("icecandidate", (event) => {
+      if (!event.candidate || !event.candidate.candidate) return;
+      if (answerSent) sendCandidate(event.candidate);
+      else early.push(event.candidate);
+    });
+    pc.addEventListener("track", (event) => {
+      if (this.pc === pc) this.handlers.onRemoteTrack(event.track);
+    });
+    pc.addEventListener("datachannel", (event) => keepChannel(event.channel));
+    pc.addEventListener("connectionstatechange", () => {
+      if (this.pc === pc) this.handlers.onState(pc.connectionState);
+    });
+    this.handlers.onState("connecting");
+
+    await pc.setRemoteDescription(offer);
+    const audio = this.localStream ? this.localStream.getAudioTracks()[0] : null;
+    const video =
+      this.localStream && this.consultation.show_me ? this.localStream.getVideoTracks()[0] : null;
+    for (const transceiver of pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind;
+      if (kind === "audio") {
+        if (audio) await transceiver.sender.replaceTrack(audio);
+        transceiver.direction = audio ? "sendrecv" : "recvonly";
+      } else if (kind === "video") {
+        const send = Boolean(video);
+        const receive = Boolean(this.consultation.see_advisor);
+        if (send) await transceiver.sender.replaceTrack(video);
+        transceiver.direction = send && receive ? "sendrecv" : send ? "sendonly" : receive ? "recvonly" : "inactive";
+      }
+    }
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    if (this.pc !== pc) return;
+    this.handlers.send({
+      type: "signal",
+      consultation_id: this.consultation.consultation_id,
+      description: { type: "answer", sdp: pc.localDescription.sdp },
+    });
+    answerSent = true;
+    for (const candidate of early) sendCandidate(candidate);
+  }
+
+  /** Switch a local track on or off without renegotiating (silence / black is sent). */
+  setEnabled(kind, enabled) {
+    if (!this.localStream) return;
+    for (const track of this.localStream.getTracks()) {
+      if (track.kind === kind) track.enabled = enabled;
+    }
+  }
+
+  closePeer() {
+    if (this.pc) {
+      const pc = this.pc;
+      this.pc = null;
+      pc.close();
+    }
+    forgetChannels();
+  }
+
+  close() {
+    this.closed = true;
+    this.closePeer();
+  }
+}

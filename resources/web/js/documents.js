@@ -1,0 +1,42 @@
+// The document area: the advisor's pages and marks will appear here (the documents issue
+// fills it in). From now on the element exists and the two data channels the advisor opens
+// are kept here, replaced whenever a new peer connection comes up:
+//   "documents" – reliable and ordered: pages, strokes, pins, snapshots;
+//   "pointer"   – unordered, no retransmits: the laser pointer.
+
+export const documents = {
+  /** @type {{documents: RTCDataChannel|null, pointer: RTCDataChannel|null}} */
+  channels: { documents: null, pointer: null },
+  /** @type {HTMLElement|null} the area in the session view */
+  element: null,
+  /** Handlers by channel label, called with each message event (set by the documents code). */
+  handlers: { documents: null, pointer: null },
+  /** How many messages arrived on each channel (for diagnostics and tests). */
+  received: { documents: 0, pointer: 0 },
+};
+
+export function setDocumentArea(element) {
+  documents.element = element;
+}
+
+/** Keep a data channel the advisor opened (from RTCPeerConnection.ondatachannel). */
+export function keepChannel(channel) {
+  const label = channel.label;
+  if (!(label in documents.channels)) return;
+  const previous = documents.channels[label];
+  if (previous && previous !== channel && previous.readyState !== "closed") previous.close();
+  channel.binaryType = "arraybuffer";
+  documents.channels[label] = channel;
+  channel.addEventListener("message", (event) => {
+    documents.received[label] += 1;
+    documents.handlers[label]?.(event);
+  });
+}
+
+export function forgetChannels() {
+  for (const label of Object.keys(documents.channels)) {
+    const channel = documents.channels[label];
+    if (channel && channel.readyState !== "closed") channel.close();
+    documents.channels[label] = null;
+  }
+}
