@@ -109,6 +109,7 @@ class AdvisorSession:
         self.problem: Event[UserFacingError] = Event()
         self._stats_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._signal_lock = asyncio.Lock()
         hub.state_changed.connect(self._on_link_changed)
         hub.message_received.connect(self._on_message)
 
@@ -358,6 +359,12 @@ class AdvisorSession:
         self.consultation_changed.emit(consultation)
 
     async def _on_signal(self, message: ws.SignalRelay) -> None:
+        # One at a time, in arrival order: a trickled candidate must not overtake the answer
+        # (aiortc drops candidates that come before the remote description).
+        async with self._signal_lock:
+            await self._apply_signal(message)
+
+    async def _apply_signal(self, message: ws.SignalRelay) -> None:
         consultation = self.consultation
         if consultation is None or consultation.consultation_id != message.consultation_id:
             return
