@@ -30,7 +30,7 @@ NO_INJECTED_ELEMENTS = """
 () => ({
   xss: window.__xss === undefined ? null : window.__xss,
   injected: document.querySelectorAll(
-    "main img, main script, main b, main a[href^='javascript'], #print-transcript img, "
+    "main img:not(.docview__image), main script, main b, main a[href^='javascript'], #print-transcript img, "
     + "#print-transcript script, #print-transcript b"
   ).length,
 })

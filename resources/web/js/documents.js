@@ -11,6 +11,8 @@ export const documents = {
   element: null,
   /** Handlers by channel label, called with each message event (set by the documents code). */
   handlers: { documents: null, pointer: null },
+  /** Called with (label, channel) when a channel is kept (set by the document view). */
+  onChannel: null,
   /** How many messages arrived on each channel (for diagnostics and tests). */
   received: { documents: 0, pointer: 0 },
 };
@@ -31,6 +33,7 @@ export function keepChannel(channel) {
     documents.received[label] += 1;
     documents.handlers[label]?.(event);
   });
+  documents.onChannel?.(label, channel);
 }
 
 export function forgetChannels() {

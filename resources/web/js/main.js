@@ -6,6 +6,7 @@ import { ApiError, api, transcriptUrl } from "./api.js";
 import { Call } from "./call.js";
 import { ChatLog, ChatView } from "./chat.js";
 import { setDocumentArea } from "./documents.js";
+import { startDocumentView } from "./docview.js";
 import { $, $all, announce, el, focus } from "./dom.js";
 import { HubSocket } from "./hubsocket.js";
 import { apply, language, localize, setLanguage, t } from "./i18n.js";
@@ -1184,6 +1185,7 @@ function boot() {
   });
   state.chatView = new ChatView($("#chat-list"), $("#chat-scroller"), $("#chat-empty"));
   setDocumentArea($("#document-view"));
+  startDocumentView();
   wire();
   if (state.token && store.get("phase") === "ended") {
     // The consultation is over; the token still fetches the transcript.

@@ -1,0 +1,367 @@
+// What the advisor shares, drawn in the document area: the page image (reassembled from 16 KiB
+// frames and checked against its SHA-256) with a canvas on top for the marks. Marks arrive in
+// page-normalised coordinates (0..1), so they stay on the content at any window size or zoom.
+// The rules mirror advisor_app/annotations/mirror.py: a snapshot replaces everything, marks
+// of another page are ignored, a late pointer move (unordered channel) is dropped.
+
+import { documents } from "./documents.js";
+import { el } from "./dom.js";
+import { onLanguageChange, t } from "./i18n.js";
+
+const MAGIC = [0x56, 0x42, 0x50, 0x31]; // "VBP1"
+const HEADER = 16;
+const POINTER_FADE_MS = 1500;
+const ZOOMS = [1, 1.25, 1.5, 2, 3];
+
+const state = {
+  sharing: false,
+  pageIndex: 0,
+  pageCount: 0,
+  title: "",
+  aspect: 0.707,
+  marks: new Map(),
+  pointer: null,
+  pointerSeq: 0,
+  pointerShownAt: 0,
+  transfer: null, // {announce, parts: [], received}
+  imageUrl: null,
+  zoomIndex: 0,
+  refused: 0,
+  pagesShown: 0,
+};
+
+let view = null; // the elements, made once
+
+// Exposed for diagnostics and tests (read-only use).
+documents.view = state;
+
+function unit(value) {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1;
+}
+
+function validMark(mark) {
+  if (!mark || typeof mark.mark_id !== "string" || mark.mark_id.length > 40) return false;
+  if (mark.kind === "pin") {
+    return unit(mark.x) && unit(mark.y) && Number.isInteger(mark.number) && mark.number >= 1 && mark.number <= 99
+      && (mark.label === undefined || (typeof mark.label === "string" && mark.label.length <= 40));
+  }
+  if (mark.kind === "stroke") {
+    return /^#[0-9a-fA-F]{6}$/.test(mark.colour) && ["pen", "highlighter"].includes(mark.tool)
+      && typeof mark.width === "number" && mark.width > 0 && mark.width <= 0.05
+      && Array.isArray(mark.points) && mark.points.every((p) => Array.isArray(p) && unit(p[0]) && unit(p[1]));
+  }
+  return false;
+}
+
+function build() {
+  const area = documents.element;
+  if (!area || view) return;
+  const empty = area.querySelector(".documents__empty");
+  const image = el("img", { class: "docview__image", alt: "" });
+  const canvas = el("canvas", { class: "docview__marks" });
+  canvas.setAttribute("aria-hidden", "true");
+  const stage = el("div", { class: "docview__stage" }, image, canvas);
+  const scroller = el("div", { class: "docview__scroller" }, stage);
+  scroller.tabIndex = 0;
+  const caption = el("p", { class: "docview__caption muted" });
+  const zoomOut = el("button", { type: "button", class: "button button--control" });
+  const zoomIn = el("button", { type: "button", class: "button button--control" });
+  const zoomReset = el("button", { type: "button", class: "button button--control" });
+  const tools = el("div", { class: "docview__tools" }, zoomOut, zoomIn, zoomReset);
+  tools.setAttribute("role", "group");
+  const announcer = el("p", { class: "sr-only" });
+  announcer.setAttribute("aria-live", "polite");
+  const root = el("div", { class: "docview" }, caption, scroller, tools, announcer);
+  root.hidden = true;
+  area.append(root);
+  zoomIn.addEventListener("click", () => setZoom(state.zoomIndex + 1));
+  zoomOut.addEventListener("click", () => setZoom(state.zoomIndex - 1));
+  zoomReset.addEventListener("click", () => setZoom(0));
+  scroller.addEventListener("wheel", (event) => {
+    if (!event.ctrlKey) return;
+    event.preventDefault();
+    setZoom(state.zoomIndex + (event.deltaY < 0 ? 1 : -1));
+  }, { passive: false });
+  // Pan by dragging when zoomed in.
+  let drag = null;
+  scroller.addEventListener("pointerdown", (event) => {
+    if (state.zoomIndex === 0) return;
+    drag = { x: event.clientX, y: event.clientY, left: scroller.scrollLeft, top: scroller.scrollTop };
+    scroller.setPointerCapture(event.pointerId);
+  });
+  scroller.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    scroller.scrollLeft = drag.left - (event.clientX - drag.x);
+    scroller.scrollTop = drag.top - (event.clientY - drag.y);
+  });
+  scroller.addEventListener("pointerup", () => { drag = null; });
+  image.addEventListener("load", () => layout());
+  new ResizeObserver(() => { layout(); reportViewportSoon(); }).observe(area);
+  view = { area, empty, root, scroller, stage, image, canvas, caption, zoomIn, zoomOut, zoomReset, announcer };
+  texts();
+  onLanguageChange(texts);
+}
+
+function texts() {
+  if (!view) return;
+  view.zoomIn.textContent = t("docs.zoomIn");
+  view.zoomOut.textContent = t("docs.zoomOut");
+  view.zoomReset.textContent = t("docs.zoomReset");
+  view.zoomIn.setAttribute("aria-label", t("docs.zoomInLabel"));
+  view.zoomOut.setAttribute("aria-label", t("docs.zoomOutLabel"));
+  view.zoomReset.setAttribute("aria-label", t("docs.zoomResetLabel"));
+  view.root.querySelector(".docview__tools").setAttribute("aria-label", t("docs.zoomGroup"));
+  view.scroller.setAttribute("aria-label", t("docs.viewLabel"));
+  caption();
+}
+
+function caption() {
+  if (!view) return;
+  view.caption.textContent = state.pageCount
+    ? t("docs.page", { title: state.title, page: state.pageIndex + 1, count: state.pageCount })
+    : "";
+}
+
+function setZoom(index) {
+  state.zoomIndex = Math.max(0, Math.min(ZOOMS.length - 1, index));
+  layout();
+}
+
+/** Size the page to the area's width (times the zoom) and the canvas to the page. */
+function layout() {
+  if (!view) return;
+  const width = Math.max(50, view.scroller.clientWidth) * ZOOMS[state.zoomIndex];
+  const height = width / state.aspect;
+  view.stage.style.width = `${width}px`;
+  view.stage.style.height = `${height}px`;
+  const ratio = window.devicePixelRatio || 1;
+  view.canvas.width = Math.round(width * ratio);
+  view.canvas.height = Math.round(height * ratio);
+  view.canvas.style.width = `${width}px`;
+  view.canvas.style.height = `${height}px`;
+  draw();
+}
+
+function draw() {
+  if (!view) return;
+  const ctx = view.canvas.getContext("2d");
+  const w = view.canvas.width;
+  const h = view.canvas.height;
+  ctx.clearRect(0, 0, w, h);
+  if (!state.sharing) return;
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  for (const mark of state.marks.values()) {
+    if (mark.kind === "stroke") {
+      ctx.globalAlpha = mark.tool === "highlighter" ? 0.35 : 1;
+      ctx.strokeStyle = mark.colour;
+      ctx.lineWidth = Math.max(1, mark.width * w);
+      ctx.beginPath();
+      mark.points.forEach(([x, y], i) => (i ? ctx.lineTo(x * w, y * h) : ctx.moveTo(x * w, y * h)));
+      if (mark.points.length === 1) ctx.lineTo(mark.points[0][0] * w + 0.1, mark.points[0][1] * h + 0.1);
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
+  }
+  for (const mark of state.marks.values()) {
+    if (mark.kind !== "pin") continue;
+    const r = Math.max(9 * (window.devicePixelRatio || 1), w * 0.014);
+    const cx = mark.x * w;
+    const cy = mark.y * h;
+    ctx.fillStyle = "#c0392b";
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.stroke();
+    ctx.fillStyle = "#ffffff";
+    ctx.font = `bold ${Math.round(r * 1.1)}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(String(mark.number), cx, cy);
+    if (mark.label) {
+      ctx.textAlign = "left";
+      ctx.fillStyle = "#111111";
+      ctx.fillText(mark.label, cx + r + 4, cy);
+    }
+  }
+  const pointer = state.pointer;
+  if (pointer && pointer.visible && performance.now() - state.pointerShownAt < POINTER_FADE_MS) {
+    ctx.fillStyle = "rgba(255, 0, 0, 0.75)";
+    ctx.beginPath();
+    ctx.arc(pointer.x * w, pointer.y * h, 7 * (window.devicePixelRatio || 1), 0, 2 * Math.PI);
+    ctx.fill();
+    setTimeout(draw, POINTER_FADE_MS);
+  }
+}
+
+function showSharing() {
+  if (!view) return;
+  view.root.hidden = !state.sharing;
+  if (view.empty) view.empty.hidden = state.sharing;
+  view.area.classList.toggle("documents__view--sharing", state.sharing);
+}
+
+function announcePin(mark) {
+  if (!view) return;
+  view.announcer.textContent = mark.label
+    ? t("docs.pinAnnounce", { n: mark.number, label: mark.label })
+    : t("docs.pinAnnounceBare", { n: mark.number });
+}
+
+function apply(message) {
+  switch (message.type) {
+    case "doc.share":
+      state.sharing = Boolean(message.sharing);
+      if (!state.sharing) setImage(null);
+      showSharing();
+      break;
+    case "doc.snapshot":
+      state.sharing = Boolean(message.sharing);
+      state.pageIndex = message.page_index;
+      state.marks = new Map((message.marks || []).filter(validMark).map((m) => [m.mark_id, m]));
+      if (!message.document_id) { setImage(null); state.pageCount = 0; }
+      showSharing();
+      caption();
+      break;
+    case "doc.page":
+      state.transfer = { announce: message, parts: new Array(message.chunks), received: 0 };
+      break;
+    case "stroke.begin":
+    case "mark.add":
+      if (message.page_index === state.pageIndex && validMark(message.mark)) {
+        state.marks.set(message.mark.mark_id, message.mark);
+        if (message.mark.kind === "pin" && message.type === "mark.add") announcePin(message.mark);
+      }
+      break;
+    case "stroke.extend": {
+      const stroke = state.marks.get(message.mark_id);
+      if (message.page_index === state.pageIndex && stroke?.kind === "stroke"
+          && Array.isArray(message.points) && message.points.every((p) => unit(p[0]) && unit(p[1]))) {
+        stroke.points.push(...message.points);
+      }
+      break;
+    }
+    case "mark.erase":
+      if (message.page_index === state.pageIndex) state.marks.delete(message.mark_id);
+      break;
+    case "page.clear":
+      if (message.page_index === state.pageIndex) state.marks.clear();
+      break;
+    case "pointer":
+      if (message.seq > state.pointerSeq && unit(message.x) && unit(message.y)) {
+        state.pointerSeq = message.seq;
+        state.pointer = message;
+        state.pointerShownAt = performance.now();
+      }
+      break;
+    default:
+      state.refused += 1;
+      return;
+  }
+  requestDraw();
+}
+
+let drawPending = false;
+function requestDraw() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => { drawPending = false; draw(); });
+}
+
+function setImage(blob) {
+  if (state.imageUrl) URL.revokeObjectURL(state.imageUrl);
+  state.imageUrl = blob ? URL.createObjectURL(blob) : null;
+  if (view) {
+    if (state.imageUrl) view.image.src = state.imageUrl;
+    else view.image.removeAttribute("src");
+  }
+}
+
+async function feedFrame(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes.length < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) { state.refused += 1; return; }
+  const header = new DataView(buffer);
+  const transferId = header.getUint32(4);
+  const index = header.getUint32(8);
+  const count = header.getUint32(12);
+  const transfer = state.transfer;
+  if (!transfer || transfer.announce.transfer_id !== transferId) return; // cancelled: ignore
+  if (count !== transfer.announce.chunks || index >= count) { state.transfer = null; state.refused += 1; return; }
+  if (transfer.parts[index]) return;
+  transfer.parts[index] = bytes.subarray(HEADER);
+  transfer.received += 1;
+  if (transfer.received < count) return;
+  state.transfer = null;
+  const whole = new Uint8Array(transfer.announce.size);
+  let offset = 0;
+  for (const part of transfer.parts) {
+    if (offset + part.length > whole.length) { state.refused += 1; return; }
+    whole.set(part, offset);
+    offset += part.length;
+  }
+  if (offset !== whole.length) { state.refused += 1; return; }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", whole));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (hex !== transfer.announce.sha256) { state.refused += 1; return; }
+  const announce = transfer.announce;
+  state.pageIndex = announce.page_index;
+  state.pageCount = announce.page_count;
+  state.title = announce.title;
+  state.aspect = announce.aspect;
+  state.pagesShown += 1;
+  setImage(new Blob([whole], { type: announce.mime }));
+  caption();
+  layout();
+}
+
+function onDocumentsMessage(event) {
+  if (event.data instanceof ArrayBuffer) {
+    feedFrame(event.data);
+    return;
+  }
+  let message;
+  try {
+    message = JSON.parse(event.data);
+  } catch {
+    state.refused += 1;
+    return;
+  }
+  if (message && typeof message === "object") apply(message);
+}
+
+let viewportTimer = null;
+function reportViewportSoon() {
+  clearTimeout(viewportTimer);
+  viewportTimer = setTimeout(reportViewport, 200);
+}
+
+function reportViewport() {
+  const channel = documents.channels.documents;
+  if (!channel || channel.readyState !== "open" || !documents.element) return;
+  const width = Math.max(200, documents.element.clientWidth);
+  channel.send(JSON.stringify({
+    type: "viewport",
+    css_width: Math.min(20000, width),
+    css_height: Math.min(20000, Math.max(150, width / state.aspect)),
+    dpr: Math.min(8, window.devicePixelRatio || 1),
+  }));
+}
+
+/** Called for each new documents channel: ask for the whole state once it is open. */
+function onChannel(channel) {
+  const opened = () => {
+    reportViewport();
+    channel.send(JSON.stringify({ type: "snapshot.request" }));
+  };
+  if (channel.readyState === "open") opened();
+  else channel.addEventListener("open", opened, { once: true });
+}
+
+export function startDocumentView() {
+  build();
+  documents.handlers.documents = onDocumentsMessage;
+  documents.handlers.pointer = onDocumentsMessage;
+  documents.onChannel = (label, channel) => { if (label === "documents") onChannel(channel); };
+}
