@@ -51,11 +51,17 @@ def is_highlighter(sample: dict[str, Any] | None) -> bool:
 
 async def marks_in_place(page: Page) -> dict[str, Any]:
     pin = await until_async(lambda: _red(page), what="the pin drawn red at its place on the page")
-    stroke = await page.evaluate(PIXEL, [0.35, 0.6, 0])
-    assert is_highlighter(stroke), stroke
+    await until_async(
+        lambda: _sample_is(page, [0.35, 0.6, 0], is_highlighter),
+        what="the highlighter stroke at its place on the page",
+    )
     beside = await page.evaluate(PIXEL, [0.35, 0.75, 0])
     assert beside is not None and beside["rgba"][3] == 0, beside  # nothing drawn elsewhere
     return pin
+
+
+async def _sample_is(page: Page, where: list[float], check: Any) -> bool:
+    return bool(check(await page.evaluate(PIXEL, where)))
 
 
 async def _red(page: Page) -> dict[str, Any] | None:
@@ -122,6 +128,16 @@ async def test_marks_stay_on_the_content_at_any_size_and_zoom(
     # Sharing off: the document disappears at once.
     share.set_sharing(False)
     await expect(session.locator(".docview")).to_be_hidden()
+
+    # The end: the advisor makes the record, and the end screen offers it for download.
+    await advisor.end()
+    await expect(step(page, "end")).to_be_visible()
+    await advisor.create_record()
+    link = step(page, "end").get_by_role("link", name="Beratungsprotokoll (PDF) herunterladen")
+    await expect(link).to_be_visible(timeout=15_000)
+    response = await page.request.get(hub.url + (await link.get_attribute("href") or ""))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert (await response.body()).startswith(b"%PDF-")
 
 
 async def _resized(page: Page, width: int) -> bool:

@@ -61,6 +61,25 @@ export const api = {
   leaveMessage: (body) => request("POST", "/api/messages", { body }),
 };
 
+/** The URL of the consultation record (PDF with the shown pages and marks). */
+export function recordUrl(token) {
+  return `/api/customers/me/record?${new URLSearchParams({ token }).toString()}`;
+}
+
+/** Whether the advisor has stored a record yet (HEAD: nothing is downloaded). */
+export async function recordReady(token) {
+  try {
+    const response = await fetch("/api/customers/me/record", {
+      method: "HEAD",
+      headers: { Authorization: `Bearer ${token}` },
+      cache: "no-store",
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 /** The URL of the hub's print-friendly transcript page, for download. */
 export function transcriptUrl(token, download = false) {
   const params = new URLSearchParams({ token });

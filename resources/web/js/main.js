@@ -2,7 +2,7 @@
 // One step is visible at a time; focus moves to its heading. The place in the queue survives a
 // reload (token in sessionStorage); the websocket comes back by itself after a drop.
 
-import { ApiError, api, transcriptUrl } from "./api.js";
+import { ApiError, api, recordReady, recordUrl, transcriptUrl } from "./api.js";
 import { Call } from "./call.js";
 import { ChatLog, ChatView } from "./chat.js";
 import { setDocumentArea } from "./documents.js";
@@ -1014,10 +1014,34 @@ function showEnd(endedBy) {
   $("#conn-banner").hidden = true;
   localize($("#end-who"), endedBy === "customer" ? "end.byCustomer" : "end.byAdvisor");
   $("#download-link").href = transcriptUrl(state.token, true);
+  watchForRecord(state.token);
   showAlert($("#print-error"), null);
   const family = browserFamily();
   for (const details of $all("#perm-help details")) details.open = details.dataset.browser === family;
   goTo("end");
+}
+
+// The advisor may make a record (shown pages with marks, and the chat) during or after the
+// consultation; the end screen offers it as soon as it is there (looking for ten minutes).
+let recordWatch = null;
+function watchForRecord(token) {
+  clearInterval(recordWatch);
+  const panel = $("#record-panel");
+  panel.hidden = true;
+  $("#record-link").href = recordUrl(token);
+  let tries = 0;
+  const look = async () => {
+    tries += 1;
+    if (await recordReady(token)) {
+      clearInterval(recordWatch);
+      panel.hidden = false;
+      localize($("#record-status"), "end.recordReady");
+    } else if (tries > 120) {
+      clearInterval(recordWatch);
+    }
+  };
+  look();
+  recordWatch = setInterval(look, 5000);
 }
 
 async function print() {
