@@ -161,3 +161,38 @@ def test_demo_starts_hub_advisor_and_customer_and_stops_cleanly(tmp_path: Path) 
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_only_one_instance_runs_per_user(tmp_path: Path, hub_process: HubProcess) -> None:
+    env = app_env(tmp_path)
+    first = subprocess.Popen(
+        [*APP, "--synthetic-media", "--hub", hub_process.url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        # The first one holds the lock once its sign-in dialog is up (no way to see it
+        # offscreen, so wait until the lock file exists).
+        lock = Path(env["XDG_RUNTIME_DIR"]) / "advisor-app" / "advisor-app.lock"
+        deadline = time.monotonic() + 60
+        while not lock.exists() and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.1)
+        assert lock.exists(), "the first instance did not start"
+        second = subprocess.run(
+            [*APP, "--synthetic-media", "--hub", hub_process.url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+        assert first.poll() is None  # the first one is untouched
+        first.send_signal(signal.SIGTERM)  # closes its sign-in dialog: a clean exit
+        assert first.wait(timeout=30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
