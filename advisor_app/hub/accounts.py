@@ -16,6 +16,7 @@ from advisor_app.hub.storage import AdvisorRecord, Storage
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 PASSWORD_MIN = 10
+PASSWORD_CHECKS_AT_ONCE = 2
 
 # A hash to verify against for unknown user names, so a login takes as long whether the
 # account exists or not.
@@ -74,6 +75,9 @@ class Accounts:
         self._token_lifetime = token_lifetime
         self._by_account = FailureLimiter(failures_per_account, window)
         self._by_address = FailureLimiter(failures_per_address, window)
+        # Each argon2 check takes 64 MiB: at shift start many logins queue here instead of
+        # pushing the hub's memory up (8 at once measured 438 MB; see docs/performance.md).
+        self._checks = asyncio.Semaphore(PASSWORD_CHECKS_AT_ONCE)
 
     async def login(self, username: str, password: str, address: str, now: float) -> Login:
         account_key = username.casefold()
@@ -86,9 +90,10 @@ class Accounts:
         advisor = await self._storage.advisor_by_username(username)
         loop = asyncio.get_running_loop()
         # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
-        ok = await loop.run_in_executor(
-            None, _verify, advisor.password_hash if advisor else _dummy_hash(), password
-        )
+        async with self._checks:
+            ok = await loop.run_in_executor(
+                None, _verify, advisor.password_hash if advisor else _dummy_hash(), password
+            )
         if advisor is None or not ok:
             self._by_account.fail(account_key, now)
             self._by_address.fail(address, now)

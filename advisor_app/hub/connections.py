@@ -8,8 +8,8 @@ disconnected (it reconnects and gets a fresh state).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections import deque
 from collections.abc import Iterable
 
 import msgspec
@@ -31,7 +31,10 @@ class Connection:
         self.role = role
         self.subject_id: int | None = None  # customer_id or advisor_id after hello
         self.token_hash: str | None = None  # of the token it said hello with
-        self._outbound: asyncio.Queue[str | None] = asyncio.Queue(OUTBOUND_LIMIT)
+        # A deque and one wake-up future: cheaper per message than asyncio.Queue, which
+        # counts when a position fan-out sends to thousands of connections.
+        self._outbound: deque[str | None] = deque()
+        self._wakeup: asyncio.Future[None] | None = None
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{role}")
         self._closing: asyncio.Future[bool] | None = None
 
@@ -41,16 +44,31 @@ class Connection:
     def send_text(self, text: str) -> None:
         if self.ws.closed:
             return
-        try:
-            self._outbound.put_nowait(text)
-        except asyncio.QueueFull:
+        if len(self._outbound) >= OUTBOUND_LIMIT:
             logger.warning("closing a %s websocket that cannot keep up", self.role)
             self._closing = asyncio.ensure_future(
                 self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
             )
+            return
+        self._put(text)
+
+    def _put(self, item: str | None) -> None:
+        self._outbound.append(item)
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
 
     async def _write(self) -> None:
-        while (text := await self._outbound.get()) is not None:
+        outbound = self._outbound
+        loop = asyncio.get_running_loop()
+        while True:
+            if not outbound:
+                self._wakeup = loop.create_future()
+                await self._wakeup
+                continue
+            text = outbound.popleft()
+            if text is None:
+                return
             try:
                 await self.ws.send_str(text)
             except (ConnectionError, RuntimeError):
@@ -58,8 +76,8 @@ class Connection:
 
     async def close(self) -> None:
         """Send what is queued, then stop the writer."""
-        with contextlib.suppress(asyncio.QueueFull):
-            self._outbound.put_nowait(None)
+        if len(self._outbound) < OUTBOUND_LIMIT:
+            self._put(None)
         try:
             await asyncio.wait_for(self._writer, timeout=2)
         except TimeoutError:

@@ -73,19 +73,24 @@ class WaitEstimator:
 
     def __init__(self, samples: int) -> None:
         self._durations: deque[float] = deque(maxlen=samples)
+        self._mean: float | None = None  # kept current: a fan-out asks once per customer
 
     def load(self, newest_first: list[float]) -> None:
         self._durations.clear()
         self._durations.extend(reversed(newest_first))
+        self._update_mean()
 
     def record(self, duration: float) -> None:
         self._durations.append(max(0.0, duration))
+        self._update_mean()
+
+    def _update_mean(self) -> None:
+        durations = self._durations
+        self._mean = sum(durations) / len(durations) if durations else None
 
     @property
     def mean_handling_time(self) -> float | None:
-        if not self._durations:
-            return None
-        return sum(self._durations) / len(self._durations)
+        return self._mean
 
     def estimate(self, position: int, staffed: int, available: int) -> int | None:
         """Seconds until the customer at ``position`` is likely taken."""

@@ -701,5 +701,7 @@ class Hub:
                 ),
             )
             sent += 1
-            if sent % 500 == 0:
-                await asyncio.sleep(0)  # let other work in between large fan-outs
+            if sent % 50 == 0:
+                # Let other work in between: each of these sends wakes a writer task, and a
+                # take.next waits for the whole batch at every step it awaits.
+                await asyncio.sleep(0)
