@@ -1,16 +1,29 @@
-"""The workstation's presets from IT: a TOML config file and environment variables.
+r"""The workstation's presets from IT: policies, a TOML config file and environment variables.
 
 A value set here is *locked*: the app shows it and does not let the advisor change it (the hub
 address, typically). Sources, later winning: the machine-wide file, the user's file (or the
 one named by --config / ADVISOR_APP_CONFIG), environment variables ADVISOR_APP_<NAME>,
-command-line options. Per-user choices that are not locked live in the UI's QSettings.
+command-line options, and last the platform's policies, which nothing on the workstation can
+override:
+
+- Windows: Group Policy / Intune (ADMX in packaging/windows/policy) or the MSI's HUB_URL write
+  values under ``HKLM\Software\Policies\Videoberatung\AdvisorApp`` (machine) and the same
+  path under HKCU (user); the machine's value wins.
+- macOS: a configuration profile (MDM) for the domain ``de.videoberatung.advisor-app`` lands in
+  ``/Library/Managed Preferences/<user>/`` (user) and ``/Library/Managed Preferences/``
+  (device); the user's value wins, as macOS applies them.
+
+Policy value names: HubUrl, Language, LogLevel, AllowStaySignedIn (``POLICY_NAMES``).
+Per-user choices that are not locked live in the UI's QSettings.
 """
 
 from __future__ import annotations
 
 import os
+import plistlib
+import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -18,6 +31,18 @@ import platformdirs
 
 ENV_PREFIX = "ADVISOR_APP_"
 APP_NAME = "advisor-app"
+
+POLICY_KEY = r"Software\Policies\Videoberatung\AdvisorApp"  # under HKLM, then HKCU
+MANAGED_DOMAIN = "de.videoberatung.advisor-app"  # macOS preference domain (bundle id)
+MANAGED_PREFERENCES = Path("/Library/Managed Preferences")
+POLICY_NAMES = {
+    "HubUrl": "hub_url",
+    "Language": "language",
+    "LogLevel": "log_level",
+    "AllowStaySignedIn": "allow_stay_signed_in",
+}
+
+PolicySource = tuple[str, Mapping[str, object]]  # (where, raw values by policy name)
 
 
 class AppConfigError(ValueError):
@@ -69,11 +94,93 @@ def _value(name: str, raw: object) -> object:
     return text
 
 
+def policy_settings(sources: Sequence[PolicySource]) -> dict[str, object]:
+    """Settings from policy sources, the first source that sets a value winning. Policy names
+    match without regard to case (as registry value names); unknown names are ignored (a newer
+    template), empty texts count as not set; a bad value is an error naming its source."""
+    by_lower = {policy.lower(): name for policy, name in POLICY_NAMES.items()}
+    values: dict[str, object] = {}
+    for where, raw_values in reversed(sources):  # later assignments win: go lowest first
+        for policy, raw in raw_values.items():
+            name = by_lower.get(str(policy).lower())
+            if name is None or raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            if isinstance(raw, bytes | list | dict):
+                raise AppConfigError(f"{where}: {policy} has a value of the wrong kind")
+            try:
+                values[name] = _value(name, raw)
+            except AppConfigError as error:
+                raise AppConfigError(f"{where}: {policy}: {error}") from error
+    return values
+
+
+def _read_registry(hive: str) -> dict[str, object]:
+    """The values under POLICY_KEY in HKLM or HKCU (Windows only)."""
+    import winreg  # type: ignore[import-not-found,unused-ignore]
+
+    root = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[hive]
+    values: dict[str, object] = {}
+    try:
+        key = winreg.OpenKey(root, POLICY_KEY, 0, winreg.KEY_READ | winreg.KEY_WOW64_64KEY)
+    except OSError:  # not there: no policy
+        return values
+    with key:
+        index = 0
+        while True:
+            try:
+                name, data, _kind = winreg.EnumValue(key, index)
+            except OSError:  # no more values
+                break
+            values[name] = data
+            index += 1
+    return values
+
+
+def windows_policy_sources(
+    read_hive: Callable[[str], Mapping[str, object]] = _read_registry,
+) -> list[PolicySource]:
+    """Machine policy first (it wins), then the user's."""
+    return [(f"{hive}\\{POLICY_KEY}", read_hive(hive)) for hive in ("HKLM", "HKCU")]
+
+
+def macos_policy_sources(
+    user: str, root: Path = MANAGED_PREFERENCES, domain: str = MANAGED_DOMAIN
+) -> list[PolicySource]:
+    """Managed preferences from configuration profiles: the user's first (it wins), then the
+    device's. A file that is there but unreadable is an error, not silently no policy."""
+    sources: list[PolicySource] = []
+    for path in (root / user / f"{domain}.plist", root / f"{domain}.plist"):
+        if not path.is_file():
+            continue
+        try:
+            with path.open("rb") as file:
+                data = plistlib.load(file)
+        except (OSError, plistlib.InvalidFileException, ValueError) as error:
+            raise AppConfigError(f"cannot read {path}: {error}") from error
+        if not isinstance(data, dict):
+            raise AppConfigError(f"{path} is not a dictionary of settings")
+        sources.append((str(path), data))
+    return sources
+
+
+def system_policy_sources(platform: str = sys.platform) -> list[PolicySource]:
+    """This machine's policies; none on Linux (there the machine-wide config file serves)."""
+    if platform == "win32":
+        return windows_policy_sources()
+    if platform == "darwin":
+        import pwd
+
+        return macos_policy_sources(pwd.getpwuid(os.getuid()).pw_name)
+    return []
+
+
 def load_app_config(
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, object] | None = None,
+    policies: Sequence[PolicySource] | None = None,
 ) -> AppConfig:
+    """``policies`` default to this machine's (``system_policy_sources``)."""
     environ = os.environ if environ is None else environ
     names = {item.name for item in fields(AppConfig)} - {"locked"}
     values: dict[str, object] = {}
@@ -106,4 +213,7 @@ def load_app_config(
         if raw is not None:
             values[name] = _value(name, raw)
             locked.add(name)
+    enforced = policy_settings(system_policy_sources() if policies is None else policies)
+    values.update(enforced)
+    locked.update(enforced)
     return AppConfig(**values, locked=frozenset(locked))  # type: ignore[arg-type]

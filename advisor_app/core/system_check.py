@@ -1,5 +1,6 @@
-"""Checks of what the workstation needs that are not devices: the hub, and media connectivity
-with the hub's ICE servers. (Devices are checked where Qt lists them, in the UI.)"""
+"""Checks of what the workstation needs that are not devices: the hub, media connectivity with
+the hub's ICE servers, and the installation itself (video codec, credential store, document
+rendering). (Devices, resources and translations are checked where Qt loads them, in the UI.)"""
 
 from __future__ import annotations
 
@@ -7,17 +8,24 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
 
 import aiohttp
+import av
+import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection
 
+from advisor_app.core import credentials
+from advisor_app.documents.render import DocumentError, Renderer
 from advisor_app.protocol.common import IceServer
 from advisor_app.rtc.peer import rtc_ice_servers
 
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    key: str  # camera, microphone, speaker, hub, ice
+    key: str  # camera, microphone, speaker, hub, ice, multimedia, codec, keyring, resources, ...
+    #          translations, documents
     ok: bool
     required: bool
     detail: str = ""
@@ -75,3 +83,56 @@ async def check_ice(ice_servers: list[IceServer], limit: float = 8.0) -> CheckRe
             await first.close()
             await second.close()
     return CheckResult("ice", True, True, f"{(time.monotonic() - started) * 1000:.0f} ms")
+
+
+def check_video_codec() -> CheckResult:
+    """PyAV and its FFmpeg: one small frame through the VP8 encoder and decoder aiortc uses."""
+    started = time.monotonic()
+    try:
+        picture = np.full((48, 64, 3), 128, np.uint8)
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        encoder = av.CodecContext.create("libvpx", "w")
+        encoder.width, encoder.height, encoder.pix_fmt = 64, 48, "yuv420p"
+        encoder.time_base = Fraction(1, 30)
+        frame.pts, frame.time_base = 0, encoder.time_base
+        packets = [*encoder.encode(frame), *encoder.encode(None)]
+        decoder = av.CodecContext.create("libvpx", "r")
+        decoded = [out for packet in packets for out in decoder.decode(packet)]
+        decoded += decoder.decode(None)
+    except Exception as error:
+        return CheckResult("codec", False, True, f"{type(error).__name__}: {error}")
+    if not decoded or (decoded[0].width, decoded[0].height) != (64, 48):
+        return CheckResult("codec", False, True, "VP8: no frame came out of the decoder")
+    milliseconds = (time.monotonic() - started) * 1000
+    detail = f"VP8, FFmpeg {av.ffmpeg_version_info}, {milliseconds:.0f} ms"
+    return CheckResult("codec", True, True, detail)
+
+
+def check_keyring() -> CheckResult:
+    """The system's credential store for "stay signed in". Without one the app works, the option
+    is off; a backend missing from the installation is a broken installation."""
+    try:
+        credentials.platform_backend_class()
+    except ImportError as error:
+        return CheckResult("keyring", False, True, f"missing from the installation: {error}")
+    available, detail = credentials.secure_store_available()
+    return CheckResult("keyring", available, False, detail)
+
+
+async def check_documents(sample: Path, limit: float = 30.0) -> CheckResult:
+    """Render the first page of a PDF in the renderer's worker process (pymupdf; the process
+    pool is what a frozen app gets wrong most easily)."""
+    started = time.monotonic()
+    renderer = Renderer(workers=1, time_limit=limit)
+    try:
+        page = await renderer.render(sample, 0, 200)
+    except DocumentError as error:
+        return CheckResult("documents", False, True, f"{sample.name}: {error}")
+    except Exception as error:
+        return CheckResult("documents", False, True, f"{type(error).__name__}: {error}")
+    finally:
+        await asyncio.to_thread(renderer.close)
+    milliseconds = (time.monotonic() - started) * 1000
+    return CheckResult(
+        "documents", True, True, f"{page.width}x{page.height} px, {milliseconds:.0f} ms"
+    )

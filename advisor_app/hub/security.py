@@ -65,7 +65,9 @@ def own_origin(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def origin_allowed(request: web.Request, extra_origins: tuple[str, ...]) -> bool:
+def origin_allowed(
+    request: web.Request, extra_origins: tuple[str, ...], trust_forwarded: bool = False
+) -> bool:
     """Browsers send Origin on websockets; only our own page (or listed ones) may connect.
 
     Clients that are not browsers (the workstation) send no Origin and are let through: they
@@ -78,6 +80,13 @@ def origin_allowed(request: web.Request, extra_origins: tuple[str, ...]) -> bool
     allowed = {own_origin(request).lower(), *(item.rstrip("/").lower() for item in extra_origins)}
     if request.secure or request.scheme == "https":
         allowed.add(f"https://{request.host}".lower())
+    if trust_forwarded:
+        # Behind our own TLS proxy the hub sees http; the browser's origin is what the proxy
+        # was asked for.
+        scheme = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+        if scheme in ("http", "https") and host:
+            allowed.add(f"{scheme}://{host}".lower())
     return origin in allowed
 
 

@@ -42,7 +42,7 @@ from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.media import DeviceChoice
 from advisor_app.ui.settings import UserSettings
 from advisor_app.ui.settings_dialog import SettingsDialog
-from advisor_app.ui.system_check import format_report, run_checks
+from advisor_app.ui.system_check import format_report, installation_checks, run_checks
 from advisor_app.ui.workstation import Workstation
 
 logger = logging.getLogger("advisor_app")
@@ -193,7 +193,9 @@ def self_check(config: AppConfig) -> int:
     del app
     engine = Engine().start()
     try:
-        report, passed = format_report(run_checks(engine, config.hub_url or "", []))
+        results = run_checks(engine, config.hub_url or "", [])
+        results += installation_checks(engine, resources_dir())
+        report, passed = format_report(results)
     finally:
         engine.stop()
     print(report)

@@ -1255,5 +1255,50 @@
         <source>Media cannot connect: ask IT to open UDP for media or to configure a TURN server.</source>
         <translation>Keine Medienverbindung möglich: Bitten Sie die IT, UDP für Medien freizugeben oder einen TURN-Server einzurichten.</translation>
     </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="104" />
+        <source>Multimedia backend</source>
+        <translation>Multimedia-Backend</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="105" />
+        <source>Video codec</source>
+        <translation>Videocodec</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="106" />
+        <source>Credential store</source>
+        <translation>Anmeldedatenspeicher</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="107" />
+        <source>Application files</source>
+        <translation>Anwendungsdateien</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="108" />
+        <source>Translations</source>
+        <translation>Übersetzungen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="109" />
+        <source>Document display</source>
+        <translation>Dokumentanzeige</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="118" />
+        <source>The installation is incomplete: ask IT to reinstall the application.</source>
+        <translation>Die Installation ist unvollständig: Bitten Sie die IT, die Anwendung neu zu installieren.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="120" />
+        <source>Without a credential store the option to stay signed in is off: you sign in each time.</source>
+        <translation>Ohne Anmeldedatenspeicher ist „Angemeldet bleiben“ nicht verfügbar: Sie melden sich jedes Mal an.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="123" />
+        <source>Documents cannot be shown: ask IT to reinstall the application.</source>
+        <translation>Dokumente können nicht angezeigt werden: Bitten Sie die IT, die Anwendung neu zu installieren.</translation>
+    </message>
 </context>
 </TS>

@@ -142,10 +142,13 @@ async def test_the_record_has_every_shown_page_with_its_marks_and_the_chat(
     size = await advisor.create_record()
     assert size > 1000
     await until(lambda: any(isinstance(m, ws.RecordReady) for m in customer.messages), what="told")
-    async with aiohttp.ClientSession() as session, session.get(
-        f"{customer.hub_url}/api/customers/me/record",
-        headers={"Authorization": f"Bearer {customer.token}"},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"{customer.hub_url}/api/customers/me/record",
+            headers={"Authorization": f"Bearer {customer.token}"},
+        ) as response,
+    ):
         assert response.status == 200
         assert response.content_type == "application/pdf"
         pdf = await response.read()

@@ -317,3 +317,28 @@ async def test_symlinks_out_of_the_web_root_are_not_followed(
             assert "a.txt" not in await response.text()
     finally:
         await running.close()
+
+
+async def test_behind_a_trusted_tls_proxy_the_forwarded_origin_is_the_hubs_own(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> None:
+    from tests.support.hub import RunningHub, settings_for
+
+    for trusted, expected in ((True, 101), (False, 403)):
+        running = RunningHub(settings_for(tmp_path / str(trusted), trust_forwarded_for=trusted))
+        await running.start()
+        try:
+            headers = {
+                "Origin": "https://beratung.bank.example",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Host": "beratung.bank.example",
+            }
+            try:
+                socket = await session.ws_connect(f"{running.ws_url}/ws/customer", headers=headers)
+                status = 101
+                await socket.close()
+            except aiohttp.WSServerHandshakeError as error:
+                status = error.status
+            assert status == expected, trusted
+        finally:
+            await running.close()

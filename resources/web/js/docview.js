@@ -34,6 +34,7 @@ let view = null; // the elements, made once
 
 // Exposed for diagnostics and tests (read-only use).
 documents.view = state;
+window.__docview = state;
 
 function unit(value) {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1;
@@ -142,6 +143,7 @@ function layout() {
   draw();
 }
 
+let fadeTimer = 0;
 function draw() {
   if (!view) return;
   const ctx = view.canvas.getContext("2d");
@@ -192,7 +194,11 @@ function draw() {
     ctx.beginPath();
     ctx.arc(pointer.x * w, pointer.y * h, 7 * (window.devicePixelRatio || 1), 0, 2 * Math.PI);
     ctx.fill();
-    setTimeout(draw, POINTER_FADE_MS);
+    // One timer, for the moment the dot has faded: a timer per drawn frame piled up while
+    // the pointer moved (each one drew again and set another), hundreds of redraws a second.
+    clearTimeout(fadeTimer);
+    const left = POINTER_FADE_MS - (performance.now() - state.pointerShownAt);
+    fadeTimer = setTimeout(draw, Math.ceil(left) + 1);
   }
 }
 
