@@ -57,8 +57,17 @@ class Engine:
         return asyncio.run_coroutine_threadsafe(work, self.loop)
 
     async def call[T](self, work: Coroutine[Any, Any, T]) -> T:
-        """Await engine work from another loop (the UI's qasync loop)."""
-        return await asyncio.wrap_future(self.submit(work))
+        """Await engine work from another loop (the UI's qasync loop).
+
+        The UI loop checks the result every 2 ms instead of being woken from the engine thread:
+        qasync wakes its loop from other threads with a queued Qt signal carrying Python
+        objects, and in our test runs that crashed the interpreter now and then (segfaults in
+        the Qt event loop under load, PySide6 6.11 and 6.12 alike).
+        """
+        future = self.submit(work)
+        while not future.done():  # noqa: ASYNC110 (polling on purpose, see above)
+            await asyncio.sleep(0.002)
+        return future.result()
 
     def run[T](self, work: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Block until engine work is done (start-up, shutdown, tests)."""

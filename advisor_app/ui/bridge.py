@@ -6,9 +6,12 @@ the slots run on the UI thread. Only immutable values or snapshots cross.
 
 from __future__ import annotations
 
+import queue
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from advisor_app.core.chat_log import PendingMessage
 from advisor_app.core.session import AdvisorSession, Consultation, Phase
@@ -60,21 +63,35 @@ class SessionBridge(QObject):
         super().__init__(parent)
         # The newest chat, for a view that opens after messages arrived.
         self.last_chat: ChatSnapshot | None = None
-        session.link_changed.connect(lambda state: self.link_changed.emit(str(state)))
-        session.queue_changed.connect(self.queue_changed.emit)
-        session.someone_joined_empty_queue.connect(self.someone_joined_empty_queue.emit)
-        session.presence_changed.connect(self.presence_changed.emit)
+        # Events cross threads through a plain queue that a UI timer drains: every Qt signal
+        # is emitted on the UI thread. (Emitting Python objects across threads through queued
+        # Qt signals crashed the interpreter now and then under load in our test runs.)
+        self._inbox: queue.SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]]] = (
+            queue.SimpleQueue()
+        )
+        self._frame_pending = False
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setInterval(8)
+        self._drain_timer.timeout.connect(self._drain)
+        self._drain_timer.start()
+        post = self._post
+        session.link_changed.connect(lambda state: post(self.link_changed.emit, str(state)))
+        session.queue_changed.connect(lambda v: post(self.queue_changed.emit, v))
+        session.someone_joined_empty_queue.connect(
+            lambda v: post(self.someone_joined_empty_queue.emit, v)
+        )
+        session.presence_changed.connect(lambda v: post(self.presence_changed.emit, v))
         session.consultation_changed.connect(
-            lambda c: self.consultation_changed.emit(snapshot(c) if c is not None else None)
+            lambda c: post(self.consultation_changed.emit, snapshot(c) if c is not None else None)
         )
         session.chat_changed.connect(self._on_chat_changed)
-        session.inbox_changed.connect(self.inbox_changed.emit)
-        session.inbox_added.connect(self.inbox_added.emit)
-        session.remote_frame.connect(lambda _: self.remote_frame.emit())
-        session.stats_updated.connect(self.stats_updated.emit)
-        session.problem.connect(self.problem.emit)
-        session.documents.changed.connect(self.share_changed.emit)
-        session.documents.marks_changed.connect(self.marks_changed.emit)
+        session.inbox_changed.connect(lambda v: post(self.inbox_changed.emit, v))
+        session.inbox_added.connect(lambda v: post(self.inbox_added.emit, v))
+        session.remote_frame.connect(self._on_remote_frame)
+        session.stats_updated.connect(lambda v: post(self.stats_updated.emit, v))
+        session.problem.connect(lambda v: post(self.problem.emit, v))
+        session.documents.changed.connect(lambda v: post(self.share_changed.emit, v))
+        session.documents.marks_changed.connect(lambda v: post(self.marks_changed.emit, v))
 
     def _on_chat_changed(self, consultation: Consultation) -> None:
         chat = ChatSnapshot(
@@ -83,4 +100,24 @@ class SessionBridge(QObject):
             tuple(consultation.chat.pending()),
         )
         self.last_chat = chat
-        self.chat_changed.emit(chat)
+        self._post(self.chat_changed.emit, chat)
+
+    def _post(self, emit: Callable[..., None], *args: Any) -> None:
+        """Called on the engine thread: hand the event to the UI thread."""
+        self._inbox.put((emit, args))
+
+    def _on_remote_frame(self, _: object) -> None:
+        # Latest frame wins: one pending notice is enough, however many frames arrive.
+        self._frame_pending = True
+
+    def _drain(self) -> None:
+        """On the UI thread: emit what the engine reported, in order."""
+        if self._frame_pending:
+            self._frame_pending = False
+            self.remote_frame.emit()
+        while True:
+            try:
+                emit, args = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            emit(*args)

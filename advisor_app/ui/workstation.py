@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,12 @@ class Workstation(QObject):
     async def call[T](self, work: Coroutine[Any, Any, T]) -> T:
         return await self.engine.call(work)
 
+    async def _blocking[T](self, function: Callable[..., T], *args: Any) -> T:
+        """Blocking work (the keyring) in a thread started from the engine loop, not from the
+        UI loop: qasync's executor reports back across threads in a way we avoid (see
+        Engine.call)."""
+        return await self.call(asyncio.to_thread(function, *args))
+
     async def sign_in(
         self, hub_url: str, username: str, password: str, *, stay_signed_in: bool
     ) -> LoginResponse:
@@ -53,11 +59,11 @@ class Workstation(QObject):
         result = await self.call(client.login(username, password))
         if stay_signed_in:
             try:
-                await asyncio.to_thread(credentials.save_token, hub_url, username, result.token)
+                await self._blocking(credentials.save_token, hub_url, username, result.token)
             except Exception as error:  # keyring trouble must not block the sign-in
                 logger.warning("could not keep the login: %s", error)
         else:
-            await asyncio.to_thread(credentials.forget_token, hub_url, username)
+            await self._blocking(credentials.forget_token, hub_url, username)
         self.display_name = result.advisor.display_name
         await self._start(client, hub_url, username)
         return result
@@ -65,7 +71,7 @@ class Workstation(QObject):
     async def resume(self, hub_url: str, username: str) -> bool:
         """Sign in with the token kept in the keyring; False if there is none or it expired."""
         hub_url = normalise_hub_url(hub_url)
-        token = await asyncio.to_thread(credentials.load_token, hub_url, username)
+        token = await self._blocking(credentials.load_token, hub_url, username)
         if not token:
             return False
         client = await self.call(_make_client(hub_url))
@@ -73,7 +79,7 @@ class Workstation(QObject):
         await self._start(client, hub_url, username)
         state = await self.call(_wait_for_link(client))
         if state == LinkState.LOGGED_OUT:
-            await asyncio.to_thread(credentials.forget_token, hub_url, username)
+            await self._blocking(credentials.forget_token, hub_url, username)
             await self.stop_session()
             return False
         return True
@@ -107,7 +113,7 @@ class Workstation(QObject):
         session = self.session
         if session is not None:
             await self.call(session.hub.logout())
-        await asyncio.to_thread(credentials.forget_token, self.hub_url, self.username)
+        await self._blocking(credentials.forget_token, self.hub_url, self.username)
         await self.stop_session()
         self.signed_out.emit()
 
