@@ -96,7 +96,6 @@ class DocumentCanvas(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._image: QImage | None = None
-        self._image_data: bytes | None = None  # keeps the QImage's pixels alive
         self.aspect = 0.707
         self.marks: tuple[Mark, ...] = ()
         self.tool = Tool.POINTER
@@ -113,14 +112,14 @@ class DocumentCanvas(QWidget):
     # --- content ---
 
     def set_page(self, data: bytes, width: int, height: int, stride: int, aspect: float) -> None:
-        self._image_data = data
-        self._image = QImage(data, width, height, stride, QImage.Format.Format_RGB888)
+        # copy(): the image owns its pixels (no QImage over a Python buffer that may go away).
+        self._image = QImage(data, width, height, stride, QImage.Format.Format_RGB888).copy()
         self.aspect = aspect
         self.updateGeometry()
         self.update()
 
     def clear_page(self) -> None:
-        self._image = self._image_data = None
+        self._image = None
         self.marks = ()
         self.update()
 

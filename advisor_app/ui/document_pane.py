@@ -55,7 +55,8 @@ class DocumentPane(QWidget):
         super().__init__(parent)
         self._workstation = workstation
         self._library = library
-        self._render_generation = 0
+        self._render_generation = 0  # page renders: a newer one supersedes
+        self._document_generation = 0  # thumbnails: only a newly opened document supersedes
         self.setAcceptDrops(True)
         self.setAccessibleName(self.tr("Documents"))
 
@@ -335,9 +336,10 @@ class DocumentPane(QWidget):
     @asyncSlot(int)
     async def _render_thumbnails(self, count: int) -> None:
         share = self._share()
-        generation = self._render_generation
+        self._document_generation += 1
+        generation = self._document_generation
         for index in range(count):
-            if share is None or generation != self._render_generation:
+            if share is None or generation != self._document_generation:
                 return
             try:
                 page = await self._workstation.call(
