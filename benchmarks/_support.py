@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import math
@@ -266,7 +267,21 @@ class FarSide:
         return reply
 
     async def ask(self, cmd: str, **fields: Any) -> dict[str, Any]:
-        return await asyncio.to_thread(self.request, cmd, 30, **fields)
+        """``request`` from a loop that must keep going. A plain thread does the blocking
+        part and the loop polls for the answer: nothing wakes the loop from another thread
+        (qasync's cross-thread wake-up is what the app avoids too, see Engine.call)."""
+        answer: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+
+        def work() -> None:
+            try:
+                answer.set_result(self.request(cmd, 30, **fields))
+            except BaseException as error:
+                answer.set_exception(error)
+
+        threading.Thread(target=work, name="far-side-request", daemon=True).start()
+        while not answer.done():
+            await asyncio.sleep(0.002)
+        return answer.result()
 
     @property
     def pid(self) -> int:

@@ -26,8 +26,7 @@ import asyncio
 import json
 import os
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -75,20 +74,15 @@ class EngineAdvisor:
             return session
 
         self.session = self.engine.run(setup(), timeout=30)
+        self.figures: dict[str, Any] = {}
 
-    def wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = clock() + timeout
-        while not condition():
-            if clock() > deadline:
-                raise TimeoutError(f"timed out waiting for {what}")
-            time.sleep(0.02)
+    async def take_next(self) -> None:
+        await wait_until(lambda: len(self.session.queue) >= 1, 30, "customer queued")
+        await self.engine.call(self.session.take_next())
 
-    def take_next(self) -> None:
-        self.wait(lambda: len(self.session.queue) >= 1, 30, "customer queued")
-        self.engine.run(self.session.take_next(), timeout=30)
-
-    def pause(self, seconds: float) -> None:
-        time.sleep(seconds)
+    def run[T](self, work: Coroutine[Any, Any, T]) -> T:
+        """This thread only waits and samples: a plain asyncio loop will do."""
+        return asyncio.run(work)
 
     def close(self) -> None:
         try:
@@ -108,20 +102,125 @@ class QtAdvisor:
         self.engine = self.qt.workstation.engine
         self.ui_lag = LagProbe()
         self.ui_lag.start()
+        self.figures: dict[str, Any] = {}
 
-    def wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        self.qt.until(condition, timeout, what)
+    async def take_next(self) -> None:
+        button = self.qt.window.queue_view.take_next_button
+        await wait_until(lambda: self.qt.window.queue_view.model.rowCount() >= 1, 30, "queued")
+        await wait_until(button.isEnabled, 30, "take-next enabled")
+        button.click()
 
-    def take_next(self) -> None:
-        self.qt.until(lambda: self.qt.window.queue_view.model.rowCount() >= 1, what="queued")
-        self.qt.take_next()
-
-    def pause(self, seconds: float) -> None:
-        self.qt.pause(seconds)
+    def run[T](self, work: Coroutine[Any, Any, T]) -> T:
+        """The whole run is one coroutine on the qasync loop, as the app runs: repeated
+        run_until_complete calls let qasync fire timers outside a running loop."""
+        return self.qt.run(work, timeout=None)
 
     def close(self) -> None:
         self.ui_lag.stop()
         self.qt.close()
+
+
+async def soak(
+    advisor: EngineAdvisor | QtAdvisor,
+    far: FarSide,
+    customer: int,
+    gaps: GapTracker,
+    engine_lag: LagProbe,
+    engine_minute: LagProbe,
+    duration: float,
+    warmup: float,
+) -> None:
+    """The call itself: sample, report each minute; the figures go to ``advisor.figures``."""
+    session = advisor.session
+    await advisor.take_next()
+    await wait_until(lambda: gaps.frames >= 1, 30, "first customer frame")
+    minutes: list[dict[str, float]] = []
+    started = clock()
+    rss: list[tuple[float, float]] = [(0.0, rss_mb())]
+    far_rss: list[tuple[float, float]] = [(0.0, (await far.ask("rss"))["rss_mb"])]
+    warmup_gaps: dict[str, Any] | None = None
+    warmup_customer_gaps: dict[str, Any] | None = None
+    next_sample = SAMPLE_EVERY_S
+    next_report = 60.0
+    while (elapsed := clock() - started) < duration:
+        await asyncio.sleep(min(0.5, max(0.01, next_sample - elapsed)))
+        elapsed = clock() - started
+        if warmup_gaps is None and elapsed >= warmup:
+            # The warm-up ends: from here on every figure counts.
+            warmup_gaps = gaps.summary()
+            gaps.reset()
+            warmup_customer_gaps = (await far.ask("stats", id=customer))["gaps"]
+            await far.ask("reset_gaps", id=customer)
+            engine_lag.reset()
+            await far.ask("lag", reset=True)
+            if isinstance(advisor, QtAdvisor):
+                advisor.ui_lag.reset()
+        if elapsed >= next_sample:
+            rss.append((elapsed, rss_mb()))
+            far_rss.append((elapsed, (await far.ask("rss"))["rss_mb"]))
+            next_sample += SAMPLE_EVERY_S
+        if elapsed >= next_report:
+            stats = await far.ask("stats", id=customer)
+            minute = {
+                "minute": round(elapsed / 60),
+                "load_1min": os.getloadavg()[0],
+                "rss_mb": rss[-1][1],
+                "threads": proc_status()["Threads"],
+                "engine_lag_p99_ms": engine_minute.summary()["p99"],
+                "customer_lag_p99_ms": (await far.ask("lag_window"))["p99"],
+            }
+            engine_minute.reset()
+            minutes.append(minute)
+            print(
+                f"  {elapsed / 60:4.1f} min: load {minute['load_1min']:4.1f}; RSS "
+                f"{rss[-1][1]:.1f} MB, {minute['threads']} threads; frames in "
+                f"{session.remote_video.frames_received}, "
+                f"at the customer {stats['video_frames']}; max gap so far "
+                f"{gaps.max_gap_ms:.0f} / {stats['gaps']['max_gap_ms']:.0f} ms; lag p99 "
+                f"this minute: engine {minute['engine_lag_p99_ms']:.1f} ms, customer "
+                f"{minute['customer_lag_p99_ms']:.1f} ms",
+                flush=True,
+            )
+            next_report += 60.0
+    wall = clock() - started
+    stats = await far.ask("stats", id=customer)
+    customer_lag = await far.ask("lag")
+    after = [(t, value) for t, value in rss if t >= warmup]
+    slope = linear_slope(after) * 3600
+    far_slope = linear_slope([(t, v) for t, v in far_rss if t >= warmup]) * 3600
+    second_half = linear_slope([(t, v) for t, v in rss if t >= wall / 2]) * 3600
+    engine_summary = engine_lag.summary()
+    advisor.figures.update(
+        {
+            "seconds": round(wall, 1),
+            "rss_samples": rss,
+            "rss_start_mb": rss[0][1],
+            "rss_end_mb": rss[-1][1],
+            "rss_growth_mb_per_h": slope,
+            "rss_growth_second_half_mb_per_h": second_half,
+            "minutes": minutes,
+            "load_average_at_end": os.getloadavg(),
+            "far_side_rss_growth_mb_per_h": far_slope,
+            "advisor_video_frames_received": session.remote_video.frames_received,
+            "advisor_audio_frames_received": session.remote_audio.frames_received,
+            "customer_video_frames_received": stats["video_frames"],
+            "customer_audio_frames_received": stats["audio_frames"],
+            "gaps_at_advisor": gaps.summary(),
+            "gaps_at_customer": stats["gaps"],
+            "warmup_gaps_at_advisor": warmup_gaps,
+            "warmup_gaps_at_customer": warmup_customer_gaps,
+            "lag_engine_ms": engine_summary,
+            "lag_customer_ms": customer_lag,
+        }
+    )
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = clock() + timeout
+    while not condition():
+        if clock() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
 def main() -> int:
@@ -157,89 +256,11 @@ def main() -> int:
         engine_minute = LagProbe()  # restarted every minute: shows which minutes were disturbed
         advisor.engine.call_soon(engine_lag.start)
         advisor.engine.call_soon(engine_minute.start)
-        minutes: list[dict[str, float]] = []
         customer = far.request("customer", video=[640, 480])
-        advisor.take_next()
-        advisor.wait(lambda: gaps.frames >= 1, 30, "first customer frame")
-
-        started = clock()
-        rss: list[tuple[float, float]] = [(0.0, rss_mb())]
-        far_rss: list[tuple[float, float]] = [(0.0, far.request("rss")["rss_mb"])]
-        warmup_gaps: dict[str, Any] | None = None
-        warmup_customer_gaps: dict[str, Any] | None = None
-        next_sample = SAMPLE_EVERY_S
-        next_report = 60.0
-        while (elapsed := clock() - started) < duration:
-            advisor.pause(min(0.5, max(0.0, next_sample - elapsed)))
-            elapsed = clock() - started
-            if warmup_gaps is None and elapsed >= warmup:
-                # The warm-up ends: from here on every figure counts.
-                warmup_gaps = gaps.summary()
-                gaps.reset()
-                warmup_customer_gaps = far.request("stats", id=customer["id"])["gaps"]
-                far.request("reset_gaps", id=customer["id"])
-                engine_lag.reset()
-                far.request("lag", reset=True)
-                if isinstance(advisor, QtAdvisor):
-                    advisor.ui_lag.reset()
-            if elapsed >= next_sample:
-                rss.append((elapsed, rss_mb()))
-                far_rss.append((elapsed, far.request("rss")["rss_mb"]))
-                next_sample += SAMPLE_EVERY_S
-            if elapsed >= next_report:
-                stats = far.request("stats", id=customer["id"])
-                minute = {
-                    "minute": round(elapsed / 60),
-                    "load_1min": os.getloadavg()[0],
-                    "rss_mb": rss[-1][1],
-                    "threads": proc_status()["Threads"],
-                    "engine_lag_p99_ms": engine_minute.summary()["p99"],
-                    "customer_lag_p99_ms": far.request("lag_window")["p99"],
-                }
-                engine_minute.reset()
-                minutes.append(minute)
-                print(
-                    f"  {elapsed / 60:4.1f} min: load {minute['load_1min']:4.1f}; RSS "
-                    f"{rss[-1][1]:.1f} MB, {minute['threads']} threads; frames in "
-                    f"{session.remote_video.frames_received}, "
-                    f"at the customer {stats['video_frames']}; max gap so far "
-                    f"{gaps.max_gap_ms:.0f} / {stats['gaps']['max_gap_ms']:.0f} ms; lag p99 "
-                    f"this minute: engine {minute['engine_lag_p99_ms']:.1f} ms, customer "
-                    f"{minute['customer_lag_p99_ms']:.1f} ms",
-                    flush=True,
-                )
-                next_report += 60.0
-        wall = clock() - started
-        stats = far.request("stats", id=customer["id"])
-        customer_lag = far.request("lag")
-        after = [(t, value) for t, value in rss if t >= warmup]
-        slope = linear_slope(after) * 3600
-        far_slope = linear_slope([(t, v) for t, v in far_rss if t >= warmup]) * 3600
-        second_half = linear_slope([(t, v) for t, v in rss if t >= wall / 2]) * 3600
-        engine_summary = engine_lag.summary()
-        figures.update(
-            {
-                "seconds": round(wall, 1),
-                "rss_samples": rss,
-                "rss_start_mb": rss[0][1],
-                "rss_end_mb": rss[-1][1],
-                "rss_growth_mb_per_h": slope,
-                "rss_growth_second_half_mb_per_h": second_half,
-                "minutes": minutes,
-                "load_average_at_end": os.getloadavg(),
-                "far_side_rss_growth_mb_per_h": far_slope,
-                "advisor_video_frames_received": session.remote_video.frames_received,
-                "advisor_audio_frames_received": session.remote_audio.frames_received,
-                "customer_video_frames_received": stats["video_frames"],
-                "customer_audio_frames_received": stats["audio_frames"],
-                "gaps_at_advisor": gaps.summary(),
-                "gaps_at_customer": stats["gaps"],
-                "warmup_gaps_at_advisor": warmup_gaps,
-                "warmup_gaps_at_customer": warmup_customer_gaps,
-                "lag_engine_ms": engine_summary,
-                "lag_customer_ms": customer_lag,
-            }
+        advisor.run(
+            soak(advisor, far, customer["id"], gaps, engine_lag, engine_minute, duration, warmup)
         )
+        figures.update(advisor.figures)
         if isinstance(advisor, QtAdvisor):
             figures["lag_ui_ms"] = advisor.ui_lag.summary()
             view = advisor.qt.window.session_view
