@@ -22,7 +22,8 @@ CHUNK_MAGIC = b"VBP1"
 CHUNK_HEADER = struct.Struct(">4sIII")  # magic, transfer id, index, count
 CHUNK_PAYLOAD_MAX = CHUNK_FRAME_MAX - CHUNK_HEADER.size
 PAGE_BYTES_MAX = 24 * 1024 * 1024
-POINTS_PER_MESSAGE_MAX = 512
+POINTS_PER_MESSAGE_MAX = 512  # one stroke.extend
+POINTS_PER_STROKE_MAX = 50_000  # a whole stroke (in a snapshot or mark.add)
 PINS_PER_PAGE_MAX = 99
 
 Unit = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
@@ -34,9 +35,9 @@ Tool = Literal["pen", "highlighter"]
 Point = tuple[Unit, Unit]
 
 
-def _check_points(points: list[tuple[float, float]]) -> None:
-    if len(points) > POINTS_PER_MESSAGE_MAX:
-        raise ValueError(f"at most {POINTS_PER_MESSAGE_MAX} points a message - at `$.points`")
+def _check_points(points: list[tuple[float, float]], limit: int = POINTS_PER_MESSAGE_MAX) -> None:
+    if len(points) > limit:
+        raise ValueError(f"at most {limit} points here - at `$.points`")
     for x, y in points:
         if not (math.isfinite(x) and math.isfinite(y)):
             raise ValueError("points must be finite - at `$.points`")
@@ -54,7 +55,8 @@ class StrokeMark(msgspec.Struct, tag="stroke", tag_field="kind", forbid_unknown_
     points: list[Point]
 
     def __post_init__(self) -> None:
-        _check_points(self.points)
+        # A whole stroke grows by many stroke.extend messages; only those are kept small.
+        _check_points(self.points, POINTS_PER_STROKE_MAX)
 
 
 class PinMark(msgspec.Struct, tag="pin", tag_field="kind", forbid_unknown_fields=True):

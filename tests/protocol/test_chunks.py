@@ -144,3 +144,22 @@ def test_marks_outside_the_page_or_oversized_are_refused() -> None:
     }
     with pytest.raises(ProtocolError):
         decoder.decode(msgspec.json.encode(many))
+
+
+def test_a_long_stroke_still_travels_in_a_snapshot() -> None:
+    # Drawn over many stroke.extend messages, a stroke can exceed one message's 512 points;
+    # the snapshot that carries it whole must still be accepted.
+    decoder: Decoder[object] = Decoder(AdvisorChannelMessage)
+    stroke = {
+        "kind": "stroke", "mark_id": "a-9", "tool": "pen", "colour": "#111111", "width": 0.004,
+        "points": [[i / 3000, 0.5] for i in range(3000)],
+    }  # fmt: skip
+    snapshot = {
+        "type": "doc.snapshot",
+        "sharing": True,
+        "document_id": "d",
+        "page_index": 0,
+        "marks": [stroke],
+    }
+    decoded = decoder.decode(msgspec.json.encode(snapshot))
+    assert len(decoded.marks[0].points) == 3000  # type: ignore[attr-defined]
