@@ -26,6 +26,19 @@ from advisor_app.hub.storage.base import (
     PurgeCounts,
     Storage,
 )
+from advisor_app.hub.storage.rows import (
+    ADVISOR_COLUMNS,
+    CHAT_COLUMNS,
+    CONSULTATION_COLUMNS,
+    CUSTOMER_COLUMNS,
+    MESSAGE_COLUMNS,
+    advisor_row,
+    chat_row,
+    consultation_row,
+    customer_row,
+    message_row,
+    prefixed,
+)
 from advisor_app.protocol.common import CustomerState, Role
 
 logger = logging.getLogger(__name__)
@@ -108,61 +121,6 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
-
-_CUSTOMER_COLUMNS = (
-    "id, name, phone, mode, see_advisor, show_me, consent_version, consent_at, joined_at, "
-    "state, state_at"
-)
-_CONSULTATION_COLUMNS = (
-    "id, customer_id, advisor_id, advisor_name, mode, see_advisor, show_me, started_at, "
-    "ended_at, ended_by"
-)
-_CHAT_COLUMNS = "consultation_id, seq, client_id, author_role, author_name, text, sent_at"
-_MESSAGE_COLUMNS = "id, name, phone, text, consent_version, created_at, done_at, done_by"
-_ADVISOR_COLUMNS = "id, username, display_name, password_hash, created_at"
-
-
-def _customer(row: sqlite3.Row) -> CustomerRecord:
-    return CustomerRecord(
-        customer_id=row[0],
-        name=row[1],
-        phone=row[2],
-        mode=row[3],
-        see_advisor=bool(row[4]),
-        show_me=bool(row[5]),
-        consent_version=row[6],
-        consent_at=row[7],
-        joined_at=row[8],
-        state=row[9],
-        state_at=row[10],
-    )
-
-
-def _consultation(row: sqlite3.Row) -> ConsultationRecord:
-    return ConsultationRecord(
-        consultation_id=row[0],
-        customer_id=row[1],
-        advisor_id=row[2],
-        advisor_name=row[3],
-        mode=row[4],
-        see_advisor=bool(row[5]),
-        show_me=bool(row[6]),
-        started_at=row[7],
-        ended_at=row[8],
-        ended_by=row[9],
-    )
-
-
-def _chat(row: sqlite3.Row) -> ChatRecord:
-    return ChatRecord(*row)
-
-
-def _message(row: sqlite3.Row) -> OfflineMessageRecord:
-    return OfflineMessageRecord(*row)
-
-
-def _advisor(row: sqlite3.Row) -> AdvisorRecord:
-    return AdvisorRecord(*row)
 
 
 class SQLiteStorage(Storage):
@@ -264,7 +222,7 @@ class SQLiteStorage(Storage):
             row = c.execute(
                 "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
                 "consent_version, consent_at, joined_at, state, state_at) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?) RETURNING {_CUSTOMER_COLUMNS}",
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?) RETURNING {CUSTOMER_COLUMNS}",
                 (
                     customer.token_hash,
                     customer.name,
@@ -278,27 +236,27 @@ class SQLiteStorage(Storage):
                     customer.joined_at,
                 ),
             ).fetchone()
-            return _customer(row)
+            return customer_row(row)
 
         return await self._run(work)
 
     async def customer_by_token(self, token_hash: str) -> CustomerRecord | None:
         return await self._one(
-            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE token_hash = ?",
+            f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE token_hash = ?",
             (token_hash,),
-            _customer,
+            customer_row,
         )
 
     async def customer(self, customer_id: int) -> CustomerRecord | None:
         return await self._one(
-            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,), _customer
+            f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,), customer_row
         )
 
     async def waiting_customers(self) -> list[CustomerRecord]:
         return await self._all(
-            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE state = 'waiting' ORDER BY id",
+            f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE state = 'waiting' ORDER BY id",
             (),
-            _customer,
+            customer_row,
         )
 
     async def finish_waiting(
@@ -306,9 +264,9 @@ class SQLiteStorage(Storage):
     ) -> CustomerRecord | None:
         return await self._one(
             f"UPDATE customers SET state = ?, state_at = ? WHERE id = ? AND state = 'waiting' "
-            f"RETURNING {_CUSTOMER_COLUMNS}",
+            f"RETURNING {CUSTOMER_COLUMNS}",
             (state, now, customer_id),
-            _customer,
+            customer_row,
         )
 
     async def claim(
@@ -329,16 +287,16 @@ class SQLiteStorage(Storage):
                 parameters = (now, customer_id)
             row = c.execute(
                 f"UPDATE customers SET state = 'in_consultation', state_at = ? "
-                f"WHERE id = {target} AND state = 'waiting' RETURNING {_CUSTOMER_COLUMNS}",
+                f"WHERE id = {target} AND state = 'waiting' RETURNING {CUSTOMER_COLUMNS}",
                 parameters,
             ).fetchone()
             if row is None:
                 return None
-            customer = _customer(row)
+            customer = customer_row(row)
             consultation = c.execute(
                 "INSERT INTO consultations (customer_id, advisor_id, advisor_name, mode, "
                 "see_advisor, show_me, started_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                f"RETURNING {_CONSULTATION_COLUMNS}",
+                f"RETURNING {CONSULTATION_COLUMNS}",
                 (
                     customer.customer_id,
                     advisor.advisor_id,
@@ -349,7 +307,7 @@ class SQLiteStorage(Storage):
                     now,
                 ),
             ).fetchone()
-            return customer, _consultation(consultation)
+            return customer, consultation_row(consultation)
 
         return await self._run(work)
 
@@ -357,24 +315,24 @@ class SQLiteStorage(Storage):
 
     async def consultation(self, consultation_id: int) -> ConsultationRecord | None:
         return await self._one(
-            f"SELECT {_CONSULTATION_COLUMNS} FROM consultations WHERE id = ?",
+            f"SELECT {CONSULTATION_COLUMNS} FROM consultations WHERE id = ?",
             (consultation_id,),
-            _consultation,
+            consultation_row,
         )
 
     async def consultation_of_customer(self, customer_id: int) -> ConsultationRecord | None:
         return await self._one(
-            f"SELECT {_CONSULTATION_COLUMNS} FROM consultations WHERE customer_id = ?",
+            f"SELECT {CONSULTATION_COLUMNS} FROM consultations WHERE customer_id = ?",
             (customer_id,),
-            _consultation,
+            consultation_row,
         )
 
     async def active_consultation_of_advisor(self, advisor_id: int) -> ConsultationRecord | None:
         return await self._one(
-            f"SELECT {_CONSULTATION_COLUMNS} FROM consultations "
+            f"SELECT {CONSULTATION_COLUMNS} FROM consultations "
             "WHERE advisor_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
             (advisor_id,),
-            _consultation,
+            consultation_row,
         )
 
     async def end_consultation(
@@ -383,12 +341,12 @@ class SQLiteStorage(Storage):
         def work(c: sqlite3.Connection) -> ConsultationRecord | None:
             row = c.execute(
                 "UPDATE consultations SET ended_at = ?, ended_by = ? "
-                f"WHERE id = ? AND ended_at IS NULL RETURNING {_CONSULTATION_COLUMNS}",
+                f"WHERE id = ? AND ended_at IS NULL RETURNING {CONSULTATION_COLUMNS}",
                 (now, ended_by, consultation_id),
             ).fetchone()
             if row is None:
                 return None
-            record = _consultation(row)
+            record = consultation_row(row)
             c.execute(
                 "UPDATE customers SET state = 'ended', state_at = ? WHERE id = ?",
                 (now, record.customer_id),
@@ -419,29 +377,29 @@ class SQLiteStorage(Storage):
     ) -> tuple[ChatRecord, bool]:
         def work(c: sqlite3.Connection) -> tuple[ChatRecord, bool]:
             existing = c.execute(
-                f"SELECT {_CHAT_COLUMNS} FROM chat_messages "
+                f"SELECT {CHAT_COLUMNS} FROM chat_messages "
                 "WHERE consultation_id = ? AND author_role = ? AND client_id = ?",
                 (consultation_id, author_role, client_id),
             ).fetchone()
             if existing is not None:
-                return _chat(existing), False
+                return chat_row(existing), False
             row = c.execute(
                 "INSERT INTO chat_messages (consultation_id, seq, client_id, author_role, "
                 "author_name, text, sent_at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 "
                 "FROM chat_messages WHERE consultation_id = ?), ?, ?, ?, ?, ?) "
-                f"RETURNING {_CHAT_COLUMNS}",
+                f"RETURNING {CHAT_COLUMNS}",
                 (consultation_id, consultation_id, client_id, author_role, author_name, text, now),
             ).fetchone()
-            return _chat(row), True
+            return chat_row(row), True
 
         return await self._run(work)
 
     async def chat_since(self, consultation_id: int, after_seq: int) -> list[ChatRecord]:
         return await self._all(
-            f"SELECT {_CHAT_COLUMNS} FROM chat_messages WHERE consultation_id = ? AND seq > ? "
+            f"SELECT {CHAT_COLUMNS} FROM chat_messages WHERE consultation_id = ? AND seq > ? "
             "ORDER BY seq",
             (consultation_id, after_seq),
-            _chat,
+            chat_row,
         )
 
     # --- messages left while all were busy ---
@@ -451,9 +409,9 @@ class SQLiteStorage(Storage):
     ) -> OfflineMessageRecord:
         record = await self._one(
             "INSERT INTO offline_messages (name, phone, text, consent_version, created_at) "
-            f"VALUES (?, ?, ?, ?, ?) RETURNING {_MESSAGE_COLUMNS}",
+            f"VALUES (?, ?, ?, ?, ?) RETURNING {MESSAGE_COLUMNS}",
             (name, phone, text, consent_version, now),
-            _message,
+            message_row,
         )
         assert record is not None
         return record
@@ -461,7 +419,7 @@ class SQLiteStorage(Storage):
     async def offline_messages(self, include_done: bool) -> list[OfflineMessageRecord]:
         where = "" if include_done else "WHERE done_at IS NULL"
         return await self._all(
-            f"SELECT {_MESSAGE_COLUMNS} FROM offline_messages {where} ORDER BY id", (), _message
+            f"SELECT {MESSAGE_COLUMNS} FROM offline_messages {where} ORDER BY id", (), message_row
         )
 
     async def mark_offline_message_done(
@@ -474,9 +432,9 @@ class SQLiteStorage(Storage):
                 (now, advisor.display_name, message_id),
             )
             row = c.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM offline_messages WHERE id = ?", (message_id,)
+                f"SELECT {MESSAGE_COLUMNS} FROM offline_messages WHERE id = ?", (message_id,)
             ).fetchone()
-            return _message(row) if row else None
+            return message_row(row) if row else None
 
         return await self._run(work)
 
@@ -489,12 +447,12 @@ class SQLiteStorage(Storage):
             try:
                 row = c.execute(
                     "INSERT INTO advisors (username, display_name, password_hash, created_at) "
-                    f"VALUES (?, ?, ?, ?) RETURNING {_ADVISOR_COLUMNS}",
+                    f"VALUES (?, ?, ?, ?) RETURNING {ADVISOR_COLUMNS}",
                     (username, display_name, password_hash, now),
                 ).fetchone()
             except sqlite3.IntegrityError as error:
                 raise DuplicateError(f"the advisor {username!r} exists already") from error
-            return _advisor(row)
+            return advisor_row(row)
 
         return await self._run(work)
 
@@ -513,12 +471,12 @@ class SQLiteStorage(Storage):
 
     async def advisor_by_username(self, username: str) -> AdvisorRecord | None:
         return await self._one(
-            f"SELECT {_ADVISOR_COLUMNS} FROM advisors WHERE username = ?", (username,), _advisor
+            f"SELECT {ADVISOR_COLUMNS} FROM advisors WHERE username = ?", (username,), advisor_row
         )
 
     async def advisors(self) -> list[AdvisorRecord]:
         return await self._all(
-            f"SELECT {_ADVISOR_COLUMNS} FROM advisors ORDER BY username", (), _advisor
+            f"SELECT {ADVISOR_COLUMNS} FROM advisors ORDER BY username", (), advisor_row
         )
 
     async def add_token(
@@ -533,12 +491,12 @@ class SQLiteStorage(Storage):
         )
 
     async def advisor_by_token(self, token_hash: str, now: float) -> AdvisorRecord | None:
-        columns = ", ".join(f"a.{name.strip()}" for name in _ADVISOR_COLUMNS.split(","))
         return await self._one(
-            f"SELECT {columns} FROM advisor_tokens t JOIN advisors a ON a.id = t.advisor_id "
+            f"SELECT {prefixed(ADVISOR_COLUMNS, 'a')} FROM advisor_tokens t "
+            "JOIN advisors a ON a.id = t.advisor_id "
             "WHERE t.token_hash = ? AND t.expires_at > ?",
             (token_hash, now),
-            _advisor,
+            advisor_row,
         )
 
     async def revoke_token(self, token_hash: str) -> bool:

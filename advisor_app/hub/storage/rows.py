@@ -1,0 +1,80 @@
+"""Column lists and row-to-record conversion shared by the SQL backends.
+
+Both backends select the same columns in the same order, so one converter serves a
+``sqlite3.Row`` and an ``asyncpg.Record`` alike (both index by position).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from advisor_app.hub.storage.base import (
+    AdvisorRecord,
+    ChatRecord,
+    ConsultationRecord,
+    CustomerRecord,
+    OfflineMessageRecord,
+)
+
+Row = Sequence[Any]
+
+CUSTOMER_COLUMNS = (
+    "id, name, phone, mode, see_advisor, show_me, consent_version, consent_at, joined_at, "
+    "state, state_at"
+)
+CONSULTATION_COLUMNS = (
+    "id, customer_id, advisor_id, advisor_name, mode, see_advisor, show_me, started_at, "
+    "ended_at, ended_by"
+)
+CHAT_COLUMNS = "consultation_id, seq, client_id, author_role, author_name, text, sent_at"
+MESSAGE_COLUMNS = "id, name, phone, text, consent_version, created_at, done_at, done_by"
+ADVISOR_COLUMNS = "id, username, display_name, password_hash, created_at"
+
+
+def customer_row(row: Row) -> CustomerRecord:
+    return CustomerRecord(
+        customer_id=row[0],
+        name=row[1],
+        phone=row[2],
+        mode=row[3],
+        see_advisor=bool(row[4]),
+        show_me=bool(row[5]),
+        consent_version=row[6],
+        consent_at=row[7],
+        joined_at=row[8],
+        state=row[9],
+        state_at=row[10],
+    )
+
+
+def consultation_row(row: Row) -> ConsultationRecord:
+    return ConsultationRecord(
+        consultation_id=row[0],
+        customer_id=row[1],
+        advisor_id=row[2],
+        advisor_name=row[3],
+        mode=row[4],
+        see_advisor=bool(row[5]),
+        show_me=bool(row[6]),
+        started_at=row[7],
+        ended_at=row[8],
+        ended_by=row[9],
+    )
+
+
+def chat_row(row: Row) -> ChatRecord:
+    return ChatRecord(*row)
+
+
+def message_row(row: Row) -> OfflineMessageRecord:
+    return OfflineMessageRecord(*row)
+
+
+def advisor_row(row: Row) -> AdvisorRecord:
+    return AdvisorRecord(*row)
+
+
+def prefixed(columns: str, alias: str) -> str:
+    """``a.id, a.username, …`` for a join."""
+    return ", ".join(f"{alias}.{name.strip()}" for name in columns.split(","))
