@@ -17,6 +17,7 @@ apt_packages=(
   libdbus-1-3 libnss3 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   fonts-dejavu-core ca-certificates
+  postgresql  # the PostgreSQL storage tests start their own temporary server from it
 )
 
 install_debian_packages() {
