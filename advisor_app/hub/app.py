@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from advisor_app.hub import api, websockets
+from advisor_app.hub.cluster import Cluster
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import security_headers_middleware
@@ -39,6 +40,23 @@ async def purge_once(storage: Storage, settings: HubSettings, now: float) -> Non
         logger.info("retention purge: %s", counts)
 
 
+def open_storage(settings: HubSettings) -> tuple[Storage, Cluster | None]:
+    """The configured backend: SQLite alone, or PostgreSQL shared with other instances."""
+    if settings.database is None:
+        return SQLiteStorage(settings.database_path), None
+    # Imported here: a hub on SQLite never loads asyncpg.
+    from advisor_app.hub.pg_cluster import PostgresCluster
+    from advisor_app.hub.storage.postgres import PostgresStorage
+
+    storage = PostgresStorage(settings.database)
+    cluster = PostgresCluster(
+        storage,
+        heartbeat_seconds=settings.instance_heartbeat_seconds,
+        dead_after_seconds=settings.instance_dead_after_seconds,
+    )
+    return storage, cluster
+
+
 def create_app(
     settings: HubSettings,
     *,
@@ -50,8 +68,10 @@ def create_app(
         client_max_size=settings.max_message_bytes,
         middlewares=[security_headers_middleware(settings.tls_enabled), api.protocol_errors],
     )
-    storage = storage or SQLiteStorage(settings.database_path)
-    hub = Hub(settings, storage, notice_version(settings.web_root), clock)
+    cluster: Cluster | None = None
+    if storage is None:
+        storage, cluster = open_storage(settings)
+    hub = Hub(settings, storage, notice_version(settings.web_root), clock, cluster)
     app[HUB] = hub
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

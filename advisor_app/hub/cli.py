@@ -16,10 +16,9 @@ from aiohttp.abc import AbstractAccessLogger
 
 from advisor_app import __version__
 from advisor_app.hub.accounts import PASSWORD_MIN, hash_password
-from advisor_app.hub.app import create_app
+from advisor_app.hub.app import create_app, open_storage
 from advisor_app.hub.config import ENV_PREFIX, ConfigError, HubSettings, load_settings, setting_docs
-from advisor_app.hub.storage.base import DuplicateError
-from advisor_app.hub.storage.sqlite import SQLiteStorage
+from advisor_app.hub.storage.base import DuplicateError, Storage, StorageError
 from advisor_app.hub.tls import ensure_self_signed, server_context
 from advisor_app.protocol.fields import clean_name
 
@@ -44,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"advisor-hub {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML config file (settings under [hub])")
-    common.add_argument("--data-dir", type=Path, help="folder for the database")
+    common.add_argument("--data-dir", type=Path, help="folder for the SQLite database")
+    common.add_argument(
+        "--database",
+        help="postgresql:// URL of a database shared by several hub instances (default: SQLite)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", parents=[common], help="run the hub")
@@ -92,8 +95,11 @@ def _read_password(username: str) -> str:
 
 
 async def _with_storage(settings: HubSettings, work: Any) -> Any:
-    storage = SQLiteStorage(settings.database_path)
-    await storage.open()
+    storage, _ = open_storage(settings)
+    try:
+        await storage.open()
+    except StorageError as error:
+        raise SystemExit(f"advisor-hub: {error}") from None
     try:
         return await work(storage)
     finally:
@@ -112,7 +118,7 @@ def _add_advisor(settings: HubSettings, args: argparse.Namespace) -> int:
     except ValueError as error:
         raise SystemExit(f"advisor-hub: {error} (at least {PASSWORD_MIN})") from None
 
-    async def work(storage: SQLiteStorage) -> int:
+    async def work(storage: Storage) -> int:
         if args.reset_password:
             if not await storage.set_advisor_password(username, password_hash):
                 raise SystemExit(f"advisor-hub: there is no advisor {username!r}")
@@ -129,7 +135,7 @@ def _add_advisor(settings: HubSettings, args: argparse.Namespace) -> int:
 
 
 def _list_advisors(settings: HubSettings) -> int:
-    async def work(storage: SQLiteStorage) -> int:
+    async def work(storage: Storage) -> int:
         advisors = await storage.advisors()
         for advisor in advisors:
             created = time.strftime("%Y-%m-%d", time.localtime(advisor.created_at))
@@ -142,7 +148,7 @@ def _list_advisors(settings: HubSettings) -> int:
 
 
 def _purge(settings: HubSettings) -> int:
-    async def work(storage: SQLiteStorage) -> int:
+    async def work(storage: Storage) -> int:
         now = time.time()
         counts = await storage.purge(now - settings.retention_days * 86400, now)
         print(
@@ -184,6 +190,13 @@ def serve(settings: HubSettings, *, print_url: bool = True) -> None:
             f"advisor-hub {__version__}: customer page at {scheme}://{host}:{settings.port}/",
             flush=True,
         )
+    try:
+        _run_app(settings, ssl_context)
+    except StorageError as error:
+        raise SystemExit(f"advisor-hub: {error}") from None
+
+
+def _run_app(settings: HubSettings, ssl_context: Any) -> None:
     web.run_app(
         create_app(settings),
         host=settings.host,

@@ -21,6 +21,7 @@ import platformdirs
 from advisor_app.hub.hours import OpeningHours, OpeningHoursError
 
 ENV_PREFIX = "ADVISOR_HUB_"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def default_resources_dir() -> Path:
@@ -50,6 +51,19 @@ class HubSettings:
     data_dir: Path = _doc(
         "Folder for the SQLite database and the self-signed certificate.",
         default_factory=lambda: platformdirs.user_data_path("advisor-hub", appauthor=False),
+    )
+    database: str | None = _doc(
+        "PostgreSQL URL (postgresql://user@host:5432/db) shared by several hub instances; "
+        "unset: SQLite in the data dir. The password belongs in PGPASSWORD or ~/.pgpass.",
+        None,
+    )
+    instance_heartbeat_seconds: float = _doc(
+        "With PostgreSQL: how often an instance tells the others it is alive.", 2.0
+    )
+    instance_dead_after_seconds: float = _doc(
+        "With PostgreSQL: an instance silent this long is gone; its customers may reconnect "
+        "elsewhere and keep their places.",
+        10.0,
     )
     tls_cert: Path | None = _doc("PEM certificate (chain) for HTTPS.", None)
     tls_key: Path | None = _doc("PEM private key for HTTPS.", None)
@@ -121,7 +135,20 @@ class HubSettings:
             raise ConfigError("tls_cert and tls_key go together: give both or neither")
         if self.tls_self_signed and self.tls_cert is not None:
             raise ConfigError("choose tls_self_signed or tls_cert/tls_key, not both")
-        for name in ("grace_seconds", "retention_days", "purge_interval_seconds"):
+        if self.database is not None and not self.database.startswith(POSTGRES_SCHEMES):
+            raise ConfigError(
+                "database must be a postgresql:// URL (leave it unset for SQLite in the data dir)"
+            )
+        if self.instance_dead_after_seconds < 2 * self.instance_heartbeat_seconds:
+            raise ConfigError(
+                "instance_dead_after_seconds must be at least twice instance_heartbeat_seconds"
+            )
+        for name in (
+            "grace_seconds",
+            "retention_days",
+            "purge_interval_seconds",
+            "instance_heartbeat_seconds",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0")
         if self.max_message_bytes < 4096:

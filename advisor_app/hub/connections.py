@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import msgspec
 from aiohttp import WSCloseCode, web
 
+from advisor_app.hub.cluster import TO_ADVISOR, TO_ADVISORS, TO_CUSTOMER
 from advisor_app.protocol.codec import encode_str
 from advisor_app.protocol.common import Presence
 
@@ -84,14 +85,26 @@ class Connection:
             self._writer.cancel()
 
 
-class ConnectionRegistry:
-    """Which connections belong to which customer or advisor, and advisors' presence."""
+Forward = Callable[[str, int | None, str], None]
 
-    def __init__(self) -> None:
+
+def _forget(kind: str, target_id: int | None, text: str) -> None:
+    return None
+
+
+class ConnectionRegistry:
+    """Which connections belong to which customer or advisor, and advisors' presence.
+
+    ``forward`` hands each message for a customer or advisor on to the other hub instances too
+    (their sockets may be there); messages that arrive from them go to ``deliver_here``.
+    """
+
+    def __init__(self, forward: Forward = _forget) -> None:
         self.customers: dict[int, set[Connection]] = {}
         self.advisors: dict[int, set[Connection]] = {}
         self.presence: dict[int, Presence] = {}  # advisors with at least one connection
         self.all: set[Connection] = set()
+        self._forward = forward
 
     def add(self, connection: Connection) -> bool:
         """Register an identified connection; True if it is the subject's first."""
@@ -122,28 +135,40 @@ class ConnectionRegistry:
         return customer_id in self.customers
 
     def to_customer(self, customer_id: int, message: msgspec.Struct) -> None:
-        self._send(self.customers.get(customer_id, ()), message)
+        text = encode_str(message)
+        self._send(self.customers.get(customer_id, ()), text)
+        self._forward(TO_CUSTOMER, customer_id, text)
+
+    def to_customer_here(self, customer_id: int, message: msgspec.Struct) -> None:
+        """Only to this instance's sockets (each instance pushes positions to its own)."""
+        connections = self.customers.get(customer_id)
+        if connections:
+            self._send(connections, encode_str(message))
 
     def to_advisor(self, advisor_id: int, message: msgspec.Struct) -> None:
-        self._send(self.advisors.get(advisor_id, ()), message)
+        text = encode_str(message)
+        self._send(self.advisors.get(advisor_id, ()), text)
+        self._forward(TO_ADVISOR, advisor_id, text)
 
     def to_all_advisors(self, message: msgspec.Struct) -> None:
         text = encode_str(message)
+        self._send_to_all_advisors(text)
+        self._forward(TO_ADVISORS, None, text)
+
+    def deliver_here(self, kind: str, target_id: int | None, text: str) -> None:
+        """A message another instance forwarded."""
+        if kind == TO_ADVISORS:
+            self._send_to_all_advisors(text)
+        elif target_id is not None:
+            table = self.customers if kind == TO_CUSTOMER else self.advisors
+            self._send(table.get(target_id, ()), text)
+
+    def _send_to_all_advisors(self, text: str) -> None:
         for connections in self.advisors.values():
             for connection in connections:
                 connection.send_text(text)
 
     @staticmethod
-    def _send(connections: Iterable[Connection], message: msgspec.Struct) -> None:
-        connections = list(connections)
-        if not connections:
-            return
-        text = encode_str(message)
-        for connection in connections:
+    def _send(connections: Iterable[Connection], text: str) -> None:
+        for connection in list(connections):
             connection.send_text(text)
-
-    def count_presence(self) -> tuple[int, int]:
-        """(advisors online and not away, advisors available)."""
-        staffed = sum(1 for presence in self.presence.values() if presence != "away")
-        available = sum(1 for presence in self.presence.values() if presence == "available")
-        return staffed, available

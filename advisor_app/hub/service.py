@@ -15,6 +15,18 @@ from datetime import UTC, datetime
 from datetime import time as dt_time
 
 from advisor_app.hub.accounts import Accounts, new_token, token_hash
+from advisor_app.hub.cluster import (
+    CONSULTATION_ENDED,
+    PRESENCE_CHANGED,
+    QUEUE_CHANGED,
+    SIGNED_OUT,
+    TO_ADVISOR,
+    TO_ADVISORS,
+    TO_CUSTOMER,
+    Cluster,
+    ClusterEvent,
+    SoloCluster,
+)
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.connections import Connection, ConnectionRegistry
 from advisor_app.hub.hours import OpeningHours
@@ -32,6 +44,7 @@ from advisor_app.hub.storage import (
 from advisor_app.hub.storage.base import AdvisorBusyError
 from advisor_app.hub.turn import ice_servers_for
 from advisor_app.protocol import rest, ws
+from advisor_app.protocol.codec import encode_str
 from advisor_app.protocol.common import (
     AdvisorInfo,
     ChatEntry,
@@ -122,14 +135,16 @@ class Hub:
         storage: Storage,
         notice_version: str,
         clock: Clock = time.time,
+        cluster: Cluster | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
+        self.cluster = cluster or SoloCluster()
         self.notice_version = notice_version
         self.clock = clock
         self.hours = OpeningHours(settings.opening_hours, settings.time_zone)
         self.metrics = HubMetrics()
-        self.connections = ConnectionRegistry()
+        self.connections = ConnectionRegistry(forward=self.cluster.forward)
         self.queue = QueueView()
         self.estimator = WaitEstimator(settings.handling_time_samples)
         self.accounts = Accounts(
@@ -145,21 +160,28 @@ class Hub:
         self._fanout_task: asyncio.Task[None] | None = None
         self._active_consultations = 0
         self._remembered_presence: dict[int, Presence] = {}
+        self._loaded = asyncio.Event()  # other instances' news wait for the first load
 
     # --- life cycle ---
 
     async def start(self) -> None:
+        # Listen before loading, so that nothing changed in between goes unheard; what is
+        # heard is applied after the load (re-reading is idempotent).
+        await self.cluster.start(self)
         waiting = await self.storage.waiting_customers()
         self.queue.load(waiting)
         self.estimator.load(
             await self.storage.recent_handling_times(self.settings.handling_time_samples)
         )
-        # Nobody is connected after a (re)start: every waiting customer gets a full grace
-        # period from now to come back.
+        # Nobody is connected here after a (re)start: every waiting customer not connected to
+        # another instance gets a full grace period from now to come back.
+        linked = await self.cluster.linked_customers(())
         for customer in waiting:
-            self._schedule_expiry(customer.customer_id)
+            if customer.customer_id not in linked:
+                self._schedule_expiry(customer.customer_id)
         self.metrics.waiting.set(len(self.queue))
         self._fanout_task = asyncio.create_task(self._fanout_loop(), name="queue-fanout")
+        self._loaded.set()
 
     async def stop(self) -> None:
         for handle in self._expiry.values():
@@ -169,19 +191,24 @@ class Hub:
             self._fanout_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._fanout_task
+        await self.cluster.stop()
 
     # --- status ---
 
     def is_open(self) -> bool:
         return self.hours.is_open(to_datetime(self.clock()))
 
+    def presence_counts(self) -> tuple[int, int]:
+        """(advisors online and not away, advisors available), over all instances."""
+        return self.cluster.presence_counts(self.connections.presence.items())
+
     def estimate_for(self, position: int) -> int | None:
-        staffed, available = self.connections.count_presence()
+        staffed, available = self.presence_counts()
         return self.estimator.estimate(position, staffed, available)
 
     def status(self) -> rest.Status:
         now = to_datetime(self.clock())
-        staffed, available = self.connections.count_presence()
+        staffed, available = self.presence_counts()
         return rest.Status(
             open=self.hours.is_open(now),
             advisor_available=available > len(self.queue),
@@ -235,6 +262,7 @@ class Hub:
             )
         )
         position = self.queue.append(customer)
+        self.cluster.announce(QUEUE_CHANGED, customer.customer_id)
         self._schedule_expiry(customer.customer_id)
         self.metrics.joins.inc()
         self.metrics.waiting.set(len(self.queue))
@@ -266,6 +294,8 @@ class Hub:
             )
         connection.subject_id = customer.customer_id
         first = self.connections.add(connection)
+        if first:
+            await self.cluster.link_customer(customer.customer_id)
         consultation = None
         if customer.state == "waiting":
             self._cancel_expiry(customer.customer_id)
@@ -297,13 +327,14 @@ class Hub:
             )
         )
         if position is not None:
-            _, available = self.connections.count_presence()
+            _, available = self.presence_counts()
             self._last_pushed[customer.customer_id] = (position, estimate, available)
 
     async def customer_disconnected(self, connection: Connection) -> None:
         customer_id = connection.subject_id
         if not self.connections.remove(connection) or customer_id is None:
             return
+        await self.cluster.unlink_customer(customer_id)
         self._last_pushed.pop(customer_id, None)
         if customer_id in self.queue:
             self._schedule_expiry(customer_id)
@@ -335,6 +366,7 @@ class Hub:
             )
         self._cancel_expiry(customer_id)
         self.queue.remove(customer_id)
+        self.cluster.announce(QUEUE_CHANGED, customer_id)
         self.metrics.queue_exits.labels(reason).inc()
         self.metrics.waiting.set(len(self.queue))
         self.connections.to_customer(customer_id, ws.QueueLeft(reason=state))
@@ -358,17 +390,23 @@ class Hub:
         self._expiry.pop(customer_id, None)
         if self.connections.customer_connected(customer_id) or customer_id not in self.queue:
             return
+        if await self.cluster.linked_elsewhere(customer_id):
+            return  # connected to another instance; that one keeps the clock
         logger.info("customer %d did not come back within the grace period", customer_id)
         with contextlib.suppress(ProtocolError):
             await self._finish_waiting(customer_id, "expired")
 
     # --- revocation ---
 
-    async def close_signed_out(self, only_token_hash: str | None = None) -> int:
+    async def close_signed_out(
+        self, only_token_hash: str | None = None, *, tell_others: bool = True
+    ) -> int:
         """Close websockets whose login was revoked, expired or purged (all of one token with
-        ``only_token_hash``, as at logout). Returns how many were closed."""
+        ``only_token_hash``, as at logout). Returns how many were closed here."""
         connections = [c for c in self.connections.all if c.token_hash is not None]
         if only_token_hash is not None:
+            if tell_others:
+                self.cluster.announce(SIGNED_OUT, None, only_token_hash)
             closing = [
                 c for c in connections if c.role == "advisor" and c.token_hash == only_token_hash
             ]
@@ -415,7 +453,7 @@ class Hub:
             # The first socket learns its presence from the welcome.
             self.connections.presence[advisor.advisor_id] = presence
             self._remembered_presence[advisor.advisor_id] = presence
-            self._presence_changed()
+            self._presence_changed(advisor.advisor_id)
         consultation = None
         if active is not None:
             customer = await self.storage.customer(active.customer_id)
@@ -428,11 +466,12 @@ class Hub:
                 ),
             )
         open_messages = len(await self.storage.offline_messages(include_done=False))
+        linked = await self.cluster.linked_customers(self.connections.customers)
         connection.send(
             ws.AdvisorWelcome(
                 advisor=advisor_info(advisor),
                 presence=presence,
-                queue=self._queue_entries(),
+                queue=self._queue_entries(linked),
                 consultation=consultation,
                 open_messages=open_messages,
             )
@@ -442,7 +481,7 @@ class Hub:
         advisor_id = connection.subject_id
         if not self.connections.remove(connection) or advisor_id is None:
             return
-        self._presence_changed()
+        self._presence_changed(advisor_id)
         active = await self.storage.active_consultation_of_advisor(advisor_id)
         if active is not None:
             self.connections.to_customer(
@@ -463,22 +502,22 @@ class Hub:
         self._remembered_presence[advisor_id] = presence
         if previous != presence:
             self.connections.to_advisor(advisor_id, ws.PresenceChanged(presence=presence))
-            self._presence_changed()
+            self._presence_changed(advisor_id)
 
-    def _presence_changed(self) -> None:
+    def _presence_changed(self, advisor_id: int) -> None:
+        self.cluster.set_presence(advisor_id, self.connections.presence.get(advisor_id))
+        self._count_presence_metrics()
+        self._request_fanout()
+
+    def _count_presence_metrics(self) -> None:
         for presence in ("available", "busy", "away"):
             self.metrics.advisors.labels(presence).set(
                 sum(1 for value in self.connections.presence.values() if value == presence)
             )
-        self._request_fanout()
 
-    def _queue_entries(self) -> list[QueueEntry]:
+    def _queue_entries(self, connected: set[int]) -> list[QueueEntry]:
         return [
-            QueueEntry(
-                customer_info(customer),
-                position,
-                self.connections.customer_connected(customer.customer_id),
-            )
+            QueueEntry(customer_info(customer), position, customer.customer_id in connected)
             for position, customer in self.queue.entries()
         ]
 
@@ -508,6 +547,7 @@ class Hub:
         self.metrics.consultations_active.set(self._active_consultations)
         self._cancel_expiry(customer.customer_id)
         self.queue.remove(customer.customer_id)
+        self.cluster.announce(QUEUE_CHANGED, customer.customer_id)
         self._last_pushed.pop(customer.customer_id, None)
         self.metrics.waiting.set(len(self.queue))
         self.connections.to_all_advisors(
@@ -632,12 +672,12 @@ class Hub:
             ended = record
         else:
             assert ended.ended_at is not None
-            self.estimator.record(ended.ended_at - ended.started_at)
+            duration = ended.ended_at - ended.started_at
+            self.estimator.record(duration)
+            self.cluster.announce(CONSULTATION_ENDED, ended.advisor_id, repr(duration))
             self._active_consultations = max(0, self._active_consultations - 1)
             self.metrics.consultations_active.set(self._active_consultations)
-            if self.connections.presence.get(ended.advisor_id) == "busy":
-                self._set_presence(ended.advisor_id, "available")
-            self._request_fanout()
+            self._advisor_free_again(ended.advisor_id)
         assert ended.ended_at is not None and ended.ended_by is not None
         self._to_both(
             ended,
@@ -647,6 +687,11 @@ class Hub:
                 ended_at=to_datetime(ended.ended_at),
             ),
         )
+
+    def _advisor_free_again(self, advisor_id: int) -> None:
+        if self.connections.presence.get(advisor_id) == "busy":
+            self._set_presence(advisor_id, "available")
+        self._request_fanout()
 
     async def transcript(self, customer: CustomerRecord) -> rest.Transcript:
         record = await self.storage.consultation_of_customer(customer.customer_id)
@@ -679,7 +724,7 @@ class Hub:
 
     async def _push_positions(self) -> None:
         """Tell every connected waiting customer whose position or estimate changed."""
-        staffed, available = self.connections.count_presence()
+        staffed, available = self.presence_counts()
         mean = self.estimator.mean_handling_time
         sent = 0
         for position, customer in self.queue.entries():
@@ -694,7 +739,7 @@ class Hub:
             if self._last_pushed.get(customer_id) == state:
                 continue
             self._last_pushed[customer_id] = state
-            self.connections.to_customer(
+            self.connections.to_customer_here(
                 customer_id,
                 ws.QueuePosition(
                     position=position, estimated_wait_seconds=estimate, advisors_available=available
@@ -705,3 +750,117 @@ class Hub:
                 # Let other work in between: each of these sends wakes a writer task, and a
                 # take.next waits for the whole batch at every step it awaits.
                 await asyncio.sleep(0)
+
+    # --- other hub instances (several on PostgreSQL; nothing happens here when alone) ---
+
+    async def apply_cluster_events(self, events: list[ClusterEvent]) -> None:
+        """What other instances did: deliver their messages here and re-read their changes."""
+        await self._loaded.wait()
+        changed_places: list[int] = []
+        for event in events:
+            try:
+                await self._apply_cluster_event(event, changed_places)
+            except Exception:
+                logger.exception("applying %s from another hub instance failed", event.kind)
+        if changed_places:
+            await self._sync_queue(changed_places)
+
+    async def _apply_cluster_event(self, event: ClusterEvent, changed_places: list[int]) -> None:
+        kind, target_id = event.kind, event.target_id
+        if kind in (TO_CUSTOMER, TO_ADVISOR, TO_ADVISORS):
+            self.connections.deliver_here(kind, target_id, event.body)
+        elif kind == QUEUE_CHANGED and target_id is not None:
+            changed_places.append(target_id)
+        elif kind == PRESENCE_CHANGED and target_id is not None:
+            # The same advisor with a socket here too follows the change.
+            if target_id in self.connections.advisors and event.body in ("available", "away"):
+                self.connections.presence[target_id] = event.body  # type: ignore[assignment]
+                self._remembered_presence[target_id] = event.body  # type: ignore[assignment]
+                self._count_presence_metrics()
+            self._request_fanout()
+        elif kind == CONSULTATION_ENDED:
+            self.estimator.record(float(event.body))
+            if target_id is not None:
+                self._advisor_free_again(target_id)
+        elif kind == SIGNED_OUT and event.body:
+            await self.close_signed_out(event.body, tell_others=False)
+
+    async def _sync_queue(self, customer_ids: list[int]) -> None:
+        """Bring the queue view up to date for customers another instance changed."""
+        wanted = sorted(set(customer_ids))
+        records = {record.customer_id: record for record in await self.storage.customers(wanted)}
+        changed = False
+        for customer_id in wanted:
+            record = records.get(customer_id)
+            if record is not None and record.state == "waiting":
+                if customer_id not in self.queue:
+                    self.queue.append(record)
+                    changed = True
+            elif self.queue.remove(customer_id):
+                self._cancel_expiry(customer_id)
+                self._last_pushed.pop(customer_id, None)
+                changed = True
+        if changed:
+            self.metrics.waiting.set(len(self.queue))
+            self._request_fanout()
+
+    async def cluster_resynced(self) -> None:
+        """Notifications were missed: re-read the queue and tell this instance's sockets."""
+        await self._loaded.wait()
+        before = {customer.customer_id for _, customer in self.queue.entries()}
+        waiting = await self.storage.waiting_customers()
+        self.queue.load(waiting)
+        self.estimator.load(
+            await self.storage.recent_handling_times(self.settings.handling_time_samples)
+        )
+        now_waiting = {customer.customer_id for customer in waiting}
+        linked = await self.cluster.linked_customers(self.connections.customers)
+        for position, customer in self.queue.entries():
+            if customer.customer_id not in before:
+                entry = QueueEntry(
+                    customer_info(customer), position, customer.customer_id in linked
+                )
+                self.connections.deliver_here(TO_ADVISORS, None, encode_str(ws.QueueAdded(entry)))
+        gone = sorted(before - now_waiting)
+        for record in await self.storage.customers(gone):
+            await self._tell_gone_here(record)
+        self.metrics.waiting.set(len(self.queue))
+        self._request_fanout()
+
+    async def _tell_gone_here(self, record: CustomerRecord) -> None:
+        """A customer left the queue while this instance was not listening."""
+        customer_id = record.customer_id
+        self._cancel_expiry(customer_id)
+        self._last_pushed.pop(customer_id, None)
+        reason = record.state if record.state in ("left", "expired") else "taken"
+        removed = ws.QueueRemoved(customer_id=customer_id, reason=reason)  # type: ignore[arg-type]
+        self.connections.deliver_here(TO_ADVISORS, None, encode_str(removed))
+        if not self.connections.customer_connected(customer_id):
+            return
+        if reason == "taken":
+            consultation = await self.storage.consultation_of_customer(customer_id)
+            if consultation is not None:
+                info = self._consultation_info(consultation, None, "customer")
+                message: ws._HubMessage = ws.AdvisorComing(consultation=info)
+                self.connections.deliver_here(TO_CUSTOMER, customer_id, encode_str(message))
+        else:
+            left = ws.QueueLeft(reason=reason)  # type: ignore[arg-type]
+            self.connections.deliver_here(TO_CUSTOMER, customer_id, encode_str(left))
+
+    async def cluster_tick(self) -> None:
+        """Give a grace period to waiting customers connected nowhere (their instance died)."""
+        orphans = [
+            customer.customer_id
+            for _, customer in self.queue.entries()
+            if customer.customer_id not in self._expiry
+            and not self.connections.customer_connected(customer.customer_id)
+        ]
+        if not orphans:
+            return
+        linked = await self.cluster.linked_customers(())
+        for customer_id in orphans:
+            if customer_id not in linked and customer_id in self.queue:
+                self._schedule_expiry(customer_id)
+
+    def local_state(self) -> tuple[list[int], dict[int, Presence]]:
+        return list(self.connections.customers), dict(self.connections.presence)

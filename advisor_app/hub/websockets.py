@@ -45,9 +45,7 @@ def _error(error: ProtocolError, ref: str | None) -> ws.ErrorMessage:
 
 async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse, Connection]:
     hub = request.app[HUB]
-    if not origin_allowed(
-        request, hub.settings.public_origins, hub.settings.trust_forwarded_for
-    ):
+    if not origin_allowed(request, hub.settings.public_origins, hub.settings.trust_forwarded_for):
         hub.metrics.rejected.labels(ErrorCode.FORBIDDEN.value).inc()
         raise web.HTTPForbidden(
             text='{"error": {"code": "forbidden", "message": "websockets from other origins '

@@ -132,6 +132,10 @@ class Storage(abc.ABC):
     async def customer(self, customer_id: int) -> CustomerRecord | None: ...
 
     @abc.abstractmethod
+    async def customers(self, customer_ids: list[int]) -> list[CustomerRecord]:
+        """Those of these customers that exist, by id (one query for many)."""
+
+    @abc.abstractmethod
     async def waiting_customers(self) -> list[CustomerRecord]:
         """Everyone waiting, first come first."""
 

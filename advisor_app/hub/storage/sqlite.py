@@ -252,6 +252,22 @@ class SQLiteStorage(Storage):
             f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,), customer_row
         )
 
+    async def customers(self, customer_ids: list[int]) -> list[CustomerRecord]:
+        def work(c: sqlite3.Connection) -> list[CustomerRecord]:
+            found: list[CustomerRecord] = []
+            ids = sorted(set(customer_ids))
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = c.execute(
+                    f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id IN ({marks}) ORDER BY id",
+                    chunk,
+                )
+                found.extend(customer_row(row) for row in rows)
+            return found
+
+        return await self._run(work)
+
     async def waiting_customers(self) -> list[CustomerRecord]:
         return await self._all(
             f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE state = 'waiting' ORDER BY id",
