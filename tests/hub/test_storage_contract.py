@@ -171,6 +171,12 @@ async def chat(storage: Storage, consultation_id: int, client_id: str, text: str
     return record
 
 
+async def open_connections(storage: Storage, count: int = 20) -> None:
+    """Run ``count`` reads at once first: a backend with a connection pool then has its
+    connections open, and the concurrent calls that follow really overlap."""
+    await asyncio.gather(*(storage.waiting_customers() for _ in range(count)))
+
+
 def assert_exact_types(record: object) -> None:
     """Each field holds exactly its declared type: a bool (not 1), an int (not a bool), a float
     (not a Decimal or a datetime; an int passes, as for a type checker)."""
@@ -218,6 +224,22 @@ async def test_customers_are_found_by_token_and_by_id(storage: Storage) -> None:
     assert await storage.customer(second.customer_id) == second
     assert await storage.customer_by_token("customer-token-unknown") is None
     assert await storage.customer(second.customer_id + 1000) is None
+
+
+async def test_customers_are_found_many_at_once(storage: Storage) -> None:
+    # More than 500: SQLite takes at most so many parameters per query.
+    added = await add_waiting(storage, 520)
+    gone = added[7]
+    await storage.finish_waiting(gone.customer_id, "left", T0 + 1000)
+    wanted = [customer.customer_id for customer in reversed(added)]
+    unknown = [max(wanted) + number for number in range(1, 4)]
+
+    found = await storage.customers([*wanted, *unknown, added[0].customer_id])
+
+    expected = [*added[:7], await storage.customer(gone.customer_id), *added[8:]]
+    assert sorted(found, key=lambda customer: customer.customer_id) == expected
+    assert await storage.customers([]) == []
+    assert await storage.customers(unknown) == []
 
 
 async def test_waiting_customers_come_first_come_first(storage: Storage) -> None:
@@ -364,6 +386,7 @@ async def test_concurrent_claims_give_every_customer_to_exactly_one_advisor(
 ) -> None:
     advisors = [await add_advisor(storage, f"advisor{number:02}") for number in range(20)]
     customers = await add_waiting(storage, 10)
+    await open_connections(storage)
 
     results = await asyncio.gather(*(storage.claim(a, None, T0 + 100) for a in advisors))
 
@@ -384,6 +407,7 @@ async def test_concurrent_claims_of_one_chosen_customer_have_one_winner(
 ) -> None:
     advisors = [await add_advisor(storage, f"advisor{number:02}") for number in range(20)]
     customers = await add_waiting(storage, 10)
+    await open_connections(storage)
 
     # two advisors go for each customer
     results = await asyncio.gather(
@@ -403,6 +427,7 @@ async def test_concurrent_claims_of_one_chosen_customer_have_one_winner(
 async def test_concurrent_claims_of_one_advisor_start_one_consultation(storage: Storage) -> None:
     advisor = await add_advisor(storage)
     customers = await add_waiting(storage, 5)
+    await open_connections(storage)
 
     results = await asyncio.gather(
         *(storage.claim(advisor, None, T0 + 100) for _ in customers), return_exceptions=True
@@ -456,6 +481,7 @@ async def test_a_consultation_ends_once(storage: Storage) -> None:
 async def test_concurrent_ends_end_once(storage: Storage) -> None:
     advisor = await add_advisor(storage)
     consultation = await start_consultation(storage, advisor, "a", T0 + 10)
+    await open_connections(storage)
 
     results = await asyncio.gather(
         *(
@@ -589,6 +615,7 @@ async def test_the_same_client_id_in_another_consultation_is_a_new_message(
 async def test_concurrent_chat_messages_get_distinct_consecutive_seqs(storage: Storage) -> None:
     advisor = await add_advisor(storage)
     consultation = await start_consultation(storage, advisor, "a", T0)
+    await open_connections(storage)
 
     results = await asyncio.gather(
         *(
@@ -613,6 +640,7 @@ async def test_concurrent_chat_messages_get_distinct_consecutive_seqs(storage: S
 async def test_concurrent_repeats_of_one_message_store_it_once(storage: Storage) -> None:
     advisor = await add_advisor(storage)
     consultation = await start_consultation(storage, advisor, "a", T0)
+    await open_connections(storage)
 
     results = await asyncio.gather(
         *(
