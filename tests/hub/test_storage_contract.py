@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import AsyncIterator, Callable
@@ -29,7 +30,7 @@ from advisor_app.hub.storage.base import (
     StorageError,
 )
 from advisor_app.hub.storage.sqlite import SQLiteStorage
-from advisor_app.protocol.common import Mode
+from advisor_app.protocol.common import CustomerState, Mode
 
 T0 = 1_780_000_000.0  # an ordinary moment in 2026, in Unix seconds
 HOUR = 3_600.0
@@ -67,14 +68,13 @@ class Backend:
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     make: Callable[[], Storage]
     if request.param == "sqlite":
-        path = tmp_path / "hub.sqlite3"
-        make = lambda: SQLiteStorage(path)  # noqa: E731
+        make = functools.partial(SQLiteStorage, tmp_path / "hub.sqlite3")
     else:
         # Asked for here, not as an argument: the SQLite half needs no PostgreSQL server.
         dsn: str = request.getfixturevalue("postgres_database")
         from advisor_app.hub.storage.postgres import PostgresStorage
 
-        make = lambda: PostgresStorage(dsn)  # noqa: E731
+        make = functools.partial(PostgresStorage, dsn)
     opened = Backend(make)
     yield opened
     await opened.close_all()
@@ -112,7 +112,10 @@ def new_customer(
 
 
 def expected_customer(
-    customer_id: int, new: NewCustomer, state: str = "waiting", state_at: float | None = None
+    customer_id: int,
+    new: NewCustomer,
+    state: CustomerState = "waiting",
+    state_at: float | None = None,
 ) -> CustomerRecord:
     return CustomerRecord(
         customer_id=customer_id,
@@ -124,7 +127,7 @@ def expected_customer(
         consent_version=new.consent_version,
         consent_at=new.consent_at,
         joined_at=new.joined_at,
-        state=state,  # type: ignore[arg-type]
+        state=state,
         state_at=new.joined_at if state_at is None else state_at,
     )
 
@@ -253,6 +256,22 @@ async def test_waiting_customers_come_first_come_first(storage: Storage) -> None
 
 async def test_no_one_waiting(storage: Storage) -> None:
     assert await storage.waiting_customers() == []
+
+
+async def test_waiting_positions_count_from_one_in_order(storage: Storage) -> None:
+    advisor = await add_advisor(storage)
+    first, second, third, fourth = await add_waiting(storage, 4)
+
+    positions = [await storage.waiting_position(c.customer_id) for c in (first, second, third)]
+    assert positions == [1, 2, 3]
+    await storage.finish_waiting(second.customer_id, "left", T0 + 10)
+    assert await storage.claim(advisor, first.customer_id, T0 + 20) is not None
+
+    assert await storage.waiting_position(third.customer_id) == 1
+    assert await storage.waiting_position(fourth.customer_id) == 2
+    assert await storage.waiting_position(first.customer_id) is None
+    assert await storage.waiting_position(second.customer_id) is None
+    assert await storage.waiting_position(fourth.customer_id + 1000) is None
 
 
 async def test_finish_waiting_moves_a_waiting_customer_once(storage: Storage) -> None:

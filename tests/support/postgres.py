@@ -79,10 +79,15 @@ def find_bin_dir() -> Path:
     )
 
 
+# Looked up once here: the forked child should not have to load anything.
+_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)  # Linux only
+
+
 def _die_with_parent() -> None:
     # Runs in the child between fork and exec, after the switch to the postgres user (a
     # credential change would clear it): a test run that is killed leaves no server behind.
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 class PostgresServer:
@@ -149,8 +154,8 @@ class PostgresServer:
     def create_database(self) -> str:
         """A fresh, empty database; returns its DSN."""
         name = f"test_{os.getpid()}_{next(self._names)}"
-        # FILE_COPY copies the few files of template0 at once; with fsync off that beats the
-        # default WAL_LOG strategy, which writes every block to the WAL.
+        # FILE_COPY copies template0's few files instead of writing each block to the WAL (the
+        # default); with fsync off its checkpoints cost little.
         self.sql(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
         return self.dsn(name)
 
