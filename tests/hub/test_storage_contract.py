@@ -459,6 +459,24 @@ async def test_concurrent_claims_of_one_advisor_start_one_consultation(storage: 
     assert len(await storage.waiting_customers()) == 4
 
 
+async def test_a_customer_who_leaves_while_being_claimed_goes_one_way(storage: Storage) -> None:
+    advisor = await add_advisor(storage)
+    (customer,) = await add_waiting(storage, 1)
+    await open_connections(storage)
+
+    claimed, left = await asyncio.gather(
+        storage.claim(advisor, customer.customer_id, T0 + 10),
+        storage.finish_waiting(customer.customer_id, "left", T0 + 10),
+    )
+
+    assert (claimed is None) != (left is None)
+    stored = await storage.customer(customer.customer_id)
+    assert stored == (left if claimed is None else claimed[0])
+    assert (await storage.consultation_of_customer(customer.customer_id) is None) == (
+        claimed is None
+    )
+
+
 # --- consultations ---
 
 
@@ -726,6 +744,26 @@ async def test_a_message_marked_done_records_who_and_when(storage: Storage) -> N
     assert await storage.offline_messages(include_done=True) == [done, second]
 
 
+async def test_concurrent_marks_keep_one_advisor(storage: Storage) -> None:
+    advisors = [await add_advisor(storage, f"advisor{number}") for number in range(5)]
+    message = await storage.add_offline_message("Erika", "+49 1", "eins", NOTICE, T0)
+    await open_connections(storage)
+
+    results = await asyncio.gather(
+        *(
+            storage.mark_offline_message_done(message.message_id, advisor, T0 + 10 + number)
+            for number, advisor in enumerate(advisors)
+        )
+    )
+
+    assert len(set(results)) == 1
+    done = results[0]
+    assert done is not None
+    assert (done.done_by, done.done_at) in {
+        (advisor.display_name, T0 + 10 + number) for number, advisor in enumerate(advisors)
+    }
+
+
 async def test_marking_an_unknown_message_gives_none(storage: Storage) -> None:
     anna = await add_advisor(storage)
 
@@ -758,6 +796,20 @@ async def test_user_names_are_unique_ignoring_case(storage: Storage) -> None:
 
     assert issubclass(DuplicateError, StorageError)
     assert await storage.advisors() == [anna]
+
+
+async def test_concurrent_adds_of_one_user_name_make_one_advisor(storage: Storage) -> None:
+    await open_connections(storage)
+
+    results = await asyncio.gather(
+        *(add_advisor(storage, name) for name in ("anna", "Anna", "ANNA", "aNNa")),
+        return_exceptions=True,
+    )
+
+    added = [result for result in results if isinstance(result, AdvisorRecord)]
+    duplicates = [result for result in results if isinstance(result, DuplicateError)]
+    assert (len(added), len(duplicates)) == (1, 3), results
+    assert await storage.advisors() == added
 
 
 async def test_user_names_are_found_ignoring_case(storage: Storage) -> None:
@@ -892,6 +944,19 @@ async def test_a_record_is_stored_and_replaced(storage: Storage) -> None:
 
     await storage.save_record(consultation.consultation_id, b"%PDF-1.7 replaced", T0 + 20)
     assert await storage.record(consultation.consultation_id) == b"%PDF-1.7 replaced"
+
+
+async def test_concurrent_saves_of_a_record_keep_one_of_them(storage: Storage) -> None:
+    anna = await add_advisor(storage)
+    consultation = await start_consultation(storage, anna, "a", T0)
+    versions = [f"%PDF-1.7 version {number}".encode() for number in range(5)]
+    await open_connections(storage)
+
+    await asyncio.gather(
+        *(storage.save_record(consultation.consultation_id, pdf, T0 + 10) for pdf in versions)
+    )
+
+    assert await storage.record(consultation.consultation_id) in versions
 
 
 # --- retention ---
