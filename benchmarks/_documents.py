@@ -33,18 +33,34 @@ DESKTOP = {"width": 1280, "height": 800}
 # Runs before the customer page's own scripts. Wraps the data channels' message listeners
 # (documents.js adds one per channel) to note, in wall-clock ms (performance.timeOrigin +
 # performance.now(), the machine's clock as Python's time.time()):
-#   messages: [label, arrived (handler entered), drawn (the animation frame after the page's
-#             own draw callback for it), data] for each text message;
+#   messages: [label, arrived (handler entered), drawn, frame, data] for each text message;
+#             drawn: the moment the page's handler returned, if it made draw calls on the
+#             document view's canvases (docview.js paints a mark in the handler; 0 if it did
+#             not); frame: the animation frame after the handler (the earliest frame that can
+#             show it on screen);
 #   frames:   arrival of each binary page frame;
 #   loads:    each load of the page image (.docview__image), with its naturalWidth, the page
 #             index the view holds (window.__docview) and the next animation frame after it;
-#   draws:    each redraw of the marks canvas (its clearRect), to count redraws.
+#   draws:    [at, whole] for each repaint of the marks canvas (its clearRect; whole: of the
+#             whole canvas, else of a box), to count repaints.
 # Instrumentation only: the page's listener runs unchanged, and first.
 TIMING_SCRIPT = """
 (() => {
-  const bench = { messages: [], frames: [], loads: [] };
+  const bench = { messages: [], frames: [], loads: [], draws: [] };
   Object.defineProperty(window, "__bench", { value: bench });
   const wall = () => performance.timeOrigin + performance.now();
+  const ours = (ctx) => ctx.canvas.classList
+    && (ctx.canvas.classList.contains("docview__marks")
+      || ctx.canvas.classList.contains("docview__pointer"));
+  let drawCalls = 0;
+  const proto = CanvasRenderingContext2D.prototype;
+  for (const name of ["stroke", "fill", "fillText", "drawImage"]) {
+    const original = proto[name];
+    proto[name] = function (...args) {
+      if (ours(this)) drawCalls += 1;
+      return original.apply(this, args);
+    };
+  }
   const add = RTCDataChannel.prototype.addEventListener;
   RTCDataChannel.prototype.addEventListener = function (type, listener, options) {
     if (type !== "message" || typeof listener !== "function") {
@@ -53,22 +69,25 @@ TIMING_SCRIPT = """
     const label = this.label;
     const timed = function (event) {
       const arrived = wall();
+      const before = drawCalls;
       listener.call(this, event);
+      const returned = wall();
       if (typeof event.data === "string") {
-        const entry = [label, arrived, 0, event.data];
+        const entry = [label, arrived, drawCalls > before ? returned : 0, 0, event.data];
         bench.messages.push(entry);
-        requestAnimationFrame(() => { entry[2] = wall(); });
+        requestAnimationFrame(() => { entry[3] = wall(); });
       } else {
         bench.frames.push(arrived);
       }
     };
     return add.call(this, type, timed, options);
   };
-  const clear = CanvasRenderingContext2D.prototype.clearRect;
-  bench.draws = [];
-  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+  const clear = proto.clearRect;
+  proto.clearRect = function (...args) {
     if (this.canvas.classList && this.canvas.classList.contains("docview__marks")) {
-      bench.draws.push(wall());
+      const whole = args[0] <= 0 && args[1] <= 0 && args[2] >= this.canvas.width
+        && args[3] >= this.canvas.height;
+      bench.draws.push([wall(), whole]);
     }
     return clear.apply(this, args);
   };

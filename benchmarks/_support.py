@@ -85,6 +85,50 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def family_cpu_seconds() -> float:
+    """User + system CPU time of this process and of its children that have ended and been
+    waited for (Chromium and its playwright driver, the render pool's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def busy_seconds_since_boot() -> float:
+    """CPU seconds every process of the machine has used (/proc/stat: all but idle and iowait)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class OtherCpu:
+    """How much CPU the rest of the machine took while a benchmark ran: the machine's busy CPU
+    seconds less this process's and its ended children's, against wall time x cores. Read it
+    once every child has ended (otherwise a live child's CPU counts as the others')."""
+
+    def __init__(self) -> None:
+        self._wall = clock()
+        self._machine = busy_seconds_since_boot()
+        self._family = family_cpu_seconds()
+
+    def figures(self) -> dict[str, float]:
+        wall = clock() - self._wall
+        machine = busy_seconds_since_boot() - self._machine
+        family = family_cpu_seconds() - self._family
+        return {
+            "wall_s": round(wall, 1),
+            "available_cpu_s": round(wall * (os.cpu_count() or 1), 1),
+            "benchmark_cpu_s": round(family, 1),
+            "other_processes_cpu_s": round(max(0.0, machine - family), 1),
+        }
+
+    def text(self) -> str:
+        f = self.figures()
+        return (
+            f"other processes used {f['other_processes_cpu_s']:.1f} CPU s of "
+            f"{f['available_cpu_s']:.1f} available ({f['wall_s']:.0f} s x {os.cpu_count()} cores); "
+            f"this benchmark with Chromium and its workers {f['benchmark_cpu_s']:.1f} s"
+        )
+
+
 def machine() -> str:
     cpus = os.cpu_count()
     load = " / ".join(f"{value:.1f}" for value in os.getloadavg())

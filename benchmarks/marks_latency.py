@@ -17,9 +17,13 @@ Legs, in this order, each with its own consultation (a hub on 127.0.0.1 in this 
   its SharedView (decoded, validated, applied).
 - raw again (interleaved, so a change in the machine's load shows in both).
 - Chromium customer: the customer page in headless Chromium; until the page's data-channel
-  handler has run (arrived) and until the animation frame after it (requestAnimationFrame
-  queued after the page's own draw request: the page has drawn it onto the canvas), in the
-  page's wall clock (performance.timeOrigin + performance.now()) against time.time() here,
+  handler was entered (arrived); until it returned having made its draw calls on the marks
+  or pointer canvas (drawn: docview.js paints a mark in the handler, so the canvas holds it
+  when the handler returns, as getImageData would read it; Chromium rasterises recorded
+  canvas calls when it next makes a frame or reads the canvas back; a message whose handler
+  made no draw call counts as not drawn); and until the animation frame after it (the
+  earliest frame that can bring it to the screen, which no page can hasten). In the page's
+  wall clock (performance.timeOrigin + performance.now()) against time.time() here,
   corrected by the measured offset of the page's clock from Date.now().
 
 Each message goes out at a random moment within its 1/rate slot (seeded), so the input has no
@@ -55,7 +59,7 @@ from _documents import (
     running_hub,
     wall_ms,
 )
-from _support import clock, machine, summary, verdict
+from _support import OtherCpu, clock, machine, summary, verdict
 
 from advisor_app.annotations.model import AnnotationModel
 from advisor_app.protocol import documents as dc
@@ -96,6 +100,7 @@ class Run:
         self.sent_wall: list[float] = []
         self.arrived: dict[int, float] = {}
         self.drawn: dict[int, float] = {}
+        self.frame: dict[int, float] = {}  # Chromium: the animation frame after the handler
         self.stale = 0  # pointer moves that arrived after a newer one
 
     def note(self, point: Point, at: float, target: dict[int, float] | None = None) -> None:
@@ -112,12 +117,12 @@ class Run:
             if seq in received
         ]
 
-    def frame_waits(self) -> list[float]:
-        """Chromium: handler ran -> drawn, per message (the wait for the animation frame)."""
+    def between(self, start: dict[int, float], end: dict[int, float]) -> list[float]:
+        """Chromium: from one moment in the page to a later one, per message."""
         return [
-            self.drawn[seq] - self.arrived[seq]
+            end[seq] - start[seq]
             for seq in range(self.warmup, len(self.sent_wall))
-            if seq in self.drawn and seq in self.arrived
+            if seq in start and seq in end
         ]
 
     def lost(self, received: dict[int, float]) -> int:
@@ -310,7 +315,7 @@ async def chromium_leg(
         )
         offset = (offset_before + offset_after) / 2
         newest = 0
-        for label, arrived, drawn, data in bench["messages"]:
+        for label, arrived, drawn, frame, data in bench["messages"]:
             message = json.loads(data)
             point = json_point(message)
             if point is None:
@@ -323,19 +328,27 @@ async def chromium_leg(
             run.note(point, arrived - offset)
             if drawn:
                 run.note(point, drawn - offset, run.drawn)
-        draws = [at - offset for at in bench["draws"]]
+            if frame:
+                run.note(point, frame - offset, run.frame)
+        draws = [(at - offset, whole) for at, whole in bench["draws"]]
 
-        def rate_between(start: float, end: float) -> float:
-            return sum(1 for at in draws if start <= at <= end) / ((end - start) / 1000)
+        def rate_between(start: float, end: float, whole: bool) -> float:
+            count = sum(1 for at, w in draws if start <= at <= end and w == whole)
+            return count / ((end - start) / 1000)
 
-        frames = sorted({round(d, 3) for d in (v for r in runs.values() for v in r.drawn.values())})
+        frames = sorted({round(d, 3) for d in (v for r in runs.values() for v in r.frame.values())})
         gaps = [b - a for a, b in itertools.pairwise(frames) if b - a < 100]
         info = {
             "clock_offset_ms": [round(offset_before, 3), round(offset_after, 3)],
             "points_in_page": bench["points"],
             "refused_in_page": bench["refused"],
-            "canvas_redraws_per_s_marks": round(rate_between(marks_started, marks_ended), 1),
-            "canvas_redraws_per_s_pointer": round(rate_between(pointer_started, pointer_ended), 1),
+            "canvas_repaints_per_s_marks": round(rate_between(marks_started, marks_ended, True), 1),
+            "canvas_box_repaints_per_s_marks": round(
+                rate_between(marks_started, marks_ended, False), 1
+            ),
+            "canvas_repaints_per_s_pointer": round(
+                rate_between(pointer_started, pointer_ended, True), 1
+            ),
             "animation_frame_gap_ms_p50": summary(gaps)["p50"],
             "page_errors": errors,
         }
@@ -370,6 +383,7 @@ async def run(args: argparse.Namespace) -> int:
     )
     figures: dict[str, Any] = {"rate": args.rate, "seconds": args.seconds, "video": args.video}
     loads: list[str] = [load_average()]
+    others = OtherCpu()
     raw_runs: list[dict[str, Run]] = []
     async with running_hub(args.web_root) as hub:
         print("  raw aiortc data channels ...", flush=True)
@@ -390,6 +404,8 @@ async def run(args: argparse.Namespace) -> int:
         return [v for r in raw_runs for v in r[kind].latencies(r[kind].arrived)]
 
     print(f"\nload average (1/5/15 min) at start / middle / end: {' · '.join(loads)}")
+    print(f"CPU while it ran: {others.text()}")
+    figures["cpu"] = others.figures()
     print(
         "\nresults (ms, advisor input -> ...)                          "
         "    n    p50    p95    p99     max  lost stale"
@@ -413,12 +429,17 @@ async def run(args: argparse.Namespace) -> int:
             c.lost(c.arrived),
         )
         results["chromium_marks_drawn"] = row(
-            "marks: Chromium, drawn (animation frame after it)",
+            "marks: Chromium, drawn (handler returned, painted)",
             c.latencies(c.drawn, wall=True),
             c.lost(c.drawn),
         )
-        results["chromium_marks_frame_wait"] = row(
-            "  of it: handler ran -> drawn (wait for the frame)", c.frame_waits()
+        results["chromium_marks_in_handler"] = row(
+            "  of it: handler entered -> drawn (apply + paint)", c.between(c.arrived, c.drawn)
+        )
+        results["chromium_marks_frame"] = row(
+            "marks: Chromium, next animation frame after it",
+            c.latencies(c.frame, wall=True),
+            c.lost(c.frame),
         )
     results["raw_pointer"] = row(
         "pointer: raw aiortc, unordered channel callback",
@@ -442,19 +463,22 @@ async def run(args: argparse.Namespace) -> int:
             c.stale,
         )
         results["chromium_pointer_drawn"] = row(
-            "pointer: Chromium, drawn (animation frame after it)",
+            "pointer: Chromium, drawn (handler returned, painted)",
             c.latencies(c.drawn, wall=True),
             c.lost(c.drawn),
         )
-        results["chromium_pointer_frame_wait"] = row(
-            "  of it: handler ran -> drawn (wait for the frame)", c.frame_waits()
+        results["chromium_pointer_frame"] = row(
+            "pointer: Chromium, next animation frame after it",
+            c.latencies(c.frame, wall=True),
+            c.lost(c.frame),
         )
         print(
             f"\n  Chromium: page clock offset from Date.now() {info['clock_offset_ms']} ms "
             f"(before/after; subtracted); animation frames every "
-            f"{info['animation_frame_gap_ms_p50']:.1f} ms (p50); canvas redraws "
-            f"{info['canvas_redraws_per_s_marks']}/s while marking, "
-            f"{info['canvas_redraws_per_s_pointer']}/s while pointing; points held "
+            f"{info['animation_frame_gap_ms_p50']:.1f} ms (p50); marks canvas repainted whole "
+            f"{info['canvas_repaints_per_s_marks']}/s and in boxes "
+            f"{info['canvas_box_repaints_per_s_marks']}/s while marking, whole "
+            f"{info['canvas_repaints_per_s_pointer']}/s while pointing; points held "
             f"{info['points_in_page']} of {count}; refused {info['refused_in_page']}; page errors "
             f"{len(info['page_errors'])}"
         )

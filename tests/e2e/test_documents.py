@@ -4,94 +4,51 @@ sizes, after zooming in, and again after a reload (the snapshot)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from playwright.async_api import Page, expect
 
 from advisor_app.core.session import AdvisorSession, Phase
 from tests.e2e.conftest import E2E, PageFactory
+from tests.e2e.docview import (
+    IMAGE_LOADED,
+    PIN,
+    SHEET,
+    canvas_wider_than,
+    canvas_width_is_not,
+    is_pin_red,
+    marks_in_place,
+    sample,
+)
 from tests.e2e.journey import join, step, take_customer
 from tests.support.browser import Screenshots, until, until_async
 from tests.support.hub import RunningHub
 
 pytestmark = E2E
 
-SHEET = (
-    Path(__file__).resolve().parents[2]
-    / "resources"
-    / "samples"
-    / "Produktblatt-Baufinanzierung.pdf"
-)
 
-# The colour at a normalised page point of the marks canvas, and the canvas size.
-PIXEL = """([x, y, dx]) => {
-  const canvas = document.querySelector('.docview__marks');
-  if (!canvas || !canvas.width) return null;
-  const r = Math.max(9 * (window.devicePixelRatio || 1), canvas.width * 0.014);
-  const px = Math.round(x * canvas.width + dx * r), py = Math.round(y * canvas.height);
-  const d = canvas.getContext('2d').getImageData(px, py, 1, 1).data;
-  return {rgba: [d[0], d[1], d[2], d[3]], width: canvas.width, height: canvas.height};
-}"""
-
-
-def is_pin_red(sample: dict[str, Any] | None) -> bool:
-    if sample is None:
-        return False
-    r, g, b, a = sample["rgba"]
-    return a > 200 and r > 150 and g < 90 and b < 80
-
-
-def is_highlighter(sample: dict[str, Any] | None) -> bool:
-    if sample is None:
-        return False
-    r, g, b, a = sample["rgba"]
-    return 40 < a < 160 and r > 200 and g > 150 and b < 60  # translucent yellow
-
-
-async def marks_in_place(page: Page) -> dict[str, Any]:
-    pin = await until_async(lambda: _red(page), what="the pin drawn red at its place on the page")
-    await until_async(
-        lambda: _sample_is(page, [0.35, 0.6, 0], is_highlighter),
-        what="the highlighter stroke at its place on the page",
-    )
-    beside = await page.evaluate(PIXEL, [0.35, 0.75, 0])
-    assert beside is not None and beside["rgba"][3] == 0, beside  # nothing drawn elsewhere
-    return pin
-
-
-async def _sample_is(page: Page, where: list[float], check: Any) -> bool:
-    return bool(check(await page.evaluate(PIXEL, where)))
-
-
-async def _red(page: Page) -> dict[str, Any] | None:
-    sample = await page.evaluate(PIXEL, [0.3, 0.25, 0.6])
-    return sample if is_pin_red(sample) else None
-
-
-async def test_marks_stay_on_the_content_at_any_size_and_zoom(
-    hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory, screenshots: Screenshots
-) -> None:
-    page = await new_page()
+async def share_sheet(page: Page, hub: RunningHub, advisor: AdvisorSession) -> None:
+    """The customer joins, the advisor takes them and shares the sample sheet; its first page
+    is shown."""
     await join(page, hub.url, see_advisor=False, show_me=False)
     await take_customer(advisor)
     consultation = advisor.consultation
     assert consultation is not None
     await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
     await until(lambda: advisor.documents.customer_connected, what="documents channel open")
+    await advisor.documents.open(SHEET)
+    advisor.documents.set_sharing(True)
+    await expect(step(page, "session").locator(".docview__image")).to_be_visible()
+    await until_async(lambda: page.evaluate(IMAGE_LOADED), what="the page image")
 
+
+async def test_marks_stay_on_the_content_at_any_size_and_zoom(
+    hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory, screenshots: Screenshots
+) -> None:
+    page = await new_page()
+    await share_sheet(page, hub, advisor)
     share = advisor.documents
-    await share.open(SHEET)
-    share.set_sharing(True)
     session = step(page, "session")
-    image = session.locator(".docview__image")
-    await expect(image).to_be_visible()
-    await until_async(
-        lambda: page.evaluate("() => document.querySelector('.docview__image').naturalWidth > 0"),
-        what="the page image",
-    )
     await expect(session.locator(".docview__caption")).to_contain_text("Seite 1 von 3")
-    share.add_pin(0.3, 0.25, "Zinssatz")
+    share.add_pin(*PIN, "Zinssatz")
     stroke = share.begin_stroke("highlighter", "#ffd400", 0.02, (0.1, 0.6))
     share.extend_stroke(stroke, [(0.3, 0.6), (0.6, 0.6)])
     first = await marks_in_place(page)
@@ -101,27 +58,26 @@ async def test_marks_stay_on_the_content_at_any_size_and_zoom(
     # Another window size: the page is drawn at another size, the marks follow the content.
     reported = share.viewport.css_width
     await page.set_viewport_size({"width": 900, "height": 700})
-    await until_async(lambda: _resized(page, first["width"]), what="the page drawn at the new size")
+    await until_async(
+        lambda: canvas_width_is_not(page, first["width"]), what="the page drawn at the new size"
+    )
     await marks_in_place(page)
     # The advisor is told the new size (and renders the page again for it).
     await until(lambda: share.viewport.css_width != reported, what="the new viewport reported")
 
     # Zoomed in: the page is wider than the window, the marks still on the content.
-    before = (await page.evaluate(PIXEL, [0.3, 0.25, 0]))["width"]
+    zoomed_from = await sample(page, *PIN)
+    assert zoomed_from is not None
+    before = zoomed_from["width"]
     await session.get_by_role("button", name="Vergrößern").click()
-    await until_async(lambda: _wider(page, before), what="a zoomed page")
+    await until_async(lambda: canvas_wider_than(page, before), what="a zoomed page")
     await marks_in_place(page)
     await screenshots.take(page, "documents-zoomed")
 
     # A reload: the page comes back in the session and gets the whole state as a snapshot.
     await page.reload()
     await until_async(
-        lambda: page.evaluate(
-            "() => { const i = document.querySelector('.docview__image');"
-            " return Boolean(i && i.naturalWidth > 0); }"
-        ),
-        seconds=30,
-        what="the page image after the reload",
+        lambda: page.evaluate(IMAGE_LOADED), seconds=30, what="the page image after the reload"
     )
     await marks_in_place(page)
 
@@ -140,11 +96,91 @@ async def test_marks_stay_on_the_content_at_any_size_and_zoom(
     assert (await response.body()).startswith(b"%PDF-")
 
 
-async def _resized(page: Page, width: int) -> bool:
-    sample = await page.evaluate(PIXEL, [0.3, 0.25, 0])
-    return sample is not None and sample["width"] != width
+# The marks canvas's pixels, kept in the page; then how they differ from the canvas now, in
+# premultiplied colour (more than 8 of 255 in a channel). Painting a box of the canvas
+# antialiases edges a little differently from painting everything (Chromium), so a pixel that
+# differs is an error only inside an area of one colour, where no edge is.
+KEEP_PIXELS = """() => {
+  const c = document.querySelector('.docview__marks');
+  window.__kept = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+  return window.__kept.data.filter((v, i) => i % 4 === 3 && v > 0).length;
+}"""
+COMPARE_PIXELS = """() => {
+  const c = document.querySelector('.docview__marks');
+  const W = c.width, H = c.height;
+  const now = c.getContext('2d').getImageData(0, 0, W, H).data;
+  const kept = window.__kept.data;
+  const value = (d, i, k) => d[i + k] * d[i + 3] / 255;
+  const apart = (a, i, b, j, limit) => [0, 1, 2, 3].some(
+    (k) => Math.abs(value(a, i, k) - value(b, j, k)) > limit);
+  let painted = 0, differing = 0, inside = 0;
+  for (let y = 1; y < H - 1; y += 1) {
+    for (let x = 1; x < W - 1; x += 1) {
+      const i = (y * W + x) * 4;
+      if (now[i + 3] > 0) painted += 1;
+      if (!apart(now, i, kept, i, 8)) continue;
+      differing += 1;
+      let flat = true;
+      for (let dy = -1; dy <= 1; dy += 1) {
+        for (let dx = -1; dx <= 1; dx += 1) {
+          if (apart(now, i, now, ((y + dy) * W + x + dx) * 4, 2)) flat = false;
+        }
+      }
+      if (flat) inside += 1;
+    }
+  }
+  return {painted, differing, inside};
+}"""
+POINTS_HELD = """() => Array.from(window.__docview.marks.values())
+  .reduce((n, m) => n + (m.points ? m.points.length : 1), 0)"""
 
 
-async def _wider(page: Page, width: int) -> bool:
-    sample = await page.evaluate(PIXEL, [0.3, 0.25, 0])
-    return sample is not None and sample["width"] > width
+async def test_marks_painted_as_they_arrive_look_as_after_a_full_repaint(
+    hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory
+) -> None:
+    """The page paints a stroke's new points, a new pin, where they are, the moment they arrive:
+    the canvas must then hold exactly what a full repaint (here: after zooming in and back) paints,
+    a translucent highlighter crossing a pin included (the pin stays on top)."""
+    page = await new_page()
+    await share_sheet(page, hub, advisor)
+    share = advisor.documents
+    share.add_pin(*PIN, "Zinssatz")
+    share.add_pin(0.62, 0.4)
+    # A highlighter stroke over the pin, one point a message, and back over itself.
+    y = PIN[1]
+    crossing = share.begin_stroke("highlighter", "#ffd400", 0.02, (0.1, y))
+    for step_index in range(1, 51):
+        share.extend_stroke(crossing, [(0.1 + step_index * 0.01, y + 0.0004 * step_index)])
+    share.extend_stroke(crossing, [(0.45, y + 0.03), (0.2, y + 0.02)])
+    # A pen curve, a few points at a time, and a single dot.
+    curve = share.begin_stroke("pen", "#c0392b", 0.004, (0.2, 0.7))
+    for step_index in range(1, 30):
+        t = step_index / 30
+        share.extend_stroke(curve, [(0.2 + 0.5 * t, 0.7 + 0.1 * (t - t * t))])
+    share.begin_stroke("pen", "#1f5fbf", 0.01, (0.8, 0.8))
+    expected = 2 + 53 + 30 + 1
+    await until_async(
+        lambda: page.evaluate(f"() => ({POINTS_HELD})() === {expected}"),
+        what="every mark in the page",
+    )
+    assert await page.evaluate(KEEP_PIXELS) > 1000  # the marks were painted
+
+    # The pin stays above the highlighter that crosses it.
+    assert is_pin_red(await sample(page, *PIN, 0.6))
+
+    # A full repaint: zoom in, and back to the width.
+    session = step(page, "session")
+    first = await sample(page, *PIN)
+    assert first is not None
+    await session.get_by_role("button", name="Vergrößern").click()
+    await until_async(lambda: canvas_wider_than(page, first["width"]), what="a zoomed page")
+    await session.get_by_role("button", name="An die Breite anpassen").click()
+    await until_async(
+        lambda: page.evaluate(
+            f"() => document.querySelector('.docview__marks').width === {first['width']}"
+        ),
+        what="the canvas at its first size again",
+    )
+    compared = await page.evaluate(COMPARE_PIXELS)
+    assert compared["inside"] == 0, compared
+    assert compared["differing"] <= 0.02 * compared["painted"], compared
