@@ -19,6 +19,7 @@ from aiortc import RTCDataChannel
 
 from advisor_app.annotations.model import AnnotationModel, Message
 from advisor_app.core.events import Event
+from advisor_app.core.page_cache import PageCache, PageKey
 from advisor_app.documents.record import ShownPage
 from advisor_app.documents.render import DocumentInfo, RenderedPage, Renderer
 from advisor_app.protocol import documents as dc
@@ -59,6 +60,9 @@ class DocumentShare:
         self._transfers = itertools.count(1)
         self._current_transfer = 0
         self._sending: asyncio.Task[None] | None = None
+        self._prefetching: asyncio.Task[None] | None = None
+        # Pages as sent to the customer, and their neighbours rendered ahead while idle.
+        self.pages = PageCache(self._render_for_customer)
         self._pointer_seq = itertools.count(1)
         self._resend: asyncio.TimerHandle | None = None
         self.changed: Event[ShareState] = Event()
@@ -150,6 +154,7 @@ class DocumentShare:
         info = await self.renderer.inspect(path, password)
         self.document, self.password, self.page_index = info, password, 0
         self.model = AnnotationModel()
+        self.pages.clear()  # the same path may hold another file now
         if self.sharing:
             self._announce_state()
         self._emit()
@@ -179,9 +184,10 @@ class DocumentShare:
         self._announce_state()
 
     def _cancel_sending(self) -> None:
-        if self._sending is not None:
-            self._sending.cancel()
-            self._sending = None
+        for task in (self._sending, self._prefetching):
+            if task is not None:
+                task.cancel()  # a render in the pool goes on; its page is kept
+        self._sending = self._prefetching = None
 
     def _start_sending(self) -> None:
         self._cancel_sending()
@@ -198,10 +204,9 @@ class DocumentShare:
             if document.is_image and document.path.lower().endswith((".jpg", ".jpeg"))
             else "png"
         )
+        key = PageKey(document.path, page_index, width, encoding)
         try:
-            rendered = await self.renderer.render(
-                Path(document.path), page_index, width, password=self.password, encoding=encoding
-            )
+            rendered = await self.pages.get(key)
         except Exception:
             logger.exception("rendering page %d for the customer failed", page_index + 1)
             return
@@ -234,6 +239,18 @@ class DocumentShare:
                 return
             channel.send(frame)
         self.pages_sent += 1
+        # The page the advisor most likely shows next, then the one before, at this width.
+        neighbours = [
+            PageKey(document.path, index, width, encoding)
+            for index in (page_index + 1, page_index - 1)
+            if 0 <= index < document.page_count
+        ]
+        self._prefetching = asyncio.ensure_future(self.pages.prefetch(neighbours))
+
+    async def _render_for_customer(self, key: PageKey) -> RenderedPage:
+        return await self.renderer.render(
+            Path(key.path), key.page_index, key.width, password=self.password, encoding=key.encoding
+        )
 
     def record_pages(self) -> list[ShownPage]:
         """What the record shows: each page shown, with its marks as they are now."""

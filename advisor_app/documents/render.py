@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from advisor_app.documents.png import encode_png
 from advisor_app.documents.record import ChatLine, RecordHeader, ShownPage, build_record
 
 logger = logging.getLogger(__name__)
@@ -176,7 +177,8 @@ def render_page(
         pixmap = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False)
         aspect = rect.width / rect.height
         if encoding == "png":
-            data, mime = pixmap.tobytes("png"), "image/png"
+            data = encode_png(pixmap.samples_mv, pixmap.width, pixmap.height, pixmap.stride)
+            mime = "image/png"
         elif encoding == "jpeg":
             data, mime = pixmap.tobytes("jpeg", jpg_quality=88), "image/jpeg"
         else:

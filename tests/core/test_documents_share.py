@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+from advisor_app.core.page_cache import PageKey
 from advisor_app.core.session import AdvisorSession, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.protocol import documents as dc
@@ -159,3 +160,34 @@ async def test_the_record_has_every_shown_page_with_its_marks_and_the_chat(
     assert "Zeit: ab" not in first  # the end time is known
     assert "Sollzins" in record[1].get_text()  # the pin's label is burned in
     assert "Seite 3 von 3" in record[2].get_text()
+
+
+async def test_pages_shown_before_and_the_next_page_need_no_render(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = await consultation_with_document(advisor, customers)
+    share, view = advisor.documents, customer.shared
+    assert share.document is not None
+    path = share.document.path
+    share.set_sharing(True)
+    await until(lambda: view.page is not None and view.page.page_index == 0, what="page 1")
+    first_image = view.image
+    # While the customer looks at page 1, page 2 is rendered ahead at the customer's width.
+    await until(lambda: PageKey(path, 1, 800, "png") in share.pages, what="page 2 ahead")
+
+    share.show_page(1)
+    await until(lambda: view.page is not None and view.page.page_index == 1, what="page 2")
+    share.show_page(0)
+    await until(lambda: view.page is not None and view.page.page_index == 0, what="page 1 again")
+    assert view.image == first_image  # the same bytes, verified by the customer again
+    # Page 3 is rendered ahead from page 2; pages 1 and 2 were not rendered again.
+    await until(lambda: PageKey(path, 2, 800, "png") in share.pages, what="page 3 ahead")
+    assert share.pages.renders == 3 and share.pages.hits >= 2
+
+    # Another width is another render; another document starts afresh.
+    customer.set_viewport(1000, 900, dpr=1.0)
+    await until(lambda: view.page is not None and view.page.width == 1000, what="re-render")
+    await advisor.documents.open(SAMPLES / "Zinsentwicklung.png")
+    assert PageKey(path, 0, 800, "png") not in share.pages
+    await until(lambda: view.page is not None and view.page.aspect > 1.5, what="the chart")
+    assert view.refused_frames == 0

@@ -189,3 +189,26 @@ async def test_renders_run_in_parallel_to_the_event_loop(renderer: Renderer) -> 
     await renderer.render(PRODUCT_SHEET, 0, 2400, encoding="png")
     ticker.cancel()
     assert ticks > 0  # the loop kept running while the worker rendered
+
+
+@pytest.mark.parametrize(
+    ("name", "page_index"), [(PRODUCT_SHEET.name, 0), ("Zinsentwicklung.png", 0)]
+)
+async def test_the_png_for_the_customer_holds_exactly_the_rendered_pixels(
+    renderer: Renderer, name: str, page_index: int
+) -> None:
+    import io
+
+    from PIL import Image
+
+    raw = await renderer.render(SAMPLES / name, page_index, 1326)
+    png = await renderer.render(SAMPLES / name, page_index, 1326, encoding="png")
+    assert (png.width, png.height, png.mime) == (raw.width, raw.height, "image/png")
+    with Image.open(io.BytesIO(png.data)) as image:
+        image.load()
+        assert image.mode == "RGB" and image.size == (raw.width, raw.height)
+        rows = (
+            raw.data[row * raw.stride : row * raw.stride + raw.width * 3]
+            for row in range(raw.height)
+        )
+        assert image.tobytes() == b"".join(rows)  # lossless: text as crisp as rendered
