@@ -62,6 +62,9 @@ class Cluster(abc.ABC):
     """The instance's part in a group of hub instances sharing one database."""
 
     instance_id: str
+    # Whether other instances change the queue too: then this instance's view of it may lag
+    # theirs by a notification, and a position someone is told comes from storage.
+    shared: bool
 
     @abc.abstractmethod
     async def start(self, member: ClusterMember) -> None: ...
@@ -116,6 +119,7 @@ class SoloCluster(Cluster):
     """A hub alone on its database: nothing to tell, everything is here."""
 
     instance_id = "solo"
+    shared = False
 
     async def start(self, member: ClusterMember) -> None:
         return None

@@ -71,6 +71,8 @@ def new_instance_id() -> str:
 
 
 class PostgresCluster(Cluster):
+    shared = True
+
     def __init__(
         self,
         storage: PostgresStorage,
@@ -189,31 +191,39 @@ class PostgresCluster(Cluster):
                     self._broken = True
 
     async def _flush(self) -> None:
-        """Write the next run of queued events (one statement) or one presence row."""
-        if self._outbox[0][0] == "=presence":
-            _, advisor_id, presence = self._outbox[0]
-            await self._write_presence(advisor_id, presence)  # type: ignore[arg-type]
-            self._outbox.popleft()
-            return
+        """Write what is queued, in one transaction: presence rows, events, one NOTIFY.
+
+        Rows and the notification become visible together at the commit, so whoever is
+        notified reads the rows as they were meant.
+        """
         batch: list[_Operation] = []
-        while self._outbox and self._outbox[0][0] != "=presence" and len(batch) < BATCH_MAX:
+        while self._outbox and len(batch) < BATCH_MAX:
             batch.append(self._outbox.popleft())
+        presence = [(target, body) for kind, target, body in batch if kind == "=presence"]
+        events = [operation for operation in batch if operation[0] != "=presence"]
         try:
-            await self._storage.pool.execute(
-                _INSERT_AND_NOTIFY,
-                self.instance_id,
-                [kind for kind, _, _ in batch],
-                [target for _, target, _ in batch],
-                [body for _, _, body in batch],
-                self._clock(),
-            )
+            async with self._storage.pool.acquire() as c, c.transaction():
+                for advisor_id, value in presence:
+                    await self._write_presence(advisor_id, value, c)  # type: ignore[arg-type]
+                if events:
+                    await c.execute(
+                        _INSERT_AND_NOTIFY,
+                        self.instance_id,
+                        [kind for kind, _, _ in events],
+                        [target for _, target, _ in events],
+                        [body for _, _, body in events],
+                        self._clock(),
+                    )
         except BaseException:
             self._outbox.extendleft(reversed(batch))
             raise
 
-    async def _write_presence(self, advisor_id: int, presence: str) -> None:
+    async def _write_presence(
+        self, advisor_id: int, presence: str, c: asyncpg.Connection | asyncpg.Pool | None = None
+    ) -> None:
+        c = c or self._storage.pool
         if presence:
-            await self._storage.pool.execute(
+            await c.execute(
                 "INSERT INTO advisor_presence (advisor_id, instance_id, presence, updated_at) "
                 "VALUES ($1, $2, $3, $4) ON CONFLICT (advisor_id, instance_id) DO UPDATE SET "
                 "presence = excluded.presence, updated_at = excluded.updated_at",
@@ -223,7 +233,7 @@ class PostgresCluster(Cluster):
                 self._clock(),
             )
         else:
-            await self._storage.pool.execute(
+            await c.execute(
                 "DELETE FROM advisor_presence WHERE advisor_id = $1 AND instance_id = $2",
                 advisor_id,
                 self.instance_id,

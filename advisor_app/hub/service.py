@@ -263,6 +263,8 @@ class Hub:
         )
         position = self.queue.append(customer)
         self.cluster.announce(QUEUE_CHANGED, customer.customer_id)
+        if self.cluster.shared:
+            position = await self.storage.waiting_position(customer.customer_id) or position
         self._schedule_expiry(customer.customer_id)
         self.metrics.joins.inc()
         self.metrics.waiting.set(len(self.queue))
@@ -315,6 +317,8 @@ class Hub:
                         ),
                     )
         position = self.queue.position(customer.customer_id)
+        if position is not None and self.cluster.shared:
+            position = await self.storage.waiting_position(customer.customer_id) or position
         estimate = self.estimate_for(position) if position else None
         connection.send(
             ws.CustomerWelcome(
@@ -543,6 +547,8 @@ class Hub:
         customer, record = claimed
         self.metrics.take_seconds.observe(time.perf_counter() - started)
         self.metrics.takes.inc()
+        # Busy first: other instances then hear of the presence and the queue together.
+        self._set_presence(advisor.advisor_id, "busy")
         self._active_consultations += 1
         self.metrics.consultations_active.set(self._active_consultations)
         self._cancel_expiry(customer.customer_id)
@@ -559,7 +565,6 @@ class Hub:
         )
         info = self._consultation_info(record, customer, "advisor")
         self.connections.to_advisor(advisor.advisor_id, ws.Taken(consultation=info, ref=ref))
-        self._set_presence(advisor.advisor_id, "busy")
         self._request_fanout()
         return info
 

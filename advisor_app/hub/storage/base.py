@@ -140,6 +140,10 @@ class Storage(abc.ABC):
         """Everyone waiting, first come first."""
 
     @abc.abstractmethod
+    async def waiting_position(self, customer_id: int) -> int | None:
+        """1 for the first in line; None if the customer is not waiting."""
+
+    @abc.abstractmethod
     async def finish_waiting(
         self, customer_id: int, state: CustomerState, now: float
     ) -> CustomerRecord | None:

@@ -197,8 +197,12 @@ class PostgresStorage(Storage):
             )
         except (OSError, asyncpg.PostgresError) as error:
             raise StorageError(f"cannot connect to the PostgreSQL database: {error}") from error
-        async with self.pool.acquire() as connection, connection.transaction():
-            await self._migrate(connection)
+        try:
+            async with self.pool.acquire() as connection, connection.transaction():
+                await self._migrate(connection)
+        except BaseException:
+            await self.close()  # a half-open storage would look usable
+            raise
 
     @staticmethod
     async def _migrate(connection: asyncpg.Connection) -> None:
@@ -286,6 +290,14 @@ class PostgresStorage(Storage):
         return await self._all(
             f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE state = 'waiting' ORDER BY id",
             convert=customer_row,
+        )
+
+    async def waiting_position(self, customer_id: int) -> int | None:
+        return await self._one(
+            "SELECT (SELECT count(*) FROM customers w WHERE w.state = 'waiting' AND w.id <= c.id) "
+            "FROM customers c WHERE c.id = $1 AND c.state = 'waiting'",
+            customer_id,
+            convert=lambda row: int(row[0]),
         )
 
     async def finish_waiting(

@@ -275,6 +275,14 @@ class SQLiteStorage(Storage):
             customer_row,
         )
 
+    async def waiting_position(self, customer_id: int) -> int | None:
+        return await self._one(
+            "SELECT (SELECT COUNT(*) FROM customers w WHERE w.state = 'waiting' AND w.id <= c.id) "
+            "FROM customers c WHERE c.id = ? AND c.state = 'waiting'",
+            (customer_id,),
+            lambda row: int(row[0]),
+        )
+
     async def finish_waiting(
         self, customer_id: int, state: CustomerState, now: float
     ) -> CustomerRecord | None:
