@@ -866,6 +866,9 @@ class Hub:
         for customer_id in orphans:
             if customer_id not in linked and customer_id in self.queue:
                 self._schedule_expiry(customer_id)
+                # Its instance could not say so: each instance tells its own advisors.
+                gone = ws.QueueConnection(customer_id=customer_id, connected=False)
+                self.connections.deliver_here(TO_ADVISORS, None, encode_str(gone))
 
     def local_state(self) -> tuple[list[int], dict[int, Presence]]:
         return list(self.connections.customers), dict(self.connections.presence)

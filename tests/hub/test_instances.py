@@ -17,9 +17,11 @@ import aiohttp
 import asyncpg
 import pytest
 
+from advisor_app.hub.pg_cluster import PostgresCluster
+from advisor_app.hub.storage.base import NewCustomer
 from advisor_app.hub.storage.postgres import PostgresStorage
 from tests.support.clients import AdvisorClient, CustomerClient, Socket, hello, open_socket
-from tests.support.hub import HubProcess, password_hash
+from tests.support.hub import HubProcess, RunningHub, password_hash, settings_for
 
 pytestmark = pytest.mark.slow
 
@@ -414,3 +416,47 @@ async def test_an_instance_without_its_database_says_so(tmp_path: Path) -> None:
     )
     with pytest.raises(RuntimeError, match="cannot connect to the PostgreSQL database"):
         await hub.start()
+
+
+async def test_after_losing_its_listening_connection_an_instance_re_reads(
+    tmp_path: Path, postgres_database: str, session: aiohttp.ClientSession
+) -> None:
+    """Notifications missed while the listening connection was down are not replayed: the
+    instance notices, listens again and re-reads the queue."""
+    await make_advisors(postgres_database, 1)
+    settings = settings_for(
+        tmp_path,
+        database=postgres_database,
+        instance_heartbeat_seconds=0.3,
+        instance_dead_after_seconds=1.5,
+    )
+    running = await RunningHub(settings).start()
+    try:
+        advisor = await signed_in(session, running.url, "berater01")
+        # A customer stored by another instance whose notification never came (written
+        # straight into the table, as if sent while this instance was not listening).
+        storage = PostgresStorage(postgres_database)
+        await storage.open()
+        try:
+            now = time.time()
+            unheard = await storage.add_customer(
+                NewCustomer("t-unheard", "Ungehört", "+49301234567", "text", True, True,
+                            "2026-11-01", now, now)
+            )  # fmt: skip
+        finally:
+            await storage.close()
+        assert not advisor.socket.unread("queue.added")
+
+        cluster = running.hub.cluster
+        assert isinstance(cluster, PostgresCluster)
+        listener_pid = cluster._listener.get_server_pid()  # type: ignore[union-attr]
+        rows = await database_rows(
+            postgres_database, "SELECT pg_terminate_backend($1)", listener_pid
+        )
+        assert rows[0][0] is True
+        added = await advisor.socket.expect("queue.added", timeout=10)
+        assert added["entry"]["customer"]["customer_id"] == unheard.customer_id
+        assert unheard.customer_id in running.hub.queue
+        await advisor.close()
+    finally:
+        await running.close()
