@@ -369,6 +369,7 @@ def test_the_hub_requirements_cover_every_third_party_import_of_the_hub() -> Non
     provided = {
         "aiohttp": "aiohttp",
         "argon2": "argon2-cffi",
+        "asyncpg": "asyncpg",
         "cryptography": "cryptography",
         "msgspec": "msgspec",
         "phonenumbers": "phonenumbers",
