@@ -18,6 +18,7 @@ from advisor_app.core.hub_client import HubClient, LinkState, normalise_hub_url
 from advisor_app.core.session import AdvisorSession
 from advisor_app.protocol.rest import LoginResponse
 from advisor_app.ui.bridge import SessionBridge
+from advisor_app.ui.collector import collect_on_ui_thread
 from advisor_app.ui.media import AudioPlayer, DeviceChoice, LocalMedia
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ class Workstation(QObject):
 
     def __init__(self, *, synthetic_media: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # Before the engine thread runs Python: reference cycles holding Qt objects must be
+        # freed on this thread, never on the engine's (see ui/collector.py).
+        collect_on_ui_thread()
         self.engine = Engine().start()
         self.synthetic_media = synthetic_media
         self.device_choice = DeviceChoice()
@@ -99,15 +103,7 @@ class Workstation(QObject):
         session, self.session = self.session, None
         if session is not None:
             await self.call(session.stop())
-        if self.player is not None:
-            self.player.stop()
-            self.player = None
-        if self.media is not None:
-            self.media.stop()
-            self.media = None
-        if self.bridge is not None:
-            self.bridge.deleteLater()
-            self.bridge = None
+        self._release_local_parts()
 
     async def sign_out(self) -> None:
         session = self.session
@@ -130,11 +126,22 @@ class Workstation(QObject):
                 self.engine.run(session.stop(), timeout=10)
             except Exception:
                 logger.exception("stopping the session failed")
-        if self.player is not None:
-            self.player.stop()
-        if self.media is not None:
-            self.media.stop()
+        self._release_local_parts()
         self.engine.stop()
+
+    def _release_local_parts(self) -> None:
+        """Stop the session's Qt side and delete it here, on the UI thread: the bridge's and
+        the player's timers would otherwise run on until whichever thread frees them."""
+        player, media, bridge = self.player, self.media, self.bridge
+        self.player = self.media = self.bridge = None
+        if player is not None:
+            player.stop()
+            player.deleteLater()
+        if media is not None:
+            media.stop()
+            media.deleteLater()
+        if bridge is not None:
+            bridge.deleteLater()
 
 
 async def _make_client(hub_url: str) -> HubClient:
