@@ -27,6 +27,7 @@ class UiThreadCollector(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thresholds = gc.get_threshold()
+        self._long_lived = len(gc.get_objects(2))
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_INTERVAL_MS)
@@ -41,10 +42,19 @@ class UiThreadCollector(QObject):
         if self._thresholds[0] <= 0 or counts[0] <= self._thresholds[0]:
             return
         generation = 0
-        for older in (1, 2):
-            if counts[older] > self._thresholds[older]:
-                generation = older
+        if counts[1] > self._thresholds[1]:
+            generation = 1
+            if counts[2] > self._thresholds[2] and self._full_collection_worth_it():
+                generation = 2
         gc.collect(generation)
+        if generation == 2:
+            self._long_lived = len(gc.get_objects(2))
+
+    def _full_collection_worth_it(self) -> bool:
+        # The interpreter's own rule: a full collection (which pauses every thread, media
+        # included) only once the oldest generation has grown by a quarter since the last one.
+        # Counting it walks that generation: checked only when a middle collection is due.
+        return len(gc.get_objects(2)) - self._long_lived > self._long_lived // 4
 
 
 def collect_on_ui_thread() -> UiThreadCollector:
