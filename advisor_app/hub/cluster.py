@@ -48,6 +48,10 @@ class ClusterMember(Protocol):
     async def cluster_resynced(self) -> None:
         """Notifications may have been missed (a lost database connection): re-read."""
 
+    async def instances_lost(self, customer_ids: list[int]) -> None:
+        """Instances stopped answering (this one noticed first); these customers had sockets
+        there."""
+
     async def cluster_tick(self) -> None:
         """Called at every heartbeat: adopt customers whose instance is gone, and the like."""
 

@@ -25,64 +25,73 @@ OUTBOUND_LIMIT = 1024
 
 
 class Connection:
-    """One websocket of a customer or an advisor."""
+    """One websocket of a customer or an advisor.
 
-    def __init__(self, ws: web.WebSocketResponse, role: str) -> None:
+    A message is written at once when nothing is queued: aiohttp's send completes without
+    waiting unless the transport's buffer is full, and a position fan-out to thousands of
+    sockets then costs no task wake-up per message. Only while a send waits for the transport
+    do later messages queue (bounded), behind it and in order.
+    """
+
+    def __init__(
+        self, ws: web.WebSocketResponse, role: str, transport: asyncio.BaseTransport | None = None
+    ) -> None:
         self.ws = ws
         self.role = role
+        self._transport = transport
         self.subject_id: int | None = None  # customer_id or advisor_id after hello
         self.token_hash: str | None = None  # of the token it said hello with
-        # A deque and one wake-up future: cheaper per message than asyncio.Queue, which
-        # counts when a position fan-out sends to thousands of connections.
-        self._outbound: deque[str | None] = deque()
-        self._wakeup: asyncio.Future[None] | None = None
-        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{role}")
+        self._loop = asyncio.get_running_loop()
+        self._outbound: deque[str] = deque()
+        self._draining: asyncio.Task[None] | None = None
+        self._stopped = False
         self._closing: asyncio.Future[bool] | None = None
 
     def send(self, message: msgspec.Struct) -> None:
         self.send_text(encode_str(message))
 
     def send_text(self, text: str) -> None:
-        if self.ws.closed:
+        if self._stopped or self.ws.closed:
+            return
+        if self._draining is None:
+            task = asyncio.Task(self._send(text), loop=self._loop, eager_start=True)
+            if not task.done():
+                self._draining = task  # waiting for the transport: later messages queue
             return
         if len(self._outbound) >= OUTBOUND_LIMIT:
-            logger.warning("closing a %s websocket that cannot keep up", self.role)
-            self._closing = asyncio.ensure_future(
-                self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
-            )
+            logger.warning("dropping a %s websocket that cannot keep up", self.role)
+            self._stopped = True
+            self._outbound.clear()
+            if self._transport is not None:
+                # A close handshake would queue behind the very bytes it cannot take.
+                self._transport.abort()
+            else:
+                self._closing = asyncio.ensure_future(
+                    self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
+                )
             return
-        self._put(text)
+        self._outbound.append(text)
 
-    def _put(self, item: str | None) -> None:
-        self._outbound.append(item)
-        wakeup = self._wakeup
-        if wakeup is not None and not wakeup.done():
-            wakeup.set_result(None)
-
-    async def _write(self) -> None:
+    async def _send(self, text: str) -> None:
         outbound = self._outbound
-        loop = asyncio.get_running_loop()
-        while True:
-            if not outbound:
-                self._wakeup = loop.create_future()
-                await self._wakeup
-                continue
-            text = outbound.popleft()
-            if text is None:
-                return
-            try:
-                await self.ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                return
+        try:
+            await self.ws.send_str(text)
+            while outbound and not self._stopped:
+                await self.ws.send_str(outbound.popleft())
+        except (ConnectionError, RuntimeError):
+            outbound.clear()
+        finally:
+            self._draining = None
 
     async def close(self) -> None:
-        """Send what is queued, then stop the writer."""
-        if len(self._outbound) < OUTBOUND_LIMIT:
-            self._put(None)
-        try:
-            await asyncio.wait_for(self._writer, timeout=2)
-        except TimeoutError:
-            self._writer.cancel()
+        """Send what is queued (for up to 2 s), then send nothing more."""
+        draining = self._draining
+        if draining is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(draining), timeout=2)
+            except TimeoutError:
+                draining.cancel()
+        self._stopped = True
 
 
 Forward = Callable[[str, int | None, str], None]

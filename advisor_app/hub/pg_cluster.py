@@ -326,11 +326,23 @@ class PostgresCluster(Cluster):
 
     async def _reap(self) -> None:
         """Delete instances that stopped beating (their links and presence go with them)."""
-        status = await self._storage.pool.execute(
-            "DELETE FROM hub_instances WHERE seen_at < $1", self._clock() - self._dead_after
-        )
-        if not status.endswith(" 0"):
-            logger.warning("hub instances stopped answering (%s)", status)
+        async with self._storage.pool.acquire() as c, c.transaction():
+            dead = await c.fetch(
+                "SELECT instance_id FROM hub_instances WHERE seen_at < $1 FOR UPDATE SKIP LOCKED",
+                self._clock() - self._dead_after,
+            )
+            if not dead:
+                return
+            names = [row[0] for row in dead]
+            lost = await c.fetch(
+                "DELETE FROM customer_links WHERE instance_id = ANY($1::text[]) "
+                "RETURNING customer_id",
+                names,
+            )
+            await c.execute("DELETE FROM hub_instances WHERE instance_id = ANY($1::text[])", names)
+        logger.warning("hub instances stopped answering: %s", names)
+        assert self._member is not None
+        await self._member.instances_lost(sorted({row[0] for row in lost}))
 
     async def _refresh_presence(self) -> None:
         rows = await self._storage.pool.fetch(

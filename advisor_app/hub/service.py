@@ -866,9 +866,15 @@ class Hub:
         for customer_id in orphans:
             if customer_id not in linked and customer_id in self.queue:
                 self._schedule_expiry(customer_id)
-                # Its instance could not say so: each instance tells its own advisors.
-                gone = ws.QueueConnection(customer_id=customer_id, connected=False)
-                self.connections.deliver_here(TO_ADVISORS, None, encode_str(gone))
+
+    async def instances_lost(self, customer_ids: list[int]) -> None:
+        """These customers' sockets were on instances that died, which could not say so."""
+        linked = await self.cluster.linked_customers(self.connections.customers)
+        for customer_id in customer_ids:
+            if customer_id in self.queue and customer_id not in linked:
+                self.connections.to_all_advisors(
+                    ws.QueueConnection(customer_id=customer_id, connected=False)
+                )
 
     def local_state(self) -> tuple[list[int], dict[int, Presence]]:
         return list(self.connections.customers), dict(self.connections.presence)

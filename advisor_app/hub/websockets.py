@@ -54,12 +54,14 @@ async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse,
         )
     # The hard limit is four times the protocol's: a frame between the two gets a
     # too_large error and the socket stays up; only beyond it does the socket close (1009).
+    # No permessage-deflate: the hub's messages are small JSON, and compressing each of a
+    # fan-out's thousands of frames costs more CPU than the bytes it saves.
     socket = web.WebSocketResponse(
-        heartbeat=HEARTBEAT, max_msg_size=4 * hub.settings.max_message_bytes
+        heartbeat=HEARTBEAT, max_msg_size=4 * hub.settings.max_message_bytes, compress=False
     )
     await socket.prepare(request)
     hub.metrics.websockets.labels(role).inc()
-    connection = Connection(socket, role)
+    connection = Connection(socket, role, request.transport)
     hub.connections.all.add(connection)
     return socket, connection
 

@@ -372,6 +372,10 @@ async def test_killing_an_instance_loses_no_place_and_no_consultation(
             )
             return rows[0][0] == "expired"
 
+        # Advisors learn that the dead instance's customer is not connected any more.
+        await advisor.socket.expect(
+            "queue.connection", customer_id=abandoned.customer_id, connected=False, timeout=10
+        )
         assert await eventually(abandoned_gone, timeout=20)
         rows = await database_rows(
             cluster.dsn, "SELECT id FROM customers WHERE state = 'waiting' ORDER BY id"
