@@ -7,9 +7,12 @@ checks, for instance, that every keyring backend entry point is a hidden import)
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.util
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
+from types import ModuleType
 
 APP_NAME = "advisor-app"  # the executable and the one-folder directory
 DISPLAY_NAME = "Videoberatung"  # the macOS .app, Start menu entry, installer title
@@ -128,6 +131,10 @@ PY_EXCLUDES = [
     "yaml",  # a dev tool's; nothing the app runs needs it
     "curses",
     "readline",
+    # PostgreSQL storage of a hub with several instances: imported only when the hub is
+    # configured with a database (advisor_app.hub.app.open_storage); the workstation's embedded
+    # demo hub always runs on SQLite. 10 MB.
+    "asyncpg",
     "PIL._avif",  # AVIF is not a document format the app accepts (5 MB of libavif)
     "PIL._imagingtk",
     "PIL.ImageTk",
@@ -190,6 +197,65 @@ QT_PLUGIN_FILE_EXCLUDES = (
 TRANSLATION_LANGUAGES = ("de", "en")  # Qt's own .qm files kept; the app speaks these two
 
 RESOURCE_DIRS = ("icons", "sounds", "samples")  # resources/web is the hub's, not the app's
+
+# --- Linux: smaller copies of three kinds of libraries (packaging/shrink.py makes them) ---
+#
+# These are what keeps the Linux bundle under 350 MB; Windows and macOS wheels have none of the
+# three problems. Each replacement is made at build time from the collected original (the same
+# wheel version on every build machine), needs `cc`, `nm` and `readelf`, and is listed by the
+# spec's output. Without a C compiler the originals stay (a bigger bundle, nothing broken).
+
+# 1. Libraries whose parts the wheel's repair tool (an old patchelf) spread over the file at
+# 2 MiB steps: PyAV's X11 libraries (libxcb, libxcb-shm/-shape/-xfixes, libXau, libdrm; a few
+# KB of content in 2-6 MB each) and Pillow's libXau. shrink.compact_elf moves the same bytes
+# together: every segment keeps its address and its offset modulo the page size, which is all
+# the dynamic loader asks; no byte of code or data changes. Any ELF file in the bundle with
+# more padding than this is compacted.
+COMPACT_MIN_PADDING = 1_000_000
+
+# 2. Libraries that PyAV's libavcodec/libavfilter/libavformat/libavdevice link (DT_NEEDED, so
+# they must exist: `readelf -d`) but whose codecs, filters and protocols the app never opens:
+# aiortc encodes and decodes only VP8 (libvpx), H.264 (libx264 and FFmpeg's h264), Opus
+# (libopus), G.711 and G.722; the self-check uses libvpx; AudioResampler uses libswresample
+# through a filter graph. The stand-in defines every function the FFmpeg libraries import from
+# the original (all functions, no data: checked at build time) and returns an error, so opening
+# one of these codecs fails cleanly ("Generic error in an external library") instead of
+# crashing. By file name prefix in PyAV's av.libs folder:
+STUBBED_LIBRARIES = {
+    "libx265-": "the HEVC encoder (libx265)",  # 20.7 MB
+    "libSvtAv1Enc-": "the AV1 encoder (SVT-AV1)",  # 7.1 MB
+    "libdav1d-": "the AV1 decoder (dav1d)",  # 2.1 MB
+    "libvmaf-": "the VMAF video quality filter (libvmaf)",  # 1.5 MB
+    # libavformat's https/tls protocols: aiortc does DTLS itself (OpenSSL, pylibsrtp) and the app
+    # opens no URL or file through FFmpeg. 2.4 MB, and its libunistring, nettle, hogweed and gmp
+    # (3.3 MB), which nothing else needs, go with it.
+    "libgnutls-": "TLS in FFmpeg's network protocols (GnuTLS)",
+    # libavdevice's ALSA input/output: the app records and plays sound through Qt Multimedia.
+    "libasound-": "ALSA devices in FFmpeg's libavdevice",  # 1.2 MB
+}
+STUB_FOLDER = "av.libs"
+# Stubbed functions that FFmpeg also calls when it only lists its codecs (av.codecs_available
+# runs every codec's static init; libx265's asks x265_api_get which bit depths exist): they
+# answer NULL, "none", quietly. dav1d_version only feeds a log line.
+STUB_RETURNING_NULL = ("x265_api_get", "dav1d_version")
+
+# 3. ICU's data (libicudata, 32 MB), which Qt Core links. Qt takes its locale data (number and
+# date formats, language names) from its own CLDR tables; from ICU it uses collation (QCollator,
+# localeAwareCompare), locale-aware case mapping, time zone display names and the converters of
+# QStringConverter for encodings Qt does not know itself. Kept: root and the German and English
+# locales of every tree (collation, zones, currencies, ... with their pool.res and res_index.res),
+# all non-locale items (normalization, properties, supplemental data, time zones, break rules),
+# the single-byte code pages (windows-125x, ISO-8859-x, DOS, Mac, KOI8: 0.4 MB). Left out: the
+# other ~200 languages' locale data (ICU falls back to root, as it does for any locale it does
+# not have), transliteration (Qt has no API for it), the dictionaries for Chinese/Japanese,
+# Thai, Lao, Khmer and Burmese word breaks (Qt finds text boundaries with its own tables, not
+# ICU's break iterators) and the East-Asian multi-byte code pages (Shift_JIS, GB18030, Big5,
+# EUC-*: 4.7 MB; the app decodes nothing through Qt's converters). 32 MB -> 5 MB.
+ICU_DATA_LIBRARY = re.compile(r"^libicudata\.so\.\d+$")
+ICU_LANGUAGES = TRANSLATION_LANGUAGES
+ICU_DROP_TREES = ("translit",)
+ICU_DROP_EXTENSIONS = ("dict",)  # the word-break dictionaries
+ICU_MULTIBYTE_CONVERTERS = False
 
 
 def read_version(repo: Path) -> str:
@@ -306,6 +372,121 @@ def prune_binaries(
         else:
             kept.append(entry)
     return kept, dropped
+
+
+@functools.cache
+def _shrink_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "advisor_shrink", Path(__file__).with_name("shrink.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def stub_label(dest: str) -> str | None:
+    """What a stand-in for this bundled file leaves out, or None if the file stays itself."""
+    parts = PurePath(dest.replace("\\", "/")).parts
+    if len(parts) != 2 or parts[0] != STUB_FOLDER:
+        return None
+    found = (label for prefix, label in STUBBED_LIBRARIES.items() if parts[1].startswith(prefix))
+    return next(found, None)
+
+
+def icu_keep(name: str, data: bytes) -> bool:
+    """Whether an item of ICU's data stays in the bundle's libicudata."""
+    return _shrink_module().icu_item_kept(
+        name,
+        data,
+        languages=ICU_LANGUAGES,
+        drop_trees=ICU_DROP_TREES,
+        drop_extensions=ICU_DROP_EXTENSIONS,
+        multibyte_converters=ICU_MULTIBYTE_CONVERTERS,
+    )
+
+
+def shrink_linux_binaries(
+    binaries: list[Entry], folder: Path, cc: str = "cc"
+) -> tuple[list[Entry], list[str]]:
+    """The binaries with smaller stand-ins (made in ``folder``) as their sources: stubs for
+    STUBBED_LIBRARIES, the trimmed ICU data, compacted copies of padded libraries; without the
+    libraries only the stubbed originals needed. Returns the new list and a report line per
+    change."""
+    shrink = _shrink_module()
+    folder.mkdir(parents=True, exist_ok=True)
+    if not shrink.have_tools(cc):
+        return list(binaries), [f"no {cc}/nm/readelf: libraries left as they are (bundle bigger)"]
+    files = [(dest, src) for dest, src, kind in binaries if kind in ("BINARY", "EXTENSION")]
+    needs = {src: shrink.needed_libraries(Path(src)) for _, src in files}
+    report = []
+    result = []
+    for dest, src, kind in binaries:
+        if kind not in ("BINARY", "EXTENSION"):  # symbolic links stay links
+            result.append((dest, src, kind))
+            continue
+        name = PurePath(dest).name
+        output = folder / dest.replace("/", "__")
+        label = stub_label(dest)
+        if label is not None:
+            users = [Path(user) for user, names in needs.items() if name in names]
+            functions = shrink.build_stub_library(
+                Path(src), users, output, label, STUB_RETURNING_NULL, cc
+            )
+            what = f"stub ({label}; {len(functions)} functions for {len(users)} users)"
+        elif ICU_DATA_LIBRARY.match(name):
+            kept, dropped = shrink.build_icu_data_library(Path(src), output, icu_keep, cc)
+            what = f"ICU data trimmed ({kept} items kept, {dropped} left out)"
+        else:
+            big = Path(src).stat().st_size > COMPACT_MIN_PADDING
+            if not big or shrink.elf_file_padding(Path(src)) <= COMPACT_MIN_PADDING:
+                result.append((dest, src, kind))
+                continue
+            output.write_bytes(shrink.compact_elf(Path(src).read_bytes()))
+            what = "compacted (alignment padding taken out)"
+        before, after = Path(src).stat().st_size, output.stat().st_size
+        report.append(f"{dest}: {what}, {before / 1e6:.1f} -> {after / 1e6:.2f} MB")
+        result.append((dest, str(output), kind))
+    dropped = stub_orphans(files, needs)
+    for dest in sorted(dropped):
+        size = Path(dict(files)[dest]).stat().st_size
+        report.append(f"{dest}: left out, only stubbed libraries needed it ({size / 1e6:.1f} MB)")
+    kept = [
+        (dest, src, kind)
+        for dest, src, kind in result
+        if dest not in dropped and not (kind == "SYMLINK" and src in dropped)
+    ]
+    return kept, report
+
+
+def stub_orphans(files: list[tuple[str, str]], needs: dict[str, list[str]]) -> set[str]:
+    """Libraries in STUB_FOLDER that only the originals of stubbed libraries needed (directly
+    or through each other): a stub needs nothing but libc. ``files`` are (name in the bundle,
+    source) pairs, ``needs`` their DT_NEEDED names by source."""
+    dest_of = {PurePath(dest).name: dest for dest, _ in files}
+    source_of = dict(files)
+    stubbed = {dest for dest, _ in files if stub_label(dest)}
+    candidates: set[str] = set()
+    stack = list(stubbed)
+    while stack:
+        for name in needs[source_of[stack.pop()]]:
+            dest = dest_of.get(name)
+            if dest and PurePath(dest).parts[0] == STUB_FOLDER and dest not in candidates:
+                candidates.add(dest)
+                stack.append(dest)
+    candidates -= stubbed
+    dropped: set[str] = set()
+    while True:
+        wanted = {
+            dest_of.get(name, name)
+            for dest, src in files
+            if dest not in stubbed and dest not in dropped
+            for name in needs[src]
+        }
+        orphans = candidates - wanted - dropped
+        if not orphans:
+            return dropped
+        dropped |= orphans
 
 
 def windows_version_info(version: str) -> str:

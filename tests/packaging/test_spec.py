@@ -140,6 +140,228 @@ def test_prune_binaries_refuses_to_drop_a_library_that_stays_needed() -> None:
         bundle.prune_binaries(binaries, bundle.keep_file, lambda source: graph.get(source, []))
 
 
+# --- Linux: stand-ins, trimmed ICU data, compacted libraries (packaging/shrink.py) ---
+
+shrink = bundle._shrink_module()
+SITE = Path(__import__("av").__file__).resolve().parents[1]
+AV_LIBS = SITE / "av.libs"
+QT_LIB = SITE / "PySide6" / "Qt" / "lib"
+linux_only = pytest.mark.skipif(sys.platform != "linux", reason="the Linux wheels' libraries")
+
+
+def test_the_spec_shrinks_the_linux_libraries() -> None:
+    source = (PACKAGING / "advisor-app.spec").read_text("utf-8")
+    assert "bundle.shrink_linux_binaries" in source
+
+
+@pytest.mark.parametrize(
+    ("dest", "stubbed"),
+    [
+        ("av.libs/libx265-eebb7db1.so.217", True),
+        ("av.libs/libSvtAv1Enc-cc8e453e.so.4.2.0", True),
+        ("av.libs/libgnutls-e2125fb5.so.30.42.0", True),
+        ("av.libs/libvpx-e67815b1.so.12.1.0", False),  # VP8: aiortc and the self-check
+        ("av.libs/libx264-d6533a8d.so.165", False),  # H.264: aiortc
+        ("av.libs/libopus-114e2b1a.so.0.11.1", False),  # Opus: aiortc
+        ("av.libs/libavcodec-d61378e8.so.63.1.102", False),
+        ("libx265-eebb7db1.so.217", False),  # only inside PyAV's folder
+        ("pillow.libs/libx265-0000.so", False),
+    ],
+)
+def test_stub_label(dest: str, stubbed: bool) -> None:
+    assert (bundle.stub_label(dest) is not None) is stubbed
+
+
+def test_nothing_the_app_codes_with_is_stubbed() -> None:
+    # aiortc's codecs (vpx, h264, opus, g711, g722), FFmpeg itself, the resampler, X11 for Qt
+    for prefix in bundle.STUBBED_LIBRARIES:
+        for used in ("libvpx", "libx264", "libopus", "libav", "libsw", "libxcb", "libX"):
+            assert not used.startswith(prefix) and not prefix.startswith(used), prefix
+
+
+def test_only_what_stubbed_libraries_needed_is_left_out() -> None:
+    files = [
+        ("av.libs/libavformat-1.so", "/s/avformat"),
+        ("av.libs/libgnutls-1.so", "/s/gnutls"),
+        ("av.libs/libhogweed-1.so", "/s/hogweed"),
+        ("av.libs/libnettle-1.so", "/s/nettle"),
+        ("av.libs/libz-1.so", "/s/z"),
+        ("av/_core.abi3.so", "/s/core"),
+    ]
+    needs = {
+        "/s/avformat": ["libgnutls-1.so", "libz-1.so"],
+        "/s/gnutls": ["libhogweed-1.so", "libnettle-1.so", "libz-1.so", "libc.so.6"],
+        "/s/hogweed": ["libnettle-1.so"],
+        "/s/nettle": [],
+        "/s/z": [],
+        "/s/core": ["libavformat-1.so"],
+    }
+    # libz stays (libavformat needs it too); nettle goes once hogweed is gone
+    assert bundle.stub_orphans(files, needs) == {
+        "av.libs/libhogweed-1.so",
+        "av.libs/libnettle-1.so",
+    }
+    needs["/s/core"].append("libnettle-1.so")
+    assert bundle.stub_orphans(files, needs) == {"av.libs/libhogweed-1.so"}
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("icudt73l/root.res", True),
+        ("icudt73l/de.res", True),
+        ("icudt73l/de_CH.res", True),
+        ("icudt73l/en_001.res", True),
+        ("icudt73l/fr.res", False),
+        ("icudt73l/zh_Hant_TW.res", False),
+        ("icudt73l/pool.res", True),
+        ("icudt73l/res_index.res", True),
+        ("icudt73l/supplementalData.res", True),
+        ("icudt73l/zoneinfo64.res", True),
+        ("icudt73l/coll/de.res", True),
+        ("icudt73l/coll/root.res", True),
+        ("icudt73l/coll/ucadata.icu", True),
+        ("icudt73l/coll/ja.res", False),
+        ("icudt73l/zone/en_GB.res", True),
+        ("icudt73l/zone/pool.res", True),
+        ("icudt73l/translit/root.res", False),
+        ("icudt73l/brkitr/cjdict.dict", False),
+        ("icudt73l/brkitr/word.brk", True),
+        ("icudt73l/nfc.nrm", True),
+        ("icudt73l/uprops.icu", True),
+    ],
+)
+def test_which_icu_data_stays(name: str, kept: bool) -> None:
+    assert bundle.icu_keep(name, b"") is kept
+
+
+@linux_only
+def test_the_icu_data_is_rewritten_item_for_item_and_keeps_single_byte_code_pages() -> None:
+    data_library = next(QT_LIB.glob("libicudata.so.*"), None)
+    if data_library is None:
+        pytest.skip("this PySide6 wheel carries no ICU")
+    symbol, blob = shrink.icu_data_blob(data_library)
+    assert re.fullmatch(r"icudt\d+_dat", symbol)
+    header, items = shrink.parse_icu_data(blob)
+    assert shrink.parse_icu_data(shrink.write_icu_data(header, items)) == (header, items)
+    kept = [(name, data) for name, data in items if bundle.icu_keep(name, data)]
+    again = shrink.parse_icu_data(shrink.write_icu_data(header, kept))
+    assert again == (header, kept)
+    converters = {name.rsplit("/", 1)[-1]: data for name, data in items if name.endswith(".cnv")}
+    western = next(name for name in converters if name.startswith("ibm-5348"))  # windows-1252
+    assert bundle.icu_keep(f"icudt/{western}", converters[western])
+    assert not bundle.icu_keep("icudt/gb18030.cnv", converters["gb18030.cnv"])
+    assert sum(len(data) for _, data in kept) < sum(len(data) for _, data in items) / 4
+
+
+def padded_libraries() -> list[Path]:
+    return [
+        path
+        for path in sorted(AV_LIBS.glob("*.so*"))
+        if shrink.elf_file_padding(path) > bundle.COMPACT_MIN_PADDING
+    ]
+
+
+@linux_only
+def test_compacting_keeps_every_segment_and_section_and_the_library_loads(
+    tmp_path: Path,
+) -> None:
+    padded = padded_libraries()
+    if not padded:
+        pytest.skip("this PyAV wheel has no padded libraries")
+    # the padded libraries need each other (libxcb-shm needs libxcb, which needs libXau)
+    for path in padded:
+        data = path.read_bytes()
+        compacted = shrink.compact_elf(data)
+        assert len(compacted) < len(data) - bundle.COMPACT_MIN_PADDING
+        assert shrink.elf_padding(compacted) < 64 * 1024
+        before, after = shrink._Elf(data), shrink._Elf(compacted)
+
+        def without_headers(elf: shrink._Elf, image: bytes) -> bytearray:
+            # the ELF header and the two header tables hold the offsets that do change
+            masked = bytearray(image)
+            for start, size in (
+                (0, 64),
+                (elf.phoff, elf.phnum * elf.phentsize),
+                (elf.shoff, elf.shnum * elf.shentsize),
+            ):
+                masked[start : start + size] = bytes(size)
+            return masked
+
+        old_image, new_image = without_headers(before, data), without_headers(after, compacted)
+        # the same segments and sections at the same addresses, with the same bytes
+        for old, new in zip(before.phdrs, after.phdrs, strict=True):
+            assert old[:2] + old[3:] == new[:2] + new[3:]
+            assert old_image[old[2] : old[2] + old[5]] == new_image[new[2] : new[2] + new[5]]
+        for old, new in zip(before.shdrs, after.shdrs, strict=True):
+            assert old[:4] + old[5:] == new[:4] + new[5:]
+            if old[1] != shrink.SHT_NOBITS:
+                assert data[old[4] : old[4] + old[5]] == compacted[new[4] : new[4] + new[5]]
+        (tmp_path / path.name).write_bytes(compacted)
+    for path in padded:
+        if not any(name in path.name for name in ("libxcb-5", "libXau")):
+            continue
+        result = subprocess.run(
+            [sys.executable, "-c", f"import ctypes; ctypes.CDLL({str(tmp_path / path.name)!r})"],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+
+
+@linux_only
+def test_a_stub_defines_what_its_users_import_and_answers_null_to_queries(tmp_path: Path) -> None:
+    import ctypes
+
+    x265 = next(AV_LIBS.glob("libx265-*.so*"), None)
+    avcodec = next(AV_LIBS.glob("libavcodec-*.so*"), None)
+    if x265 is None or avcodec is None or not shrink.have_tools():
+        pytest.skip("needs PyAV's libx265, cc, nm and readelf")
+    output = tmp_path / x265.name
+    functions = shrink.build_stub_library(
+        x265, [avcodec], output, bundle.STUBBED_LIBRARIES["libx265-"], bundle.STUB_RETURNING_NULL
+    )
+    assert functions and all(name.startswith("x265_") for name in functions)
+    assert set(functions) <= set(shrink.defined_functions(output))
+    assert (
+        "libx265"
+        in subprocess.run(
+            ["readelf", "-d", str(output)], capture_output=True, text=True, check=True
+        ).stdout
+    )  # the original's soname
+    assert set(shrink.needed_libraries(output)) <= {"libc.so.6"}
+    library = ctypes.CDLL(str(output))
+    query = getattr(library, functions[0])
+    query.restype = ctypes.c_void_p
+    assert query(8) is None
+
+
+def test_stub_functions_fail_and_queries_return_null() -> None:
+    source = shrink.stub_source("the X codec", ["x_open", "x_api_get_1"], ["x_api_get"])
+    assert "long x_open(void) { left_out(); return -1; }" in source
+    assert "void *x_api_get_1(void) { return (void *)0; }" in source
+    assert "the X codec is left out of this build" in source
+
+
+def test_the_workstation_does_not_import_the_postgresql_driver() -> None:
+    # asyncpg is excluded from the bundle: only a hub configured with a database loads it
+    # (advisor_app.hub.app.open_storage imports the PostgreSQL modules inside the function).
+    assert "asyncpg" in bundle.EXCLUDES
+    postgres = {"asyncpg", "advisor_app.hub.pg_cluster", "advisor_app.hub.storage.postgres"}
+    allowed = {REPO / "advisor_app/hub/pg_cluster.py", REPO / "advisor_app/hub/storage/postgres.py"}
+    for path in (REPO / "advisor_app").rglob("*.py"):
+        if path in allowed:
+            continue
+        for node in ast.parse(path.read_text("utf-8")).body:  # module level only
+            if isinstance(node, ast.Import):
+                names = {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+            else:
+                continue
+            assert not names & postgres, f"{path.relative_to(REPO)} imports {names & postgres}"
+
+
 def test_resources_and_translations_are_bundled_but_not_the_customer_page() -> None:
     datas = dict(
         (Path(src).relative_to(REPO).as_posix(), dest)
