@@ -65,6 +65,22 @@ class QueueView:
         return self._records[self._order[0]] if self._order else None
 
 
+ShownWait = int | str | None
+
+
+def shown_wait(seconds: int | None) -> ShownWait:
+    """The estimate as the customer page words it (resources/web/js/main.js, waitText):
+    unknown, "a moment" (<= 15 s), "less than a minute", or whole minutes (rounded half up,
+    at least 1). A change within one of these is not worth a push to thousands of sockets."""
+    if seconds is None:
+        return None
+    if seconds <= 15:
+        return "moment"
+    if seconds < 60:
+        return "under a minute"
+    return max(1, math.floor(seconds / 60 + 0.5))
+
+
 class WaitEstimator:
     """Estimates waits from a rolling mean of recent handling times.
 

@@ -31,7 +31,7 @@ from advisor_app.hub.config import HubSettings
 from advisor_app.hub.connections import Connection, ConnectionRegistry
 from advisor_app.hub.hours import OpeningHours
 from advisor_app.hub.metrics import HubMetrics
-from advisor_app.hub.queue import QueueView, WaitEstimator
+from advisor_app.hub.queue import QueueView, ShownWait, WaitEstimator, shown_wait
 from advisor_app.hub.storage import (
     AdvisorRecord,
     ChatRecord,
@@ -126,6 +126,10 @@ def advisor_info(advisor: AdvisorRecord) -> AdvisorInfo:
     return AdvisorInfo(advisor.advisor_id, advisor.username, advisor.display_name)
 
 
+def _shown(position: int, estimate: int | None, available: int) -> tuple[int, ShownWait, bool]:
+    return position, shown_wait(estimate), available > 0
+
+
 class Hub:
     """Owns the queue view, the connections and the rules; storage holds the truth."""
 
@@ -155,7 +159,8 @@ class Hub:
             window=settings.login_window_seconds,
         )
         self._expiry: dict[int, asyncio.TimerHandle] = {}
-        self._last_pushed: dict[int, tuple[int, int | None, int]] = {}
+        # What each customer was last told, as the page shows it (see _shown).
+        self._last_pushed: dict[int, tuple[int, ShownWait, bool]] = {}
         self._fanout_wanted = asyncio.Event()
         self._fanout_task: asyncio.Task[None] | None = None
         self._active_consultations = 0
@@ -332,7 +337,7 @@ class Hub:
         )
         if position is not None:
             _, available = self.presence_counts()
-            self._last_pushed[customer.customer_id] = (position, estimate, available)
+            self._last_pushed[customer.customer_id] = _shown(position, estimate, available)
 
     async def customer_disconnected(self, connection: Connection) -> None:
         customer_id = connection.subject_id
@@ -728,20 +733,23 @@ class Hub:
                 logger.exception("pushing queue positions failed")
 
     async def _push_positions(self) -> None:
-        """Tell every connected waiting customer whose position or estimate changed."""
+        """Tell every connected waiting customer whose place changed as the page shows it:
+        the position, the estimate as worded, or whether any advisor is free."""
         staffed, available = self.presence_counts()
         mean = self.estimator.mean_handling_time
+        connected = self.connections.customers
+        last_pushed = self._last_pushed
         sent = 0
         for position, customer in self.queue.entries():
             customer_id = customer.customer_id
-            if customer_id not in self.connections.customers:
+            if customer_id not in connected:
                 continue
             if mean is None or staffed <= 0:
                 estimate = None
             else:
                 estimate = self.estimator.estimate(position, staffed, available)
-            state = (position, estimate, available)
-            if self._last_pushed.get(customer_id) == state:
+            state = _shown(position, estimate, available)
+            if last_pushed.get(customer_id) == state:
                 continue
             self._last_pushed[customer_id] = state
             self.connections.to_customer_here(
@@ -752,8 +760,7 @@ class Hub:
             )
             sent += 1
             if sent % 50 == 0:
-                # Let other work in between: each of these sends wakes a writer task, and a
-                # take.next waits for the whole batch at every step it awaits.
+                # Let other work in between: a take.next waits for the whole push otherwise.
                 await asyncio.sleep(0)
 
     # --- other hub instances (several on PostgreSQL; nothing happens here when alone) ---
