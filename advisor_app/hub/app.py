@@ -75,6 +75,7 @@ def create_app(
     app[HUB] = hub
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        hub.metrics.watch_gc()
         await storage.open()
         await purge_once(storage, settings, clock())
         await hub.start()
@@ -88,6 +89,7 @@ def create_app(
         await asyncio.gather(*background, return_exceptions=True)
         await hub.stop()
         await storage.close()
+        hub.metrics.unwatch_gc()
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(_close_sockets)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import logging
 import sys
@@ -197,8 +198,14 @@ def serve(settings: HubSettings, *, print_url: bool = True) -> None:
 
 
 def _run_app(settings: HubSettings, ssl_context: Any) -> None:
+    app = create_app(settings)
+    # What the imports made (phone number metadata, aiohttp, msgspec …) lives as long as the
+    # process: out of the cycle collector's sight, it no longer lengthens every full pass
+    # (about 60 ms of each here) while thousands of sockets wait.
+    gc.collect()
+    gc.freeze()
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         ssl_context=ssl_context,

@@ -4,6 +4,7 @@ way out of the customer page's folder."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -342,3 +343,14 @@ async def test_behind_a_trusted_tls_proxy_the_forwarded_origin_is_the_hubs_own(
             assert status == expected, trusted
         finally:
             await running.close()
+
+
+async def test_metrics_show_the_cycle_collectors_pauses(
+    hub: RunningHub, session: aiohttp.ClientSession
+) -> None:
+    key = ("hub_gc_pause_seconds_count", (("generation", "2"),))
+    before = (await read_metrics(session, hub)).get(key, 0)
+    gc.collect()
+    after = await read_metrics(session, hub)
+    assert after[key] >= before + 1
+    assert after[("hub_gc_pause_seconds_sum", (("generation", "2"),))] > 0
