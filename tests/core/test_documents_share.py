@@ -182,7 +182,9 @@ async def test_pages_shown_before_and_the_next_page_need_no_render(
     assert view.image == first_image  # the same bytes, verified by the customer again
     # Page 3 is rendered ahead from page 2; pages 1 and 2 were not rendered again.
     await until(lambda: PageKey(path, 2, 800, "png") in share.pages, what="page 3 ahead")
-    assert share.pages.renders == 3 and share.pages.hits >= 2
+    # (Whether showing page 2 found it finished or joined its render in flight depends on the
+    # machine's load; either way no page was rendered twice.)
+    assert share.pages.renders == 3 and share.pages.hits >= 1
 
     # Another width is another render; another document starts afresh.
     customer.set_viewport(1000, 900, dpr=1.0)
