@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Coroutine
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import qasync
@@ -37,13 +37,13 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from advisor_app import __version__
 from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
 from advisor_app.core.engine import Engine
+from advisor_app.ui import preload
 from advisor_app.ui.login_dialog import LoginDialog
-from advisor_app.ui.main_window import MainWindow
-from advisor_app.ui.media import DeviceChoice
-from advisor_app.ui.settings import UserSettings
-from advisor_app.ui.settings_dialog import SettingsDialog
-from advisor_app.ui.system_check import format_report, installation_checks, run_checks
+from advisor_app.ui.settings import DeviceChoice, UserSettings
 from advisor_app.ui.workstation import Workstation
+
+if TYPE_CHECKING:  # imported when first needed: the sign-in dialog paints without them
+    from advisor_app.ui.main_window import MainWindow
 
 logger = logging.getLogger("advisor_app")
 
@@ -189,6 +189,8 @@ class ReadyReporter(QObject):
 
 
 def self_check(config: AppConfig) -> int:
+    from advisor_app.ui.system_check import format_report, installation_checks, run_checks
+
     app = QCoreApplication.instance() or QApplication(sys.argv[:1])
     del app
     engine = Engine().start()
@@ -245,6 +247,7 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
                     stay_signed_in=settings.stay_signed_in,
                     stay_signed_in_allowed=config.allow_stay_signed_in,
                 )
+                preload.start_after_painted(dialog)
                 if await _wait_dialog(dialog) != QDialog.DialogCode.Accepted:
                     return 0
                 settings.username = dialog.username.text().strip()
@@ -270,6 +273,9 @@ async def _run_window(
     workstation: Workstation, settings: UserSettings, store: QSettings
 ) -> tuple[MainWindow, str]:
     """Show the main window until the advisor signs out or closes it."""
+    preload.wait()
+    from advisor_app.ui.main_window import MainWindow
+
     window = MainWindow(workstation, resources_dir())
     outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -289,6 +295,8 @@ async def _run_window(
 async def _edit_settings(
     window: MainWindow, workstation: Workstation, settings: UserSettings, store: QSettings
 ) -> None:
+    from advisor_app.ui.settings_dialog import SettingsDialog
+
     dialog = SettingsDialog(workstation, workstation.device_choice, window)
     if await _wait_dialog(dialog) == QDialog.DialogCode.Accepted:
         choice = dialog.choice()

@@ -93,6 +93,10 @@ class SessionBridge(QObject):
         session.documents.changed.connect(lambda v: post(self.share_changed.emit, v))
         session.documents.marks_changed.connect(lambda v: post(self.marks_changed.emit, v))
 
+    def stop(self) -> None:
+        """No more events: the session has stopped."""
+        self._drain_timer.stop()
+
     def _on_chat_changed(self, consultation: Consultation) -> None:
         chat = ChatSnapshot(
             consultation.consultation_id,

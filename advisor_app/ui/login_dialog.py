@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -17,7 +19,9 @@ from qasync import asyncSlot
 from advisor_app.core import credentials
 from advisor_app.core.errors import UserFacingError
 from advisor_app.ui.problems import describe
-from advisor_app.ui.workstation import Workstation
+
+if TYPE_CHECKING:
+    from advisor_app.ui.workstation import Workstation
 
 
 class LoginDialog(QDialog):

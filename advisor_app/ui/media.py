@@ -11,7 +11,6 @@ import asyncio
 import fractions
 import threading
 import time
-from dataclasses import dataclass
 
 import av
 import numpy as np
@@ -34,6 +33,7 @@ from PySide6.QtMultimedia import (
 from advisor_app.core.session import MediaSources
 from advisor_app.rtc.sinks import PcmRingSink
 from advisor_app.rtc.tracks import AUDIO_PTIME, AUDIO_RATE, TestPictureTrack, ToneTrack
+from advisor_app.ui.settings import DeviceChoice
 
 VIDEO_FPS = 30
 
@@ -221,13 +221,6 @@ class AudioPlayer(QObject):
             data = self._ring.read(free)
             if data:
                 self._io.write(QByteArray(data))
-
-
-@dataclass
-class DeviceChoice:
-    camera: str | None = None
-    microphone: str | None = None
-    speaker: str | None = None
 
 
 class LocalMedia(QObject):

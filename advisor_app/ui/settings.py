@@ -8,6 +8,15 @@ from PySide6.QtCore import QSettings
 
 
 @dataclass
+class DeviceChoice:
+    """Camera, microphone and speaker by device id; None: the system's default."""
+
+    camera: str | None = None
+    microphone: str | None = None
+    speaker: str | None = None
+
+
+@dataclass
 class UserSettings:
     hub_url: str = ""
     username: str = ""

@@ -25,7 +25,8 @@ from qasync import asyncSlot
 
 from advisor_app.core.system_check import check_hub, check_ice
 from advisor_app.rtc.tracks import AUDIO_RATE
-from advisor_app.ui.media import DeviceChoice, MicrophoneCapture, device_id, find_device, pcm_format
+from advisor_app.ui.media import MicrophoneCapture, device_id, find_device, pcm_format
+from advisor_app.ui.settings import DeviceChoice
 from advisor_app.ui.system_check import advice, device_checks, title
 from advisor_app.ui.workstation import Workstation
 
