@@ -7,19 +7,23 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from advisor_app.core import credentials
 from advisor_app.core.engine import Engine
 from advisor_app.core.errors import Problem, UserFacingError
-from advisor_app.core.hub_client import HubClient, LinkState, normalise_hub_url
-from advisor_app.core.session import AdvisorSession
-from advisor_app.protocol.rest import LoginResponse
-from advisor_app.ui.bridge import SessionBridge
+from advisor_app.ui import preload
 from advisor_app.ui.collector import collect_on_ui_thread
-from advisor_app.ui.media import AudioPlayer, DeviceChoice, LocalMedia
+from advisor_app.ui.settings import DeviceChoice
+
+if TYPE_CHECKING:  # imported when first needed: the sign-in dialog paints without them
+    from advisor_app.core.hub_client import HubClient, LinkState
+    from advisor_app.core.session import AdvisorSession
+    from advisor_app.protocol.rest import LoginResponse
+    from advisor_app.ui.bridge import SessionBridge
+    from advisor_app.ui.media import AudioPlayer, LocalMedia
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +62,9 @@ class Workstation(QObject):
     async def sign_in(
         self, hub_url: str, username: str, password: str, *, stay_signed_in: bool
     ) -> LoginResponse:
+        preload.wait()
+        from advisor_app.core.hub_client import normalise_hub_url
+
         hub_url = normalise_hub_url(hub_url)
         client = await self.call(_make_client(hub_url))
         result = await self.call(client.login(username, password))
@@ -74,6 +81,9 @@ class Workstation(QObject):
 
     async def resume(self, hub_url: str, username: str) -> bool:
         """Sign in with the token kept in the keyring; False if there is none or it expired."""
+        preload.wait()
+        from advisor_app.core.hub_client import LinkState, normalise_hub_url
+
         hub_url = normalise_hub_url(hub_url)
         token = await self._blocking(credentials.load_token, hub_url, username)
         if not token:
@@ -89,6 +99,10 @@ class Workstation(QObject):
         return True
 
     async def _start(self, client: HubClient, hub_url: str, username: str) -> None:
+        from advisor_app.core.session import AdvisorSession
+        from advisor_app.ui.bridge import SessionBridge
+        from advisor_app.ui.media import AudioPlayer, LocalMedia
+
         self.hub_url, self.username = hub_url, username
         self.media = LocalMedia(self.device_choice, synthetic=self.synthetic_media, parent=self)
         self.media.start()
@@ -149,10 +163,14 @@ class Workstation(QObject):
 
 
 async def _make_client(hub_url: str) -> HubClient:
+    from advisor_app.core.hub_client import HubClient  # imported by the caller already
+
     return HubClient(hub_url)
 
 
 async def _wait_for_link(client: HubClient, wait: float = 10.0) -> LinkState:
+    from advisor_app.core.hub_client import LinkState  # imported by the caller already
+
     settled = asyncio.Event()
 
     def on_state(state: LinkState) -> None:
