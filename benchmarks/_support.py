@@ -354,17 +354,17 @@ class QtWorkstation:
 
     def __init__(self, far: FarSide) -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        import qasync
         from PySide6.QtWidgets import QApplication
 
         from advisor_app.core.hub_client import LinkState
+        from advisor_app.ui.event_loop import UiEventLoop
         from advisor_app.ui.main_window import MainWindow
         from advisor_app.ui.workstation import Workstation
 
         keyring.set_keyring(_MemoryKeyring())
         self.app = QApplication.instance() or QApplication(["advisor-benchmark"])
         self.app.setQuitOnLastWindowClosed(False)
-        self.loop = qasync.QEventLoop(self.app)
+        self.loop = UiEventLoop(self.app)
         asyncio.set_event_loop(self.loop)
         self.workstation = Workstation(synthetic_media=True)
         self.run(

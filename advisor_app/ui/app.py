@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
-import qasync
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -38,6 +37,7 @@ from advisor_app import __version__
 from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
 from advisor_app.core.engine import Engine
 from advisor_app.ui import preload
+from advisor_app.ui.event_loop import run_ui, wait_dialog
 from advisor_app.ui.login_dialog import LoginDialog
 from advisor_app.ui.settings import DeviceChoice, UserSettings
 from advisor_app.ui.workstation import Workstation
@@ -204,13 +204,6 @@ def self_check(config: AppConfig) -> int:
     return 0 if passed else 1
 
 
-async def _wait_dialog(dialog: QDialog) -> int:
-    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    dialog.finished.connect(lambda result: future.done() or future.set_result(result))
-    dialog.open()
-    return await future
-
-
 async def run_workstation(app: QApplication, args: argparse.Namespace, config: AppConfig) -> int:
     store = QSettings(ORGANIZATION, APPLICATION)
     settings = UserSettings.load(store)
@@ -248,7 +241,7 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
                     stay_signed_in_allowed=config.allow_stay_signed_in,
                 )
                 preload.start_after_painted(dialog)
-                if await _wait_dialog(dialog) != QDialog.DialogCode.Accepted:
+                if await wait_dialog(dialog) != QDialog.DialogCode.Accepted:
                     return 0
                 settings.username = dialog.username.text().strip()
                 settings.stay_signed_in = dialog.stay.isChecked()
@@ -298,7 +291,7 @@ async def _edit_settings(
     from advisor_app.ui.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(workstation, workstation.device_choice, window)
-    if await _wait_dialog(dialog) == QDialog.DialogCode.Accepted:
+    if await wait_dialog(dialog) == QDialog.DialogCode.Accepted:
         choice = dialog.choice()
         workstation.device_choice = choice
         settings.camera = choice.camera or ""
@@ -379,6 +372,6 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.information(None, QCoreApplication.translate("Main", "Videoberatung"), text)
         return 1
     try:
-        return qasync.run(_with_reporter(reporter, run_workstation(app, args, config))) or 0
+        return run_ui(_with_reporter(reporter, run_workstation(app, args, config))) or 0
     finally:
         lock.unlock()

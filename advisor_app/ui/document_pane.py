@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -40,6 +41,7 @@ from advisor_app.core.documents import DocumentShare, ShareState
 from advisor_app.documents.render import SUPPORTED_SUFFIXES, DocumentError, Problem
 from advisor_app.protocol.documents import Mark
 from advisor_app.ui.document_canvas import DocumentCanvas, Tool
+from advisor_app.ui.event_loop import wait_dialog
 from advisor_app.ui.workstation import Workstation
 
 logger = logging.getLogger(__name__)
@@ -286,9 +288,13 @@ class DocumentPane(QWidget):
                     if error.problem == Problem.NEEDS_PASSWORD
                     else self.tr("Wrong password. Try again:")
                 )
-                text, ok = QInputDialog.getText(
-                    self, self.tr("Password"), prompt, QLineEdit.EchoMode.Password
-                )
+                dialog = QInputDialog(self)
+                dialog.setWindowTitle(self.tr("Password"))
+                dialog.setLabelText(prompt)
+                dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+                ok = await wait_dialog(dialog) == QDialog.DialogCode.Accepted
+                text = dialog.textValue()
+                dialog.deleteLater()
                 if ok and text:
                     await self._open(path, text)
                 else:

@@ -15,9 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import keyring
 import keyring.backend
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
+from advisor_app.ui.event_loop import UiEventLoop
 from advisor_app.ui.workstation import Workstation
 from tests.support.threaded_hub import ThreadedHub
 
@@ -54,7 +54,7 @@ class QtLoop:
     def __init__(self, app: QApplication) -> None:
         # Closing a dialog must not end the loop (the app does the same).
         app.setQuitOnLastWindowClosed(False)
-        self.loop = qasync.QEventLoop(app)
+        self.loop = UiEventLoop(app)
         asyncio.set_event_loop(self.loop)
 
     def run[T](self, work: Coroutine[Any, Any, T], timeout: float = 30) -> T:
@@ -73,7 +73,17 @@ class QtLoop:
     def pause(self, seconds: float) -> None:
         self.loop.run_until_complete(asyncio.sleep(seconds))
 
+    def cancel_tasks(self) -> None:
+        """Cancel what is still running, as asyncio.run does when the app's main coroutine
+        ends: a thumbnail render left going must not reach an engine that has stopped."""
+        pending = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
     def close(self) -> None:
+        self.cancel_tasks()
         self.loop.run_until_complete(asyncio.sleep(0))
         asyncio.set_event_loop(None)
         self.loop.close()
@@ -97,4 +107,5 @@ def threaded_hub(tmp_path: Path) -> Iterator[ThreadedHub]:
 def workstation(qloop: QtLoop, memory_keyring: MemoryKeyring) -> Iterator[Workstation]:
     station = Workstation(synthetic_media=True)
     yield station
+    qloop.cancel_tasks()
     station.shutdown()
