@@ -67,7 +67,11 @@ class Workstation(QObject):
 
         hub_url = normalise_hub_url(hub_url)
         client = await self.call(_make_client(hub_url))
-        result = await self.call(client.login(username, password))
+        try:
+            result = await self.call(client.login(username, password))
+        except BaseException:
+            await self.call(client.stop())  # its HTTP session, or it stays open until exit
+            raise
         if stay_signed_in:
             try:
                 await self._blocking(credentials.save_token, hub_url, username, result.token)
