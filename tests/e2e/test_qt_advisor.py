@@ -1,6 +1,7 @@
 """The milestone: the real Qt workstation (offscreen, its own process) and a customer in
 Chromium hold a consultation through a real hub: picture and sound both ways, chat both ways,
-the customer ends it."""
+a shared page marked with the mouse in the Qt canvas and shown in place in the page, the
+customer ends it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any
 from playwright.async_api import expect
 
 from tests.e2e.conftest import E2E, PageFactory
-from tests.e2e.journey import chat_texts, expect_step, join, send_chat
+from tests.e2e.docview import IMAGE_LOADED, marks_in_place
+from tests.e2e.journey import chat_texts, expect_step, join, send_chat, step
 from tests.support.browser import INBOUND_STATS_SCRIPT, until_async
 from tests.support.hub import PASSWORD, RunningHub
 
@@ -80,6 +82,15 @@ async def test_qt_workstation_and_chromium_customer_end_to_end(
         received = await advisor.expect("chat_received")
         assert "Hallo aus dem Browser" in received["chat_received"]
         await expect(chat_texts(page)).to_contain_text(["Guten Tag aus der Beratung"])
+
+        # The advisor marks the shared sheet with the mouse; the page shows each mark in place.
+        marked = await advisor.expect("marked")
+        assert sorted(marked["marked"]) == ["PinMark", "StrokeMark"]
+        session = step(page, "session")
+        await expect(session.locator(".docview__image")).to_be_visible()
+        await until_async(lambda: page.evaluate(IMAGE_LOADED), what="the page image")
+        await marks_in_place(page)
+        await expect(session.locator(".docview [aria-live]")).to_have_text("Markierung 1: Zinssatz")
 
         # The customer ends; the workstation shows it.
         await page.get_by_role("button", name="Beratung beenden").click()

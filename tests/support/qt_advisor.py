@@ -14,17 +14,20 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from advisor_app.core.hub_client import LinkState
 from advisor_app.core.session import Phase
+from advisor_app.ui.document_canvas import Tool
+from advisor_app.ui.event_loop import run_ui
 from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.workstation import Workstation
+from tests.support.qt_marking import click, drag
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+SHEET = RESOURCES / "samples" / "Produktblatt-Baufinanzierung.pdf"
 
 
 def report(**values: object) -> None:
@@ -60,6 +63,23 @@ async def drive(hub_url: str, user: str, password: str) -> None:
         report(chat_received=view.chat_list.item(0).text())
         QTest.keyClicks(view.chat_input, "Guten Tag aus der Beratung")
         QTest.keyClick(view.chat_input, Qt.Key.Key_Return)
+
+        # The product sheet, shared, a pin and a highlighter stroke marked with the mouse.
+        window.resize(1400, 900)
+        pane = view.documents_pane
+        await until(lambda: session.documents.customer_connected)
+        pane.open_path_soon(SHEET)
+        await until(lambda: pane.canvas._image is not None)
+        pane.share_action.trigger()
+        canvas = pane.canvas
+        pane.tool_actions[Tool.PIN].trigger()
+        pane.pin_label.setText("Zinssatz")
+        click(canvas, 0.30, 0.25)
+        pane.tool_actions[Tool.HIGHLIGHTER].trigger()
+        drag(canvas, [(0.1 + step * 0.1, 0.6) for step in range(6)])
+        await until(lambda: len(canvas.marks) == 2)
+        report(marked=[type(mark).__name__ for mark in canvas.marks])
+
         consultation = session.consultation
         assert consultation is not None
         await until(lambda: consultation.phase == Phase.ENDED, seconds=120)
@@ -73,7 +93,7 @@ def main() -> int:
     app.setQuitOnLastWindowClosed(False)
     hub_url, user, password = sys.argv[1:4]
     try:
-        qasync.run(drive(hub_url, user, password))
+        run_ui(drive(hub_url, user, password))
     except Exception as error:
         report(error=repr(error))
         return 1

@@ -5,34 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+import pymupdf
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from advisor_app.core.session import Phase
 from advisor_app.protocol.documents import PinMark, StrokeMark
-from advisor_app.ui.document_canvas import DocumentCanvas, Tool
+from advisor_app.ui.document_canvas import Tool
+from advisor_app.ui.document_pane import DocumentPane
+from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.workstation import Workstation
+from tests.support.qt_marking import click, drag
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop
 from tests.ui.test_consultation import RESOURCES, open_window
 
 SHEET = RESOURCES / "samples" / "Produktblatt-Baufinanzierung.pdf"
-
-
-def at(canvas: DocumentCanvas, x: float, y: float) -> QPoint:
-    px, py = canvas.page_view().place(x, y)
-    return QPoint(round(px), round(py))
-
-
-def send_mouse(canvas: DocumentCanvas, kind: QMouseEvent.Type, point: QPoint, held: bool) -> None:
-    buttons = Qt.MouseButton.LeftButton if held else Qt.MouseButton.NoButton
-    event = QMouseEvent(
-        kind, QPointF(point), canvas.mapToGlobal(QPointF(point)), Qt.MouseButton.LeftButton,
-        buttons, Qt.KeyboardModifier.NoModifier,
-    )  # fmt: skip
-    QApplication.sendEvent(canvas, event)
 
 
 def test_open_share_and_mark_reach_the_customer(
@@ -68,7 +57,7 @@ def test_open_share_and_mark_reach_the_customer(
     pane.tool_actions[Tool.PIN].trigger()
     pane.pin_label.setText("Sollzins")
     canvas = pane.canvas
-    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 0.30, 0.25))
+    click(canvas, 0.30, 0.25)
     qloop.until(lambda: len(customer.shared.marks) == 1, what="pin at the customer")
     pin = next(iter(customer.shared.marks.values()))
     assert isinstance(pin, PinMark) and pin.label == "Sollzins" and pin.number == 1
@@ -77,10 +66,7 @@ def test_open_share_and_mark_reach_the_customer(
 
     # A pen stroke dragged across the page.
     pane.tool_actions[Tool.PEN].trigger()
-    send_mouse(canvas, QMouseEvent.Type.MouseButtonPress, at(canvas, 0.1, 0.6), held=True)
-    for step in range(1, 6):
-        send_mouse(canvas, QMouseEvent.Type.MouseMove, at(canvas, 0.1 + step * 0.1, 0.6), held=True)
-    send_mouse(canvas, QMouseEvent.Type.MouseButtonRelease, at(canvas, 0.6, 0.6), held=False)
+    drag(canvas, [(0.1 + step * 0.1, 0.6) for step in range(6)])
     qloop.until(
         lambda: any(
             isinstance(m, StrokeMark) and len(m.points) == 6 for m in customer.shared.marks.values()
@@ -108,18 +94,71 @@ def test_open_share_and_mark_reach_the_customer(
     del tmp_path
 
 
-def test_a_broken_file_says_what_is_wrong(
-    qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation, tmp_path: Path
-) -> None:
+def text_session(
+    qtbot: QtBot, qloop: QtLoop, workstation: Workstation, threaded_hub: ThreadedHub
+) -> tuple[MainWindow, DocumentPane]:
+    """The advisor has taken a text-only customer; their session's document pane."""
     window = open_window(qtbot, qloop, workstation, threaded_hub)
     threaded_hub.customer(mode="text")
     qloop.until(lambda: window.queue_view.model.rowCount() == 1)
     window.queue_view.take_next_button.click()
     qloop.until(lambda: window.session_view is not None)
     assert window.session_view is not None
-    pane = window.session_view.documents_pane
+    return window, window.session_view.documents_pane
+
+
+def test_a_broken_file_says_what_is_wrong(
+    qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation, tmp_path: Path
+) -> None:
+    _, pane = text_session(qtbot, qloop, workstation, threaded_hub)
     broken = tmp_path / "kaputt.pdf"
     broken.write_bytes(b"%PDF-1.7 nothing here")
     pane.open_path_soon(broken)
     qloop.until(lambda: "damaged" in pane.status.text(), what="message")
     assert pane.canvas._image is None
+
+
+def test_a_protected_pdf_asks_for_its_password_without_stopping_the_rest(
+    qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation, tmp_path: Path
+) -> None:
+    window, pane = text_session(qtbot, qloop, workstation, threaded_hub)
+    protected = tmp_path / "geheim.pdf"
+    pymupdf.open(SHEET).save(
+        protected, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="kunde123"
+    )
+
+    def open_prompt() -> QInputDialog | None:
+        shown = [d for d in pane.findChildren(QInputDialog) if d.isVisible()]
+        return shown[0] if shown else None
+
+    # While the prompt is open the rest of the workstation goes on: the chat still works.
+    pane.open_path_soon(protected)
+    qloop.until(lambda: open_prompt() is not None, what="password prompt")
+    prompt = open_prompt()
+    assert prompt is not None and prompt.textEchoMode() == QLineEdit.EchoMode.Password
+    assert "protected" in prompt.labelText()
+    view = window.session_view
+    view.chat_input.setText("Einen Moment bitte")
+    qtbot.keyClick(view.chat_input, Qt.Key.Key_Return)
+    qloop.until(lambda: view.chat_list.count() >= 1, what="chat while the prompt is open")
+
+    prompt.setTextValue("falsch")
+    prompt.accept()
+    qloop.until(
+        lambda: (p := open_prompt()) is not None and "Wrong password" in p.labelText(),
+        what="second prompt",
+    )
+    prompt = open_prompt()
+    assert prompt is not None
+    prompt.setTextValue("kunde123")
+    prompt.accept()
+    qloop.until(lambda: pane.canvas._image is not None, what="page drawn")
+    assert "3 page(s)" in pane.status.text()
+
+    # Cancelling says why nothing opened.
+    pane.open_path_soon(protected)
+    qloop.until(lambda: open_prompt() is not None, what="prompt again")
+    prompt = open_prompt()
+    assert prompt is not None
+    prompt.reject()
+    qloop.until(lambda: "password is needed" in pane.status.text(), what="not opened")
