@@ -61,6 +61,11 @@ class QueueView:
         """(position, customer) in queue order."""
         return [(index + 1, self._records[cid]) for index, cid in enumerate(self._order)]
 
+    def in_order(self) -> list[CustomerRecord]:
+        """The waiting customers, first first (position = index + 1)."""
+        records = self._records
+        return [records[cid] for cid in self._order]
+
     def first(self) -> CustomerRecord | None:
         return self._records[self._order[0]] if self._order else None
 

@@ -7,6 +7,7 @@ here, and this module decides and notifies.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import time
@@ -124,6 +125,10 @@ def offline_message(record: OfflineMessageRecord) -> OfflineMessage:
 
 def advisor_info(advisor: AdvisorRecord) -> AdvisorInfo:
     return AdvisorInfo(advisor.advisor_id, advisor.username, advisor.display_name)
+
+
+def _customer_id(customer: CustomerRecord) -> int:
+    return customer.customer_id
 
 
 def _shown(position: int, estimate: int | None, available: int) -> tuple[int, ShownWait, bool]:
@@ -734,24 +739,33 @@ class Hub:
 
     async def _push_positions(self) -> None:
         """Tell every connected waiting customer whose place changed as the page shows it:
-        the position, the estimate as worded, or whether any advisor is free."""
+        the position, the estimate as worded, or whether any advisor is free.
+
+        A change during a pass (a take, an end, presence) does not wait for the pass to end:
+        the pass goes on from where it is with the new state and wraps round to the front, so
+        each customer gets the newest state within one walk of the queue, however many
+        changes come meanwhile, and no stale position is sent to the rest of the queue.
+        """
+        waiting = self.queue.in_order()
+        count = len(waiting)
+        at = visited = sent = 0
         staffed, available = self.presence_counts()
         mean = self.estimator.mean_handling_time
+        estimate_for = self.estimator.estimate
         connected = self.connections.customers
         last_pushed = self._last_pushed
-        sent = 0
-        for position, customer in self.queue.entries():
-            customer_id = customer.customer_id
+        while visited < count:
+            index = (at + visited) % count
+            visited += 1
+            customer_id = waiting[index].customer_id
             if customer_id not in connected:
                 continue
-            if mean is None or staffed <= 0:
-                estimate = None
-            else:
-                estimate = self.estimator.estimate(position, staffed, available)
+            position = index + 1
+            estimate = None if mean is None else estimate_for(position, staffed, available)
             state = _shown(position, estimate, available)
             if last_pushed.get(customer_id) == state:
                 continue
-            self._last_pushed[customer_id] = state
+            last_pushed[customer_id] = state
             self.connections.to_customer_here(
                 customer_id,
                 ws.QueuePosition(
@@ -759,9 +773,21 @@ class Hub:
                 ),
             )
             sent += 1
-            if sent % 50 == 0:
-                # Let other work in between: a take.next waits for the whole push otherwise.
-                await asyncio.sleep(0)
+            if sent % 50:
+                continue
+            # Let other work in between: a take.next waits for the whole push otherwise.
+            await asyncio.sleep(0)
+            if not self._fanout_wanted.is_set() or visited >= count:
+                continue
+            self._fanout_wanted.clear()
+            next_id = waiting[(at + visited) % count].customer_id
+            waiting = self.queue.in_order()
+            count = len(waiting)
+            # Ids grow with the queue order: the first customer at or after the next one.
+            at = bisect.bisect_left(waiting, next_id, key=_customer_id) if count else 0
+            visited = 0
+            staffed, available = self.presence_counts()
+            mean = self.estimator.mean_handling_time
 
     # --- other hub instances (several on PostgreSQL; nothing happens here when alone) ---
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -448,3 +449,57 @@ async def test_leave_over_http(hub: RunningHub, session: aiohttp.ClientSession) 
     assert [e["customer"]["customer_id"] for e in queue] == [c3.customer_id]
     for client in (c1, c2, c3, anna, welcome):
         await client.close()
+
+
+async def test_takes_during_a_push_leave_everyone_at_their_place(
+    make_hub: HubFactory, tmp_path: Path
+) -> None:
+    """Takes land while the hub is still pushing the previous change to a long queue: every
+    customer ends at its true place, and nobody is pushed the same state twice in a row or a
+    place further back than the last one (a stale pass after a newer one)."""
+    names = [f"berater{index}" for index in range(6)]
+    for name in names:
+        await add_advisor(tmp_path, name, name)
+    hub = await make_hub()
+    # One websocket per customer holds its connection: no pool limit.
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    customers = [CustomerClient(session, hub.url) for _ in range(400)]
+    for batch in range(0, len(customers), 50):
+        await asyncio.gather(*(c.join() for c in customers[batch : batch + 50]))
+    for batch in range(0, len(customers), 50):
+        await asyncio.gather(*(c.connect() for c in customers[batch : batch + 50]))
+    advisors = [await advisor(session, hub, name) for name in names]
+
+    # One after the other, each as soon as the last was answered: into the push it caused.
+    taken = [await client.take() for client in advisors]
+    taken_ids = {reply["consultation"]["customer"]["customer_id"] for reply in taken}
+    assert len(taken_ids) == 6
+    by_id = {customer.customer_id: customer for customer in customers}
+    assert taken_ids == set(sorted(by_id)[:6])  # the six at the front, whoever took whom
+    remaining = sorted(set(by_id) - taken_ids)
+
+    def last_place(customer: CustomerClient) -> int | None:
+        assert customer.socket is not None
+        places = [m["position"] for m in customer.socket.received if "position" in m]
+        return places[-1] if places else None
+
+    async def settled() -> None:
+        while any(
+            last_place(by_id[customer_id]) != place
+            for place, customer_id in enumerate(remaining, start=1)
+        ):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(settled(), 20)
+    for customer_id in remaining:
+        socket = by_id[customer_id].socket
+        assert socket is not None
+        pushed = [
+            (m["position"], m["advisors_available"])
+            for m in socket.received
+            if m["type"] == "queue.position"
+        ]
+        assert all(a != b and a[0] >= b[0] for a, b in itertools.pairwise(pushed)), pushed
+    for client in [*advisors, *customers]:
+        await client.close()
+    await session.close()
