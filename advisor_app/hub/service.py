@@ -352,6 +352,11 @@ class Hub:
         self._last_pushed.pop(customer_id, None)
         if customer_id in self.queue:
             self._schedule_expiry(customer_id)
+        await self._tell_advisors_customer_offline(customer_id)
+
+    async def _tell_advisors_customer_offline(self, customer_id: int) -> None:
+        """Every advisor while the customer waits; the advisor of its consultation after."""
+        if customer_id in self.queue:
             self.connections.to_all_advisors(
                 ws.QueueConnection(customer_id=customer_id, connected=False)
             )
@@ -904,10 +909,8 @@ class Hub:
         """These customers' sockets were on instances that died, which could not say so."""
         linked = await self.cluster.linked_customers(self.connections.customers)
         for customer_id in customer_ids:
-            if customer_id in self.queue and customer_id not in linked:
-                self.connections.to_all_advisors(
-                    ws.QueueConnection(customer_id=customer_id, connected=False)
-                )
+            if customer_id not in linked:  # not back already, here or elsewhere
+                await self._tell_advisors_customer_offline(customer_id)
 
     def local_state(self) -> tuple[list[int], dict[int, Presence]]:
         return list(self.connections.customers), dict(self.connections.presence)

@@ -347,6 +347,10 @@ async def test_killing_an_instance_loses_no_place_and_no_consultation(
             assert welcome["state"] == "waiting"
             assert welcome["position"] == order_before.index(customer.customer_id) + 1
 
+        # Its advisor, on another instance, is told the customer dropped once the dead instance
+        # is noticed (the customer's socket could not say goodbye).
+        await advisor.socket.expect("peer", role="customer", connected=False, timeout=15)
+
         # The consultation goes on: the customer reconnects to another instance, the advisor
         # hears of it, the chat resumes since what the customer had, both ways.
         talking.base_url = third.url
