@@ -46,12 +46,36 @@ class Connection:
         self._draining: asyncio.Task[None] | None = None
         self._stopped = False
         self._closing: asyncio.Future[bool] | None = None
+        self._held: list[str] | None = None
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def hold(self) -> None:
+        """Until ``send_first``: keep what is sent, so that the welcome goes out first. The
+        hub registers a socket before it reads the state the welcome reports, or a change made
+        meanwhile (on another instance too) would miss the socket."""
+        if self._held is None:
+            self._held = []
+
+    def send_first(self, message: msgspec.Struct | None = None) -> None:
+        """Send ``message``, then what was held, and stop holding."""
+        held, self._held = self._held, None
+        if message is not None:
+            self.send(message)
+        for text in held or ():
+            self.send_text(text)
 
     def send(self, message: msgspec.Struct) -> None:
         self.send_text(encode_str(message))
 
     def send_text(self, text: str) -> None:
         if self._stopped or self.ws.closed:
+            return
+        if self._held is not None:
+            if len(self._held) < OUTBOUND_LIMIT:
+                self._held.append(text)
             return
         if self._draining is None:
             task = asyncio.Task(self._send(text), loop=self._loop, eager_start=True)
@@ -152,7 +176,11 @@ class ConnectionRegistry:
         """Only to this instance's sockets (each instance pushes positions to its own)."""
         connections = self.customers.get(customer_id)
         if connections:
-            self._send(connections, encode_str(message))
+            # Not to a socket still waiting for its welcome: the welcome carries the place.
+            text = encode_str(message)
+            for connection in list(connections):
+                if not connection.holding:
+                    connection.send_text(text)
 
     def to_advisor(self, advisor_id: int, message: msgspec.Struct) -> None:
         text = encode_str(message)

@@ -305,6 +305,13 @@ class Hub:
                 else "this place in the queue was given up",
             )
         connection.subject_id = customer.customer_id
+        connection.hold()
+        try:
+            await self._welcome_customer(connection, customer)
+        finally:
+            connection.send_first()  # what came meanwhile; on failure, before the error
+
+    async def _welcome_customer(self, connection: Connection, customer: CustomerRecord) -> None:
         first = self.connections.add(connection)
         if first:
             await self.cluster.link_customer(customer.customer_id)
@@ -330,7 +337,7 @@ class Hub:
         if position is not None and self.cluster.shared:
             position = await self.storage.waiting_position(customer.customer_id) or position
         estimate = self.estimate_for(position) if position else None
-        connection.send(
+        connection.send_first(
             ws.CustomerWelcome(
                 customer_id=customer.customer_id,
                 state=customer.state,
@@ -456,6 +463,13 @@ class Hub:
 
     async def advisor_connected(self, connection: Connection, advisor: AdvisorRecord) -> None:
         connection.subject_id = advisor.advisor_id
+        connection.hold()  # queue changes meanwhile go after the welcome's snapshot
+        try:
+            await self._welcome_advisor(connection, advisor)
+        finally:
+            connection.send_first()
+
+    async def _welcome_advisor(self, connection: Connection, advisor: AdvisorRecord) -> None:
         first = self.connections.add(connection)
         active = await self.storage.active_consultation_of_advisor(advisor.advisor_id)
         current = self.connections.presence.get(advisor.advisor_id)
@@ -486,7 +500,7 @@ class Hub:
             )
         open_messages = len(await self.storage.offline_messages(include_done=False))
         linked = await self.cluster.linked_customers(self.connections.customers)
-        connection.send(
+        connection.send_first(
             ws.AdvisorWelcome(
                 advisor=advisor_info(advisor),
                 presence=presence,

@@ -244,6 +244,41 @@ async def eventually_status(
         await asyncio.sleep(0.05)
 
 
+async def test_a_customer_hears_the_welcome_before_anything_else(
+    cluster: Cluster, session: aiohttp.ClientSession
+) -> None:
+    """An instance registers a customer's socket, then writes its link and reads its state
+    before the welcome; positions pushed meanwhile must not overtake the welcome."""
+    await make_advisors(cluster.dsn, 1)
+    here, there = await cluster.start(2)
+    advisor = await signed_in(session, there.url, "berater01")
+    customers = [CustomerClient(session, here.url) for _ in range(40)]
+    for customer in customers:
+        await customer.join()
+    stop = asyncio.Event()
+
+    async def toggle_presence() -> None:
+        # Every change of who is available makes every instance push to all its customers.
+        assert advisor.socket is not None
+        while not stop.is_set():
+            for presence in ("away", "available"):
+                await advisor.socket.send({"type": "presence.set", "presence": presence})
+                await asyncio.sleep(0.003)
+
+    toggling = asyncio.create_task(toggle_presence())
+    try:
+        for customer in customers:
+            await customer.connect()
+    finally:
+        stop.set()
+        await toggling
+    for customer in customers:
+        assert customer.socket is not None
+        first = customer.socket.received[0]["type"]
+        assert first == "welcome", [m["type"] for m in customer.socket.received[:3]]
+    await advisor.close()
+
+
 async def test_advisors_on_three_instances_race_for_the_same_customers(
     cluster: Cluster, session: aiohttp.ClientSession
 ) -> None:
