@@ -373,7 +373,8 @@ class AdvisorSession:
             return
         try:
             if message.description is not None and message.description.type == "answer":
-                await peer.accept_answer(message.description)
+                if not await peer.accept_answer(message.description):
+                    logger.info("ignored an answer: no offer was waiting for one")
             elif message.candidate is not None:
                 await peer.add_remote_candidate(message.candidate)
         except Exception:

@@ -129,8 +129,15 @@ class AdvisorPeer:
         local = self.pc.localDescription
         return SessionDescription(type="offer", sdp=local.sdp)
 
-    async def accept_answer(self, answer: SessionDescription) -> None:
+    async def accept_answer(self, answer: SessionDescription) -> bool:
+        """Apply the customer's answer. False, and nothing changes, when no offer of ours is
+        waiting for one: a second answer to the same offer (a page that answered twice across
+        a reconnect) would otherwise fail in aiortc ("Cannot handle answer in signaling state
+        stable")."""
+        if self.pc.signalingState != "have-local-offer":
+            return False
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
+        return True
 
     async def add_remote_candidate(self, candidate: IceCandidate) -> None:
         text = candidate.candidate
