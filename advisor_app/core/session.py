@@ -49,6 +49,7 @@ class Consultation:
     phase: Phase = Phase.CONNECTING
     customer_online: bool = True
     peer: AdvisorPeer | None = field(default=None, repr=False)
+    offers_made: int = 0  # the number of the current peer's offer (ws.Signal.offer)
     ended_by: str | None = None
 
     @property
@@ -341,12 +342,16 @@ class AdvisorSession:
         peer.remote_video.connect(self.remote_video.attach)
         peer.remote_audio.connect(self.remote_audio.attach)
         peer.state_changed.connect(lambda state: self._on_peer_state(consultation, peer, state))
+        consultation.offers_made += 1
+        number = consultation.offers_made
         offer = await peer.create_offer()
         if consultation.peer is not peer:
             return
         with contextlib.suppress(UserFacingError):
             await self.hub.send(
-                ws.Signal(consultation_id=consultation.consultation_id, description=offer)
+                ws.Signal(
+                    consultation_id=consultation.consultation_id, description=offer, offer=number
+                )
             )
 
     def _on_peer_state(self, consultation: Consultation, peer: AdvisorPeer, state: str) -> None:
@@ -370,6 +375,11 @@ class AdvisorSession:
             return
         peer = consultation.peer
         if peer is None:
+            return
+        if message.offer is not None and message.offer != consultation.offers_made:
+            logger.info(
+                "ignored a signal for offer %s (now %s)", message.offer, consultation.offers_made
+            )
             return
         try:
             if message.description is not None and message.description.type == "answer":

@@ -149,9 +149,9 @@ class SimulatedCustomer:
                 self.taken.set()
                 if self.greeting:
                     await self.say(self.greeting)
-            case ws.SignalRelay(description=description) if description is not None:
+            case ws.SignalRelay(description=description, offer=number) if description is not None:
                 if description.type == "offer":
-                    await self._answer(description.sdp)
+                    await self._answer(description.sdp, number)
             case ws.ChatMessage(message=entry):
                 if self.chat is not None:
                     self.chat.add(entry)
@@ -168,7 +168,7 @@ class SimulatedCustomer:
             self.chat = ChatLog(info.consultation_id, "customer")
         self.consultation = info
 
-    async def _answer(self, sdp: str) -> None:
+    async def _answer(self, sdp: str, offer: int | None) -> None:
         assert self.consultation is not None
         await self._close_peer()
         pc = RTCPeerConnection(
@@ -206,6 +206,7 @@ class SimulatedCustomer:
             ws.Signal(
                 consultation_id=self.consultation.consultation_id,
                 description=ws.SessionDescription(type="answer", sdp=pc.localDescription.sdp),
+                offer=offer,
             )
         )
         self.offers_answered += 1

@@ -664,6 +664,7 @@ class Hub:
                 from_role=role,
                 description=message.description,
                 candidate=message.candidate,
+                offer=message.offer,
             ),
         )
 

@@ -73,12 +73,20 @@ class Hello(_ClientMessage, tag="hello"):
     protocol: int = 1
 
 
+# Which of the advisor's offers a signal belongs to: the advisor numbers its offers within a
+# consultation from 1, the customer repeats the number on its answer and its candidates, and
+# a side ignores what belongs to another offer than its current one (a late answer to an offer
+# replaced across a reconnect).
+OfferNumber = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+
+
 class Signal(_ClientMessage, tag="signal"):
     """SDP or an ICE candidate for the other side of ``consultation_id``."""
 
     consultation_id: Identifier
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
+    offer: OfferNumber | None = None
 
     def __post_init__(self) -> None:
         if (self.description is None) == (self.candidate is None):
@@ -202,6 +210,7 @@ class SignalRelay(_HubMessage, tag="signal"):
     from_role: Role
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
+    offer: int | None = None
 
 
 class ChatMessage(_HubMessage, tag="chat.message"):

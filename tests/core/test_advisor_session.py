@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import aiohttp
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from advisor_app.core.session import AdvisorSession, MediaSources, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
+from tests.support.clients import CustomerClient
+from tests.support.hub import RunningHub
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
@@ -107,3 +111,37 @@ async def test_one_way_choices_rule_the_transceivers(
         assert customer.remote_video.frames_received > 0
     else:
         assert customer.remote_video.frames_received == 0
+
+
+async def test_signals_for_an_offer_that_was_replaced_are_ignored(
+    hub: RunningHub, advisor: AdvisorSession, session: aiohttp.ClientSession
+) -> None:
+    """Offers are numbered; an answer that names another offer than the current one (a late
+    one from before a reconnect) changes nothing, the right one connects."""
+    customer = CustomerClient(session, hub.url)
+    await customer.join(see_advisor=False, show_me=False)
+    await customer.connect()
+    await until(lambda: len(advisor.queue) == 1, what="queue update")
+    await advisor.take_next()
+    consultation = advisor.consultation
+    assert consultation is not None and customer.socket is not None
+    relayed = await customer.socket.expect("signal", timeout=10)
+    assert relayed["description"]["type"] == "offer" and relayed["offer"] == 1
+
+    answerer = RTCPeerConnection()
+    try:
+        offer = relayed["description"]
+        await answerer.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        answer = {"type": "answer", "sdp": answerer.localDescription.sdp}
+        base = {"type": "signal", "consultation_id": consultation.consultation_id}
+        await customer.socket.send({**base, "description": answer, "offer": 7})
+        await asyncio.sleep(0.5)
+        peer = consultation.peer
+        assert peer is not None and peer.pc.signalingState == "have-local-offer"
+
+        await customer.socket.send({**base, "description": answer, "offer": 1})
+        await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
+    finally:
+        await answerer.close()
+        await customer.close()

@@ -411,6 +411,11 @@ INVALID_FRAMES: list[tuple[str | dict[str, Any], str, str | None]] = [
         "invalid",
         "$.description.type",
     ),
+    (
+        {"type": "signal", "consultation_id": 1, "candidate": {"candidate": ""}, "offer": 0},
+        "invalid",
+        "$.offer",
+    ),
     ({"type": "chat.history", "consultation_id": 1, "after_seq": -1}, "invalid", "$.after_seq"),
     ({"type": "end", "consultation_id": None}, "invalid", "$.consultation_id"),
     (json.dumps({"type": "ping", "ref": "r" * 65}), "invalid", "$.ref"),

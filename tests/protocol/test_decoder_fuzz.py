@@ -184,9 +184,12 @@ candidates = st.builds(
     sdpMLineIndex=st.none() | st.integers(min_value=0, max_value=64),
     usernameFragment=st.none() | st.text(max_size=256),
 )
+offers = st.none() | st.integers(min_value=1, max_value=2**31 - 1)
 signals = st.one_of(
-    st.builds(ws.Signal, consultation_id=identifiers, description=descriptions, ref=refs),
-    st.builds(ws.Signal, consultation_id=identifiers, candidate=candidates, ref=refs),
+    st.builds(
+        ws.Signal, consultation_id=identifiers, description=descriptions, offer=offers, ref=refs
+    ),
+    st.builds(ws.Signal, consultation_id=identifiers, candidate=candidates, offer=offers, ref=refs),
 )
 common_messages = st.one_of(
     st.builds(ws.Hello, token=tokens, protocol=st.integers(1, 5), ref=refs),

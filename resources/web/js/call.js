@@ -36,13 +36,15 @@ export class Call {
     if (this.closed) return;
     const description = message.description;
     if (description && description.type === "offer") {
-      await this.answer(description);
+      await this.answer(description, message.offer);
     } else if (message.candidate && this.pc) {
       if (message.candidate.candidate) await this.pc.addIceCandidate(message.candidate);
     }
   }
 
-  async answer(offer) {
+  /** Answer ``offer`` on a fresh connection; ``number`` (the advisor's count of its offers)
+   * goes back on the answer and the candidates, so late ones for a replaced offer are dropped. */
+  async answer(offer, number) {
     this.closePeer();
     const pc = new RTCPeerConnection({ iceServers: this.consultation.ice_servers || [] });
     this.pc = pc;
@@ -57,6 +59,7 @@ export class Call {
           sdpMid: candidate.sdpMid,
           sdpMLineIndex: candidate.sdpMLineIndex,
         },
+        offer: number,
       });
     };
     pc.addEventListener("icecandidate", (event) => {
@@ -96,6 +99,7 @@ export class Call {
       type: "signal",
       consultation_id: this.consultation.consultation_id,
       description: { type: "answer", sdp: pc.localDescription.sdp },
+      offer: number,
     });
     answerSent = true;
     for (const candidate of early) sendCandidate(candidate);
