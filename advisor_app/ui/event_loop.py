@@ -4,8 +4,10 @@ qasync runs asyncio callbacks from Qt timers, so they run whenever Qt processes 
 when asyncio does not count the loop as running: qasync 0.28's ``run_until_complete`` processes
 events once more after ``run_forever`` has returned, and pytest-qt processes them between a
 test's phases. A task resumed there (from ``asyncio.sleep`` in ``Engine.call``, say) finds no
-running loop and dies with "no running event loop". ``UiEventLoop`` runs every callback with
-itself as the running loop, which is what processing Qt events on this thread means.
+running loop and dies with "no running event loop". ``UiEventLoop`` runs every scheduled
+callback (``call_soon``, ``call_later``, ``call_at``: task steps, timers) with itself as the
+running loop, which is what processing Qt events on this thread means. The UI loop watches no
+sockets of its own (the network is on the engine thread), so those are all its callbacks.
 
 A modal ``exec()`` (``QInputDialog.getText`` and the like) inside a coroutine is the same
 trouble the other way round: its nested Qt loop fires other tasks' timers while the current
