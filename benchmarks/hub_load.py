@@ -906,6 +906,10 @@ def stop_hubs(hubs: Sequence[subprocess.Popen[bytes]]) -> None:
             hub.wait(5)
 
 
+# py-spy is a diagnostic, not a dependency of the project: only --py-spy needs it.
+PY_SPY = Path(sys.executable).with_name("py-spy")
+
+
 def start_profiler(output: str | None, pid: int) -> subprocess.Popen[bytes] | None:
     """py-spy sampling the hub (``--py-spy FILE``: .txt collapsed stacks, else flame graph)."""
     if not output:
@@ -917,8 +921,7 @@ def start_profiler(output: str | None, pid: int) -> subprocess.Popen[bytes] | No
         if output.endswith(".json")
         else ("flamegraph")
     )
-    py_spy = Path(sys.executable).with_name("py-spy")
-    command = [str(py_spy), "record", "--gil", "-p", str(pid), "-o", output, "-f", fmt, "-r", "200"]
+    command = [str(PY_SPY), "record", "--gil", "-p", str(pid), "-o", output, "-f", fmt, "-r", "200"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -1953,6 +1956,13 @@ def start_postgres(durable: bool) -> tuple[Any, str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.py_spy and not PY_SPY.exists():
+        print(
+            f"hub_load: --py-spy needs py-spy beside {sys.executable}; install it with "
+            f"{Path(sys.executable).with_name('pip')} install py-spy",
+            file=sys.stderr,
+        )
+        return 2
     server = None
     try:
         dsn = args.database
