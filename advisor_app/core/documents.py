@@ -23,6 +23,7 @@ from advisor_app.core.page_cache import PageCache, PageKey
 from advisor_app.documents.record import ShownPage
 from advisor_app.documents.render import DocumentInfo, RenderedPage, Renderer
 from advisor_app.protocol import documents as dc
+from advisor_app.protocol import rest
 from advisor_app.protocol.chunks import digest, split
 from advisor_app.protocol.codec import Decoder
 from advisor_app.protocol.errors import ProtocolError
@@ -34,6 +35,15 @@ _encoder = msgspec.json.Encoder()
 BUFFER_HIGH = 256 * 1024  # wait before queueing more page frames than this
 
 
+@dataclass(slots=True)
+class _Opened:
+    """A document opened in this consultation, with the marks made on it."""
+
+    info: DocumentInfo
+    password: str | None
+    model: AnnotationModel
+
+
 @dataclass(frozen=True, slots=True)
 class ShareState:
     """What the advisor's document pane shows."""
@@ -42,13 +52,18 @@ class ShareState:
     page_index: int
     sharing: bool
     customer_connected: bool
+    consultation_id: int = 0
 
 
 class DocumentShare:
-    """Runs on the engine loop; the UI calls it through the engine facade."""
+    """What one consultation shows: made when the consultation begins, owned by it and closed
+    with it (every document, password, mark and cached page is dropped then). Runs on the
+    engine loop; the UI calls it through the engine facade."""
 
-    def __init__(self, renderer: Renderer) -> None:
+    def __init__(self, renderer: Renderer, consultation_id: int = 0) -> None:
         self.renderer = renderer
+        self.consultation_id = consultation_id
+        self.closed = False
         self.model = AnnotationModel()
         self.document: DocumentInfo | None = None
         self.password: str | None = None
@@ -69,8 +84,10 @@ class DocumentShare:
         # (page, copies of its marks) after every change, for the advisor's canvas
         self.marks_changed: Event[tuple[int, tuple[dc.Mark, ...]]] = Event()
         self.pages_sent = 0
-        # Pages shown to the customer, in order, for the record: (path, page) -> password
-        self.shown: dict[tuple[str, int], str | None] = {}
+        # Every document opened here, in order, each with its own marks; and the pages shown
+        # to the customer, in order, for the record: (index into _opened, page), as a set.
+        self._opened: list[_Opened] = []
+        self.shown: dict[tuple[int, int], None] = {}
 
     # --- channels ---
 
@@ -93,7 +110,13 @@ class DocumentShare:
         return self._documents is not None and self._documents.readyState == "open"
 
     def state(self) -> ShareState:
-        return ShareState(self.document, self.page_index, self.sharing, self.customer_connected)
+        return ShareState(
+            self.document,
+            self.page_index,
+            self.sharing,
+            self.customer_connected,
+            self.consultation_id,
+        )
 
     def _emit(self) -> None:
         self.changed.emit(self.state())
@@ -135,7 +158,8 @@ class DocumentShare:
         """Snapshot (sharing, page, all its marks), then the page image."""
         self._send([self._snapshot()])
         if self.sharing and self.document is not None:
-            self.shown[(self.document.path, self.page_index)] = self.password
+            if self.customer_connected:
+                self.shown[(len(self._opened) - 1, self.page_index)] = None
             self._start_sending()
         self._emit()
 
@@ -151,9 +175,14 @@ class DocumentShare:
     # --- the document and its pages ---
 
     async def open(self, path: Path, password: str | None = None) -> DocumentInfo:
+        if self.closed:
+            raise LookupError("this consultation has ended")
         info = await self.renderer.inspect(path, password)
+        if self.closed:
+            raise LookupError("this consultation has ended")
         self.document, self.password, self.page_index = info, password, 0
         self.model = AnnotationModel()
+        self._opened.append(_Opened(info, password, self.model))
         self.pages.clear()  # the same path may hold another file now
         if self.sharing:
             self._announce_state()
@@ -252,14 +281,40 @@ class DocumentShare:
             Path(key.path), key.page_index, key.width, password=self.password, encoding=key.encoding
         )
 
-    def record_pages(self) -> list[ShownPage]:
-        """What the record shows: each page shown, with its marks as they are now."""
-        pages = []
-        for (path, page_index), password in self.shown.items():
-            same = self.document is not None and self.document.path == path
-            marks = self.model.marks(page_index) if same else []
-            pages.append(ShownPage(path, password, page_index, _encoder.encode(marks)))
-        return pages
+    def record_pages(self) -> tuple[list[ShownPage], rest.ShownPages]:
+        """What the record shows: each page shown, of every document opened, with the marks
+        it carries now; and the manifest that tells the hub what each page is."""
+        pages, manifest = [], []
+        for opened_index, page_index in self.shown:
+            opened = self._opened[opened_index]
+            marks = opened.model.marks(page_index)
+            pages.append(
+                ShownPage(opened.info.path, opened.password, page_index, _encoder.encode(marks))
+            )
+            manifest.append(
+                rest.ShownPage(
+                    document_title=Path(opened.info.path).name[: rest.TITLE_MAX],
+                    page_number=page_index + 1,
+                    page_count=opened.info.page_count,
+                    marks=len(marks),
+                )
+            )
+        return pages, rest.ShownPages(pages=manifest)
+
+    def close(self) -> None:
+        """The consultation is over: drop every document, password, mark and cached page."""
+        self.closed = True
+        self.sharing = False
+        self.detach()
+        if self._resend is not None:
+            self._resend.cancel()
+            self._resend = None
+        self.pages.clear()
+        self._opened.clear()
+        self.shown.clear()
+        self.document, self.password, self.page_index = None, None, 0
+        self.model = AnnotationModel()
+        self._emit()
 
     # --- marks ---
 

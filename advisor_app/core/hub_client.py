@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import logging
 import random
@@ -103,11 +104,12 @@ class HubClient:
         content_type: str = "application/json",
     ) -> bytes:
         headers = {"Authorization": f"Bearer {self._token}"} if auth and self._token else {}
-        if isinstance(body, bytes):
-            data: bytes | None = body
+        data: bytes | aiohttp.FormData | None
+        if isinstance(body, bytes | aiohttp.FormData):
+            data = body
         else:
             data = msgspec.json.encode(body) if body is not None else None
-        if data is not None:
+        if isinstance(data, bytes):
             headers["Content-Type"] = content_type
         try:
             async with self._http().request(
@@ -160,13 +162,23 @@ class HubClient:
         payload = await self._call("GET", f"/api/advisor/messages{query}")
         return list(_messages_decoder.decode(payload).messages)
 
-    async def upload_record(self, consultation_id: int, pdf: bytes) -> None:
-        await self._call(
-            "PUT",
-            f"/api/advisor/consultations/{consultation_id}/record",
-            pdf,
-            content_type="application/pdf",
+    async def upload_shown_pages(
+        self, consultation_id: int, pdf: bytes, manifest: rest.ShownPages
+    ) -> None:
+        """The pages shown in a consultation, for its record (the hub makes it again)."""
+        form = aiohttp.FormData()
+        form.add_field(
+            "manifest", msgspec.json.encode(manifest).decode(), content_type="application/json"
         )
+        if manifest.pages:
+            form.add_field(
+                "pages", io.BytesIO(pdf), content_type="application/pdf", filename="shown-pages.pdf"
+            )
+        await self._call("PUT", f"/api/advisor/consultations/{consultation_id}/shown-pages", form)
+
+    async def record(self, consultation_id: int) -> bytes:
+        """The record as the hub stored it for the customer (a PDF)."""
+        return await self._call("GET", f"/api/advisor/consultations/{consultation_id}/record")
 
     async def mark_message_done(self, message_id: int) -> None:
         await self._call("POST", f"/api/advisor/messages/{message_id}/done")

@@ -40,6 +40,10 @@ class PageCache:
         self.hits = 0
         self.renders = 0
 
+    def __len__(self) -> int:
+        """Pages held now."""
+        return len(self._pages)
+
     def __contains__(self, key: PageKey) -> bool:
         return key in self._pages or key in self._rendering
 

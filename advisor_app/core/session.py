@@ -17,15 +17,15 @@ import msgspec
 from aiortc import MediaStreamTrack
 
 from advisor_app.core.chat_log import ChatLog
-from advisor_app.core.documents import DocumentShare
+from advisor_app.core.documents import DocumentShare, ShareState
 from advisor_app.core.errors import Problem, UserFacingError
 from advisor_app.core.events import Event
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.queue_state import QueueState
-from advisor_app.documents.record import ChatLine, RecordHeader
 from advisor_app.documents.render import Renderer, cpu_workers
 from advisor_app.protocol import ws
 from advisor_app.protocol.common import ConsultationInfo, OfflineMessage, Presence, QueueEntry
+from advisor_app.protocol.documents import Mark
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
 from advisor_app.rtc.tracks import SwitchableTrack
@@ -46,6 +46,7 @@ class Consultation:
 
     info: ConsultationInfo
     chat: ChatLog
+    documents: DocumentShare  # what this consultation shows; closed when it ends
     phase: Phase = Phase.CONNECTING
     customer_online: bool = True
     peer: AdvisorPeer | None = field(default=None, repr=False)
@@ -91,7 +92,6 @@ class AdvisorSession:
         self.consultation: Consultation | None = None
         self.open_messages = 0
         self.renderer = Renderer(workers=cpu_workers())
-        self.documents = DocumentShare(self.renderer)
         self.remote_video = LatestFrameSink(on_frame=self._on_remote_frame)
         self.remote_audio = PcmRingSink()
         self.microphone: SwitchableTrack | None = None
@@ -108,6 +108,10 @@ class AdvisorSession:
         self.remote_frame: Event[None] = Event()
         self.stats_updated: Event[LinkStats] = Event()
         self.problem: Event[UserFacingError] = Event()
+        # the current consultation's documents (see DocumentShare.changed, .marks_changed)
+        self.share_changed: Event[ShareState] = Event()
+        self.marks_changed: Event[tuple[int, tuple[Mark, ...]]] = Event()
+        self.record_ready: Event[int] = Event()  # consultation id: the hub made its record
         self._stats_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._signal_lock = asyncio.Lock()
@@ -126,6 +130,8 @@ class AdvisorSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._stats_task
         await self._close_peer()
+        if self.consultation is not None:
+            self.consultation.documents.close()
         await self.hub.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.renderer.close)
 
@@ -168,34 +174,40 @@ class AdvisorSession:
         consultation = self._current()
         await self.hub.send(ws.End(consultation_id=consultation.consultation_id))
 
-    async def create_record(self) -> int:
-        """Build the customer's record (shown pages with marks, then the chat) and store it at
-        the hub, where the customer can download it. Returns its size in bytes."""
+    @property
+    def documents(self) -> DocumentShare:
+        """The current consultation's documents."""
         consultation = self.consultation
         if consultation is None:
             raise UserFacingError(Problem.HUB_REFUSED, "there is no consultation")
-        info = consultation.info
-        customer = info.customer
-        started = info.started_at.astimezone()
-        ended = info.ended_at.astimezone() if info.ended_at else None
-        header = RecordHeader(
-            title="Beratungsprotokoll Videoberatung",
-            customer=customer.name if customer else "",
-            advisor=info.advisor_name,
-            date=started.strftime("%d.%m.%Y"),
-            times=f"{started:%H:%M}–{ended:%H:%M}" if ended else f"ab {started:%H:%M}",
-        )
-        chat = [
-            ChatLine(
-                entry.sent_at.astimezone().strftime("%H:%M"),
-                entry.author_name if entry.author_role == "customer" else info.advisor_name,
-                entry.text,
-            )
-            for entry in consultation.chat.entries()
-        ]
-        pdf = await self.renderer.build_record(header, self.documents.record_pages(), chat)
-        await self.hub.upload_record(info.consultation_id, pdf)
-        return len(pdf)
+        return consultation.documents
+
+    def documents_of(self, consultation_id: int) -> DocumentShare | None:
+        """That consultation's documents while it is the current one and has not ended."""
+        consultation = self.consultation
+        if consultation is None or consultation.consultation_id != consultation_id:
+            return None
+        share = consultation.documents
+        return None if share.closed else share
+
+    async def create_record(self) -> int:
+        """Send the hub the pages shown so far (marks burned in), and the hub makes the
+        customer's record with them and the chat so far; at the end it is made again, so the
+        last one is complete. Returns how many pages were shown."""
+        consultation = self.consultation
+        if consultation is None:
+            raise UserFacingError(Problem.HUB_REFUSED, "there is no consultation")
+        return await self._send_shown_pages(consultation)
+
+    async def _send_shown_pages(self, consultation: Consultation) -> int:
+        pages, manifest = consultation.documents.record_pages()
+        pdf = await self.renderer.build_shown_pages(pages) if pages else b""
+        await self.hub.upload_shown_pages(consultation.consultation_id, pdf, manifest)
+        return len(pages)
+
+    async def fetch_record(self, consultation_id: int) -> bytes:
+        """The record the hub stored for the customer (only for our own consultations)."""
+        return await self.hub.record(consultation_id)
 
     def close_consultation(self) -> None:
         """Forget an ended consultation (the view closed its tab)."""
@@ -264,6 +276,8 @@ class AdvisorSession:
                 self._on_ended(message)
             case ws.PeerConnection(role="customer", connected=connected):
                 self._on_customer_link(connected)
+            case ws.RecordReady(consultation_id=consultation_id):
+                self.record_ready.emit(consultation_id)
             case ws.InboxAdded(message=item):
                 self.open_messages += 1
                 self.inbox_added.emit(item)
@@ -283,7 +297,7 @@ class AdvisorSession:
             if current is not None and current.phase != Phase.ENDED:
                 # It ended while we were away (the customer ended it).
                 current.phase = Phase.ENDED
-                self._spawn(self._close_peer())
+                self._spawn(self._finish(current))
                 self.consultation_changed.emit(current)
             return
         if current is None or current.consultation_id != welcome.consultation.consultation_id:
@@ -316,9 +330,17 @@ class AdvisorSession:
             and self.consultation.consultation_id == info.consultation_id
         ):
             return
-        consultation = Consultation(info=info, chat=ChatLog(info.consultation_id, "advisor"))
+        previous = self.consultation
+        if previous is not None and not previous.documents.closed:
+            previous.documents.close()
+        share = DocumentShare(self.renderer, info.consultation_id)
+        share.changed.connect(lambda state: self._forward(share, self.share_changed, state))
+        share.marks_changed.connect(lambda marks: self._forward(share, self.marks_changed, marks))
+        consultation = Consultation(
+            info=info, chat=ChatLog(info.consultation_id, "advisor"), documents=share
+        )
         self.consultation = consultation
-        self.documents.sharing = False  # each consultation starts with nothing shared
+        share._emit()  # the pane starts empty
         if not consultation.has_media:
             consultation.phase = Phase.CONNECTED
         self.consultation_changed.emit(consultation)
@@ -326,8 +348,14 @@ class AdvisorSession:
         if consultation.has_media:
             self._spawn(self._start_peer(consultation))
 
+    def _forward[T](self, share: DocumentShare, event: Event[T], value: T) -> None:
+        """Only the current consultation's documents reach the views."""
+        consultation = self.consultation
+        if consultation is not None and consultation.documents is share:
+            event.emit(value)
+
     async def _start_peer(self, consultation: Consultation) -> None:
-        await self._close_peer()
+        await self._close_peer(consultation)
         if self.consultation is not consultation or consultation.phase == Phase.ENDED:
             return
         info = consultation.info
@@ -338,7 +366,7 @@ class AdvisorSession:
         self.camera = SwitchableTrack(video) if video is not None else None
         peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
         consultation.peer = peer
-        self.documents.attach(peer.documents, peer.pointer)
+        consultation.documents.attach(peer.documents, peer.pointer)
         peer.remote_video.connect(self.remote_video.attach)
         peer.remote_audio.connect(self.remote_audio.attach)
         peer.state_changed.connect(lambda state: self._on_peer_state(consultation, peer, state))
@@ -412,15 +440,31 @@ class AdvisorSession:
         consultation.info = msgspec.structs.replace(
             consultation.info, ended_at=message.ended_at, ended_by=message.ended_by
         )
-        self._spawn(self._close_peer())
+        self._spawn(self._finish(consultation))
         self.consultation_changed.emit(consultation)
 
-    async def _close_peer(self) -> None:
-        consultation = self.consultation
+    async def _finish(self, consultation: Consultation) -> None:
+        """After the end: the media goes; the pages shown go to the hub for the record (the
+        hub made one without them already); then the consultation's documents are dropped."""
+        await self._close_peer(consultation)
+        try:
+            if consultation.documents.shown:
+                await self._send_shown_pages(consultation)
+        finally:
+            consultation.documents.close()
+
+    async def _close_peer(self, consultation: Consultation | None = None) -> None:
+        """Close the consultation's peer connection (by default the current one's); the
+        media sources go only while it is the current one (a next one may have begun)."""
+        consultation = consultation or self.consultation
         peer = consultation.peer if consultation is not None else None
         if consultation is not None:
             consultation.peer = None
-        self.documents.detach()
+            consultation.documents.detach()
+        if consultation is not self.consultation:
+            if peer is not None:
+                await peer.close()
+            return
         self.remote_video.detach()
         self.remote_audio.detach()
         for track in (self.microphone, self.camera):

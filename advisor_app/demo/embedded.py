@@ -26,6 +26,14 @@ from advisor_app.hub.config import HubSettings
 logger = logging.getLogger(__name__)
 
 
+# The demo's made-up bank, as records and transcripts name it.
+DEMO_BANK = (
+    "Musterbank eG",
+    "Musterstraße 1, 60311 Frankfurt am Main",
+    "069 1234-0 · beratung@musterbank.example",
+)
+
+
 class EmbeddedDemo:
     username = DEMO_USER
     password = DEMO_PASSWORD
@@ -48,7 +56,13 @@ class EmbeddedDemo:
 
     async def _start_hub(self) -> None:
         await create_demo_advisor(self.data_dir)
-        settings = HubSettings(data_dir=self.data_dir, port=self.port).validate()
+        settings = HubSettings(
+            data_dir=self.data_dir,
+            port=self.port,
+            bank_name=DEMO_BANK[0],
+            bank_address=DEMO_BANK[1],
+            bank_contact=DEMO_BANK[2],
+        ).validate()
         self._runner = web.AppRunner(create_app(settings))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()

@@ -1,11 +1,10 @@
-"""The customer's record of a consultation: every page that was shown, with its marks burned
-in, followed by the written chat. Built with pymupdf (in the renderer's worker processes)."""
+"""The pages a consultation showed, with their marks burned in, as one PDF for the hub, which
+makes the customer's record with them. Built with pymupdf (in the renderer's worker
+processes)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from html import escape
 
 import msgspec
 
@@ -20,32 +19,6 @@ class ShownPage:
     password: str | None
     page_index: int
     marks_json: bytes  # list[Mark], so the worker process needs nothing else
-
-
-@dataclass(frozen=True, slots=True)
-class ChatLine:
-    time: str
-    author: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class RecordHeader:
-    title: str
-    customer: str
-    advisor: str
-    date: str
-    times: str
-
-
-_CSS = """
-* { font-family: sans-serif; }
-h1 { font-size: 16pt; color: #0b4f6c; margin: 0 0 8pt 0; }
-h2 { font-size: 12pt; color: #0b4f6c; margin: 12pt 0 4pt 0; }
-p, td { font-size: 10pt; line-height: 1.35; }
-td { vertical-align: top; padding: 2pt 6pt 4pt 0; }
-.meta { color: #333; }
-"""
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -97,58 +70,26 @@ def _burn_marks(page, marks: list[Mark]) -> None:  # type: ignore[no-untyped-def
                 )
 
 
-def build_record(header: RecordHeader, pages: list[ShownPage], chat: list[ChatLine]) -> bytes:
-    """The record as PDF bytes."""
+def build_shown_pages(pages: list[ShownPage]) -> bytes:
+    """The pages shown to the customer, in order, each with its marks burned in, as one PDF
+    for the hub, which makes the record with them."""
     import pymupdf
 
-    record = pymupdf.open()
-    # The written part first in its own document (it flows over as many pages as it needs).
-    rows = (
-        "".join(
-            f"<tr><td>{escape(line.time)}</td><td><b>{escape(line.author)}</b></td>"
-            f"<td>{escape(line.text)}</td></tr>"
-            for line in chat
-        )
-        or "<tr><td>Es wurden keine schriftlichen Nachrichten ausgetauscht.</td></tr>"
-    )
-    html = (
-        f"<h1>{escape(header.title)}</h1>"
-        f"<p class='meta'>Datum: {escape(header.date)} · Zeit: {escape(header.times)}<br>"
-        f"Kunde/Kundin: {escape(header.customer)} · Berater/in: {escape(header.advisor)}</p>"
-        f"<p>Gezeigte Unterlagen: {len(pages)} Seite(n), mit den Markierungen der Beratung.</p>"
-        f"<h2>Schriftlicher Verlauf</h2><table>{rows}</table>"
-    )
-    buffer = io.BytesIO()
-    writer = pymupdf.DocumentWriter(buffer)
-    story = pymupdf.Story(html, user_css=_CSS)
-    paper = pymupdf.paper_rect("a4")
-    text_area = pymupdf.Rect(paper.x0 + 48, paper.y0 + 48, paper.x1 - 48, paper.y1 - 48)
-    more = True
-    while more:
-        device = writer.begin_page(paper)
-        more, _ = story.place(text_area)
-        story.draw(device)
-        writer.end_page()
-    writer.close()
-    written = pymupdf.open("pdf", buffer.getvalue())
-    # The shown pages, each with its marks.
-    for shown in pages:
-        source = pymupdf.open(shown.path)
+    shown = pymupdf.open()
+    for page_shown in pages:
+        source = pymupdf.open(page_shown.path)
         if source.needs_pass:
-            source.authenticate(shown.password or "")
-        marks = _marks_decoder.decode(shown.marks_json)
+            source.authenticate(page_shown.password or "")
+        marks = _marks_decoder.decode(page_shown.marks_json)
         if source.is_pdf:
-            record.insert_pdf(source, from_page=shown.page_index, to_page=shown.page_index)
-            page = record[-1]
+            shown.insert_pdf(source, from_page=page_shown.page_index, to_page=page_shown.page_index)
+            page = shown[-1]
         else:
             rect = source[0].rect
-            page = record.new_page(width=rect.width, height=rect.height)
-            page.insert_image(page.rect, filename=shown.path)
+            page = shown.new_page(width=rect.width, height=rect.height)
+            page.insert_image(page.rect, filename=page_shown.path)
         _burn_marks(page, marks)
         source.close()
-    written.insert_pdf(record)
-    written.set_metadata({"title": header.title, "author": header.advisor})
-    data = written.tobytes(garbage=3, deflate=True)
-    written.close()
-    record.close()
+    data = shown.tobytes(garbage=3, deflate=True)
+    shown.close()
     return data

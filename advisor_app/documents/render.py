@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from advisor_app.documents.png import encode_png
-from advisor_app.documents.record import ChatLine, RecordHeader, ShownPage, build_record
+from advisor_app.documents.record import ShownPage, build_shown_pages
 
 logger = logging.getLogger(__name__)
 
@@ -243,11 +243,8 @@ class Renderer:
             render_page, str(path), page_index, width_px, password, encoding, time_limit=time_limit
         )
 
-    async def build_record(
-        self, header: RecordHeader, pages: list[ShownPage], chat: list[ChatLine]
-    ) -> bytes:
-        """The customer's record as PDF bytes (pages with marks, then the chat)."""
-        return await self._call(build_record, header, pages, chat, time_limit=120.0)
+    async def build_shown_pages(self, pages: list[ShownPage]) -> bytes:
+        return await self._call(build_shown_pages, pages, time_limit=120.0)
 
     def _kill_pool(self) -> None:
         pool, self._pool = self._pool, None

@@ -6,18 +6,18 @@ import logging
 from typing import Any
 
 import msgspec
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from advisor_app.hub.accounts import token_hash
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import bearer_token, client_address
 from advisor_app.hub.service import Hub, offline_message, to_datetime
-from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
+from advisor_app.hub.storage import AdvisorRecord, ConsultationRecord, CustomerRecord
 from advisor_app.hub.transcript import TRANSCRIPT_CSP, render_transcript_html
-from advisor_app.protocol import rest, ws
+from advisor_app.protocol import rest
 from advisor_app.protocol.codec import Decoder, encode
-from advisor_app.protocol.common import AdvisorInfo
+from advisor_app.protocol.common import AdvisorInfo, consultation_reference
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -165,73 +165,132 @@ async def transcript_html(request: web.Request) -> web.Response:
     hub = _hub(request)
     customer = await _customer(request)
     transcript = await hub.transcript(customer)
-    html = render_transcript_html(transcript, hub.settings.time_zone)
+    html = render_transcript_html(transcript)
     response = web.Response(text=html, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = TRANSCRIPT_CSP
     response.headers["Cache-Control"] = "no-store"
-    if request.query.get("download") == "1":
-        day = transcript.consultation.started_at.strftime("%Y-%m-%d")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="Gespraechsprotokoll-{day}.html"'
-        )
     return response
 
 
-RECORD_BYTES_MAX = 40 * 1024 * 1024
+SHOWN_PAGES_BYTES_MAX = 40 * 1024 * 1024
+MANIFEST_BYTES_MAX = 256 * 1024
 
 
-@routes.put("/api/advisor/consultations/{consultation_id}/record")
-async def upload_record(request: web.Request) -> web.Response:
-    """The advisor's record of a consultation (pages with marks, then the chat), as a PDF."""
-    hub = _hub(request)
-    advisor = await _advisor(request)
+def _consultation_id(request: web.Request) -> int:
     try:
-        consultation_id = int(request.match_info["consultation_id"])
+        return int(request.match_info["consultation_id"])
     except ValueError:
         raise ProtocolError(
             ErrorCode.INVALID, "not a consultation id", "$.consultation_id"
         ) from None
-    await hub.own_consultation("advisor", advisor.advisor_id, consultation_id, active=False)
-    if request.content_type != "application/pdf":
-        raise ProtocolError(ErrorCode.MALFORMED, "send the record as application/pdf")
-    if (request.content_length or 0) > RECORD_BYTES_MAX:
-        raise ProtocolError(
-            ErrorCode.TOO_LARGE, f"a record may have at most {RECORD_BYTES_MAX} bytes"
-        )
+
+
+async def _part(part: Any, limit: int, what: str) -> bytes:
     body = bytearray()
-    async for block in request.content.iter_chunked(65536):
+    while block := await part.read_chunk(65536):
         body += block
-        if len(body) > RECORD_BYTES_MAX:
-            raise ProtocolError(
-                ErrorCode.TOO_LARGE, f"a record may have at most {RECORD_BYTES_MAX} bytes"
-            )
-    if not body.startswith(b"%PDF-"):
-        raise ProtocolError(ErrorCode.MALFORMED, "the record is not a PDF")
-    await hub.storage.save_record(consultation_id, bytes(body), hub.clock())
-    hub.connections.to_customer(
-        (await hub.storage.consultation(consultation_id)).customer_id,  # type: ignore[union-attr]
-        ws.RecordReady(consultation_id=consultation_id),
-    )
+        if len(body) > limit:
+            raise ProtocolError(ErrorCode.TOO_LARGE, f"{what} may have at most {limit} bytes")
+    return bytes(body)
+
+
+@routes.put("/api/advisor/consultations/{consultation_id}/shown-pages")
+async def upload_shown_pages(request: web.Request) -> web.Response:
+    """The pages the advisor showed, marks burned in: multipart/form-data with a ``manifest``
+    part (JSON, rest.ShownPages) and, unless it lists none, a ``pages`` part (a PDF with one
+    page per entry). The hub makes the record again with them."""
+    hub = _hub(request)
+    advisor = await _advisor(request)
+    consultation_id = _consultation_id(request)
+    await hub.own_consultation("advisor", advisor.advisor_id, consultation_id, active=False)
+    if request.content_type != "multipart/form-data":
+        raise ProtocolError(
+            ErrorCode.MALFORMED, "send multipart/form-data with a manifest and a pages part"
+        )
+    if (request.content_length or 0) > SHOWN_PAGES_BYTES_MAX + MANIFEST_BYTES_MAX:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE, f"the pages may have at most {SHOWN_PAGES_BYTES_MAX} bytes"
+        )
+    manifest: bytes | None = None
+    pdf = b""
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise ProtocolError(ErrorCode.MALFORMED, "nested multipart is not accepted")
+            if part.name == "manifest":
+                manifest = await _part(part, MANIFEST_BYTES_MAX, "the manifest")
+            elif part.name == "pages":
+                pdf = await _part(part, SHOWN_PAGES_BYTES_MAX, "the pages")
+                if not pdf.startswith(b"%PDF-"):
+                    raise ProtocolError(ErrorCode.MALFORMED, "the pages are not a PDF", "pages")
+            else:
+                raise ProtocolError(ErrorCode.MALFORMED, f"unexpected part {part.name!r}")
+    except (ValueError, AssertionError) as error:  # aiohttp's word for a broken multipart body
+        raise ProtocolError(
+            ErrorCode.MALFORMED, f"not a readable multipart body ({error})"
+        ) from None
+    if manifest is None:
+        raise ProtocolError(ErrorCode.MALFORMED, "the manifest part is missing", "manifest")
+    await hub.store_shown_pages(advisor.advisor_id, consultation_id, pdf, manifest)
     return web.Response(status=204)
+
+
+def _pdf(pdf: bytes, filename: str) -> web.Response:
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
+def _record_name(consultation: ConsultationRecord, language: str) -> str:
+    stem = "Beratungsprotokoll" if language == "de" else "Consultation-record"
+    reference = consultation_reference(
+        consultation.consultation_id, to_datetime(consultation.started_at)
+    )
+    return f"{stem}-{reference}.pdf"
+
+
+@routes.get("/api/advisor/consultations/{consultation_id}/record")
+async def advisor_record(request: web.Request) -> web.Response:
+    """The record as stored for the customer; only for the consultation's own advisor."""
+    hub = _hub(request)
+    advisor = await _advisor(request)
+    consultation_id = _consultation_id(request)
+    consultation = await hub.own_consultation(
+        "advisor", advisor.advisor_id, consultation_id, active=False
+    )
+    pdf = await hub.storage.record(consultation_id)
+    if pdf is None:
+        raise ProtocolError(ErrorCode.NOT_FOUND, "there is no record of this consultation (yet)")
+    return _pdf(pdf, _record_name(consultation, "de"))
 
 
 @routes.get("/api/customers/me/record")
 async def download_record(request: web.Request) -> web.Response:
     hub = _hub(request)
     customer = await _customer(request)
+    consultation, pdf = await hub.customer_record(customer)
+    return _pdf(pdf, _record_name(consultation, customer.language))
+
+
+@routes.get("/api/customers/me/transcript.pdf")
+async def transcript_pdf(request: web.Request) -> web.Response:
+    """The written conversation alone, as in the record (for a customer who wants only it)."""
+    hub = _hub(request)
+    customer = await _customer(request)
+    pdf = await hub.transcript_pdf(customer)
     consultation = await hub.storage.consultation_of_customer(customer.customer_id)
-    pdf = await hub.storage.record(consultation.consultation_id) if consultation else None
-    if consultation is None or pdf is None:
-        raise ProtocolError(ErrorCode.NOT_FOUND, "there is no record of this consultation (yet)")
-    day = to_datetime(consultation.started_at).strftime("%Y-%m-%d")
-    return web.Response(
-        body=pdf,
-        content_type="application/pdf",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="Beratungsprotokoll-{day}.pdf"',
-        },
+    assert consultation is not None
+    stem = "Gespraechsprotokoll" if customer.language == "de" else "Chat-transcript"
+    reference = consultation_reference(
+        consultation.consultation_id, to_datetime(consultation.started_at)
     )
+    return _pdf(pdf, f"{stem}-{reference}.pdf")
 
 
 @routes.post("/api/messages")

@@ -83,7 +83,21 @@ class HubSettings:
         'When customers may join, e.g. "mon-fri 08:00-18:00; sat 09:00-13:00", or "always".',
         "always",
     )
-    time_zone: str = _doc("Time zone of the opening hours.", "Europe/Berlin")
+    time_zone: str = _doc(
+        "Time zone of the opening hours and of every time in records and transcripts.",
+        "Europe/Berlin",
+    )
+    bank_name: str = _doc(
+        "The bank's name, at the head of every record and printed transcript.", ""
+    )
+    bank_address: str = _doc(
+        'The bank\'s postal address for records, e.g. "Hauptstraße 1, 60311 Frankfurt am Main".',
+        "",
+    )
+    bank_contact: str = _doc(
+        'How customers reach the bank, for records, e.g. "069 1234-0, beratung@bank.example".',
+        "",
+    )
     grace_seconds: float = _doc(
         "How long a waiting customer whose connection dropped keeps the place.", 60.0
     )
@@ -153,6 +167,10 @@ class HubSettings:
                 raise ConfigError(f"{name} must be greater than 0")
         if self.max_message_bytes < 4096:
             raise ConfigError("max_message_bytes must be at least 4096")
+        for name in ("bank_name", "bank_address", "bank_contact"):
+            value = getattr(self, name)
+            if len(value) > 200 or any(ord(char) < 32 for char in value):
+                raise ConfigError(f"{name} must be one line of at most 200 characters")
         if self.turn_urls and not self.turn_secret:
             raise ConfigError("turn_urls need turn_secret for time-limited credentials")
         try:

@@ -32,6 +32,9 @@ class HubMetrics:
         self.offline_messages = Counter(
             "hub_offline_messages_total", "Messages left for advisors", registry=r
         )
+        self.records_made = Counter(
+            "hub_records_made_total", "Consultation records made (again)", registry=r
+        )
         self.login_failures = Counter(
             "hub_login_failures_total", "Failed advisor logins", registry=r
         )

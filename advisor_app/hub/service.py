@@ -33,6 +33,14 @@ from advisor_app.hub.connections import Connection, ConnectionRegistry
 from advisor_app.hub.hours import OpeningHours
 from advisor_app.hub.metrics import HubMetrics
 from advisor_app.hub.queue import QueueView, ShownWait, WaitEstimator, shown_wait
+from advisor_app.hub.record import (
+    RecordFacts,
+    ShownPagesError,
+    check_shown_pages,
+    compose_record,
+    compose_transcript,
+)
+from advisor_app.hub.record_text import Wording
 from advisor_app.hub.storage import (
     AdvisorRecord,
     ChatRecord,
@@ -45,7 +53,7 @@ from advisor_app.hub.storage import (
 from advisor_app.hub.storage.base import AdvisorBusyError
 from advisor_app.hub.turn import ice_servers_for
 from advisor_app.protocol import rest, ws
-from advisor_app.protocol.codec import encode_str
+from advisor_app.protocol.codec import Decoder, encode_str
 from advisor_app.protocol.common import (
     AdvisorInfo,
     ChatEntry,
@@ -56,6 +64,7 @@ from advisor_app.protocol.common import (
     Presence,
     QueueEntry,
     Role,
+    consultation_reference,
 )
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
@@ -65,6 +74,9 @@ Clock = Callable[[], float]
 
 # A websocket closed because its login is no longer valid: sign in again, do not retry.
 SIGNED_OUT_CLOSE_CODE = 4001
+
+
+_manifest_decoder: Decoder[rest.ShownPages] = Decoder(rest.ShownPages)
 
 
 def to_datetime(timestamp: float) -> datetime:
@@ -170,6 +182,8 @@ class Hub:
         self._fanout_task: asyncio.Task[None] | None = None
         self._active_consultations = 0
         self._remembered_presence: dict[int, Presence] = {}
+        self._record_locks: dict[int, asyncio.Lock] = {}
+        self._record_tasks: set[asyncio.Task[None]] = set()
         self._loaded = asyncio.Event()  # other instances' news wait for the first load
 
     # --- life cycle ---
@@ -269,6 +283,7 @@ class Hub:
                 consent_version=request.consent.notice_version,
                 consent_at=now,
                 joined_at=now,
+                language=request.language,
             )
         )
         position = self.queue.append(customer)
@@ -602,6 +617,7 @@ class Hub:
     ) -> ConsultationInfo:
         identity = f"c{record.customer_id}" if role == "customer" else f"a{record.advisor_id}"
         needs_ice = record.active and record.mode == "av"
+        started_at = to_datetime(record.started_at)
         return ConsultationInfo(
             consultation_id=record.consultation_id,
             advisor_id=record.advisor_id,
@@ -610,10 +626,11 @@ class Hub:
             mode=record.mode,
             see_advisor=record.see_advisor,
             show_me=record.show_me,
-            started_at=to_datetime(record.started_at),
+            started_at=started_at,
             ice_servers=self.ice_servers(identity) if needs_ice else [],
             ended_at=to_datetime(record.ended_at) if record.ended_at is not None else None,
             ended_by=record.ended_by,
+            reference=consultation_reference(record.consultation_id, started_at),
         )
 
     # --- inside a consultation ---
@@ -722,6 +739,10 @@ class Hub:
                 ended_at=to_datetime(ended.ended_at),
             ),
         )
+        if record.active:
+            # Every consultation gets its record at the end, with or without documents; the
+            # advisor's shown pages, if any, make it again when they arrive.
+            self._make_record_soon(consultation_id)
 
     def _advisor_free_again(self, advisor_id: int) -> None:
         if self.connections.presence.get(advisor_id) == "busy":
@@ -737,11 +758,111 @@ class Hub:
                 ErrorCode.NOT_ALLOWED, "the transcript is ready once the consultation has ended"
             )
         messages = await self.storage.chat_since(record.consultation_id, 0)
+        info = self._consultation_info(record, None, "customer")
         return rest.Transcript(
-            consultation=self._consultation_info(record, None, "customer"),
+            consultation=info,
             customer_name=customer.name,
             messages=[chat_entry(item) for item in messages],
+            time_zone=self.settings.time_zone,
+            language=customer.language,
+            reference=info.reference,
+            bank=self.bank,
         )
+
+    @property
+    def bank(self) -> rest.BankIdentity:
+        settings = self.settings
+        return rest.BankIdentity(
+            name=settings.bank_name, address=settings.bank_address, contact=settings.bank_contact
+        )
+
+    # --- the record ---
+
+    async def _record_facts(self, record: ConsultationRecord) -> RecordFacts:
+        customer = await self.storage.customer(record.customer_id)
+        messages = await self.storage.chat_since(record.consultation_id, 0)
+        started = to_datetime(record.started_at)
+        return RecordFacts(
+            wording=Wording(customer.language if customer else "de", self.settings.time_zone),
+            bank=self.bank,
+            reference=consultation_reference(record.consultation_id, started),
+            customer_name=customer.name if customer else "",
+            advisor_name=record.advisor_name,
+            mode=record.mode,
+            started_at=started,
+            ended_at=to_datetime(record.ended_at) if record.ended_at is not None else None,
+            made_at=to_datetime(self.clock()),
+            messages=[chat_entry(item) for item in messages],
+        )
+
+    async def make_record(self, consultation_id: int) -> bytes:
+        """Make the consultation's record from what is stored now (the chat, the pages the
+        advisor showed), store it (the last one made is the record) and tell both sides."""
+        # One at a time per consultation, so that the last one stored is made from the
+        # newest state (the end's and the pages' can race).
+        lock = self._record_locks.setdefault(consultation_id, asyncio.Lock())
+        try:
+            async with lock:
+                record = await self.storage.consultation(consultation_id)
+                if record is None:
+                    raise ProtocolError(ErrorCode.NOT_FOUND, "there is no such consultation")
+                facts = await self._record_facts(record)
+                shown = await self.storage.shown_pages(consultation_id)
+                pages = _manifest_decoder.decode(shown.manifest).pages if shown else []
+                pdf = await asyncio.to_thread(
+                    compose_record, facts, shown.pdf if shown else b"", pages
+                )
+                await self.storage.save_record(consultation_id, pdf, self.clock())
+        finally:
+            if not lock.locked():
+                self._record_locks.pop(consultation_id, None)
+        self.metrics.records_made.inc()
+        self._to_both(record, ws.RecordReady(consultation_id=consultation_id))
+        return pdf
+
+    def _make_record_soon(self, consultation_id: int) -> None:
+        task = asyncio.create_task(self._make_record_logged(consultation_id))
+        self._record_tasks.add(task)
+        task.add_done_callback(self._record_tasks.discard)
+
+    async def _make_record_logged(self, consultation_id: int) -> None:
+        try:
+            await self.make_record(consultation_id)
+        except Exception:
+            logger.exception("the record of consultation %d could not be made", consultation_id)
+
+    async def store_shown_pages(
+        self, advisor_id: int, consultation_id: int, pdf: bytes, manifest: bytes
+    ) -> None:
+        """The advisor's pages for the record; the record is made again with them."""
+        await self.own_consultation("advisor", advisor_id, consultation_id, active=False)
+        pages = _manifest_decoder.decode(manifest).pages
+        try:
+            await asyncio.to_thread(check_shown_pages, pdf, pages)
+        except ShownPagesError as error:
+            raise ProtocolError(ErrorCode.INVALID, str(error), "pages") from None
+        await self.storage.save_shown_pages(consultation_id, pdf, manifest, self.clock())
+        await self.make_record(consultation_id)
+
+    async def transcript_pdf(self, customer: CustomerRecord) -> bytes:
+        """The written conversation alone as PDF, laid out as in the record."""
+        await self.transcript(customer)  # the same rules: only after the end
+        record = await self.storage.consultation_of_customer(customer.customer_id)
+        assert record is not None
+        return await asyncio.to_thread(compose_transcript, await self._record_facts(record))
+
+    async def customer_record(self, customer: CustomerRecord) -> tuple[ConsultationRecord, bytes]:
+        """The stored record; made now if the consultation ended and none was stored (the
+        hub stopped between the end and the record)."""
+        record = await self.storage.consultation_of_customer(customer.customer_id)
+        pdf = await self.storage.record(record.consultation_id) if record else None
+        if record is not None and pdf is None and not record.active:
+            pdf = await self.make_record(record.consultation_id)
+        if record is None or pdf is None:
+            raise ProtocolError(
+                ErrorCode.NOT_FOUND, "there is no record of this consultation (yet)"
+            )
+        return record, pdf
 
     # --- position fan-out ---
 

@@ -1,13 +1,12 @@
-"""The print-friendly German transcript page of a consultation."""
+"""The print-friendly transcript page of a consultation, worded as the record."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
+from advisor_app.hub.record_text import Wording
 from advisor_app.protocol.rest import Transcript
 
 _STYLE = """
@@ -33,54 +32,56 @@ TRANSCRIPT_CSP = (
 )
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.astimezone(zone)
-
-
-def render_transcript_html(transcript: Transcript, time_zone: str) -> str:
-    """German HTML with every name and text escaped (they are the customer's own input)."""
-    zone = ZoneInfo(time_zone)
+def render_transcript_html(transcript: Transcript) -> str:
+    """The print page, in the customer's language and the hub's time zone, worded as the
+    record (every name and text escaped: they are the customer's own input)."""
+    say = Wording(transcript.language, transcript.time_zone)
     consultation = transcript.consultation
-    started = _local(consultation.started_at, zone)
-    ended = _local(consultation.ended_at, zone) if consultation.ended_at else None
-    mode = "Bild und Ton" if consultation.mode == "av" else "nur Text"
+    started = consultation.started_at
+    ended = consultation.ended_at
     rows = []
     for message in transcript.messages:
-        author = "Berater/in" if message.author_role == "advisor" else "Sie"
-        sent = _local(message.sent_at, zone).strftime("%H:%M:%S")
         rows.append(
-            f'<li><div class="meta"><time datetime="{message.sent_at.isoformat()}">{sent}</time>'
-            f" · {escape(author)}: {escape(message.author_name)}</div>"
+            f'<li><div class="meta"><time datetime="{message.sent_at.isoformat()}">'
+            f"{say.time(message.sent_at)}</time> · {escape(message.author_name)}</div>"
             f'<div class="text">{escape(message.text)}</div></li>'
         )
-    body = (
-        "\n".join(rows)
-        if rows
-        else "<li>Es wurden keine schriftlichen Nachrichten ausgetauscht.</li>"
+    body = "\n".join(rows) if rows else f"<li>{escape(say('messages_none'))}</li>"
+    bank = transcript.bank
+    bank_lines = (
+        "<br>".join(escape(part) for part in (bank.name, bank.address, bank.contact) if part)
+        if bank
+        else ""
     )
-    ended_text = ended.strftime("%H:%M:%S") if ended else "–"
+    facts = [
+        (say("reference"), transcript.reference),
+        (say("date"), say.date(started)),
+        (say("start"), say.time(started)),
+        (say("end"), say.time(ended) if ended else say("running")),
+        (say("time_zone"), say.zone_label(started)),
+        (say("customer"), transcript.customer_name),
+        (say("advisor"), consultation.advisor_name),
+        (say("mode"), say.mode(consultation.mode)),
+    ]
+    facts_html = "\n".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    title = say("transcript_title")
     return f"""<!doctype html>
-<html lang="de">
+<html lang="{transcript.language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Gesprächsprotokoll Videoberatung vom {started:%d.%m.%Y}</title>
+<title>{escape(title)} {escape(transcript.reference)}</title>
 <style>{_STYLE}</style>
 </head>
 <body>
 <main>
-<h1>Gesprächsprotokoll der Videoberatung</h1>
-<p>Schriftlicher Verlauf Ihres Gesprächs (Chat). Bild und Ton werden nicht aufgezeichnet.</p>
+<p class="meta">{bank_lines}</p>
+<h1>{escape(title)}</h1>
+<p>{escape(say("transcript_note"))}</p>
 <dl>
-<dt>Datum</dt><dd>{started:%d.%m.%Y}</dd>
-<dt>Kunde/Kundin</dt><dd>{escape(transcript.customer_name)}</dd>
-<dt>Berater/in</dt><dd>{escape(consultation.advisor_name)}</dd>
-<dt>Beginn</dt><dd>{started:%H:%M:%S}</dd>
-<dt>Ende</dt><dd>{ended_text}</dd>
-<dt>Verbindung</dt><dd>{mode}</dd>
-<dt>Zeitzone</dt><dd>{escape(time_zone)}</dd>
+{facts_html}
 </dl>
-<h2>Nachrichten</h2>
+<h2>{escape(say("messages"))}</h2>
 <ol>
 {body}
 </ol>

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -11,6 +11,14 @@ Mode = Literal["av", "text"]
 Presence = Literal["available", "busy", "away"]
 Role = Literal["customer", "advisor"]
 CustomerState = Literal["waiting", "in_consultation", "ended", "left", "expired"]
+# The customer page's languages; the record and transcript are made in the customer's.
+Language = Literal["de", "en"]
+
+
+def consultation_reference(consultation_id: int, started_at: datetime) -> str:
+    """The reference a customer quotes and the record carries: ``VB-20261203-000042``
+    (the start date in UTC, so every instance and time zone gives the same one)."""
+    return f"VB-{started_at.astimezone(UTC):%Y%m%d}-{consultation_id:06d}"
 
 
 class IceServer(msgspec.Struct, omit_defaults=True, frozen=True):
@@ -57,6 +65,7 @@ class ConsultationInfo(msgspec.Struct, frozen=True, omit_defaults=True):
     ice_servers: list[IceServer]
     ended_at: datetime | None = None
     ended_by: Role | None = None
+    reference: str = ""  # consultation_reference(); set by the hub
 
 
 class ChatEntry(msgspec.Struct, frozen=True):

@@ -12,6 +12,7 @@ from advisor_app.protocol.common import (
     ChatEntry,
     ConsultationInfo,
     IceServer,
+    Language,
     Mode,
     OfflineMessage,
 )
@@ -19,6 +20,7 @@ from advisor_app.protocol.errors import ErrorCode, ProtocolError
 from advisor_app.protocol.fields import (
     MESSAGE_TEXT_MAX,
     NoticeVersion,
+    at,
     clean_name,
     clean_phone,
     clean_text,
@@ -41,6 +43,7 @@ class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     mode: Mode
     see_advisor: bool = True
     show_me: bool = True
+    language: Language = "de"  # the page's language: the record is made in it
 
     def __post_init__(self) -> None:
         self.name = clean_name(self.name)
@@ -121,12 +124,50 @@ class MessagesResponse(msgspec.Struct, kw_only=True):
     messages: list[OfflineMessage]
 
 
+class BankIdentity(msgspec.Struct, kw_only=True, frozen=True):
+    """Who the customer spoke to, as the record and the printed transcript name it."""
+
+    name: str
+    address: str
+    contact: str
+
+
 class Transcript(msgspec.Struct, kw_only=True):
-    """``GET /api/customers/me/transcript``: the written record of one consultation."""
+    """``GET /api/customers/me/transcript``: the written record of one consultation, with
+    what every rendering of it shows: times in ``time_zone``, in ``language``."""
 
     consultation: ConsultationInfo
     customer_name: str
     messages: list[ChatEntry]
+    time_zone: str = "Europe/Berlin"
+    language: Language = "de"
+    reference: str = ""
+    bank: BankIdentity | None = None
+
+
+SHOWN_PAGES_MAX = 500
+TITLE_MAX = 200
+
+
+class ShownPage(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One page of the advisor's shown-pages PDF: which document and page it was."""
+
+    document_title: Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX)]
+    page_number: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+    page_count: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+    marks: Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+
+    def __post_init__(self) -> None:
+        self.document_title = clean_text(self.document_title, "document_title", TITLE_MAX)
+        if self.page_number > self.page_count:
+            raise at("page_number", "must not be above page_count")
+
+
+class ShownPages(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The ``manifest`` part of ``PUT /api/advisor/consultations/{id}/shown-pages``: one entry
+    per page of the ``pages`` PDF part, in order (none: nothing was shown)."""
+
+    pages: Annotated[list[ShownPage], msgspec.Meta(max_length=SHOWN_PAGES_MAX)]
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
@@ -157,6 +198,7 @@ def check_consent(consent: Consent, current_version: str) -> None:
 
 
 __all__ = [
+    "BankIdentity",
     "Consent",
     "ErrorBody",
     "ErrorResponse",
@@ -169,6 +211,8 @@ __all__ = [
     "LoginResponse",
     "MessagesResponse",
     "OpeningPeriod",
+    "ShownPage",
+    "ShownPages",
     "Status",
     "Transcript",
     "check_consent",

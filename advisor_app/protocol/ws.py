@@ -229,7 +229,9 @@ class ConsultationEnded(_HubMessage, tag="consultation.ended"):
 
 
 class RecordReady(_HubMessage, tag="record.ready"):
-    """The advisor stored the consultation record: GET /api/customers/me/record."""
+    """The hub made (or made again) the consultation record: the customer fetches it with
+    GET /api/customers/me/record, the advisor with GET
+    /api/advisor/consultations/{consultation_id}/record. The last one made is the record."""
 
     consultation_id: int
 
@@ -293,6 +295,7 @@ AdvisorHubMessage = (
     | ChatHistory
     | ConsultationEnded
     | PeerConnection
+    | RecordReady
     | PresenceChanged
     | InboxAdded
     | Pong

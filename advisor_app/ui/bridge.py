@@ -58,6 +58,7 @@ class SessionBridge(QObject):
     problem = Signal(object)
     share_changed = Signal(object)  # core.documents.ShareState
     marks_changed = Signal(object)  # (page, marks)
+    record_ready = Signal(int)  # consultation id: the hub made (again) its record
 
     def __init__(self, session: AdvisorSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -90,8 +91,9 @@ class SessionBridge(QObject):
         session.remote_frame.connect(self._on_remote_frame)
         session.stats_updated.connect(lambda v: post(self.stats_updated.emit, v))
         session.problem.connect(lambda v: post(self.problem.emit, v))
-        session.documents.changed.connect(lambda v: post(self.share_changed.emit, v))
-        session.documents.marks_changed.connect(lambda v: post(self.marks_changed.emit, v))
+        session.share_changed.connect(lambda v: post(self.share_changed.emit, v))
+        session.marks_changed.connect(lambda v: post(self.marks_changed.emit, v))
+        session.record_ready.connect(lambda v: post(self.record_ready.emit, v))
 
     def stop(self) -> None:
         """No more events: the session has stopped."""

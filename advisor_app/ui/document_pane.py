@@ -52,10 +52,15 @@ PREVIEW_WIDTH = 360
 
 class DocumentPane(QWidget):
     def __init__(
-        self, workstation: Workstation, library: Path | None, parent: QWidget | None = None
+        self,
+        workstation: Workstation,
+        library: Path | None,
+        consultation_id: int,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self._workstation = workstation
+        self.consultation_id = consultation_id  # the consultation whose documents this shows
         self._library = library
         self._render_generation = 0  # page renders: a newer one supersedes
         self._document_generation = 0  # thumbnails: only a newly opened document supersedes
@@ -227,8 +232,9 @@ class DocumentPane(QWidget):
         return action
 
     def _share(self) -> DocumentShare | None:
+        """This pane's consultation's documents; None once it has ended (they are dropped)."""
         session = self._workstation.session
-        return session.documents if session is not None else None
+        return session.documents_of(self.consultation_id) if session is not None else None
 
     def _engine(self, work: object) -> None:
         """Fire and forget on the engine thread (marks must not wait for the UI)."""
@@ -447,6 +453,8 @@ class DocumentPane(QWidget):
     # --- from the core ---
 
     def _on_share_changed(self, state: ShareState) -> None:
+        if state.consultation_id != self.consultation_id:
+            return
         self._state = state
         self.share_action.blockSignals(True)
         self.share_action.setChecked(state.sharing)

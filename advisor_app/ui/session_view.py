@@ -183,7 +183,9 @@ class SessionView(QWidget):
         side_layout.addWidget(chat, 1)
 
         # --- documents ---
-        self.documents_pane = DocumentPane(workstation, workstation.document_library)
+        self.documents_pane = DocumentPane(
+            workstation, workstation.document_library, info.consultation_id
+        )
 
         splitter = QSplitter()
         splitter.addWidget(self.documents_pane)
@@ -319,7 +321,7 @@ class SessionView(QWidget):
         self.status_message.emit(self.tr("Creating the record …"))
         try:
             session = self._workstation.require_session()
-            size = await self._workstation.call(session.create_record())
+            await self._workstation.call(session.create_record())
         except UserFacingError as error:
             self.status_message.emit(describe(error))
         except Exception as error:  # rendering trouble: say it, the consultation goes on
@@ -328,11 +330,7 @@ class SessionView(QWidget):
             )
         else:
             self.record_ready = True
-            self.status_message.emit(
-                self.tr("Record stored (%1 kB): the customer can download it.").replace(
-                    "%1", str(size // 1024)
-                )
-            )
+            self.status_message.emit(self.tr("Record stored: the customer can download it."))
         finally:
             self.record_button.setEnabled(True)
 

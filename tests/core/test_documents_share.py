@@ -121,32 +121,9 @@ async def test_a_reconnecting_customer_gets_the_full_snapshot(
     assert customer.shared.marks[stroke_id].points == [(0.2, 0.2), (0.3, 0.3)]  # type: ignore[union-attr]
 
 
-async def test_the_record_has_every_shown_page_with_its_marks_and_the_chat(
-    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
-) -> None:
+async def fetch_record(customer: SimulatedCustomer) -> bytes:
     import aiohttp
-    import pymupdf
 
-    from advisor_app.protocol import ws
-
-    customer = await consultation_with_document(advisor, customers)
-    share = advisor.documents
-    share.set_sharing(True)
-    share.add_pin(0.3, 0.25, "Sollzins")
-    await until(lambda: len(customer.shared.marks) == 1)
-    share.show_page(2)
-    await until(lambda: customer.shared.page is not None and customer.shared.page.page_index == 2)
-    await advisor.documents.open(SAMPLES / "Zinsentwicklung.png")
-    share.add_pin(0.9, 0.2, "2026")
-    await until(lambda: customer.shared.page is not None and customer.shared.page.aspect > 1.5)
-    await advisor.send_chat("Hier sehen Sie die Zinsentwicklung.")
-    await until(lambda: len(advisor.consultation.chat) >= 2)  # type: ignore[union-attr]
-    await advisor.end()
-    await until(lambda: customer.ended.is_set())
-
-    size = await advisor.create_record()
-    assert size > 1000
-    await until(lambda: any(isinstance(m, ws.RecordReady) for m in customer.messages), what="told")
     async with (
         aiohttp.ClientSession() as session,
         session.get(
@@ -156,14 +133,50 @@ async def test_the_record_has_every_shown_page_with_its_marks_and_the_chat(
     ):
         assert response.status == 200
         assert response.content_type == "application/pdf"
-        pdf = await response.read()
-    record = pymupdf.open("pdf", pdf)
-    assert record.page_count == 4  # the written part, sheet pages 1 and 3, the chart
-    first = record[0].get_text()
-    assert "Hier sehen Sie die Zinsentwicklung." in first and "Frage zu meiner" in first
-    assert "Zeit: ab" not in first  # the end time is known
-    assert "Sollzins" in record[1].get_text()  # the pin's label is burned in
-    assert "Seite 3 von 3" in record[2].get_text()
+        return await response.read()
+
+
+async def test_the_record_has_every_shown_page_of_every_document_with_its_marks_and_the_chat(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    import pymupdf
+
+    customer = await consultation_with_document(advisor, customers)
+    consultation = advisor.consultation
+    assert consultation is not None
+    share = advisor.documents
+    share.set_sharing(True)
+    share.add_pin(0.3, 0.25, "Sollzins")
+    await until(lambda: len(customer.shared.marks) == 1)
+    share.show_page(2)
+    await until(lambda: customer.shared.page is not None and customer.shared.page.page_index == 2)
+    # A second document: the first one's marks stay in the record.
+    await advisor.documents.open(SAMPLES / "Zinsentwicklung.png")
+    share.add_pin(0.9, 0.2, "2026")
+    await until(lambda: customer.shared.page is not None and customer.shared.page.aspect > 1.5)
+    await advisor.send_chat("Hier sehen Sie die Zinsentwicklung.")
+    await until(lambda: len(consultation.chat) >= 2)
+    await advisor.end()
+    await until(lambda: customer.ended.is_set())
+    # Nothing to do for the advisor: the pages go to the hub at the end, then the
+    # consultation's documents are dropped on this machine.
+    await until(lambda: share.closed, what="documents closed")
+    assert share.document is None and not share.shown and share.password is None
+    assert len(share.pages) == 0 and share.model.marks(0) == []
+
+    record = pymupdf.open("pdf", await fetch_record(customer))
+    texts = [page.get_text() for page in record]
+    # the cover, sheet pages 1 and 3, the chart, the chat
+    assert record.page_count == 5, texts
+    cover = texts[0]
+    assert "Produktblatt-Baufinanzierung.pdf, Seite 1 von 3 · 1 Markierung" in cover
+    assert "Produktblatt-Baufinanzierung.pdf, Seite 3 von 3 · keine Markierungen" in cover
+    assert "Zinsentwicklung.png, Seite 1 von 1 · 1 Markierung" in cover
+    assert "Sollzins" in texts[1]  # the first document's pin, burned in
+    assert "Seite 3 von 3" in texts[2]  # the sheet's own page 3
+    assert "2026" in texts[3]  # the chart's pin label
+    assert "Hier sehen Sie die Zinsentwicklung." in texts[4] and "Frage zu meiner" in texts[4]
+    assert all(f"Seite {n} von 5" in text for n, text in enumerate(texts, start=1))
 
 
 async def test_pages_shown_before_and_the_next_page_need_no_render(

@@ -36,7 +36,12 @@ def free_port() -> int:
 
 
 def settings_for(data_dir: Path, **changes: Any) -> HubSettings:
-    return replace(HubSettings(data_dir=data_dir, port=free_port()), **changes).validate()
+    bank = {
+        "bank_name": "Musterbank eG",
+        "bank_address": "Musterstraße 1, 60311 Frankfurt am Main",
+        "bank_contact": "069 1234-0",
+    }
+    return replace(HubSettings(data_dir=data_dir, port=free_port(), **bank), **changes).validate()
 
 
 @functools.cache

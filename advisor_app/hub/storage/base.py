@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from advisor_app.protocol.common import CustomerState, Mode, Role
+from advisor_app.protocol.common import CustomerState, Language, Mode, Role
 
 
 class StorageError(Exception):
@@ -35,6 +35,7 @@ class NewCustomer:
     consent_version: str
     consent_at: float
     joined_at: float
+    language: Language = "de"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class CustomerRecord:
     joined_at: float
     state: CustomerState
     state_at: float
+    language: Language = "de"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,16 @@ class AdvisorRecord:
     username: str
     display_name: str
     password_hash: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ShownPagesRecord:
+    """The pages the advisor showed in a consultation, marks burned in (a PDF), and what
+    each page is (``rest.ShownPages`` as JSON)."""
+
+    pdf: bytes
+    manifest: bytes
     created_at: float
 
 
@@ -258,6 +270,15 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     async def record(self, consultation_id: int) -> bytes | None: ...
+
+    @abc.abstractmethod
+    async def save_shown_pages(
+        self, consultation_id: int, pdf: bytes, manifest: bytes, now: float
+    ) -> None:
+        """Store (or replace) the pages the advisor showed, for the record."""
+
+    @abc.abstractmethod
+    async def shown_pages(self, consultation_id: int) -> ShownPagesRecord | None: ...
 
     # --- retention ---
     @abc.abstractmethod

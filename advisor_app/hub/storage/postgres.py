@@ -27,6 +27,7 @@ from advisor_app.hub.storage.base import (
     NewCustomer,
     OfflineMessageRecord,
     PurgeCounts,
+    ShownPagesRecord,
     Storage,
     StorageError,
 )
@@ -156,6 +157,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX hub_events_created ON hub_events (created_at);
     """,
+    # 2: the record is made by the hub: the customer's language, and the pages the advisor
+    # showed (a PDF with the marks burned in, and what each page is)
+    """
+    ALTER TABLE customers ADD COLUMN language TEXT NOT NULL DEFAULT 'de'
+        CHECK (language IN ('de', 'en'));
+    CREATE TABLE consultation_shown_pages (
+        consultation_id BIGINT PRIMARY KEY REFERENCES consultations(id) ON DELETE CASCADE,
+        pdf BYTEA NOT NULL,
+        manifest BYTEA NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 )
 
 
@@ -248,8 +261,8 @@ class PostgresStorage(Storage):
     async def add_customer(self, customer: NewCustomer) -> CustomerRecord:
         record = await self._one(
             "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
-            "consent_version, consent_at, joined_at, state, state_at) "
-            f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9) "
+            "consent_version, consent_at, joined_at, state, state_at, language) "
+            f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9, $10) "
             f"RETURNING {CUSTOMER_COLUMNS}",
             customer.token_hash,
             customer.name,
@@ -260,6 +273,7 @@ class PostgresStorage(Storage):
             customer.consent_version,
             customer.consent_at,
             customer.joined_at,
+            customer.language,
             convert=customer_row,
         )
         assert record is not None
@@ -619,6 +633,27 @@ class PostgresStorage(Storage):
             convert=lambda row: bytes(row[0]),
         )
 
+    async def save_shown_pages(
+        self, consultation_id: int, pdf: bytes, manifest: bytes, now: float
+    ) -> None:
+        await self.pool.execute(
+            "INSERT INTO consultation_shown_pages (consultation_id, pdf, manifest, created_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (consultation_id) DO UPDATE SET "
+            "pdf = excluded.pdf, manifest = excluded.manifest, created_at = excluded.created_at",
+            consultation_id,
+            pdf,
+            manifest,
+            now,
+        )
+
+    async def shown_pages(self, consultation_id: int) -> ShownPagesRecord | None:
+        return await self._one(
+            "SELECT pdf, manifest, created_at FROM consultation_shown_pages "
+            "WHERE consultation_id = $1",
+            consultation_id,
+            convert=lambda row: ShownPagesRecord(bytes(row[0]), bytes(row[1]), row[2]),
+        )
+
     # --- retention ---
 
     async def purge(self, older_than: float, now: float) -> PurgeCounts:
@@ -633,10 +668,11 @@ class PostgresStorage(Storage):
                 f"DELETE FROM chat_messages WHERE consultation_id IN ({old_consultations})",
                 older_than,
             )
-            await c.execute(
-                f"DELETE FROM consultation_records WHERE consultation_id IN ({old_consultations})",
-                older_than,
-            )
+            for table in ("consultation_records", "consultation_shown_pages"):
+                await c.execute(
+                    f"DELETE FROM {table} WHERE consultation_id IN ({old_consultations})",
+                    older_than,
+                )
             consultations = await c.execute(
                 f"DELETE FROM consultations WHERE id IN ({old_consultations})", older_than
             )

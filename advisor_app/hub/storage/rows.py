@@ -21,7 +21,7 @@ Row = Sequence[Any]
 
 CUSTOMER_COLUMNS = (
     "id, name, phone, mode, see_advisor, show_me, consent_version, consent_at, joined_at, "
-    "state, state_at"
+    "state, state_at, language"
 )
 CONSULTATION_COLUMNS = (
     "id, customer_id, advisor_id, advisor_name, mode, see_advisor, show_me, started_at, "
@@ -45,6 +45,7 @@ def customer_row(row: Row) -> CustomerRecord:
         joined_at=row[8],
         state=row[9],
         state_at=row[10],
+        language=row[11],
     )
 
 

@@ -24,6 +24,7 @@ from advisor_app.hub.storage.base import (
     NewCustomer,
     OfflineMessageRecord,
     PurgeCounts,
+    ShownPagesRecord,
     Storage,
 )
 from advisor_app.hub.storage.rows import (
@@ -117,6 +118,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE consultation_records (
         consultation_id INTEGER PRIMARY KEY REFERENCES consultations(id) ON DELETE CASCADE,
         pdf BLOB NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
+    # 3: the record is made by the hub: the customer's language, and the pages the advisor
+    # showed (a PDF with the marks burned in, and what each page is)
+    """
+    ALTER TABLE customers ADD COLUMN language TEXT NOT NULL DEFAULT 'de'
+        CHECK (language IN ('de', 'en'));
+    CREATE TABLE consultation_shown_pages (
+        consultation_id INTEGER PRIMARY KEY REFERENCES consultations(id) ON DELETE CASCADE,
+        pdf BLOB NOT NULL,
+        manifest BLOB NOT NULL,
         created_at REAL NOT NULL
     );
     """,
@@ -221,8 +234,8 @@ class SQLiteStorage(Storage):
         def work(c: sqlite3.Connection) -> CustomerRecord:
             row = c.execute(
                 "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
-                "consent_version, consent_at, joined_at, state, state_at) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?) RETURNING {CUSTOMER_COLUMNS}",
+                "consent_version, consent_at, joined_at, state, state_at, language) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?) RETURNING {CUSTOMER_COLUMNS}",
                 (
                     customer.token_hash,
                     customer.name,
@@ -234,6 +247,7 @@ class SQLiteStorage(Storage):
                     customer.consent_at,
                     customer.joined_at,
                     customer.joined_at,
+                    customer.language,
                 ),
             ).fetchone()
             return customer_row(row)
@@ -564,11 +578,12 @@ class SQLiteStorage(Storage):
                 f"consultations WHERE customer_id IN ({old_customers}))",
                 (older_than,),
             ).rowcount
-            c.execute(
-                "DELETE FROM consultation_records WHERE consultation_id IN (SELECT id FROM "
-                f"consultations WHERE customer_id IN ({old_customers}))",
-                (older_than,),
-            )
+            for table in ("consultation_records", "consultation_shown_pages"):
+                c.execute(
+                    f"DELETE FROM {table} WHERE consultation_id IN (SELECT id FROM "
+                    f"consultations WHERE customer_id IN ({old_customers}))",
+                    (older_than,),
+                )
             consultations = c.execute(
                 f"DELETE FROM consultations WHERE customer_id IN ({old_customers})", (older_than,)
             ).rowcount
@@ -600,6 +615,27 @@ class SQLiteStorage(Storage):
             "SELECT pdf FROM consultation_records WHERE consultation_id = ?",
             (consultation_id,),
             lambda row: bytes(row[0]),
+        )
+
+    async def save_shown_pages(
+        self, consultation_id: int, pdf: bytes, manifest: bytes, now: float
+    ) -> None:
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO consultation_shown_pages (consultation_id, pdf, manifest, "
+                "created_at) VALUES (?, ?, ?, ?) ON CONFLICT (consultation_id) DO UPDATE SET "
+                "pdf = excluded.pdf, manifest = excluded.manifest, "
+                "created_at = excluded.created_at",
+                (consultation_id, pdf, manifest, now),
+            )
+        )
+
+    async def shown_pages(self, consultation_id: int) -> ShownPagesRecord | None:
+        return await self._one(
+            "SELECT pdf, manifest, created_at FROM consultation_shown_pages "
+            "WHERE consultation_id = ?",
+            (consultation_id,),
+            lambda row: ShownPagesRecord(bytes(row[0]), bytes(row[1]), row[2]),
         )
 
     # --- helpers ---
