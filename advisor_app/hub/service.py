@@ -189,6 +189,11 @@ class Hub:
     # --- life cycle ---
 
     async def start(self) -> None:
+        if not self.settings.bank_name:
+            logger.warning(
+                "bank_name is not set: records and transcripts name no bank (set bank_name, "
+                "bank_address and bank_contact in the config file)"
+            )
         # Listen before loading, so that nothing changed in between goes unheard; what is
         # heard is applied after the load (re-reading is idempotent).
         await self.cluster.start(self)

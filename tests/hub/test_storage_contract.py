@@ -1163,3 +1163,38 @@ async def test_unicode_round_trips(storage: Storage) -> None:
         text,
         "Zoë Ångström 🧾",
     )
+
+
+# --- records ---
+
+
+async def test_the_customers_language_is_stored(storage: Storage) -> None:
+    german = await storage.add_customer(new_customer("de"))
+    english = await storage.add_customer(dataclasses.replace(new_customer("en"), language="en"))
+    assert german.language == "de" and english.language == "en"
+    found = await storage.customer_by_token("customer-token-en")
+    assert found is not None and found.language == "en"
+    assert_exact_types(found)
+
+
+async def test_shown_pages_and_records_are_replaced_and_purged_with_the_visit(
+    storage: Storage,
+) -> None:
+    advisor = await add_advisor(storage)
+    consultation = await ended_consultation(storage, advisor, "r", T0, T0 + 600)
+    consultation_id = consultation.consultation_id
+    assert await storage.shown_pages(consultation_id) is None
+    await storage.save_shown_pages(consultation_id, b"%PDF-one", b'{"pages":[]}', T0 + 601)
+    await storage.save_shown_pages(consultation_id, b"%PDF-two", b'{"pages":[1]}', T0 + 602)
+    shown = await storage.shown_pages(consultation_id)
+    assert shown is not None
+    assert (shown.pdf, shown.manifest, shown.created_at) == (
+        b"%PDF-two",
+        b'{"pages":[1]}',
+        T0 + 602,
+    )
+    await storage.save_record(consultation_id, b"%PDF-record", T0 + 603)
+    assert await storage.record(consultation_id) == b"%PDF-record"
+    await storage.purge(T0 + DAY, T0 + DAY)
+    assert await storage.shown_pages(consultation_id) is None
+    assert await storage.record(consultation_id) is None
