@@ -210,3 +210,63 @@ async def test_pages_shown_before_and_the_next_page_need_no_render(
     assert PageKey(path, 0, 800, "png") not in share.pages
     await until(lambda: view.page is not None and view.page.aspect > 1.5, what="the chart")
     assert view.refused_frames == 0
+
+
+async def test_the_next_consultation_starts_empty_and_its_record_has_nothing_of_the_last(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    import pymupdf
+
+    first = await consultation_with_document(advisor, customers)
+    share_a = advisor.documents
+    share_a.set_sharing(True)
+    share_a.add_pin(0.3, 0.25, "Sollzins")
+    await until(lambda: len(first.shared.marks) == 1, what="mark at A")
+    await advisor.end()
+    await until(lambda: share_a.closed, what="A's documents closed")
+
+    # B: a video call in which nothing is shown.
+    second = customers(
+        name="Max Müller", see_advisor=False, show_me=False, greeting="Ein Konto, bitte."
+    )
+    await second.start()
+    await until(lambda: len(advisor.queue) == 1)
+    await advisor.take_next()
+    consultation = advisor.consultation
+    assert consultation is not None
+    await until(lambda: consultation.phase == Phase.CONNECTED, what="B connected")
+    share_b = advisor.documents
+    assert share_b is not share_a
+    state = share_b.state()
+    assert state.document is None and not state.sharing and not share_b.shown
+    assert state.consultation_id == consultation.consultation_id
+    assert advisor.documents_of(share_a.consultation_id) is None
+    await asyncio.sleep(0.3)
+    assert second.shared.image is None and not second.shared.sharing
+    await advisor.end()
+    await until(lambda: share_b.closed, what="B's documents closed")
+    await until(lambda: second.ended.is_set())
+
+    b_record = pymupdf.open("pdf", await fetch_record_when_ready(second))
+    b_text = "\n".join(page.get_text() for page in b_record)
+    assert "Max Müller" in b_text and "Erika Mustermann" not in b_text
+    assert "keine Unterlagen gezeigt" in b_text
+    for word in ("Produktblatt", "Baufinanzierung", "Sollzins"):
+        assert word not in b_text, word
+    a_record = pymupdf.open("pdf", await fetch_record_when_ready(first, pages=3))
+    assert "Sollzins" in a_record[1].get_text()  # A's page with its pin label
+
+
+async def fetch_record_when_ready(customer: SimulatedCustomer, pages: int = 0) -> bytes:
+    """The record once the hub has made it (with at least ``pages`` pages)."""
+    import pymupdf
+
+    from advisor_app.protocol import ws
+
+    await until(lambda: any(isinstance(m, ws.RecordReady) for m in customer.messages), what="told")
+    for _ in range(50):
+        pdf = await fetch_record(customer)
+        if pymupdf.open("pdf", pdf).page_count >= pages:
+            return pdf
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no record with {pages} pages")
