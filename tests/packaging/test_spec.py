@@ -597,6 +597,8 @@ def test_the_hub_requirements_cover_every_third_party_import_of_the_hub() -> Non
         "phonenumbers": "phonenumbers",
         "platformdirs": "platformdirs",
         "prometheus_client": "prometheus-client",
+        "pypdf": "pypdf",
+        "reportlab": "reportlab",
     }
     missing = [name for name in sorted(imports) if provided.get(name) not in distributions]
     assert missing == []
