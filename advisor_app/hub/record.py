@@ -190,6 +190,7 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
     name = say("record_title") if record else say("transcript_title")
     slots: list[tuple[int, float, float, float]] = []
     exhibits = _exhibits(pdf) if shown else None
+    cover_end = 0  # the cover's flowables: story[:cover_end]
 
     def facts_table() -> Any:
         started = facts.started_at
@@ -247,6 +248,7 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
                     body,
                 )
             )
+        cover_end = len(story)
         for index, page in enumerate(shown):
             caption = say("exhibit", n=index + 1, count=len(shown))
             entry = say(
@@ -318,21 +320,18 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
         creator="Videoberatung",
         pageTemplates=[PageTemplate(id="page", frames=[frame])],
     )
-    # Page numbers of the shown pages are known only after layout: lay out twice, the second
-    # time with the first run's page numbers in the cover's list.
-    first = _build(document, story, buffer, furniture, slots)
     if shown:
-        numbers = {f"{{exhibit{i}}}": str(page) for i, (page, *_rest) in enumerate(first)}
-        for index, flowable in enumerate(story):
+        # Each shown page has a page of its own right after the cover, so its page number is
+        # the cover's length (laid out alone, which is cheap) plus its place in the list.
+        cover_pages = _build(document, story[:cover_end], io.BytesIO(), furniture, [])[1]
+        for index in range(cover_end):
+            flowable = story[index]
             if isinstance(flowable, Paragraph) and "{exhibit" in flowable.text:
                 text = flowable.text
-                for key, value in numbers.items():
-                    text = text.replace(key, value)
+                for number in range(len(shown)):
+                    text = text.replace(f"{{exhibit{number}}}", str(cover_pages + 1 + number))
                 story[index] = Paragraph(text, flowable.style)
-        buffer = io.BytesIO()
-        document.filename = buffer
-        slots.clear()
-        first = _build(document, story, buffer, furniture, slots)
+    first, _ = _build(document, story, buffer, furniture, slots)
     laid_out = buffer.getvalue()
     if exhibits is None:
         return laid_out
@@ -349,7 +348,8 @@ def _build(
     buffer: io.BytesIO,
     furniture: Callable[[Any, int, int], None],
     slots: list[tuple[int, float, float, float]],
-) -> list[tuple[int, float, float, float]]:
+) -> tuple[list[tuple[int, float, float, float]], int]:
+    """Lay the story out; the slots filled and the number of pages."""
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
@@ -364,15 +364,17 @@ def _build(
             self._startPage()
 
         def save(self) -> None:
-            total = len(self._pages)
+            total = counted[0] = len(self._pages)
             for state in self._pages:
                 self.__dict__.update(state)
                 furniture(self, self._pageNumber, total)
                 super().showPage()
             super().save()
 
+    counted = [0]
+    document.filename = buffer
     document.build(list(story), canvasmaker=NumberedCanvas)
-    return list(slots)
+    return list(slots), counted[0]
 
 
 def _Slot(slots: list[tuple[int, float, float, float]], size: tuple[float, float]) -> Any:
