@@ -197,6 +197,10 @@ class AdvisorSession:
         consultation = self.consultation
         if consultation is None:
             raise UserFacingError(Problem.HUB_REFUSED, "there is no consultation")
+        if consultation.documents.closed:
+            # Ended: its pages went to the hub before its documents were dropped; sending the
+            # (now empty) list again would take them out of the record.
+            return 0
         return await self._send_shown_pages(consultation)
 
     async def _send_shown_pages(self, consultation: Consultation) -> int:

@@ -270,3 +270,19 @@ async def fetch_record_when_ready(customer: SimulatedCustomer, pages: int = 0) -
             return pdf
         await asyncio.sleep(0.1)
     raise AssertionError(f"no record with {pages} pages")
+
+
+async def test_making_the_record_again_after_the_end_keeps_its_pages(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    import pymupdf
+
+    customer = await consultation_with_document(advisor, customers)
+    share = advisor.documents
+    share.set_sharing(True)
+    await until(lambda: customer.shared.image is not None, what="page shown")
+    await advisor.end()
+    await until(lambda: share.closed, what="documents closed")
+    await advisor.create_record()  # e.g. the advisor presses "Update record" late
+    record = pymupdf.open("pdf", await fetch_record_when_ready(customer, pages=3))
+    assert "Gezeigte Unterlage 1 von 1" in record[1].get_text()
