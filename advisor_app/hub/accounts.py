@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from advisor_app.hub.ratelimit import FailureLimiter
-from advisor_app.hub.storage import AdvisorRecord, Storage
+from advisor_app.hub.storage import AdvisorRecord, LoginLimits, Storage
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 PASSWORD_MIN = 10
@@ -62,29 +62,31 @@ class Login:
 class Accounts:
     """Login and token checks for advisors."""
 
-    def __init__(
-        self,
-        storage: Storage,
-        *,
-        token_lifetime: float,
-        failures_per_account: int,
-        failures_per_address: int,
-        window: float,
-    ) -> None:
+    def __init__(self, storage: Storage, *, token_lifetime: float, limits: LoginLimits) -> None:
         self._storage = storage
         self._token_lifetime = token_lifetime
-        self._by_account = FailureLimiter(failures_per_account, window)
-        self._by_address = FailureLimiter(failures_per_address, window)
+        self._limits = limits
+        self._secret: bytes | None = None
         # Each argon2 check takes 64 MiB: at shift start many logins queue here instead of
         # pushing the hub's memory up (8 at once measured 438 MB; see docs/performance.md).
         self._checks = asyncio.Semaphore(PASSWORD_CHECKS_AT_ONCE)
 
+    async def _key(self, kind: str, value: str) -> str:
+        """A keyed hash: what was typed as a name (perhaps a password) and the address are
+        never stored; the same name gives the same key whether the account exists or not."""
+        if self._secret is None:
+            self._secret = await self._storage.login_secret()
+        digest = hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
     async def login(self, username: str, password: str, address: str, now: float) -> Login:
-        account_key = username.casefold()
-        wait = max(
-            self._by_account.retry_after(account_key, now),
-            self._by_address.retry_after(address, now),
-        )
+        """Every attempt is counted before its password is checked (running ones too, on
+        every instance): per account and address, per address, and per account from
+        addresses it never signed in from — so guessing stops at the limits, and an advisor's
+        own address still gets in while others guess."""
+        account = await self._key("account", username.casefold())
+        where = await self._key("address", address)
+        wait = await self._storage.begin_login(account, where, now, self._limits)
         if wait > 0:
             raise RateLimited(wait)
         advisor = await self._storage.advisor_by_username(username)
@@ -95,10 +97,8 @@ class Accounts:
                 None, _verify, advisor.password_hash if advisor else _dummy_hash(), password
             )
         if advisor is None or not ok:
-            self._by_account.fail(account_key, now)
-            self._by_address.fail(address, now)
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "wrong user name or password")
-        self._by_account.succeed(account_key)
+        await self._storage.login_succeeded(account, where, now)
         token = new_token()
         expires_at = now + self._token_lifetime
         await self._storage.add_token(advisor.advisor_id, token_hash(token), now, expires_at)

@@ -318,7 +318,8 @@ async def login(request: web.Request) -> web.Response:
     except ProtocolError as error:
         if error.code == ErrorCode.UNAUTHORIZED:
             hub.metrics.login_failures.inc()
-            logger.warning("failed login for %r from %s", body.username, address)
+            # Not the typed name: it may be a password typed into the wrong field.
+            logger.warning("failed login from %s", address)
         raise
     advisor = result.advisor
     return json_response(

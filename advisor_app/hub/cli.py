@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -95,12 +95,18 @@ def _read_password(username: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def _storage_failed(error: StorageError) -> NoReturn:
+    """A storage fault at start: one line saying what and what to do, exit code 2."""
+    print(f"advisor-hub: {error}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 async def _with_storage(settings: HubSettings, work: Any) -> Any:
     storage, _ = open_storage(settings)
     try:
         await storage.open()
     except StorageError as error:
-        raise SystemExit(f"advisor-hub: {error}") from None
+        _storage_failed(error)
     try:
         return await work(storage)
     finally:
@@ -194,7 +200,7 @@ def serve(settings: HubSettings, *, print_url: bool = True) -> None:
     try:
         _run_app(settings, ssl_context)
     except StorageError as error:
-        raise SystemExit(f"advisor-hub: {error}") from None
+        _storage_failed(error)
 
 
 def _run_app(settings: HubSettings, ssl_context: Any) -> None:

@@ -107,10 +107,18 @@ class HubSettings:
     purge_interval_seconds: float = _doc("How often the retention purge runs.", 3600.0)
     token_lifetime_hours: float = _doc("How long an advisor's login token is valid.", 12.0)
     login_failures_per_account: int = _doc(
-        "Failed logins for one account within the window before it is locked.", 5
+        "Logins for one account from one address within the window, before that address must "
+        "wait (a success forgives them).",
+        5,
     )
     login_failures_per_address: int = _doc(
-        "Failed logins from one address within the window before it is locked.", 20
+        "Logins from one address within the window, whatever the account, before it must wait.",
+        20,
+    )
+    login_failures_per_account_elsewhere: int = _doc(
+        "Logins for one account within the window from addresses it has never signed in from, "
+        "before those must wait; its known addresses still get in.",
+        30,
     )
     login_window_seconds: float = _doc("The window for counting failed logins.", 900.0)
     handling_time_samples: int = _doc(
@@ -162,6 +170,10 @@ class HubSettings:
             "retention_days",
             "purge_interval_seconds",
             "instance_heartbeat_seconds",
+            "login_window_seconds",
+            "login_failures_per_account",
+            "login_failures_per_address",
+            "login_failures_per_account_elsewhere",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0")

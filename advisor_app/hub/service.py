@@ -50,7 +50,7 @@ from advisor_app.hub.storage import (
     OfflineMessageRecord,
     Storage,
 )
-from advisor_app.hub.storage.base import AdvisorBusyError
+from advisor_app.hub.storage.base import AdvisorBusyError, LoginLimits
 from advisor_app.hub.turn import ice_servers_for
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, encode_str
@@ -171,9 +171,12 @@ class Hub:
         self.accounts = Accounts(
             storage,
             token_lifetime=settings.token_lifetime_hours * 3600,
-            failures_per_account=settings.login_failures_per_account,
-            failures_per_address=settings.login_failures_per_address,
-            window=settings.login_window_seconds,
+            limits=LoginLimits(
+                window=settings.login_window_seconds,
+                per_pair=settings.login_failures_per_account,
+                per_address=settings.login_failures_per_address,
+                per_account=settings.login_failures_per_account_elsewhere,
+            ),
         )
         self._expiry: dict[int, asyncio.TimerHandle] = {}
         # What each customer was last told, as the page shows it (see _shown).

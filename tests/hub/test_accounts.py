@@ -55,10 +55,18 @@ async def start_hub(tmp_path: Path) -> AsyncIterator[StartHub]:
 
 
 async def login(
-    session: aiohttp.ClientSession, hub: RunningHub, username: str, password: str
+    session: aiohttp.ClientSession,
+    hub: RunningHub,
+    username: str,
+    password: str,
+    address: str | None = None,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Sign in; ``address`` is sent as X-Forwarded-For (for a hub that trusts it)."""
+    headers = {"X-Forwarded-For": address} if address else {}
     async with session.post(
-        f"{hub.url}/api/advisor/login", json={"username": username, "password": password}
+        f"{hub.url}/api/advisor/login",
+        json={"username": username, "password": password},
+        headers=headers,
     ) as response:
         return response.status, await response.json(), dict(response.headers)
 
@@ -201,6 +209,72 @@ async def test_logins_work_again_after_the_window(
     clock.advance(301)
     code, body, _ = await login(session, hub, "anna", PASSWORD)
     assert code == 200, body
+
+
+async def test_200_parallel_guesses_get_no_further_than_the_limit(
+    start_hub: StartHub, session: aiohttp.ClientSession
+) -> None:
+    """Attempts count before the slow password check, so guesses in flight count too."""
+    hub = await start_hub(login_failures_per_account=5)
+    guesses = [WRONG + str(n) for n in range(199)] + [PASSWORD]  # the right one comes last
+    results = await asyncio.gather(*(login(session, hub, "anna", g) for g in guesses))
+    codes = [code for code, _, _ in results]
+    assert codes.count(401) == 5, codes
+    assert codes.count(429) == 195
+    assert codes[-1] == 429  # the right password, too late: refused unchecked
+    assert all("token" not in body for _, body, _ in results)
+
+
+async def test_an_advisor_signs_in_from_their_own_address_while_others_guess(
+    start_hub: StartHub, session: aiohttp.ClientSession
+) -> None:
+    hub = await start_hub(
+        trust_forwarded_for=True,
+        login_failures_per_account=2,
+        login_failures_per_address=50,
+        login_failures_per_account_elsewhere=6,
+    )
+    office = "198.51.100.7"
+    assert (await login(session, hub, "anna", PASSWORD, office))[0] == 200  # known from now on
+    # An outsider guesses from many addresses: each pair stops at 2, the account at 6 attempts
+    # from addresses it was not known at (her own first sign-in was one of them).
+    codes = [
+        (await login(session, hub, "anna", WRONG, f"203.0.113.{n}"))[0]
+        for n in range(1, 6)
+        for _ in range(2)
+    ]
+    assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}, codes
+    # A fresh address is refused for anna now (the account's limit elsewhere) ...
+    code, body, _ = await login(session, hub, "anna", PASSWORD, "203.0.113.99")
+    assert code == 429 and body["error"]["code"] == "rate_limited"
+    # ... while her own office still gets in, and so does ben from anywhere.
+    code, body, _ = await login(session, hub, "anna", PASSWORD, office)
+    assert code == 200, body
+    assert (await login(session, hub, "ben", PASSWORD, "203.0.113.99"))[0] == 200
+
+
+async def test_the_counts_survive_a_restart(
+    start_hub: StartHub, session: aiohttp.ClientSession
+) -> None:
+    hub = await start_hub(login_failures_per_account=3)
+    for _ in range(3):
+        assert (await login(session, hub, "anna", WRONG))[0] == 401
+    await hub.close()
+    again = await start_hub(login_failures_per_account=3)
+    code, body, _ = await login(session, again, "anna", PASSWORD)
+    assert code == 429, body
+
+
+async def test_neither_the_typed_name_nor_the_address_is_stored(
+    start_hub: StartHub, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    hub = await start_hub()
+    typed = "my-Secret-Passw0rd"  # typed into the name field by mistake
+    assert (await login(session, hub, typed, WRONG))[0] == 401
+    assert (await login(session, hub, "anna", PASSWORD))[0] == 200
+    dump = "\n".join(sqlite3.connect(tmp_path / "hub.sqlite3").iterdump())
+    assert typed not in dump and typed.casefold() not in dump
+    assert "127.0.0.1" not in dump
 
 
 # --- tokens ---

@@ -701,3 +701,59 @@ def test_self_signed_certificate_covers_loopback(tmp_path: Path) -> None:
     lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
     assert timedelta(days=365) < lifetime < timedelta(days=826)
     assert ensure_self_signed(tmp_path) == (cert_path, tmp_path / "tls" / "self-signed.key")
+
+
+# --- storage faults at start ---
+
+
+@pytest.mark.parametrize("command", [["list-advisors"], ["serve"]])
+@pytest.mark.parametrize("fault", ["garbage", "truncated", "folder", "newer", "no folder"])
+async def test_a_storage_fault_at_start_is_one_clear_line_and_exit_code_2(
+    tmp_path: Path, command: list[str], fault: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "hub.sqlite3"
+    if fault == "garbage":
+        database.write_bytes(b"this is no database, but a customer's letter\n" * 100)
+    elif fault in ("truncated", "newer"):
+        code, _, errors = await run_cli("list-advisors", "--data-dir", str(data))
+        assert code == 0, errors
+        if fault == "truncated":  # a partial copy: the file cut short, no -wal beside it
+            whole = database.read_bytes()
+            database.write_bytes(whole[: len(whole) // 3])
+            for extra in ("-wal", "-shm"):
+                Path(f"{database}{extra}").unlink(missing_ok=True)
+        else:
+            connection = sqlite3.connect(database)
+            connection.execute("UPDATE schema_version SET version = 99")
+            connection.commit()
+            connection.close()  # the last connection: the write-ahead log goes into the file
+    elif fault == "folder":
+        database.mkdir()
+    else:
+        data = Path("/proc/self/no-such-folder/data")  # not makeable, even by root
+    before = database.read_bytes() if database.is_file() else None
+    if command == ["serve"]:
+        command = ["serve", "--port", str(free_port())]
+    code, output, errors = await run_cli(command[0], "--data-dir", str(data), *command[1:])
+    assert code == 2, (output, errors)
+    lines = errors.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("advisor-hub: "), errors
+    assert "Traceback" not in errors
+    expected = {
+        "garbage": "damaged or not a hub database",
+        "truncated": "damaged or not a hub database",
+        "folder": "is not a file",
+        "newer": "newer than this hub",
+        "no folder": "cannot make the data folder",
+    }[fault]
+    assert expected in lines[0]
+    if before is not None:
+        assert database.read_bytes() == before  # nothing overwritten
+
+
+async def test_the_database_is_readable_for_the_hubs_user_only(tmp_path: Path) -> None:
+    code, _, errors = await run_cli("list-advisors", "--data-dir", str(tmp_path))
+    assert code == 0, errors
+    assert (tmp_path / "hub.sqlite3").stat().st_mode & 0o777 == 0o600

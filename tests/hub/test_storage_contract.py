@@ -23,6 +23,7 @@ from advisor_app.hub.storage.base import (
     ConsultationRecord,
     CustomerRecord,
     DuplicateError,
+    LoginLimits,
     NewCustomer,
     OfflineMessageRecord,
     PurgeCounts,
@@ -1198,3 +1199,40 @@ async def test_shown_pages_and_records_are_replaced_and_purged_with_the_visit(
     await storage.purge(T0 + DAY, T0 + DAY)
     assert await storage.shown_pages(consultation_id) is None
     assert await storage.record(consultation_id) is None
+
+
+# --- login attempts ---
+
+LIMITS = LoginLimits(window=900.0, per_pair=5, per_address=20, per_account=30)
+
+
+async def test_concurrent_login_attempts_go_ahead_no_further_than_the_limit(
+    storage: Storage,
+) -> None:
+    await open_connections(storage)
+    waits = await asyncio.gather(
+        *(storage.begin_login("acct", "addr", T0, LIMITS) for _ in range(60))
+    )
+    assert sum(1 for wait in waits if wait == 0) == 5
+    assert all(wait == LIMITS.window for wait in waits if wait)
+    # The pair waits; the same account from elsewhere and the address for another go on.
+    assert await storage.begin_login("acct", "elsewhere", T0 + 1, LIMITS) == 0
+    assert await storage.begin_login("other", "addr", T0 + 1, LIMITS) == 0
+    # Once the window has passed the oldest, one more may go.
+    assert await storage.begin_login("acct", "addr", T0 + LIMITS.window + 1, LIMITS) == 0
+
+
+async def test_a_known_address_is_not_held_back_by_the_accounts_attempts_elsewhere(
+    storage: Storage,
+) -> None:
+    assert await storage.begin_login("acct", "office", T0, LIMITS) == 0
+    await storage.login_succeeded("acct", "office", T0)
+    for number in range(LIMITS.per_account):
+        await storage.begin_login("acct", f"outside{number}", T0 + 1, LIMITS)
+    assert await storage.begin_login("acct", "new", T0 + 2, LIMITS) > 0
+    assert await storage.begin_login("acct", "office", T0 + 2, LIMITS) == 0
+    secret = await storage.login_secret()
+    assert len(secret) == 32 and secret == await storage.login_secret()
+    # Attempts are kept a day, known addresses as long as the retention.
+    await storage.purge(T0 + 3, T0 + 2 * DAY)
+    assert await storage.begin_login("acct", "new", T0 + 2 * DAY, LIMITS) == 0

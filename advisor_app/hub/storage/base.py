@@ -115,6 +115,46 @@ class ShownPagesRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """How many failed (or still running) logins a window allows, per scope."""
+
+    window: float
+    per_pair: int  # one account from one address
+    per_address: int  # one address, whatever account
+    per_account: int  # one account from the addresses it has not signed in from
+
+
+LOGIN_ATTEMPTS_KEPT = 86_400.0  # seconds: longer than any sensible window
+
+
+def login_keys(account: str, address: str) -> dict[str, str]:
+    """The key of each scope an attempt counts in (``account`` and ``address`` are keyed
+    hashes: neither a typed name, which may be a password, nor an address is stored)."""
+    return {"pair": f"{account}:{address}", "address": address, "account": account}
+
+
+def login_wait(
+    recent: dict[str, list[float]], known: bool, limits: LoginLimits, now: float
+) -> float:
+    """Seconds until an attempt may go ahead; 0: now. ``recent[scope]`` holds the times of
+    that scope's newest attempts, newest first, at most its limit. From an address the account
+    signed in from before (``known``), only the pair and the address count, so an outsider
+    cannot lock an advisor out."""
+    wait = 0.0
+    for scope, limit in (
+        ("pair", limits.per_pair),
+        ("address", limits.per_address),
+        ("account", limits.per_account),
+    ):
+        if scope == "account" and known:
+            continue
+        times = recent[scope]
+        if len(times) >= limit:
+            wait = max(wait, times[limit - 1] + limits.window - now)
+    return max(0.0, wait)
+
+
+@dataclass(frozen=True, slots=True)
 class PurgeCounts:
     customers: int
     consultations: int
@@ -279,6 +319,23 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     async def shown_pages(self, consultation_id: int) -> ShownPagesRecord | None: ...
+
+    # --- login attempts ---
+    @abc.abstractmethod
+    async def login_secret(self) -> bytes:
+        """The key for hashing login names and addresses (made with the database)."""
+
+    @abc.abstractmethod
+    async def begin_login(
+        self, account: str, address: str, now: float, limits: LoginLimits
+    ) -> float:
+        """Count an attempt before its password is checked, atomically with the check of the
+        limits (so attempts in flight count, on every instance); returns 0 when it may go
+        ahead, else the seconds to wait (and the attempt is not counted)."""
+
+    @abc.abstractmethod
+    async def login_succeeded(self, account: str, address: str, now: float) -> None:
+        """The pair's failures are forgiven and the address is known for the account."""
 
     # --- retention ---
     @abc.abstractmethod

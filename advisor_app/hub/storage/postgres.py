@@ -18,18 +18,22 @@ from typing import Any
 import asyncpg
 
 from advisor_app.hub.storage.base import (
+    LOGIN_ATTEMPTS_KEPT,
     AdvisorBusyError,
     AdvisorRecord,
     ChatRecord,
     ConsultationRecord,
     CustomerRecord,
     DuplicateError,
+    LoginLimits,
     NewCustomer,
     OfflineMessageRecord,
     PurgeCounts,
     ShownPagesRecord,
     Storage,
     StorageError,
+    login_keys,
+    login_wait,
 )
 from advisor_app.hub.storage.rows import (
     ADVISOR_COLUMNS,
@@ -50,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 # Instances starting together migrate one after the other under this advisory lock.
 MIGRATION_LOCK = 0x76626572  # "vber"
+LOGIN_LOCK = 0x76626C67  # "vblg": login attempts, one at a time
 
 # Each entry brings the schema from version i to i + 1. Never edit one that has shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -167,6 +172,30 @@ MIGRATIONS: tuple[str, ...] = (
         pdf BYTEA NOT NULL,
         manifest BYTEA NOT NULL,
         created_at DOUBLE PRECISION NOT NULL
+    );
+    """,
+    # 3: login attempts counted in the database (every instance, across restarts), keyed by
+    # hashes with the hub's own secret (gen_random_uuid: PostgreSQL 13+, strong randomness)
+    """
+    CREATE TABLE hub_secret (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        value BYTEA NOT NULL
+    );
+    INSERT INTO hub_secret VALUES (1, decode(
+        replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''),
+        'hex'));
+    CREATE TABLE login_attempts (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX login_attempts_by_key ON login_attempts (scope, key, at);
+    CREATE INDEX login_attempts_by_time ON login_attempts (at);
+    CREATE TABLE login_known_addresses (
+        account TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (account, address)
     );
     """,
 )
@@ -654,6 +683,67 @@ class PostgresStorage(Storage):
             convert=lambda row: ShownPagesRecord(bytes(row[0]), bytes(row[1]), row[2]),
         )
 
+    # --- login attempts ---
+
+    async def login_secret(self) -> bytes:
+        secret = await self._one("SELECT value FROM hub_secret", convert=lambda row: bytes(row[0]))
+        assert secret is not None
+        return secret
+
+    async def begin_login(
+        self, account: str, address: str, now: float, limits: LoginLimits
+    ) -> float:
+        keys = login_keys(account, address)
+        most = max(limits.per_pair, limits.per_address, limits.per_account)
+
+        async def work(c: asyncpg.Connection) -> float:
+            # One attempt at a time over all instances: checks and counts cannot interleave.
+            await c.execute("SELECT pg_advisory_xact_lock($1)", LOGIN_LOCK)
+            known = await c.fetchval(
+                "SELECT 1 FROM login_known_addresses WHERE account = $1 AND address = $2",
+                account,
+                address,
+            )
+            recent = {
+                scope: [
+                    row[0]
+                    for row in await c.fetch(
+                        "SELECT at FROM login_attempts WHERE scope = $1 AND key = $2 AND at > $3 "
+                        "ORDER BY at DESC LIMIT $4",
+                        scope,
+                        key,
+                        now - limits.window,
+                        most,
+                    )
+                ]
+                for scope, key in keys.items()
+            }
+            wait = login_wait(recent, known is not None, limits, now)
+            if wait == 0:
+                await c.executemany(
+                    "INSERT INTO login_attempts (scope, key, at) VALUES ($1, $2, $3)",
+                    [(scope, key, now) for scope, key in keys.items()],
+                )
+            return wait
+
+        return await self._in_transaction(work)
+
+    async def login_succeeded(self, account: str, address: str, now: float) -> None:
+        async def work(c: asyncpg.Connection) -> None:
+            await c.execute(
+                "DELETE FROM login_attempts WHERE scope = 'pair' AND key = $1",
+                login_keys(account, address)["pair"],
+            )
+            await c.execute(
+                "INSERT INTO login_known_addresses (account, address, at) VALUES ($1, $2, $3) "
+                "ON CONFLICT (account, address) DO UPDATE SET at = excluded.at",
+                account,
+                address,
+                now,
+            )
+
+        await self._in_transaction(work)
+
     # --- retention ---
 
     async def purge(self, older_than: float, now: float) -> PurgeCounts:
@@ -683,6 +773,8 @@ class PostgresStorage(Storage):
                 "DELETE FROM offline_messages WHERE created_at < $1", older_than
             )
             tokens = await c.execute("DELETE FROM advisor_tokens WHERE expires_at <= $1", now)
+            await c.execute("DELETE FROM login_attempts WHERE at < $1", now - LOGIN_ATTEMPTS_KEPT)
+            await c.execute("DELETE FROM login_known_addresses WHERE at < $1", older_than)
             return PurgeCounts(
                 _count(customers),
                 _count(consultations),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,17 +16,22 @@ from pathlib import Path
 from typing import Any, cast
 
 from advisor_app.hub.storage.base import (
+    LOGIN_ATTEMPTS_KEPT,
     AdvisorBusyError,
     AdvisorRecord,
     ChatRecord,
     ConsultationRecord,
     CustomerRecord,
     DuplicateError,
+    LoginLimits,
     NewCustomer,
     OfflineMessageRecord,
     PurgeCounts,
     ShownPagesRecord,
     Storage,
+    StorageError,
+    login_keys,
+    login_wait,
 )
 from advisor_app.hub.storage.rows import (
     ADVISOR_COLUMNS,
@@ -133,6 +139,28 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
+    # 4: login attempts counted in the database (every instance, across restarts), keyed by
+    # hashes with the hub's own secret
+    """
+    CREATE TABLE hub_secret (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        value BLOB NOT NULL
+    );
+    INSERT INTO hub_secret VALUES (1, randomblob(32));
+    CREATE TABLE login_attempts (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX login_attempts_by_key ON login_attempts (scope, key, at);
+    CREATE INDEX login_attempts_by_time ON login_attempts (at);
+    CREATE TABLE login_known_addresses (
+        account TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (account, address)
+    );
+    """,
 )
 
 
@@ -169,16 +197,46 @@ class SQLiteStorage(Storage):
         return result
 
     def _connect(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(
-            self._path, isolation_level=None, check_same_thread=False, timeout=30
-        )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("PRAGMA busy_timeout=30000")
+        """Open (or make, readable for the hub's user only) the database; every fault is a
+        StorageError that says what is wrong and what to do."""
+        path = self._path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(
+                f"cannot make the data folder {path.parent} ({error.strerror}): make it, "
+                "writable for the hub's user, or set data_dir"
+            ) from None
+        if path.exists() and not path.is_file():
+            raise StorageError(f"{path} is not a file: move it away, or set data_dir")
+        if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise StorageError(
+                f"the hub's user cannot write {path} or its folder: give it write access, "
+                "or set data_dir"
+            )
+        try:
+            # Made 0600 before SQLite opens it (its -wal and -shm files take the same mode).
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            connection = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute("PRAGMA foreign_keys=ON")
+                connection.execute("PRAGMA busy_timeout=30000")
+                self._migrate(connection)
+            except BaseException:
+                connection.close()
+                raise
+        except sqlite3.DatabaseError as error:
+            raise StorageError(
+                f"{path} is damaged or not a hub database ({error}): restore it from the "
+                "backup, or move it away to start with an empty one"
+            ) from None
+        except OSError as error:
+            raise StorageError(f"cannot open {path} ({error.strerror})") from None
         self._connection = connection
-        self._migrate(connection)
 
     @staticmethod
     def _migrate(connection: sqlite3.Connection) -> None:
@@ -192,9 +250,9 @@ class SQLiteStorage(Storage):
             if row is None:
                 connection.execute("INSERT INTO schema_version VALUES (0)")
             if version > len(MIGRATIONS):
-                raise RuntimeError(
+                raise StorageError(
                     f"the database has schema version {version}, newer than this hub "
-                    f"({len(MIGRATIONS)}); upgrade the hub"
+                    f"({len(MIGRATIONS)}): upgrade the hub"
                 )
             for number in range(version, len(MIGRATIONS)):
                 logger.info("migrating the database to schema version %d", number + 1)
@@ -594,6 +652,8 @@ class SQLiteStorage(Storage):
                 "DELETE FROM offline_messages WHERE created_at < ?", (older_than,)
             ).rowcount
             tokens = c.execute("DELETE FROM advisor_tokens WHERE expires_at <= ?", (now,)).rowcount
+            c.execute("DELETE FROM login_attempts WHERE at < ?", (now - LOGIN_ATTEMPTS_KEPT,))
+            c.execute("DELETE FROM login_known_addresses WHERE at < ?", (older_than,))
             return PurgeCounts(customers, consultations, chat, messages, tokens)
 
         return await self._run(work)
@@ -637,6 +697,65 @@ class SQLiteStorage(Storage):
             (consultation_id,),
             lambda row: ShownPagesRecord(bytes(row[0]), bytes(row[1]), row[2]),
         )
+
+    # --- login attempts ---
+
+    async def login_secret(self) -> bytes:
+        secret = await self._one("SELECT value FROM hub_secret", (), lambda row: bytes(row[0]))
+        assert secret is not None
+        return secret
+
+    async def begin_login(
+        self, account: str, address: str, now: float, limits: LoginLimits
+    ) -> float:
+        keys = login_keys(account, address)
+
+        def work(c: sqlite3.Connection) -> float:
+            # BEGIN IMMEDIATE (see _transaction): one writer at a time, so checks and counts
+            # of concurrent attempts cannot interleave.
+            known = c.execute(
+                "SELECT 1 FROM login_known_addresses WHERE account = ? AND address = ?",
+                (account, address),
+            ).fetchone()
+            recent = {
+                scope: [
+                    row[0]
+                    for row in c.execute(
+                        "SELECT at FROM login_attempts WHERE scope = ? AND key = ? AND at > ? "
+                        "ORDER BY at DESC LIMIT ?",
+                        (
+                            scope,
+                            key,
+                            now - limits.window,
+                            max(limits.per_pair, limits.per_address, limits.per_account),
+                        ),
+                    )
+                ]
+                for scope, key in keys.items()
+            }
+            wait = login_wait(recent, known is not None, limits, now)
+            if wait == 0:
+                c.executemany(
+                    "INSERT INTO login_attempts (scope, key, at) VALUES (?, ?, ?)",
+                    [(scope, key, now) for scope, key in keys.items()],
+                )
+            return wait
+
+        return await self._run(work)
+
+    async def login_succeeded(self, account: str, address: str, now: float) -> None:
+        def work(c: sqlite3.Connection) -> None:
+            c.execute(
+                "DELETE FROM login_attempts WHERE scope = 'pair' AND key = ?",
+                (login_keys(account, address)["pair"],),
+            )
+            c.execute(
+                "INSERT INTO login_known_addresses (account, address, at) VALUES (?, ?, ?) "
+                "ON CONFLICT (account, address) DO UPDATE SET at = excluded.at",
+                (account, address, now),
+            )
+
+        await self._run(work)
 
     # --- helpers ---
 
