@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -723,7 +724,8 @@ async def test_a_storage_fault_at_start_is_one_clear_line_and_exit_code_2(
             whole = database.read_bytes()
             database.write_bytes(whole[: len(whole) // 3])
             for extra in ("-wal", "-shm"):
-                Path(f"{database}{extra}").unlink(missing_ok=True)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{database}{extra}")
         else:
             connection = sqlite3.connect(database)
             connection.execute("UPDATE schema_version SET version = 99")
