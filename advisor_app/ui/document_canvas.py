@@ -96,6 +96,7 @@ class DocumentCanvas(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._image: QImage | None = None
+        self.placeholder: str | None = None  # drawn instead of the usual hint when set
         self.aspect = 0.707
         self.marks: tuple[Mark, ...] = ()
         self.tool = Tool.POINTER
@@ -167,8 +168,8 @@ class DocumentCanvas(QWidget):
             painter.setPen(QColor("#333333"))
             painter.drawText(
                 self.rect(),
-                Qt.AlignmentFlag.AlignCenter,
-                self.tr("Open a document (Ctrl+O) or drop a file here."),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder or self.tr("Open a document (Ctrl+O) or drop a file here."),
             )
             return
         view = self.page_view()

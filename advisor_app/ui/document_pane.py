@@ -101,7 +101,7 @@ class DocumentPane(QWidget):
         )
         self.share_action.setCheckable(True)
 
-        tools = QToolBar(self.tr("Marking tools"))
+        self.tools = tools = QToolBar(self.tr("Marking tools"))
         self.tool_group = QActionGroup(self)
         self.tool_actions: dict[Tool, QAction] = {}
         for tool, text, key in (
@@ -218,6 +218,7 @@ class DocumentPane(QWidget):
             bridge.share_changed.connect(self._on_share_changed)
             bridge.marks_changed.connect(self._on_marks_changed)
         self._state: ShareState | None = None
+        self.closed = False  # the consultation ended: its documents are gone
         self._update_controls()
 
     def _action(
@@ -288,6 +289,8 @@ class DocumentPane(QWidget):
         try:
             info = await self._workstation.call(share.open(path, password))
         except DocumentError as error:
+            if self.closed:
+                return
             if error.problem in (Problem.NEEDS_PASSWORD, Problem.WRONG_PASSWORD):
                 prompt = (
                     self.tr("This PDF is protected. Password:")
@@ -307,6 +310,8 @@ class DocumentPane(QWidget):
                     self.status.setText(self.tr("Not opened: the password is needed."))
                 return
             self.status.setText(self.describe(error))
+            return
+        if self.closed:
             return
         self.status.setText(
             self.tr("%1: %2 page(s)").replace("%1", info.title).replace("%2", str(info.page_count))
@@ -452,8 +457,38 @@ class DocumentPane(QWidget):
 
     # --- from the core ---
 
+    def show_closed(self) -> None:
+        """The consultation has ended and its documents were closed: show that, nothing
+        stale, and nothing to click."""
+        if self.closed:
+            return
+        self.closed = True
+        self._state = None
+        self._render_generation += 1  # renders still under way are dropped
+        self._document_generation += 1
+        self.setAcceptDrops(False)
+        self.canvas.clear_page()
+        self.canvas.placeholder = self.tr("The consultation has ended; its documents were closed.")
+        self.canvas.setEnabled(False)
+        self.canvas.zoom = 0.0  # the note fits the view: no stale page-sized canvas
+        self._layout_canvas()
+        self.thumbnails.blockSignals(True)
+        self.thumbnails.clear()
+        self.thumbnails.blockSignals(False)
+        self.thumbnails.setEnabled(False)
+        self.share_action.blockSignals(True)
+        self.share_action.setChecked(False)
+        self.share_action.blockSignals(False)
+        for bar in (self.toolbar, self.tools):
+            bar.setEnabled(False)
+        for action in self.actions():
+            action.setEnabled(False)  # the shortcuts too
+        self.pin_label.clear()
+        self.page_label.setText(self.tr("No document"))
+        self.status.setText(self.tr("The consultation has ended; its documents were closed."))
+
     def _on_share_changed(self, state: ShareState) -> None:
-        if state.consultation_id != self.consultation_id:
+        if state.consultation_id != self.consultation_id or self.closed:
             return
         self._state = state
         self.share_action.blockSignals(True)
@@ -462,11 +497,15 @@ class DocumentPane(QWidget):
         self._update_controls()
 
     def _on_marks_changed(self, change: tuple[int, tuple[Mark, ...]]) -> None:
+        if self.closed:
+            return
         page, marks = change
         if self._state is None or page == self._state.page_index:
             self.canvas.set_marks(marks)
 
     def _update_controls(self) -> None:
+        if self.closed:
+            return
         state = self._state
         has_document = state is not None and state.document is not None
         for action in (

@@ -4,6 +4,8 @@ for the documents feature."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -23,12 +25,15 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
+from advisor_app.core.hub_client import HubRequestError
 from advisor_app.core.session import Phase
+from advisor_app.protocol.errors import ErrorCode
 from advisor_app.protocol.fields import CHAT_TEXT_MAX
 from advisor_app.rtc.peer import LinkStats
 from advisor_app.ui.bridge import ChatSnapshot, ConsultationSnapshot
 from advisor_app.ui.document_pane import DocumentPane
 from advisor_app.ui.problems import describe
+from advisor_app.ui.record_view import RecordDialog, ask_and_save, record_file_name
 from advisor_app.ui.video import VideoView
 from advisor_app.ui.workstation import Workstation
 
@@ -48,7 +53,8 @@ class SessionView(QWidget):
         super().__init__(parent)
         self._workstation = workstation
         self.consultation = consultation
-        self.record_ready = False
+        self.record_ready = False  # the hub said it made (again) this consultation's record
+        self._ended_seen = False
         info = consultation.info
         customer = info.customer
         assert customer is not None
@@ -121,12 +127,41 @@ class SessionView(QWidget):
         self.end_button.setObjectName("danger")
         self.end_button.setAccessibleName(self.tr("End consultation"))
         self.end_button.clicked.connect(self._on_end_clicked)
-        self.record_button = QPushButton(self.tr("Create &record"))
-        self.record_button.setAccessibleName(self.tr("Create the customer's record"))
-        self.record_button.setToolTip(
-            self.tr("Shown pages with their marks and the chat, as a PDF the customer can download")
+        # --- the customer's record (the hub makes it; we send the pages shown) ---
+        self.record_status = QLabel()
+        self.record_status.setWordWrap(True)
+        self.record_status.setAccessibleName(self.tr("Record status"))
+        self.update_record_button = QPushButton(self.tr("&Update"))
+        self.update_record_button.setAccessibleName(self.tr("Update the customer's record now"))
+        self.update_record_button.setToolTip(
+            self.tr(
+                "Sends the pages shown so far; the hub makes the record again with them and the "
+                "chat. At the end it is made once more, complete."
+            )
         )
-        self.record_button.clicked.connect(self._on_record_clicked)
+        self.update_record_button.clicked.connect(self._on_update_record_clicked)
+        self.view_record_button = QPushButton(self.tr("&View"))
+        self.view_record_button.setAccessibleName(self.tr("View the customer's record"))
+        self.view_record_button.clicked.connect(self._on_view_record_clicked)
+        self.save_record_button = QPushButton(self.tr("Sa&ve …"))
+        self.save_record_button.setAccessibleName(self.tr("Save the customer's record as a file"))
+        self.save_record_button.clicked.connect(self._on_save_record_clicked)
+        record_buttons = QHBoxLayout()
+        for button in (
+            self.update_record_button,
+            self.view_record_button,
+            self.save_record_button,
+        ):
+            record_buttons.addWidget(button)
+        record_buttons.addStretch(1)
+        record_box = QGroupBox(self.tr("Record for the customer"))
+        record_layout = QVBoxLayout(record_box)
+        record_layout.addWidget(self.record_status)
+        record_layout.addLayout(record_buttons)
+        self.record_made_at: datetime | None = None
+        self._record_busy = False
+        self._record_error = ""
+        self.record_dialog: RecordDialog | None = None
         self.close_button = QPushButton(self.tr("C&lose"))
         self.close_button.setAccessibleName(self.tr("Close this consultation"))
         self.close_button.clicked.connect(self.closed.emit)
@@ -139,7 +174,6 @@ class SessionView(QWidget):
         controls.addWidget(self.mute_button)
         controls.addWidget(self.camera_button)
         controls.addStretch(1)
-        controls.addWidget(self.record_button)
         controls.addWidget(self.end_button)
         controls.addWidget(self.close_button)
 
@@ -180,6 +214,7 @@ class SessionView(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(details)
+        side_layout.addWidget(record_box)
         side_layout.addWidget(chat, 1)
 
         # --- documents ---
@@ -207,6 +242,7 @@ class SessionView(QWidget):
             bridge.remote_frame.connect(self._on_remote_frame)
             bridge.chat_changed.connect(self.show_chat)
             bridge.stats_updated.connect(self._on_stats_updated)
+            bridge.record_ready.connect(self._on_record_ready)
             if bridge.last_chat is not None:
                 self.show_chat(bridge.last_chat)
         self.update_consultation(consultation)
@@ -240,6 +276,13 @@ class SessionView(QWidget):
         if ended:
             self._preview_timer.stop()
             self.quality_label.clear()
+            self.documents_pane.show_closed()
+            if not self._ended_seen:
+                # The hub makes the record at the end, then again with the pages we send.
+                self._ended_seen = True
+                self._record_busy = True
+                self._record_error = ""
+        self._update_record_controls()
 
     def show_chat(self, chat: ChatSnapshot) -> None:
         if chat.consultation_id != self.consultation.info.consultation_id:
@@ -315,24 +358,112 @@ class SessionView(QWidget):
             self.status_message.emit(describe(error))
             self.end_button.setEnabled(True)
 
+    # --- the record ---
+
+    def _on_record_ready(self, consultation_id: int) -> None:
+        if consultation_id != self.consultation.info.consultation_id:
+            return
+        self.record_ready = True
+        self.record_made_at = datetime.now().astimezone()
+        self._record_busy = False
+        self._record_error = ""
+        self._update_record_controls()
+
+    def _update_record_controls(self) -> None:
+        ended = self.consultation.phase == Phase.ENDED
+        if self._record_error:
+            text = self._record_error
+        elif self._record_busy:
+            text = self.tr("Record: being made …")
+        elif self.record_made_at is not None:
+            text = self.tr("Record ready, made at %1").replace(
+                "%1", self.record_made_at.strftime("%H:%M:%S")
+            )
+        else:
+            text = self.tr("Record: made when the consultation ends (Update makes it now).")
+        self.record_status.setText(text)
+        self.update_record_button.setEnabled(not ended and not self._record_busy)
+        self.view_record_button.setEnabled(self.record_ready)
+        self.save_record_button.setEnabled(self.record_ready)
+
+    def _record_failed(self, text: str) -> None:
+        self._record_busy = False
+        self._record_error = text
+        self._update_record_controls()
+        self.status_message.emit(text)
+
+    def describe_record_problem(self, error: UserFacingError) -> str:
+        if isinstance(error, HubRequestError) and error.code == ErrorCode.NOT_FOUND.value:
+            return self.tr("Record: the hub has no record of this consultation yet.")
+        if isinstance(error, HubRequestError):
+            return self.tr("Record: the hub refused: %1").replace("%1", str(error.detail or ""))
+        return self.tr("Record: %1").replace("%1", describe(error))
+
     @asyncSlot()
-    async def _on_record_clicked(self) -> None:
-        self.record_button.setEnabled(False)
-        self.status_message.emit(self.tr("Creating the record …"))
+    async def _on_update_record_clicked(self) -> None:
+        self._record_busy = True
+        self._record_error = ""
+        self._update_record_controls()
         try:
             session = self._workstation.require_session()
             await self._workstation.call(session.create_record())
         except UserFacingError as error:
-            self.status_message.emit(describe(error))
+            self._record_failed(self.describe_record_problem(error))
         except Exception as error:  # rendering trouble: say it, the consultation goes on
-            self.status_message.emit(
+            self._record_failed(
                 self.tr("The record could not be made: %1").replace("%1", str(error))
             )
         else:
-            self.record_ready = True
-            self.status_message.emit(self.tr("Record stored: the customer can download it."))
+            self.status_message.emit(self.tr("Pages sent: the hub is making the record."))
+        # Busy until the hub says the record is ready (record_ready).
+
+    async def _fetch_record(self) -> bytes | None:
+        try:
+            session = self._workstation.require_session()
+            pdf = await self._workstation.call(
+                session.fetch_record(self.consultation.info.consultation_id)
+            )
+        except UserFacingError as error:
+            self._record_failed(self.describe_record_problem(error))
+            return None
+        if self._record_error:
+            self._record_error = ""
+            self._update_record_controls()
+        return pdf
+
+    @asyncSlot()
+    async def _on_view_record_clicked(self) -> None:
+        self.view_record_button.setEnabled(False)
+        try:
+            pdf = await self._fetch_record()
         finally:
-            self.record_button.setEnabled(True)
+            self._update_record_controls()
+        if pdf is None:
+            return
+        if self.record_dialog is not None:
+            self.record_dialog.close()
+        dialog = RecordDialog(self._workstation, pdf, self.consultation.info.reference, self)
+        dialog.destroyed.connect(lambda: setattr(self, "record_dialog", None))
+        self.record_dialog = dialog
+        dialog.show()
+
+    @asyncSlot()
+    async def _on_save_record_clicked(self) -> None:
+        self.save_record_button.setEnabled(False)
+        try:
+            pdf = await self._fetch_record()
+            if pdf is None:
+                return
+            name = record_file_name(self.consultation.info.reference)
+            try:
+                path = await ask_and_save(self, self._workstation, pdf, name)
+            except OSError as error:
+                self._record_failed(self.tr("Record not saved: %1").replace("%1", str(error)))
+                return
+            if path is not None:
+                self.status_message.emit(self.tr("Record saved as %1").replace("%1", str(path)))
+        finally:
+            self._update_record_controls()
 
     def _on_mute_toggled(self, muted: bool) -> None:
         session = self._workstation.session

@@ -16,287 +16,294 @@
 <context>
     <name>DocumentPane</name>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="60" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="68" />
         <source>Documents</source>
         <translation>Dokumente</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="62" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="70" />
         <source>Document tools</source>
         <translation>Dokumentwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="64" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="72" />
         <source>&amp;Open …</source>
         <translation>Ö&amp;ffnen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="67" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="75" />
         <source>Document library</source>
         <translation>Dokumentbibliothek</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="68" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="76" />
         <source>Library …</source>
         <translation>Bibliothek …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="75" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="83" />
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="78" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="86" />
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="81" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="89" />
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="84" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="92" />
         <source>Zoom</source>
         <translation>Zoom</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="85" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="93" />
         <source>Fit width</source>
         <translation>Seitenbreite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="86" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="94" />
         <source>Fit page</source>
         <translation>Ganze Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="92" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="100" />
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="96" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="104" />
         <source>Marking tools</source>
         <translation>Markierwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="100" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="108" />
         <source>Pointer</source>
         <translation>Zeiger</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="101" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="109" />
         <source>Pen</source>
         <translation>Stift</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="102" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="110" />
         <source>Highlighter</source>
         <translation>Textmarker</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="103" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="111" />
         <source>Numbered pin</source>
         <translation>Nummerierte Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="104" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="112" />
         <source>Eraser</source>
         <translation>Radierer</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="118" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="126" />
         <source>Colour</source>
         <translation>Farbe</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="120" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="128" />
         <source>Red</source>
         <translation>Rot</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="121" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="129" />
         <source>Blue</source>
         <translation>Blau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="122" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="130" />
         <source>Green</source>
         <translation>Grün</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="123" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="131" />
         <source>Black</source>
         <translation>Schwarz</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="124" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="132" />
         <source>Yellow</source>
         <translation>Gelb</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="130" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="138" />
         <source>Line width</source>
         <translation>Linienstärke</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="132" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="140" />
         <source>Thin</source>
         <translation>Dünn</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="133" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="141" />
         <source>Medium</source>
         <translation>Mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="134" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="142" />
         <source>Thick</source>
         <translation>Dick</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="143" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="151" />
         <source>Pin label (optional)</source>
         <translation>Beschriftung (optional)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="144" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="152" />
         <source>Label for the next pin</source>
         <translation>Beschriftung der nächsten Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="147" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="155" />
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="150" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="158" />
         <source>Redo</source>
         <translation>Wiederholen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="153" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="161" />
         <source>Clear page</source>
         <translation>Seite leeren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="166" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="174" />
         <source>Pages</source>
         <translation>Seiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="173" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="181" />
         <source>Document view</source>
         <translation>Dokumentansicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="176" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="184" />
         <source>Document message</source>
         <translation>Hinweis zum Dokument</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="257" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="267" />
         <source>Open document</source>
         <translation>Dokument öffnen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="259" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="269" />
         <source>Documents and images (%1)</source>
         <translation>Dokumente und Bilder (%1)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="278" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="288" />
         <source>Opening %1 …</source>
         <translation>%1 wird geöffnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="284" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="296" />
         <source>This PDF is protected. Password:</source>
         <translation>Dieses PDF ist geschützt. Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="286" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="298" />
         <source>Wrong password. Try again:</source>
         <translation>Falsches Passwort. Bitte erneut eingeben:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="289" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="301" />
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="294" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="310" />
         <source>Not opened: the password is needed.</source>
         <translation>Nicht geöffnet: Das Passwort wird benötigt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="299" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="317" />
         <source>%1: %2 page(s)</source>
         <translation>%1: %2 Seite(n)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="310" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="328" />
         <source>The file is damaged or not a document this program can show.</source>
         <translation>Die Datei ist beschädigt oder kein Dokument, das dieses Programm zeigen kann.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="313" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="331" />
         <source>This kind of file cannot be shown. Use PDF, PNG, JPEG or SVG.</source>
         <translation>Diese Dateiart kann nicht gezeigt werden. Verwenden Sie PDF, PNG, JPEG oder SVG.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="315" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="333" />
         <source>The file is too large to show.</source>
         <translation>Die Datei ist zu groß, um sie zu zeigen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="317" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="335" />
         <source>The page took too long to draw; it may be damaged or very complex.</source>
         <translation>Die Seite brauchte zu lange zum Zeichnen; sie ist vielleicht beschädigt oder sehr aufwendig.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="319" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="337" />
         <source>The document has no such page.</source>
         <translation>Das Dokument hat diese Seite nicht.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="320" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="338" />
         <source>The PDF needs a password.</source>
         <translation>Das PDF braucht ein Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="321" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="339" />
         <source>Wrong password.</source>
         <translation>Falsches Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="329" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="347" />
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="465" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="471" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="486" />
+        <source>The consultation has ended; its documents were closed.</source>
+        <translation>Die Beratung ist beendet; ihre Dokumente wurden geschlossen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="518" />
         <source>Page %1 of %2</source>
         <translation>Seite %1 von %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="470" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="523" />
         <source>shared with the customer</source>
         <translation>mit der Kundin oder dem Kunden geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="470" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="523" />
         <source>not shared</source>
         <translation>nicht geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="473" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="526" />
         <source>shared, waiting for the customer's connection</source>
         <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="476" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="485" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="529" />
         <source>No document</source>
         <translation>Kein Dokument</translation>
     </message>
@@ -403,17 +410,17 @@
 <context>
     <name>LocalMedia</name>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="254" />
+        <location filename="../../advisor_app/ui/media.py" line="247" />
         <source>No camera found: the customer sees a test picture instead.</source>
         <translation>Keine Kamera gefunden: Die Kundin oder der Kunde sieht stattdessen ein Testbild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="259" />
+        <location filename="../../advisor_app/ui/media.py" line="252" />
         <source>No microphone found: the customer hears a test tone.</source>
         <translation>Kein Mikrofon gefunden: Die Kundin oder der Kunde hört einen Testton.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="261" />
+        <location filename="../../advisor_app/ui/media.py" line="254" />
         <source>No speaker found: the customer cannot be heard.</source>
         <translation>Kein Lautsprecher gefunden: Die Kundin oder der Kunde ist nicht zu hören.</translation>
     </message>
@@ -421,86 +428,86 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="37" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="41" />
         <source>Videoberatung – sign in</source>
         <translation>Videoberatung – Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="38" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="83" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="84" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="42" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="87" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="88" />
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="41" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="45" />
         <source>Hub address</source>
         <translation>Adresse des Beratungsdienstes</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="45" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="49" />
         <source>Set by your IT department</source>
         <translation>Von Ihrer IT-Abteilung festgelegt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="47" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="51" />
         <source>User name</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="50" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="54" />
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="51" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="52" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="55" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="56" />
         <source>Stay signed in</source>
         <translation>Angemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="56" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="60" />
         <source>Your IT department has switched this off.</source>
         <translation>Ihre IT-Abteilung hat das abgeschaltet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="60" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="64" />
         <source>Not available: this computer has no secure credential store.</source>
         <translation>Nicht verfügbar: Dieser Computer hat keinen sicheren Anmeldedatenspeicher.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="70" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="74" />
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="74" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="78" />
         <source>&amp;Hub:</source>
         <translation>&amp;Dienst:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="75" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="79" />
         <source>&amp;User name:</source>
         <translation>&amp;Benutzername:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="76" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="80" />
         <source>&amp;Password:</source>
         <translation>&amp;Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="86" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="87" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="90" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="91" />
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="104" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="108" />
         <source>Enter the hub address and your user name.</source>
         <translation>Geben Sie die Adresse des Dienstes und Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="107" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="111" />
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -508,12 +515,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="369" />
+        <location filename="../../advisor_app/ui/app.py" line="372" />
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="366" />
+        <location filename="../../advisor_app/ui/app.py" line="369" />
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -521,7 +528,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="299" />
+        <location filename="../../advisor_app/ui/app.py" line="302" />
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -807,7 +814,9 @@
         <location filename="../../advisor_app/ui/queue_view.py" line="77" />
         <source>%n person(s) waiting.</source>
         <translation>
-            <numerusform>%n Person wartet.</numerusform><numerusform>%n Personen warten.</numerusform></translation>
+            <numerusform>%n Person wartet.</numerusform>
+            <numerusform>%n Personen warten.</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/queue_view.py" line="99" />
@@ -816,283 +825,459 @@
     </message>
 </context>
 <context>
+    <name>RecordDialog</name>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="66" />
+        <source>Save record</source>
+        <translation>Protokoll speichern</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="68" />
+        <source>PDF documents (*.pdf)</source>
+        <translation>PDF-Dokumente (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="104" />
+        <source>Record %1</source>
+        <translation>Protokoll %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="105" />
+        <source>Record preview</source>
+        <translation>Protokollvorschau</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="116" />
+        <source>Record pages</source>
+        <translation>Protokollseiten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="120" />
+        <source>Drawing the pages …</source>
+        <translation>Die Seiten werden gezeichnet …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="121" />
+        <source>Record message</source>
+        <translation>Protokollmeldung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="123" />
+        <source>Page</source>
+        <translation>Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="124" />
+        <source>&amp;Previous page</source>
+        <translation>&amp;Vorherige Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="125" />
+        <source>Previous page</source>
+        <translation>Vorherige Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="127" />
+        <source>&amp;Next page</source>
+        <translation>&amp;Nächste Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="128" />
+        <source>Next page</source>
+        <translation>Nächste Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="130" />
+        <source>&amp;Save …</source>
+        <translation>&amp;Speichern …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="131" />
+        <source>Save the record as a file</source>
+        <translation>Das Protokoll als Datei speichern</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="133" />
+        <source>&amp;Close</source>
+        <translation>S&amp;chließen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="134" />
+        <source>Close the record preview</source>
+        <translation>Die Protokollvorschau schließen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="185" />
+        <source>The pages cannot be shown: %1</source>
+        <translation>Die Seiten können nicht angezeigt werden: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="196" />
+        <source>Page %1</source>
+        <translation>Seite %1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../advisor_app/ui/record_view.py" line="227" />
+        <source>Page %1 of %n</source>
+        <translation>
+            <numerusform>Seite %1 von %n</numerusform>
+            <numerusform>Seite %1 von %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="243" />
+        <source>Not saved: %1</source>
+        <translation>Nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/record_view.py" line="247" />
+        <source>Saved as %1</source>
+        <translation>Gespeichert als %1</translation>
+    </message>
+</context>
+<context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="55" />
+        <location filename="../../advisor_app/ui/session_view.py" line="61" />
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="58" />
+        <location filename="../../advisor_app/ui/session_view.py" line="64" />
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="63" />
+        <location filename="../../advisor_app/ui/session_view.py" line="69" />
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="64" />
+        <location filename="../../advisor_app/ui/session_view.py" line="70" />
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="71" />
+        <location filename="../../advisor_app/ui/session_view.py" line="77" />
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="71" />
+        <location filename="../../advisor_app/ui/session_view.py" line="77" />
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="75" />
+        <location filename="../../advisor_app/ui/session_view.py" line="81" />
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="75" />
+        <location filename="../../advisor_app/ui/session_view.py" line="81" />
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="78" />
+        <location filename="../../advisor_app/ui/session_view.py" line="84" />
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="78" />
+        <location filename="../../advisor_app/ui/session_view.py" line="84" />
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="80" />
+        <location filename="../../advisor_app/ui/session_view.py" line="86" />
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="81" />
+        <location filename="../../advisor_app/ui/session_view.py" line="87" />
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="82" />
+        <location filename="../../advisor_app/ui/session_view.py" line="88" />
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="84" />
+        <location filename="../../advisor_app/ui/session_view.py" line="90" />
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="93" />
+        <location filename="../../advisor_app/ui/session_view.py" line="99" />
         <source>Customer's video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="96" />
+        <location filename="../../advisor_app/ui/session_view.py" line="102" />
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="98" />
+        <location filename="../../advisor_app/ui/session_view.py" line="104" />
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="111" />
-        <location filename="../../advisor_app/ui/session_view.py" line="343" />
+        <location filename="../../advisor_app/ui/session_view.py" line="117" />
+        <location filename="../../advisor_app/ui/session_view.py" line="472" />
         <source>&amp;Mute</source>
         <translation>&amp;Stumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="113" />
-        <location filename="../../advisor_app/ui/session_view.py" line="345" />
+        <location filename="../../advisor_app/ui/session_view.py" line="119" />
+        <location filename="../../advisor_app/ui/session_view.py" line="474" />
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="115" />
-        <location filename="../../advisor_app/ui/session_view.py" line="352" />
+        <location filename="../../advisor_app/ui/session_view.py" line="121" />
+        <location filename="../../advisor_app/ui/session_view.py" line="481" />
         <source>Camera o&amp;ff</source>
         <translation>Kamera &amp;aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="117" />
-        <location filename="../../advisor_app/ui/session_view.py" line="354" />
+        <location filename="../../advisor_app/ui/session_view.py" line="123" />
+        <location filename="../../advisor_app/ui/session_view.py" line="483" />
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="120" />
+        <location filename="../../advisor_app/ui/session_view.py" line="126" />
         <source>&amp;End consultation</source>
         <translation>Beratung b&amp;eenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="122" />
+        <location filename="../../advisor_app/ui/session_view.py" line="128" />
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="124" />
-        <source>Create &amp;record</source>
-        <translation>&amp;Protokoll erstellen</translation>
+        <location filename="../../advisor_app/ui/session_view.py" line="133" />
+        <source>Record status</source>
+        <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="125" />
-        <source>Create the customer's record</source>
-        <translation>Beratungsprotokoll für die Kundin oder den Kunden erstellen</translation>
+        <location filename="../../advisor_app/ui/session_view.py" line="134" />
+        <source>&amp;Update</source>
+        <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="127" />
-        <source>Shown pages with their marks and the chat, as a PDF the customer can download</source>
-        <translation>Gezeigte Seiten mit Markierungen und der Chat als PDF, das die Kundin oder der Kunde herunterladen kann</translation>
+        <location filename="../../advisor_app/ui/session_view.py" line="135" />
+        <source>Update the customer's record now</source>
+        <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="130" />
+        <location filename="../../advisor_app/ui/session_view.py" line="138" />
+        <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
+        <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="143" />
+        <source>&amp;View</source>
+        <translation>A&amp;nsehen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="144" />
+        <source>View the customer's record</source>
+        <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="146" />
+        <source>Sa&amp;ve …</source>
+        <translation>Spei&amp;chern …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="147" />
+        <source>Save the customer's record as a file</source>
+        <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="157" />
+        <source>Record for the customer</source>
+        <translation>Protokoll für die Kundschaft</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="377" />
+        <source>Record: being made …</source>
+        <translation>Protokoll: wird erstellt …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="379" />
+        <source>Record ready, made at %1</source>
+        <translation>Protokoll bereit, erstellt um %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="383" />
+        <source>Record: made when the consultation ends (Update makes it now).</source>
+        <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="397" />
+        <source>Record: the hub has no record of this consultation yet.</source>
+        <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="399" />
+        <source>Record: the hub refused: %1</source>
+        <translation>Protokoll: Der Hub hat abgelehnt: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="400" />
+        <source>Record: %1</source>
+        <translation>Protokoll: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="417" />
+        <source>Pages sent: the hub is making the record.</source>
+        <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="461" />
+        <source>Record not saved: %1</source>
+        <translation>Protokoll nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="464" />
+        <source>Record saved as %1</source>
+        <translation>Protokoll gespeichert als %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="165" />
         <source>C&amp;lose</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="131" />
+        <location filename="../../advisor_app/ui/session_view.py" line="166" />
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="135" />
+        <location filename="../../advisor_app/ui/session_view.py" line="170" />
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="137" />
+        <location filename="../../advisor_app/ui/session_view.py" line="172" />
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="161" />
+        <location filename="../../advisor_app/ui/session_view.py" line="195" />
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="165" />
+        <location filename="../../advisor_app/ui/session_view.py" line="199" />
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="166" />
+        <location filename="../../advisor_app/ui/session_view.py" line="200" />
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="168" />
+        <location filename="../../advisor_app/ui/session_view.py" line="202" />
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="169" />
+        <location filename="../../advisor_app/ui/session_view.py" line="203" />
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="174" />
+        <location filename="../../advisor_app/ui/session_view.py" line="208" />
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="220" />
+        <location filename="../../advisor_app/ui/session_view.py" line="258" />
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="221" />
+        <location filename="../../advisor_app/ui/session_view.py" line="259" />
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="222" />
+        <location filename="../../advisor_app/ui/session_view.py" line="260" />
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="223" />
+        <location filename="../../advisor_app/ui/session_view.py" line="261" />
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="227" />
+        <location filename="../../advisor_app/ui/session_view.py" line="265" />
         <source>(the customer's connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="229" />
+        <location filename="../../advisor_app/ui/session_view.py" line="267" />
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="248" />
+        <location filename="../../advisor_app/ui/session_view.py" line="293" />
         <source>You</source>
         <translation>Sie</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="255" />
+        <location filename="../../advisor_app/ui/session_view.py" line="300" />
         <source>(sending …)</source>
         <translation>(wird gesendet …)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="279" />
+        <location filename="../../advisor_app/ui/session_view.py" line="324" />
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="280" />
+        <location filename="../../advisor_app/ui/session_view.py" line="325" />
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="283" />
+        <location filename="../../advisor_app/ui/session_view.py" line="328" />
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="287" />
+        <location filename="../../advisor_app/ui/session_view.py" line="332" />
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="319" />
-        <source>Creating the record …</source>
-        <translation>Protokoll wird erstellt …</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="327" />
+        <location filename="../../advisor_app/ui/session_view.py" line="414" />
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="332" />
-        <source>Record stored (%1 kB): the customer can download it.</source>
-        <translation>Protokoll gespeichert (%1 kB): Die Kundin oder der Kunde kann es herunterladen.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="343" />
+        <location filename="../../advisor_app/ui/session_view.py" line="472" />
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="345" />
+        <location filename="../../advisor_app/ui/session_view.py" line="474" />
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="352" />
+        <location filename="../../advisor_app/ui/session_view.py" line="481" />
         <source>Camera o&amp;n</source>
         <translation>Kamera &amp;an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="354" />
+        <location filename="../../advisor_app/ui/session_view.py" line="483" />
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
@@ -1100,105 +1285,105 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="46" />
         <location filename="../../advisor_app/ui/settings_dialog.py" line="47" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="48" />
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="50" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="51" />
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="52" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="53" />
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="54" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="55" />
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="61" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="62" />
         <source>(none found)</source>
         <translation>(keines gefunden)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="70" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="71" />
         <source>Camera preview</source>
         <translation>Kameravorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="75" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="76" />
         <source>Microphone level</source>
         <translation>Mikrofonpegel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="76" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="77" />
         <source>&amp;Play test sound</source>
         <translation>&amp;Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="77" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="78" />
         <source>Play test sound</source>
         <translation>Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="81" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="82" />
         <source>Devices</source>
         <translation>Geräte</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="83" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="84" />
         <source>&amp;Camera:</source>
         <translation>&amp;Kamera:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="85" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="86" />
         <source>&amp;Microphone:</source>
         <translation>&amp;Mikrofon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="86" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="87" />
         <source>Level:</source>
         <translation>Pegel:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="87" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="88" />
         <source>S&amp;peaker:</source>
         <translation>&amp;Lautsprecher:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="91" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="92" />
         <source>System check results</source>
         <translation>Ergebnisse der Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="92" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="93" />
         <source>Run system &amp;check</source>
         <translation>Systemprüfung &amp;starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="93" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="94" />
         <source>Run system check</source>
         <translation>Systemprüfung starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="95" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="96" />
         <source>System check</source>
         <translation>Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="103" />
         <location filename="../../advisor_app/ui/settings_dialog.py" line="104" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="105" />
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="105" />
         <location filename="../../advisor_app/ui/settings_dialog.py" line="106" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="107" />
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
@@ -1206,52 +1391,53 @@
 <context>
     <name>SystemCheck</name>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="39" />
+        <location filename="../../advisor_app/ui/system_check.py" line="73" />
+        <location filename="../../advisor_app/ui/system_check.py" line="99" />
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="40" />
+        <location filename="../../advisor_app/ui/system_check.py" line="100" />
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="41" />
+        <location filename="../../advisor_app/ui/system_check.py" line="101" />
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="42" />
+        <location filename="../../advisor_app/ui/system_check.py" line="102" />
         <source>Hub reachable</source>
         <translation>Dienst erreichbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="43" />
+        <location filename="../../advisor_app/ui/system_check.py" line="103" />
         <source>Media connection (ICE)</source>
         <translation>Medienverbindung (ICE)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="47" />
+        <location filename="../../advisor_app/ui/system_check.py" line="113" />
         <source>Connect a camera and allow access to it in the system settings; until then the customer sees a test picture.</source>
         <translation>Schließen Sie eine Kamera an und erlauben Sie den Zugriff in den Systemeinstellungen; bis dahin sieht die Kundin oder der Kunde ein Testbild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="48" />
+        <location filename="../../advisor_app/ui/system_check.py" line="114" />
         <source>Connect a headset or microphone and allow access to it in the system settings.</source>
         <translation>Schließen Sie ein Headset oder Mikrofon an und erlauben Sie den Zugriff in den Systemeinstellungen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="49" />
+        <location filename="../../advisor_app/ui/system_check.py" line="115" />
         <source>Connect a headset or speakers.</source>
         <translation>Schließen Sie ein Headset oder Lautsprecher an.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="50" />
+        <location filename="../../advisor_app/ui/system_check.py" line="116" />
         <source>Check the hub address and the network; ask IT whether the hub is running.</source>
         <translation>Prüfen Sie die Adresse des Dienstes und das Netzwerk; fragen Sie die IT, ob der Dienst läuft.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="51" />
+        <location filename="../../advisor_app/ui/system_check.py" line="117" />
         <source>Media cannot connect: ask IT to open UDP for media or to configure a TURN server.</source>
         <translation>Keine Medienverbindung möglich: Bitten Sie die IT, UDP für Medien freizugeben oder einen TURN-Server einzurichten.</translation>
     </message>
@@ -1287,6 +1473,9 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/system_check.py" line="118" />
+        <location filename="../../advisor_app/ui/system_check.py" line="119" />
+        <location filename="../../advisor_app/ui/system_check.py" line="121" />
+        <location filename="../../advisor_app/ui/system_check.py" line="122" />
         <source>The installation is incomplete: ask IT to reinstall the application.</source>
         <translation>Die Installation ist unvollständig: Bitten Sie die IT, die Anwendung neu zu installieren.</translation>
     </message>

@@ -84,12 +84,13 @@ def test_open_share_and_mark_reach_the_customer(
     pane.share_action.trigger()
     qloop.until(lambda: not customer.shared.sharing and customer.shared.image is None)
 
-    # The record for the customer: made, stored at the hub, announced to the customer.
-    messages: list[str] = []
-    window.statusBar().messageChanged.connect(messages.append)
-    view.record_button.click()
+    # The record for the customer: updated on demand, made by the hub, announced to both.
+    assert not view.view_record_button.isEnabled()
+    view.update_record_button.click()
+    qloop.until(lambda: "being made" in view.record_status.text(), what="being made")
     qloop.until(lambda: view.record_ready, timeout=60, what="record stored")
-    assert any("Record stored" in m for m in messages)
+    assert "Record ready, made at" in view.record_status.text()
+    assert view.view_record_button.isEnabled() and view.save_record_button.isEnabled()
     qloop.until(lambda: any(type(m).__name__ == "RecordReady" for m in customer.messages))
     del tmp_path
 
