@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 from playwright.async_api import Page, expect
 
@@ -15,6 +17,7 @@ from tests.e2e.journey import (
     has_horizontal_scroll,
     join,
     send_chat,
+    step,
     take_customer,
 )
 from tests.support.browser import INBOUND_STATS_SCRIPT, Screenshots, until, until_async
@@ -116,17 +119,24 @@ async def test_whole_journey_with_picture_and_sound(
     await until_async(lambda: _prints(page), what="print dialog")
     await screenshots.take(page, "end-1280")
 
-    # The download link is the hub's transcript page, as an attachment.
-    href = await page.get_by_role("link", name="Gesprächsprotokoll herunterladen").get_attribute(
-        "href"
-    )
-    assert href is not None and "download=1" in href
-    async with aiohttp.ClientSession() as session, session.get(hub.url + href) as response:
-        assert response.status == 200
-        assert "attachment" in response.headers["Content-Disposition"]
-        html = await response.text()
-    for text in ("Baufinanzierung", "Worum geht es genau?", "Zinsbindung"):
-        assert text in html
+    # The printed transcript shows the customer by name and every time with seconds.
+    meta = page.locator("#print-transcript .print-meta")
+    await expect(meta.first).to_contain_text(NAME)
+    await expect(meta.first).to_have_text(re.compile(r"^\d{2}:\d{2}:\d{2} · "))
+
+    # The downloads: the record (made by the hub at the end) and the chat alone, both PDF.
+    end = step(page, "end")
+    record = end.get_by_role("link", name="Beratungsprotokoll herunterladen (PDF)")
+    await expect(record).not_to_have_attribute("aria-disabled", "true", timeout=15_000)
+    chat_only = end.get_by_role("link", name="Nur den Chatverlauf als PDF")
+    await expect(end.get_by_role("link", name="Gesprächsprotokoll herunterladen")).to_have_count(0)
+    for link in (record, chat_only):
+        href = await link.get_attribute("href")
+        assert href is not None
+        async with aiohttp.ClientSession() as session, session.get(hub.url + href) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "application/pdf"
+            assert (await response.read()).startswith(b"%PDF-")
 
 
 async def _prints(page: Page) -> bool:

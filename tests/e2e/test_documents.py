@@ -4,6 +4,7 @@ sizes, after zooming in, and again after a reload (the snapshot)."""
 
 from __future__ import annotations
 
+import pymupdf
 from playwright.async_api import Page, expect
 
 from advisor_app.core.session import AdvisorSession, Phase
@@ -85,15 +86,25 @@ async def test_marks_stay_on_the_content_at_any_size_and_zoom(
     share.set_sharing(False)
     await expect(session.locator(".docview")).to_be_hidden()
 
-    # The end: the advisor makes the record, and the end screen offers it for download.
+    # During the consultation the advisor may send the pages shown so far (the hub makes a
+    # record with them); at the end the hub makes it (and again with the advisor's shown pages,
+    # which the advisor sends by itself at the end); the end screen offers it, page included.
+    assert await advisor.create_record() == 1
     await advisor.end()
     await expect(step(page, "end")).to_be_visible()
-    await advisor.create_record()
-    link = step(page, "end").get_by_role("link", name="Beratungsprotokoll (PDF) herunterladen")
-    await expect(link).to_be_visible(timeout=15_000)
-    response = await page.request.get(hub.url + (await link.get_attribute("href") or ""))
-    assert response.ok and response.headers["content-type"] == "application/pdf"
-    assert (await response.body()).startswith(b"%PDF-")
+    link = step(page, "end").get_by_role("link", name="Beratungsprotokoll herunterladen (PDF)")
+    await expect(link).not_to_have_attribute("aria-disabled", "true", timeout=15_000)
+    url = hub.url + (await link.get_attribute("href") or "")
+
+    async def record_with_the_page() -> bool:
+        response = await page.request.get(url)
+        assert response.ok and response.headers["content-type"] == "application/pdf"
+        body = await response.body()
+        assert body.startswith(b"%PDF-")
+        with pymupdf.open(stream=body, filetype="pdf") as document:
+            return "Gezeigte Unterlage 1 von 1" in "".join(p.get_text() for p in document)
+
+    await until_async(record_with_the_page, what="the record with the shown page")
 
 
 # The marks canvas's pixels, kept in the page; then how they differ from the canvas now, in

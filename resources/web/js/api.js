@@ -61,12 +61,13 @@ export const api = {
   leaveMessage: (body) => request("POST", "/api/messages", { body }),
 };
 
-/** The URL of the consultation record (PDF with the shown pages and marks). */
+/** The URL of the consultation record (PDF: the facts, the shown pages with their marks and
+ * the chat). The hub makes it at the end of every consultation. */
 export function recordUrl(token) {
   return `/api/customers/me/record?${new URLSearchParams({ token }).toString()}`;
 }
 
-/** Whether the advisor has stored a record yet (HEAD: nothing is downloaded). */
+/** Whether the record is there yet (HEAD: nothing is downloaded). */
 export async function recordReady(token) {
   try {
     const response = await fetch("/api/customers/me/record", {
@@ -80,9 +81,7 @@ export async function recordReady(token) {
   }
 }
 
-/** The URL of the hub's print-friendly transcript page, for download. */
-export function transcriptUrl(token, download = false) {
-  const params = new URLSearchParams({ token });
-  if (download) params.set("download", "1");
-  return `/transcript?${params.toString()}`;
+/** The URL of the chat alone as PDF (laid out as the record's chat part). */
+export function transcriptPdfUrl(token) {
+  return `/api/customers/me/transcript.pdf?${new URLSearchParams({ token }).toString()}`;
 }

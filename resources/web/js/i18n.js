@@ -335,15 +335,17 @@ const de = {
   "end.title": "Vielen Dank für Ihr Gespräch",
   "end.byAdvisor": "Ihr Berater hat die Beratung beendet.",
   "end.byCustomer": "Sie haben die Beratung beendet.",
-  "end.transcriptTitle": "Gesprächsprotokoll",
-  "end.transcriptText":
-    "Den schriftlichen Verlauf Ihres Gesprächs (Chat) können Sie ausdrucken oder herunterladen. Bild und Ton werden nicht aufgezeichnet.",
+  "end.recordTitle": "Ihr Beratungsprotokoll",
+  "end.recordText":
+    "Das Protokoll enthält die Angaben zur Beratung, die Ihnen gezeigten Unterlagen mit den Markierungen und den schriftlichen Verlauf (Chat). Bild und Ton wurden nicht aufgezeichnet.",
+  "end.recordDownload": "Beratungsprotokoll herunterladen (PDF)",
+  "end.recordPreparing": "Ihr Protokoll wird erstellt\u00a0…",
+  "end.recordReady": "Ihr Protokoll ist fertig. Sie können es jetzt herunterladen.",
+  "end.recordLate": "Das Protokoll ist noch nicht fertig. Bitte laden Sie diese Seite später neu.",
+  "end.chatTitle": "Nur der schriftliche Verlauf",
+  "end.chatText": "Den Chat allein können Sie als PDF herunterladen oder ausdrucken.",
+  "end.chatPdf": "Nur den Chatverlauf als PDF",
   "end.print": "Gesprächsprotokoll drucken",
-  "end.download": "Gesprächsprotokoll herunterladen",
-  "end.recordTitle": "Beratungsprotokoll mit Unterlagen",
-  "end.recordText": "Ihr Berater hat ein Protokoll erstellt: die gezeigten Seiten mit den Markierungen und den schriftlichen Verlauf (PDF).",
-  "end.recordDownload": "Beratungsprotokoll (PDF) herunterladen",
-  "end.recordReady": "Das Beratungsprotokoll mit den gezeigten Unterlagen steht zum Herunterladen bereit.",
   "end.printError": "Das Gesprächsprotokoll konnte nicht geladen werden. Bitte versuchen Sie es erneut.",
   "end.permTitle": "Berechtigung für Kamera und Mikrofon zurücknehmen",
   "end.permIntro":
@@ -365,16 +367,19 @@ const de = {
 
   // print
   "print.title": "Gesprächsprotokoll der Videoberatung",
-  "print.note": "Schriftlicher Verlauf Ihres Gesprächs (Chat). Bild und Ton werden nicht aufgezeichnet.",
+  "print.note": "Schriftlicher Verlauf Ihres Gesprächs (Chat). Bild und Ton wurden nicht aufgezeichnet.",
+  "print.reference": "Referenz",
   "print.date": "Datum",
-  "print.customer": "Kunde/Kundin",
-  "print.advisor": "Berater/in",
   "print.start": "Beginn",
   "print.end": "Ende",
+  "print.timeZone": "Zeitzone",
+  "print.customer": "Kunde/Kundin",
+  "print.advisor": "Berater/in",
   "print.mode": "Verbindung",
-  "print.messages": "Nachrichten",
+  "print.mode.av": "Bild und Ton",
+  "print.mode.text": "nur Text",
+  "print.messages": "Schriftlicher Verlauf",
   "print.none": "Es wurden keine schriftlichen Nachrichten ausgetauscht.",
-  "print.entryMeta": "{time} · {author}",
 };
 
 const en = {
@@ -685,15 +690,17 @@ const en = {
   "end.title": "Thank you for the conversation",
   "end.byAdvisor": "Your advisor has ended the consultation.",
   "end.byCustomer": "You have ended the consultation.",
-  "end.transcriptTitle": "Conversation transcript",
-  "end.transcriptText":
-    "You can print or download the written record of your conversation (chat). Picture and sound are not recorded.",
-  "end.print": "Print conversation transcript",
-  "end.download": "Download conversation transcript",
-  "end.recordTitle": "Consultation record with documents",
-  "end.recordText": "Your advisor has made a record: the pages shown with their marks and the written chat (PDF).",
+  "end.recordTitle": "Your consultation record",
+  "end.recordText":
+    "The record holds the details of the consultation, the documents you were shown with their marks, and the written conversation (chat). Video and audio were not recorded.",
   "end.recordDownload": "Download the consultation record (PDF)",
-  "end.recordReady": "The consultation record with the documents shown is ready to download.",
+  "end.recordPreparing": "Your record is being prepared\u00a0…",
+  "end.recordReady": "Your record is ready. You can download it now.",
+  "end.recordLate": "The record is not ready yet. Please reload this page later.",
+  "end.chatTitle": "Only the written conversation",
+  "end.chatText": "You can download or print the chat on its own.",
+  "end.chatPdf": "Chat only (PDF)",
+  "end.print": "Print conversation transcript",
   "end.printError": "The conversation transcript could not be loaded. Please try again.",
   "end.permTitle": "Take back the camera and microphone permission",
   "end.permIntro": "If you allowed this page to use your camera and microphone, you can take the permission back now:",
@@ -712,17 +719,20 @@ const en = {
   "end.close": "You can close this window now.",
   "end.restart": "Start a new video consultation",
 
-  "print.title": "Transcript of the video consultation",
-  "print.note": "Written record of your conversation (chat). Picture and sound are not recorded.",
+  "print.title": "Transcript of your video consultation",
+  "print.note": "The written part of your consultation (chat). Video and audio were not recorded.",
+  "print.reference": "Reference",
   "print.date": "Date",
-  "print.customer": "Customer",
-  "print.advisor": "Advisor",
   "print.start": "Start",
   "print.end": "End",
+  "print.timeZone": "Time zone",
+  "print.customer": "Customer",
+  "print.advisor": "Advisor",
   "print.mode": "Connection",
-  "print.messages": "Messages",
+  "print.mode.av": "video and audio",
+  "print.mode.text": "text only",
+  "print.messages": "Written conversation",
   "print.none": "No written messages were exchanged.",
-  "print.entryMeta": "{time} · {author}",
 };
 
 export const tables = { de, en };
@@ -765,11 +775,23 @@ export function t(key, args) {
 
 const DATE_STYLES = {
   time: { hour: "2-digit", minute: "2-digit" },
-  timeSeconds: { hour: "2-digit", minute: "2-digit", second: "2-digit" },
+  timeSeconds: { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" },
   date: { day: "2-digit", month: "2-digit", year: "numeric" },
   dateLong: { day: "numeric", month: "long", year: "numeric" },
   weekdayTime: { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" },
 };
+
+/** Run ``render`` with ``lang`` as the language of t() and formatDate() (for a text that must
+ * be in another language than the page's, e.g. the printed transcript in the record's). */
+export function inLanguage(lang, render) {
+  const page = current;
+  current = LANGUAGES.includes(lang) ? lang : page;
+  try {
+    return render();
+  } finally {
+    current = page;
+  }
+}
 
 export function formatDate(value, style = "time", timeZone = undefined) {
   const date = value instanceof Date ? value : new Date(value);

@@ -2,7 +2,7 @@
 // One step is visible at a time; focus moves to its heading. The place in the queue survives a
 // reload (token in sessionStorage); the websocket comes back by itself after a drop.
 
-import { ApiError, api, recordReady, recordUrl, transcriptUrl } from "./api.js";
+import { ApiError, api, recordReady, recordUrl, transcriptPdfUrl } from "./api.js";
 import { Call } from "./call.js";
 import { ChatLog, ChatView } from "./chat.js";
 import { setDocumentArea } from "./documents.js";
@@ -424,6 +424,7 @@ async function join(choice) {
     mode: choice.mode,
     see_advisor: choice.see_advisor,
     show_me: choice.show_me,
+    language: language(),
   };
   let joined;
   try {
@@ -1013,7 +1014,7 @@ function showEnd(endedBy) {
   state.socket = null;
   $("#conn-banner").hidden = true;
   localize($("#end-who"), endedBy === "customer" ? "end.byCustomer" : "end.byAdvisor");
-  $("#download-link").href = transcriptUrl(state.token, true);
+  $("#transcript-link").href = transcriptPdfUrl(state.token);
   watchForRecord(state.token);
   showAlert($("#print-error"), null);
   const family = browserFamily();
@@ -1021,27 +1022,36 @@ function showEnd(endedBy) {
   goTo("end");
 }
 
-// The advisor may make a record (shown pages with marks, and the chat) during or after the
-// consultation; the end screen offers it as soon as it is there (looking for ten minutes).
+// The hub makes the record at every consultation's end (and again when the advisor's shown
+// pages arrive a moment later). Until it is there the link is shown as being prepared; the
+// end screen looks for it (HEAD) every two seconds at first, then less often, for ten minutes.
 let recordWatch = null;
 function watchForRecord(token) {
-  clearInterval(recordWatch);
-  const panel = $("#record-panel");
-  panel.hidden = true;
-  $("#record-link").href = recordUrl(token);
-  let tries = 0;
+  window.clearTimeout(recordWatch);
+  const link = $("#record-link");
+  const status = $("#record-status");
+  link.removeAttribute("href");
+  link.setAttribute("aria-disabled", "true");
+  status.dataset.state = "busy";
+  localize(status, "end.recordPreparing");
+  const started = Date.now();
   const look = async () => {
-    tries += 1;
     if (await recordReady(token)) {
-      clearInterval(recordWatch);
-      panel.hidden = false;
-      localize($("#record-status"), "end.recordReady");
-    } else if (tries > 120) {
-      clearInterval(recordWatch);
+      link.href = recordUrl(token);
+      link.removeAttribute("aria-disabled");
+      status.dataset.state = "ok";
+      localize(status, "end.recordReady");
+      return;
     }
+    const waited = Date.now() - started;
+    if (waited > 10 * 60 * 1000) {
+      status.dataset.state = "late";
+      localize(status, "end.recordLate");
+      return;
+    }
+    recordWatch = window.setTimeout(look, waited < 60 * 1000 ? 2000 : 10000);
   };
   look();
-  recordWatch = setInterval(look, 5000);
 }
 
 async function print() {
