@@ -818,6 +818,12 @@ def start_hub(
         if key not in ("ADVISOR_HUB_DATABASE", "ADVISOR_HUB_CONFIG")
     }
     env["PYTHONPATH"] = str(source)
+    # Thousands of customers from one loopback address: the per-address limits stand aside.
+    env.update(
+        ADVISOR_HUB_JOINS_PER_ADDRESS="1000000",
+        ADVISOR_HUB_MESSAGES_PER_ADDRESS="1000000",
+        ADVISOR_HUB_CHAT_MESSAGES_PER_MINUTE="1000000",
+    )
     command = [
         sys.executable,
         "-m",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from advisor_app.hub.senders import RateLimited, SenderKeys
 from advisor_app.hub.storage import AdvisorRecord, LoginLimits, Storage
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
@@ -62,33 +62,34 @@ class Login:
 class Accounts:
     """Login and token checks for advisors."""
 
-    def __init__(self, storage: Storage, *, token_lifetime: float, limits: LoginLimits) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        senders: SenderKeys,
+        *,
+        token_lifetime: float,
+        limits: LoginLimits,
+    ) -> None:
         self._storage = storage
+        self._senders = senders
         self._token_lifetime = token_lifetime
         self._limits = limits
-        self._secret: bytes | None = None
         # Each argon2 check takes 64 MiB: at shift start many logins queue here instead of
         # pushing the hub's memory up (8 at once measured 438 MB; see docs/performance.md).
         self._checks = asyncio.Semaphore(PASSWORD_CHECKS_AT_ONCE)
-
-    async def _key(self, kind: str, value: str) -> str:
-        """A keyed hash: what was typed as a name (perhaps a password) and the address are
-        never stored; the same name gives the same key whether the account exists or not."""
-        if self._secret is None:
-            self._secret = await self._storage.login_secret()
-        digest = hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
 
     async def login(self, username: str, password: str, address: str, now: float) -> Login:
         """Every attempt is counted before its password is checked (running ones too, on
         every instance): per account and address, per address, and per account from
         addresses it never signed in from — so guessing stops at the limits, and an advisor's
         own address still gets in while others guess."""
-        account = await self._key("account", username.casefold())
-        where = await self._key("address", address)
+        # Keyed hashes: the typed name may be a password typed into the wrong field, and
+        # the same name gives the same key whether the account exists or not.
+        account = await self._senders.key("account", username.casefold())
+        where = await self._senders.key("address", address)
         wait = await self._storage.begin_login(account, where, now, self._limits)
         if wait > 0:
-            raise RateLimited(wait)
+            raise RateLimited("too many logins", wait)
         advisor = await self._storage.advisor_by_username(username)
         loop = asyncio.get_running_loop()
         # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
@@ -114,12 +115,3 @@ class Accounts:
 
     async def logout(self, token: str) -> None:
         await self._storage.revoke_token(token_hash(token))
-
-
-class RateLimited(ProtocolError):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(
-            ErrorCode.RATE_LIMITED,
-            f"too many failed logins: try again in {int(retry_after) + 1} seconds",
-        )
-        self.retry_after = retry_after

@@ -136,7 +136,9 @@ async def status(request: web.Request) -> web.Response:
 @routes.post("/api/customers")
 async def join(request: web.Request) -> web.Response:
     body = await _body(request, _join_decoder)
-    return json_response(await _hub(request).join(body), status=201)
+    hub = _hub(request)
+    address = client_address(request, hub.settings.trust_forwarded_for)
+    return json_response(await hub.join(body, address), status=201)
 
 
 @routes.delete("/api/customers/me")
@@ -296,7 +298,9 @@ async def transcript_pdf(request: web.Request) -> web.Response:
 @routes.post("/api/messages")
 async def leave_message(request: web.Request) -> web.Response:
     body = await _body(request, _message_decoder)
-    record = await _hub(request).leave_message(body)
+    hub = _hub(request)
+    address = client_address(request, hub.settings.trust_forwarded_for)
+    record = await hub.leave_message(body, address)
     return json_response(
         rest.LeaveMessageResponse(
             message_id=record.message_id, created_at=to_datetime(record.created_at)

@@ -121,6 +121,23 @@ class HubSettings:
         30,
     )
     login_window_seconds: float = _doc("The window for counting failed logins.", 900.0)
+    sender_window_seconds: float = _doc(
+        "The window for counting joins and written messages per address.", 600.0
+    )
+    joins_per_address: int = _doc(
+        "Queue joins from one address within the sender window (several people behind one "
+        "address still fit; a flood does not).",
+        20,
+    )
+    messages_per_address: int = _doc(
+        "Written messages (left while no advisor is free) from one address within the sender "
+        "window.",
+        5,
+    )
+    chat_messages_per_minute: int = _doc("Chat messages one customer may send within a minute.", 30)
+    chat_characters_per_minute: int = _doc(
+        "Characters of chat one customer may send within a minute.", 12_000
+    )
     handling_time_samples: int = _doc(
         "How many recent consultations the wait estimate averages.", 20
     )
@@ -174,6 +191,11 @@ class HubSettings:
             "login_failures_per_account",
             "login_failures_per_address",
             "login_failures_per_account_elsewhere",
+            "sender_window_seconds",
+            "joins_per_address",
+            "messages_per_address",
+            "chat_messages_per_minute",
+            "chat_characters_per_minute",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0")

@@ -32,6 +32,12 @@ class HubMetrics:
         self.offline_messages = Counter(
             "hub_offline_messages_total", "Messages left for advisors", registry=r
         )
+        self.rate_limited = Counter(
+            "hub_rate_limited_total",
+            "Requests refused for a sender's limit (join, message, chat)",
+            ["what"],
+            registry=r,
+        )
         self.records_made = Counter(
             "hub_records_made_total", "Consultation records made (again)", registry=r
         )

@@ -41,6 +41,7 @@ from advisor_app.hub.record import (
     compose_transcript,
 )
 from advisor_app.hub.record_text import Wording
+from advisor_app.hub.senders import RateLimited, SenderKeys
 from advisor_app.hub.storage import (
     AdvisorRecord,
     ChatRecord,
@@ -168,8 +169,10 @@ class Hub:
         self.connections = ConnectionRegistry(forward=self.cluster.forward)
         self.queue = QueueView()
         self.estimator = WaitEstimator(settings.handling_time_samples)
+        self.senders = SenderKeys(storage)
         self.accounts = Accounts(
             storage,
+            self.senders,
             token_lifetime=settings.token_lifetime_hours * 3600,
             limits=LoginLimits(
                 window=settings.login_window_seconds,
@@ -270,7 +273,17 @@ class Hub:
 
     # --- customers ---
 
-    async def join(self, request: rest.JoinRequest) -> rest.JoinResponse:
+    async def _allow(self, scope: str, address: str, limit: int, what: str) -> None:
+        """One more ``scope`` from this address, or RateLimited (and nothing is counted)."""
+        key = await self.senders.key("address", address)
+        wait = await self.storage.take_allowance(
+            scope, key, self.clock(), self.settings.sender_window_seconds, limit
+        )
+        if wait > 0:
+            self.metrics.rate_limited.labels(scope).inc()
+            raise RateLimited(what, wait)
+
+    async def join(self, request: rest.JoinRequest, address: str) -> rest.JoinResponse:
         rest.check_consent(request.consent, self.notice_version)
         now = self.clock()
         if not self.hours.is_open(to_datetime(now)):
@@ -279,6 +292,10 @@ class Hub:
             raise ProtocolError(
                 ErrorCode.CLOSED, f"the video advisory is closed now{when}; leave a message"
             )
+        # Counted last, after what a correct request passes: a refused join is not counted.
+        await self._allow(
+            "join", address, self.settings.joins_per_address, "too many joins from this address"
+        )
         token = new_token()
         customer = await self.storage.add_customer(
             NewCustomer(
@@ -473,8 +490,16 @@ class Hub:
 
     # --- offline messages ---
 
-    async def leave_message(self, request: rest.LeaveMessageRequest) -> OfflineMessageRecord:
+    async def leave_message(
+        self, request: rest.LeaveMessageRequest, address: str
+    ) -> OfflineMessageRecord:
         rest.check_consent(request.consent, self.notice_version)
+        await self._allow(
+            "message",
+            address,
+            self.settings.messages_per_address,
+            "too many messages from this address",
+        )
         record = await self.storage.add_offline_message(
             request.name, request.phone, request.text, request.consent.notice_version, self.clock()
         )
@@ -698,6 +723,8 @@ class Hub:
     ) -> None:
         assert connection.subject_id is not None
         record = await self.own_consultation(role, connection.subject_id, message.consultation_id)
+        if role == "customer":
+            await self._check_chat_volume(record.consultation_id, len(message.text))
         stored, created = await self.storage.add_chat(
             record.consultation_id, message.client_id, role, author_name, message.text, self.clock()
         )
@@ -709,6 +736,22 @@ class Hub:
             # A resend of something stored: tell only the sender what it was stored as.
             reply.ref = message.ref
             connection.send(reply)
+
+    async def _check_chat_volume(self, consultation_id: int, characters: int) -> None:
+        """A customer's chat within the last minute (counted from the stored chat, so every
+        instance agrees), this message included, within the limits."""
+        now = self.clock()
+        count, written, oldest = await self.storage.chat_volume(
+            consultation_id, "customer", now - 60
+        )
+        settings = self.settings
+        if (
+            count + 1 > settings.chat_messages_per_minute
+            or written + characters > settings.chat_characters_per_minute
+        ):
+            self.metrics.rate_limited.labels("chat").inc()
+            wait = (oldest + 60 - now) if oldest is not None else 60.0
+            raise RateLimited("you are writing faster than the chat takes", max(1.0, wait))
 
     async def chat_history(
         self, role: Role, subject_id: int, message: ws.ChatHistoryRequest

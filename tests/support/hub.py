@@ -29,6 +29,19 @@ PASSWORD = "correct horse battery"
 NOTICE_VERSION = "2026-11-01"
 
 
+# Every test client speaks from 127.0.0.1: the per-address and chat limits are out of the way
+# unless a test sets them (tests/hub/test_sender_limits.py does).
+UNLIMITED_SENDERS: dict[str, int] = {
+    "joins_per_address": 1_000_000,
+    "messages_per_address": 1_000_000,
+    "chat_messages_per_minute": 1_000_000,
+    "chat_characters_per_minute": 1_000_000_000,
+}
+UNLIMITED_SENDERS_ENV = {
+    f"ADVISOR_HUB_{name.upper()}": str(value) for name, value in UNLIMITED_SENDERS.items()
+}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -41,7 +54,9 @@ def settings_for(data_dir: Path, **changes: Any) -> HubSettings:
         "bank_address": "Musterstraße 1, 60311 Frankfurt am Main",
         "bank_contact": "069 1234-0",
     }
-    return replace(HubSettings(data_dir=data_dir, port=free_port(), **bank), **changes).validate()
+    return replace(
+        HubSettings(data_dir=data_dir, port=free_port(), **bank, **UNLIMITED_SENDERS), **changes
+    ).validate()
 
 
 @functools.cache
@@ -114,11 +129,18 @@ class HubProcess:
     """``advisor-hub serve`` as a child process (for restarts of the real process)."""
 
     def __init__(
-        self, data_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+        log_level: str = "warning",
+        log_file: Path | None = None,
     ):
         self.data_dir = data_dir
         self.port = port or free_port()
         self.extra_env = extra_env or {}
+        self.log_level = log_level
+        self.log_file = log_file  # the hub's log goes there instead of a pipe
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -126,7 +148,7 @@ class HubProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        env = {**os.environ, **self.extra_env}
+        env = {**os.environ, **UNLIMITED_SENDERS_ENV, **self.extra_env}
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -138,11 +160,11 @@ class HubProcess:
                 "--port",
                 str(self.port),
                 "--log-level",
-                "warning",
+                self.log_level,
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log_file.open("ab") if self.log_file else subprocess.PIPE,
         )
         deadline = time.monotonic() + 20
         async with aiohttp.ClientSession() as session:

@@ -124,13 +124,17 @@ class LoginLimits:
     per_account: int  # one account from the addresses it has not signed in from
 
 
-LOGIN_ATTEMPTS_KEPT = 86_400.0  # seconds: longer than any sensible window
+RATE_EVENTS_KEPT = 86_400.0  # seconds: longer than any sensible window
 
 
 def login_keys(account: str, address: str) -> dict[str, str]:
     """The key of each scope an attempt counts in (``account`` and ``address`` are keyed
     hashes: neither a typed name, which may be a password, nor an address is stored)."""
-    return {"pair": f"{account}:{address}", "address": address, "account": account}
+    return {
+        "login.pair": f"{account}:{address}",
+        "login.address": address,
+        "login.account": account,
+    }
 
 
 def login_wait(
@@ -142,11 +146,11 @@ def login_wait(
     cannot lock an advisor out."""
     wait = 0.0
     for scope, limit in (
-        ("pair", limits.per_pair),
-        ("address", limits.per_address),
-        ("account", limits.per_account),
+        ("login.pair", limits.per_pair),
+        ("login.address", limits.per_address),
+        ("login.account", limits.per_account),
     ):
-        if scope == "account" and known:
+        if scope == "login.account" and known:
             continue
         times = recent[scope]
         if len(times) >= limit:
@@ -332,6 +336,21 @@ class Storage(abc.ABC):
         """Count an attempt before its password is checked, atomically with the check of the
         limits (so attempts in flight count, on every instance); returns 0 when it may go
         ahead, else the seconds to wait (and the attempt is not counted)."""
+
+    @abc.abstractmethod
+    async def take_allowance(
+        self, scope: str, key: str, now: float, window: float, limit: int
+    ) -> float:
+        """Count one event of ``scope`` (a join, a message) by ``key`` (a sender's keyed
+        hash) if fewer than ``limit`` were counted within ``window``: then 0; else the seconds
+        until one may go (and nothing is counted). Atomic over every instance."""
+
+    @abc.abstractmethod
+    async def chat_volume(
+        self, consultation_id: int, role: Role, since: float
+    ) -> tuple[int, int, float | None]:
+        """What one side wrote in a consultation since ``since``: messages, characters, and
+        when the oldest of them was sent."""
 
     @abc.abstractmethod
     async def login_succeeded(self, account: str, address: str, now: float) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from advisor_app.hub.storage.base import (
-    LOGIN_ATTEMPTS_KEPT,
+    RATE_EVENTS_KEPT,
     AdvisorBusyError,
     AdvisorRecord,
     ChatRecord,
@@ -174,8 +174,9 @@ MIGRATIONS: tuple[str, ...] = (
         created_at DOUBLE PRECISION NOT NULL
     );
     """,
-    # 3: login attempts counted in the database (every instance, across restarts), keyed by
-    # hashes with the hub's own secret (gen_random_uuid: PostgreSQL 13+, strong randomness)
+    # 3: what senders do, counted in the database (every instance, across restarts): login
+    # attempts, joins and messages per address; keyed by hashes with the hub's own secret
+    # (gen_random_uuid: PostgreSQL 13+, strong randomness)
     """
     CREATE TABLE hub_secret (
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -184,13 +185,13 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO hub_secret VALUES (1, decode(
         replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''),
         'hex'));
-    CREATE TABLE login_attempts (
+    CREATE TABLE rate_events (
         scope TEXT NOT NULL,
         key TEXT NOT NULL,
         at DOUBLE PRECISION NOT NULL
     );
-    CREATE INDEX login_attempts_by_key ON login_attempts (scope, key, at);
-    CREATE INDEX login_attempts_by_time ON login_attempts (at);
+    CREATE INDEX rate_events_by_key ON rate_events (scope, key, at);
+    CREATE INDEX rate_events_by_time ON rate_events (at);
     CREATE TABLE login_known_addresses (
         account TEXT NOT NULL,
         address TEXT NOT NULL,
@@ -708,7 +709,7 @@ class PostgresStorage(Storage):
                 scope: [
                     row[0]
                     for row in await c.fetch(
-                        "SELECT at FROM login_attempts WHERE scope = $1 AND key = $2 AND at > $3 "
+                        "SELECT at FROM rate_events WHERE scope = $1 AND key = $2 AND at > $3 "
                         "ORDER BY at DESC LIMIT $4",
                         scope,
                         key,
@@ -721,18 +722,59 @@ class PostgresStorage(Storage):
             wait = login_wait(recent, known is not None, limits, now)
             if wait == 0:
                 await c.executemany(
-                    "INSERT INTO login_attempts (scope, key, at) VALUES ($1, $2, $3)",
+                    "INSERT INTO rate_events (scope, key, at) VALUES ($1, $2, $3)",
                     [(scope, key, now) for scope, key in keys.items()],
                 )
             return wait
 
         return await self._in_transaction(work)
 
+    async def take_allowance(
+        self, scope: str, key: str, now: float, window: float, limit: int
+    ) -> float:
+        async def work(c: asyncpg.Connection) -> float:
+            # One sender's events in order over all instances: the count and the insert
+            # cannot interleave with another instance's.
+            await c.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{scope}:{key}")
+            times = [
+                row[0]
+                for row in await c.fetch(
+                    "SELECT at FROM rate_events WHERE scope = $1 AND key = $2 AND at > $3 "
+                    "ORDER BY at DESC LIMIT $4",
+                    scope,
+                    key,
+                    now - window,
+                    limit,
+                )
+            ]
+            if len(times) >= limit:
+                return max(0.001, times[limit - 1] + window - now)
+            await c.execute(
+                "INSERT INTO rate_events (scope, key, at) VALUES ($1, $2, $3)", scope, key, now
+            )
+            return 0.0
+
+        return await self._in_transaction(work)
+
+    async def chat_volume(
+        self, consultation_id: int, role: Role, since: float
+    ) -> tuple[int, int, float | None]:
+        row = await self._one(
+            "SELECT count(*), coalesce(sum(length(text)), 0), min(sent_at) FROM chat_messages "
+            "WHERE consultation_id = $1 AND author_role = $2 AND sent_at > $3",
+            consultation_id,
+            role,
+            since,
+            convert=lambda row: (int(row[0]), int(row[1]), row[2]),
+        )
+        assert row is not None
+        return row
+
     async def login_succeeded(self, account: str, address: str, now: float) -> None:
         async def work(c: asyncpg.Connection) -> None:
             await c.execute(
-                "DELETE FROM login_attempts WHERE scope = 'pair' AND key = $1",
-                login_keys(account, address)["pair"],
+                "DELETE FROM rate_events WHERE scope = 'login.pair' AND key = $1",
+                login_keys(account, address)["login.pair"],
             )
             await c.execute(
                 "INSERT INTO login_known_addresses (account, address, at) VALUES ($1, $2, $3) "
@@ -773,7 +815,7 @@ class PostgresStorage(Storage):
                 "DELETE FROM offline_messages WHERE created_at < $1", older_than
             )
             tokens = await c.execute("DELETE FROM advisor_tokens WHERE expires_at <= $1", now)
-            await c.execute("DELETE FROM login_attempts WHERE at < $1", now - LOGIN_ATTEMPTS_KEPT)
+            await c.execute("DELETE FROM rate_events WHERE at < $1", now - RATE_EVENTS_KEPT)
             await c.execute("DELETE FROM login_known_addresses WHERE at < $1", older_than)
             return PurgeCounts(
                 _count(customers),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from advisor_app.hub.storage.base import (
-    LOGIN_ATTEMPTS_KEPT,
+    RATE_EVENTS_KEPT,
     AdvisorBusyError,
     AdvisorRecord,
     ChatRecord,
@@ -139,21 +139,21 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
-    # 4: login attempts counted in the database (every instance, across restarts), keyed by
-    # hashes with the hub's own secret
+    # 4: what senders do, counted in the database (every instance, across restarts): login
+    # attempts, joins and messages per address; keyed by hashes with the hub's own secret
     """
     CREATE TABLE hub_secret (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         value BLOB NOT NULL
     );
     INSERT INTO hub_secret VALUES (1, randomblob(32));
-    CREATE TABLE login_attempts (
+    CREATE TABLE rate_events (
         scope TEXT NOT NULL,
         key TEXT NOT NULL,
         at REAL NOT NULL
     );
-    CREATE INDEX login_attempts_by_key ON login_attempts (scope, key, at);
-    CREATE INDEX login_attempts_by_time ON login_attempts (at);
+    CREATE INDEX rate_events_by_key ON rate_events (scope, key, at);
+    CREATE INDEX rate_events_by_time ON rate_events (at);
     CREATE TABLE login_known_addresses (
         account TEXT NOT NULL,
         address TEXT NOT NULL,
@@ -652,7 +652,7 @@ class SQLiteStorage(Storage):
                 "DELETE FROM offline_messages WHERE created_at < ?", (older_than,)
             ).rowcount
             tokens = c.execute("DELETE FROM advisor_tokens WHERE expires_at <= ?", (now,)).rowcount
-            c.execute("DELETE FROM login_attempts WHERE at < ?", (now - LOGIN_ATTEMPTS_KEPT,))
+            c.execute("DELETE FROM rate_events WHERE at < ?", (now - RATE_EVENTS_KEPT,))
             c.execute("DELETE FROM login_known_addresses WHERE at < ?", (older_than,))
             return PurgeCounts(customers, consultations, chat, messages, tokens)
 
@@ -721,7 +721,7 @@ class SQLiteStorage(Storage):
                 scope: [
                     row[0]
                     for row in c.execute(
-                        "SELECT at FROM login_attempts WHERE scope = ? AND key = ? AND at > ? "
+                        "SELECT at FROM rate_events WHERE scope = ? AND key = ? AND at > ? "
                         "ORDER BY at DESC LIMIT ?",
                         (
                             scope,
@@ -736,18 +736,51 @@ class SQLiteStorage(Storage):
             wait = login_wait(recent, known is not None, limits, now)
             if wait == 0:
                 c.executemany(
-                    "INSERT INTO login_attempts (scope, key, at) VALUES (?, ?, ?)",
+                    "INSERT INTO rate_events (scope, key, at) VALUES (?, ?, ?)",
                     [(scope, key, now) for scope, key in keys.items()],
                 )
             return wait
 
         return await self._run(work)
 
+    async def take_allowance(
+        self, scope: str, key: str, now: float, window: float, limit: int
+    ) -> float:
+        def work(c: sqlite3.Connection) -> float:
+            times = [
+                row[0]
+                for row in c.execute(
+                    "SELECT at FROM rate_events WHERE scope = ? AND key = ? AND at > ? "
+                    "ORDER BY at DESC LIMIT ?",
+                    (scope, key, now - window, limit),
+                )
+            ]
+            if len(times) >= limit:
+                return max(0.001, times[limit - 1] + window - now)
+            c.execute(
+                "INSERT INTO rate_events (scope, key, at) VALUES (?, ?, ?)", (scope, key, now)
+            )
+            return 0.0
+
+        return await self._run(work)
+
+    async def chat_volume(
+        self, consultation_id: int, role: Role, since: float
+    ) -> tuple[int, int, float | None]:
+        row = await self._one(
+            "SELECT count(*), coalesce(sum(length(text)), 0), min(sent_at) FROM chat_messages "
+            "WHERE consultation_id = ? AND author_role = ? AND sent_at > ?",
+            (consultation_id, role, since),
+            lambda row: (int(row[0]), int(row[1]), row[2]),
+        )
+        assert row is not None
+        return row
+
     async def login_succeeded(self, account: str, address: str, now: float) -> None:
         def work(c: sqlite3.Connection) -> None:
             c.execute(
-                "DELETE FROM login_attempts WHERE scope = 'pair' AND key = ?",
-                (login_keys(account, address)["pair"],),
+                "DELETE FROM rate_events WHERE scope = 'login.pair' AND key = ?",
+                (login_keys(account, address)["login.pair"],),
             )
             c.execute(
                 "INSERT INTO login_known_addresses (account, address, at) VALUES (?, ?, ?) "

@@ -330,6 +330,7 @@ const de = {
   "chat.announce": "Neue Nachricht von {name}: {text}",
   "chat.empty": "Noch keine Nachrichten. Schreiben Sie hier, wenn Sie möchten.",
   "chat.joined": "{name} hat das Gespräch übernommen.",
+  "chat.tooFast": "Sie haben in kurzer Zeit sehr viel geschrieben. Ihre Nachricht steht wieder im Eingabefeld: Bitte senden Sie sie in einer Minute noch einmal.",
 
   // end
   "end.title": "Vielen Dank für Ihr Gespräch",
@@ -686,6 +687,7 @@ const en = {
   "chat.announce": "New message from {name}: {text}",
   "chat.empty": "No messages yet. Write here if you like.",
   "chat.joined": "{name} has taken over the conversation.",
+  "chat.tooFast": "You have written a lot in a short time. Your message is back in the input box: please send it again in a minute.",
 
   "end.title": "Thank you for the conversation",
   "end.byAdvisor": "Your advisor has ended the consultation.",

@@ -555,7 +555,12 @@ function onHubError(message) {
     const input = $("#chat-input");
     if (!input.value) input.value = pending.text;
   }
-  const mapped = message.field === "$.text" ? hubFieldError("$.text", message.message) : null;
+  const mapped =
+    message.code === "rate_limited"
+      ? { error: "chat.tooFast" }
+      : message.field === "$.text"
+        ? hubFieldError("$.text", message.message)
+        : null;
   setFieldError($("#chat-input"), $("#chat-error"), mapped || { error: "err.generic", args: { reason: message.code } });
 }
 
