@@ -18,6 +18,7 @@ from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import security_headers_middleware
 from advisor_app.hub.service import Clock, Hub
 from advisor_app.hub.storage import Storage
+from advisor_app.hub.storage.base import NOBODY_PRESENT, Present
 from advisor_app.hub.storage.sqlite import SQLiteStorage
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,10 @@ def notice_version(web_root: Path) -> str:
         return DEFAULT_NOTICE_VERSION
 
 
-async def purge_once(storage: Storage, settings: HubSettings, now: float) -> None:
-    counts = await storage.purge(now - settings.retention_days * 86400, now)
+async def purge_once(
+    storage: Storage, settings: HubSettings, now: float, present: Present = NOBODY_PRESENT
+) -> None:
+    counts = await storage.purge(now - settings.retention_days * 86400, now, present)
     if any((counts.customers, counts.offline_messages, counts.tokens)):
         logger.info("retention purge: %s", counts)
 
@@ -130,6 +133,8 @@ async def _purge_periodically(hub: Hub) -> None:
     while True:
         await asyncio.sleep(hub.settings.purge_interval_seconds)
         try:
-            await purge_once(hub.storage, hub.settings, hub.clock())
+            connections = hub.connections
+            present = Present(frozenset(connections.customers), frozenset(connections.advisors))
+            await purge_once(hub.storage, hub.settings, hub.clock(), present)
         except Exception:
             logger.exception("retention purge failed")

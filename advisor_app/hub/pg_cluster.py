@@ -31,13 +31,13 @@ from advisor_app.hub.cluster import (
     PresenceCounts,
     count_presence,
 )
-from advisor_app.hub.storage.postgres import PostgresStorage
+from advisor_app.hub.storage.postgres import HUB_EVENTS_KEPT, PostgresStorage
 from advisor_app.protocol.common import Presence
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "advisor_hub_events"
-EVENT_KEEP_SECONDS = 300.0
+EVENT_KEEP_SECONDS = HUB_EVENTS_KEPT
 BATCH_MAX = 500
 DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import sqlite3
 import types
 import typing
 from collections.abc import AsyncIterator, Callable
@@ -976,10 +977,14 @@ async def test_purge_deletes_old_finished_visits_and_keeps_current_ones(storage:
     await storage.save_record(gone.consultation_id, b"%PDF old", old + 600)
     left = await storage.add_customer(new_customer("old-left", joined_at=old))
     await storage.finish_waiting(left.customer_id, "left", old + 10)
-    # old but still waiting or still in a consultation: stays
+    # old but still waiting, or in a consultation begun within the period: stays
     still_waiting = await storage.add_customer(new_customer("old-waiting", joined_at=old))
-    still_talking = await start_consultation(storage, ben, "old-talking", old)
+    still_talking = await start_consultation(storage, ben, "old-talking", older_than + 30)
     talking_chat = await chat(storage, still_talking.consultation_id, "m1", "noch da")
+    # begun before the period and never ended (both sides vanished): ended, and goes
+    carla = await add_advisor(storage, "carla", now=T0)
+    abandoned = await start_consultation(storage, carla, "abandoned", old)
+    await chat(storage, abandoned.consultation_id, "m1", "verlassen")
     # finished, but not from before older_than: stays
     recent = await ended_consultation(storage, anna, "recent", older_than + 60, older_than + 90)
     at_the_limit = await storage.add_customer(new_customer("limit", joined_at=older_than))
@@ -993,8 +998,16 @@ async def test_purge_deletes_old_finished_visits_and_keeps_current_ones(storage:
     counts = await storage.purge(older_than, now)
 
     assert counts == PurgeCounts(
-        customers=2, consultations=1, chat_messages=3, offline_messages=1, tokens=2
+        customers=3,
+        consultations=2,
+        chat_messages=4,
+        offline_messages=1,
+        tokens=2,
+        abandoned_consultations=1,
     )
+    assert await storage.consultation(abandoned.consultation_id) is None
+    assert await storage.customer(abandoned.customer_id) is None
+    assert await storage.active_consultation_of_advisor(carla.advisor_id) is None
     assert await storage.customer(gone.customer_id) is None
     assert await storage.customer(left.customer_id) is None
     assert await storage.consultation(gone.consultation_id) is None
@@ -1010,7 +1023,7 @@ async def test_purge_deletes_old_finished_visits_and_keeps_current_ones(storage:
     assert await storage.valid_tokens({"expired", "expires-now", "valid"}, set(), now - 2) == {
         "valid"
     }
-    assert await storage.advisors() == [anna, ben]
+    assert await storage.advisors() == [anna, ben, carla]
 
 
 async def test_a_second_purge_finds_nothing(storage: Storage) -> None:
@@ -1236,3 +1249,129 @@ async def test_a_known_address_is_not_held_back_by_the_accounts_attempts_elsewhe
     # Attempts are kept a day, known addresses as long as the retention.
     await storage.purge(T0 + 3, T0 + 2 * DAY)
     assert await storage.begin_login("acct", "new", T0 + 2 * DAY, LIMITS) == 0
+
+
+# --- retention, every table ---
+
+# What dates a row of each table that holds anything of a visit; the purge must leave no row
+# dated before the retention period. The other tables hold accounts and the hub's own state.
+DATED = {
+    "customers": "joined_at",
+    "consultations": "started_at",
+    "chat_messages": "sent_at",
+    "offline_messages": "created_at",
+    "consultation_records": "created_at",
+    "consultation_shown_pages": "created_at",
+    "advisor_tokens": "expires_at",
+    "rate_events": "at",
+    "login_known_addresses": "at",
+    "hub_events": "created_at",  # PostgreSQL only: what instances tell each other
+}
+NOT_DATED = {
+    "advisors",
+    "schema_version",
+    "hub_secret",
+    "hub_instances",
+    "customer_links",
+    "advisor_presence",
+}
+
+
+async def tables_and_old_rows(storage: Storage, before: float) -> dict[str, int]:
+    """Every table of the schema, with how many of its rows are dated before ``before``."""
+    counts: dict[str, int] = {}
+    if isinstance(storage, SQLiteStorage):
+        connection = sqlite3.connect(storage.path)
+        try:
+            names = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
+            for name in names:
+                column = DATED.get(name)
+                counts[name] = (
+                    connection.execute(
+                        f"SELECT count(*) FROM {name} WHERE {column} < ?", (before,)
+                    ).fetchone()[0]
+                    if column
+                    else 0
+                )
+        finally:
+            connection.close()
+        return counts
+    pool = storage.pool  # type: ignore[attr-defined]
+    names = [
+        row[0]
+        for row in await pool.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    ]
+    for name in names:
+        column = DATED.get(name)
+        counts[name] = (
+            await pool.fetchval(f"SELECT count(*) FROM {name} WHERE {column} < $1", before)
+            if column
+            else 0
+        )
+    return counts
+
+
+async def test_after_a_purge_no_table_holds_a_row_from_before_the_period(
+    storage: Storage,
+) -> None:
+    now = T0 + 31 * DAY
+    older_than = now - 30 * DAY
+    anna = await add_advisor(storage, "anna", now=T0)
+    ben = await add_advisor(storage, "ben", now=T0)
+    ended = await ended_consultation(storage, anna, "ended", T0, T0 + 600)
+    await chat(storage, ended.consultation_id, "m1", "Guten Tag")
+    await storage.save_record(ended.consultation_id, b"%PDF-record", T0 + 601)
+    await storage.save_shown_pages(ended.consultation_id, b"%PDF-pages", b"{}", T0 + 601)
+    abandoned = await start_consultation(storage, ben, "abandoned", T0 + 700)
+    await chat(storage, abandoned.consultation_id, "m1", "Hallo?")
+    left = await storage.add_customer(new_customer("left", joined_at=T0))
+    await storage.finish_waiting(left.customer_id, "left", T0 + 5)
+    await storage.add_offline_message("Erika", "030 1234567", "Bitte anrufen", NOTICE, T0)
+    await storage.add_token(anna.advisor_id, "old-token", T0, T0 + 12 * HOUR)
+    await storage.take_allowance("join", "someone", T0, 600.0, 20)
+    await storage.begin_login("acct", "addr", T0, LIMITS)
+    await storage.login_succeeded("acct", "addr", T0)
+    if not isinstance(storage, SQLiteStorage):
+        await storage.pool.execute(  # type: ignore[attr-defined]
+            "INSERT INTO hub_events (origin, kind, target_id, body, created_at) "
+            "VALUES ('gone', 'chat', 1, '{\"text\": \"Guten Tag\"}', $1)",
+            T0,
+        )
+    before = await tables_and_old_rows(storage, older_than)
+    assert sum(before.values()) >= 10  # the test put old rows everywhere it looks
+
+    await storage.purge(older_than, now)
+
+    after = await tables_and_old_rows(storage, older_than)
+    unknown = set(after) - set(DATED) - NOT_DATED
+    assert unknown == set(), f"tables the retention check does not know: {unknown}"
+    assert {name: count for name, count in after.items() if count} == {}
+
+
+async def test_an_old_consultation_with_someone_still_connected_is_not_abandoned(
+    storage: Storage,
+) -> None:
+    from advisor_app.hub.storage.base import Present
+
+    anna = await add_advisor(storage, "anna", now=T0)
+    ben = await add_advisor(storage, "ben", now=T0)
+    customer_here = await start_consultation(storage, anna, "customer-here", T0)
+    advisor_here = await start_consultation(storage, ben, "advisor-here", T0)
+    present = Present(
+        customers=frozenset({customer_here.customer_id}), advisors=frozenset({ben.advisor_id})
+    )
+    counts = await storage.purge(T0 + 2 * DAY, T0 + 2 * DAY, present)
+    assert counts.abandoned_consultations == 0
+    assert await storage.consultation(customer_here.consultation_id) == customer_here
+    assert await storage.consultation(advisor_here.consultation_id) == advisor_here
+    # Once both have gone, the next purge ends and removes them.
+    counts = await storage.purge(T0 + 2 * DAY, T0 + 2 * DAY)
+    assert counts.abandoned_consultations == 2 and counts.consultations == 2

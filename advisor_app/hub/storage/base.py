@@ -159,12 +159,24 @@ def login_wait(
 
 
 @dataclass(frozen=True, slots=True)
+class Present:
+    """Who has a websocket open (on this instance), for the purge to spare their visits."""
+
+    customers: frozenset[int] = frozenset()
+    advisors: frozenset[int] = frozenset()
+
+
+NOBODY_PRESENT = Present()
+
+
+@dataclass(frozen=True, slots=True)
 class PurgeCounts:
     customers: int
     consultations: int
     chat_messages: int
     offline_messages: int
     tokens: int
+    abandoned_consultations: int = 0  # ended by the purge: begun before the period, never ended
 
 
 class Storage(abc.ABC):
@@ -358,6 +370,10 @@ class Storage(abc.ABC):
 
     # --- retention ---
     @abc.abstractmethod
-    async def purge(self, older_than: float, now: float) -> PurgeCounts:
+    async def purge(
+        self, older_than: float, now: float, present: Present = NOBODY_PRESENT
+    ) -> PurgeCounts:
         """Delete customers, consultations, chat and messages from before ``older_than``,
-        and expired tokens. Customers still waiting or in a consultation are kept."""
+        and expired tokens. Customers still waiting or in a consultation are kept; but a
+        consultation begun before ``older_than`` that never ended, and of which nobody is
+        connected (``present`` here, or on any instance), is abandoned: ended, then purged."""

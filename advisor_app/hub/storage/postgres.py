@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from advisor_app.hub.storage.base import (
+    NOBODY_PRESENT,
     RATE_EVENTS_KEPT,
     AdvisorBusyError,
     AdvisorRecord,
@@ -28,6 +29,7 @@ from advisor_app.hub.storage.base import (
     LoginLimits,
     NewCustomer,
     OfflineMessageRecord,
+    Present,
     PurgeCounts,
     ShownPagesRecord,
     Storage,
@@ -54,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 # Instances starting together migrate one after the other under this advisory lock.
 MIGRATION_LOCK = 0x76626572  # "vber"
+HUB_EVENTS_KEPT = 300.0  # seconds: what a slow instance may still re-read (pg_cluster)
 LOGIN_LOCK = 0x76626C67  # "vblg": login attempts, one at a time
 
 # Each entry brings the schema from version i to i + 1. Never edit one that has shipped.
@@ -788,8 +791,29 @@ class PostgresStorage(Storage):
 
     # --- retention ---
 
-    async def purge(self, older_than: float, now: float) -> PurgeCounts:
+    async def purge(
+        self, older_than: float, now: float, present: Present = NOBODY_PRESENT
+    ) -> PurgeCounts:
         async def work(c: asyncpg.Connection) -> PurgeCounts:
+            # A consultation begun before the retention period, never ended, and of which
+            # nobody is connected here or on another instance (both sides vanished) is over:
+            # ended by nobody, then purged like any other.
+            abandoned = await c.execute(
+                "UPDATE consultations SET ended_at = $1 WHERE ended_at IS NULL AND started_at < $2 "
+                "AND NOT customer_id = ANY($3::bigint[]) AND NOT advisor_id = ANY($4::bigint[]) "
+                "AND customer_id NOT IN (SELECT customer_id FROM customer_links) "
+                "AND advisor_id NOT IN (SELECT advisor_id FROM advisor_presence)",
+                now,
+                older_than,
+                sorted(present.customers),
+                sorted(present.advisors),
+            )
+            await c.execute(
+                "UPDATE customers SET state = 'ended', state_at = $1 WHERE state = "
+                "'in_consultation' AND id IN (SELECT customer_id FROM consultations WHERE "
+                "ended_at IS NOT NULL)",
+                now,
+            )
             # A customer still waiting or in a consultation is in the middle of a visit.
             finished_before = "joined_at < $1 AND state NOT IN ('waiting', 'in_consultation')"
             old_consultations = (
@@ -817,12 +841,16 @@ class PostgresStorage(Storage):
             tokens = await c.execute("DELETE FROM advisor_tokens WHERE expires_at <= $1", now)
             await c.execute("DELETE FROM rate_events WHERE at < $1", now - RATE_EVENTS_KEPT)
             await c.execute("DELETE FROM login_known_addresses WHERE at < $1", older_than)
+            # What instances told each other (names, chat, signaling) is needed for seconds;
+            # the heartbeat deletes it too, but a purge with no hub running must not leave it.
+            await c.execute("DELETE FROM hub_events WHERE created_at < $1", now - HUB_EVENTS_KEPT)
             return PurgeCounts(
                 _count(customers),
                 _count(consultations),
                 _count(chat),
                 _count(messages),
                 _count(tokens),
+                _count(abandoned),
             )
 
         return await self._in_transaction(work)

@@ -7,6 +7,7 @@ event loop never waits on disk.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sqlite3
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from advisor_app.hub.storage.base import (
+    NOBODY_PRESENT,
     RATE_EVENTS_KEPT,
     AdvisorBusyError,
     AdvisorRecord,
@@ -26,6 +28,7 @@ from advisor_app.hub.storage.base import (
     LoginLimits,
     NewCustomer,
     OfflineMessageRecord,
+    Present,
     PurgeCounts,
     ShownPagesRecord,
     Storage,
@@ -626,8 +629,29 @@ class SQLiteStorage(Storage):
 
     # --- retention ---
 
-    async def purge(self, older_than: float, now: float) -> PurgeCounts:
+    async def purge(
+        self, older_than: float, now: float, present: Present = NOBODY_PRESENT
+    ) -> PurgeCounts:
         def work(c: sqlite3.Connection) -> PurgeCounts:
+            # A consultation begun before the retention period, never ended, and of which
+            # nobody is connected (both sides vanished) is over: ended by nobody, then purged.
+            abandoned = c.execute(
+                "UPDATE consultations SET ended_at = ? WHERE ended_at IS NULL AND started_at < ? "
+                "AND customer_id NOT IN (SELECT value FROM json_each(?)) "
+                "AND advisor_id NOT IN (SELECT value FROM json_each(?))",
+                (
+                    now,
+                    older_than,
+                    json.dumps(sorted(present.customers)),
+                    json.dumps(sorted(present.advisors)),
+                ),
+            ).rowcount
+            c.execute(
+                "UPDATE customers SET state = 'ended', state_at = ? WHERE state = "
+                "'in_consultation' AND id IN (SELECT customer_id FROM consultations WHERE "
+                "ended_at IS NOT NULL)",
+                (now,),
+            )
             # A customer still waiting or in a consultation is in the middle of a visit.
             finished_before = "joined_at < ? AND state NOT IN ('waiting', 'in_consultation')"
             old_customers = f"SELECT id FROM customers WHERE {finished_before}"
@@ -654,7 +678,7 @@ class SQLiteStorage(Storage):
             tokens = c.execute("DELETE FROM advisor_tokens WHERE expires_at <= ?", (now,)).rowcount
             c.execute("DELETE FROM rate_events WHERE at < ?", (now - RATE_EVENTS_KEPT,))
             c.execute("DELETE FROM login_known_addresses WHERE at < ?", (older_than,))
-            return PurgeCounts(customers, consultations, chat, messages, tokens)
+            return PurgeCounts(customers, consultations, chat, messages, tokens, abandoned)
 
         return await self._run(work)
 
