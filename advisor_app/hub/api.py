@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from aiohttp import BodyPartReader, web
+from aiohttp.web_protocol import RequestPayloadError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from advisor_app.hub.accounts import token_hash
@@ -19,6 +20,7 @@ from advisor_app.protocol import rest
 from advisor_app.protocol.codec import Decoder, encode
 from advisor_app.protocol.common import AdvisorInfo, consultation_reference
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
+from advisor_app.protocol.fields import ID_MAX
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +70,23 @@ def error_response(error: ProtocolError, headers: dict[str, str] | None = None) 
 async def protocol_errors(request: web.Request, handler: Any) -> web.StreamResponse:
     """Turn ``ProtocolError`` into a JSON error answer with a fitting status."""
     try:
+        response = await _answer(request, handler)
+    except web.HTTPException as error:
+        if _drop_unreadable_body(request):
+            error.force_close()
+        raise
+    if _drop_unreadable_body(request):
+        response.force_close()
+    return response
+
+
+async def _answer(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        if request.body_exists and request.content_type != "multipart/form-data":
+            # Every body but an upload is read whole (up to client_max_size) before the
+            # handler: a broken or oversize one is answered as such on every route, and
+            # nothing is left for aiohttp to drain after the answer. Handlers get it cached.
+            await request.read()
         return await handler(request)
     except ProtocolError as error:
         request.app[HUB].metrics.rejected.labels(error.code.value).inc()
@@ -77,11 +96,33 @@ async def protocol_errors(request: web.Request, handler: Any) -> web.StreamRespo
         return error_response(error, headers)
     except web.HTTPRequestEntityTooLarge:
         return error_response(ProtocolError(ErrorCode.TOO_LARGE, "the request body is too large"))
+    except RequestPayloadError as error:
+        # A body aiohttp could not decode: broken gzip or deflate, broken chunks.
+        request.app[HUB].metrics.rejected.labels(ErrorCode.MALFORMED.value).inc()
+        text = str(error).strip()
+        reason = text.splitlines()[-1].strip() if text else "it is broken"
+        return error_response(
+            ProtocolError(ErrorCode.MALFORMED, f"the request body could not be read: {reason}")
+        )
     except web.HTTPException:
         raise
     except Exception:
         logger.exception("%s %s failed", request.method, request.path)
         return error_response(ProtocolError(ErrorCode.INTERNAL, "the hub could not do this"))
+
+
+def _drop_unreadable_body(request: web.Request) -> bool:
+    """Whether the request's body turned out unreadable (read or not by the handler).
+
+    The rest of such a body cannot become readable: it is marked as ended so aiohttp does
+    not drain it after the answer (and log the same error again as unhandled), and the
+    connection closes after the answer, since its parser cannot go on.
+    """
+    content = request.content
+    if content.is_eof() or not isinstance(content.exception(), RequestPayloadError):
+        return False
+    content.feed_eof()
+    return True
 
 
 async def _body[T](request: web.Request, decoder: Decoder[T]) -> T:
@@ -178,13 +219,21 @@ SHOWN_PAGES_BYTES_MAX = 40 * 1024 * 1024
 MANIFEST_BYTES_MAX = 256 * 1024
 
 
-def _consultation_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["consultation_id"])
-    except ValueError:
+def _path_id(request: web.Request, name: str) -> int:
+    """An id from the URL path: ASCII digits, 1 to ID_MAX, as ids in messages (anything
+    else, a huge number among them, is ``invalid`` naming it, never a database overflow)."""
+    text = request.match_info[name]
+    if not (text.isascii() and text.isdigit() and len(text) <= 16) or not (
+        1 <= int(text) <= ID_MAX
+    ):
         raise ProtocolError(
-            ErrorCode.INVALID, "not a consultation id", "$.consultation_id"
-        ) from None
+            ErrorCode.INVALID, f"{name} must be a whole number from 1 to {ID_MAX}", f"$.{name}"
+        )
+    return int(text)
+
+
+def _consultation_id(request: web.Request) -> int:
+    return _path_id(request, "consultation_id")
 
 
 async def _part(part: Any, limit: int, what: str) -> bytes:
@@ -364,10 +413,7 @@ async def list_messages(request: web.Request) -> web.Response:
 async def mark_message_done(request: web.Request) -> web.Response:
     advisor = await _advisor(request)
     hub = _hub(request)
-    try:
-        message_id = int(request.match_info["message_id"])
-    except ValueError:
-        raise ProtocolError(ErrorCode.INVALID, "not a message id", "message_id") from None
+    message_id = _path_id(request, "message_id")
     record = await hub.storage.mark_offline_message_done(message_id, advisor, hub.clock())
     if record is None:
         raise ProtocolError(ErrorCode.NOT_FOUND, f"there is no message {message_id}")

@@ -24,8 +24,12 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-:.]+$")]
 NoticeVersion = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
-Sequence = Annotated[int, msgspec.Meta(ge=0)]
-Identifier = Annotated[int, msgspec.Meta(ge=1)]
+# Ids and sequence numbers stay below 2**53, the largest integer a JavaScript number (the
+# customer page) holds exactly and far inside SQLite's and PostgreSQL's signed 64 bits: a
+# larger one is refused as ``invalid`` naming the field instead of overflowing the database.
+ID_MAX = 2**53 - 1
+Sequence = Annotated[int, msgspec.Meta(ge=0, le=ID_MAX)]
+Identifier = Annotated[int, msgspec.Meta(ge=1, le=ID_MAX)]
 
 
 def at(field: str, message: str) -> ValueError:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from advisor_app.protocol import codec, rest, ws
 from advisor_app.protocol.common import ChatEntry, IceServer, QueueEntry
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
-from advisor_app.protocol.fields import NAME_MAX
+from advisor_app.protocol.fields import ID_MAX, NAME_MAX
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -153,7 +153,7 @@ def test_message_like_objects_name_a_field_when_invalid(value: dict[str, Any]) -
 # --- round trips -----------------------------------------------------------------------------
 
 refs = st.none() | st.text(max_size=64)
-identifiers = st.integers(min_value=1, max_value=2**53)
+identifiers = st.integers(min_value=1, max_value=ID_MAX)
 client_ids = st.from_regex(r"\A[A-Za-z0-9_\-:.]{1,64}\Z")
 tokens = st.text(min_size=16, max_size=128)
 
@@ -204,7 +204,7 @@ common_messages = st.one_of(
     st.builds(
         ws.ChatHistoryRequest,
         consultation_id=identifiers,
-        after_seq=st.integers(min_value=0, max_value=2**53),
+        after_seq=st.integers(min_value=0, max_value=ID_MAX),
         ref=refs,
     ),
     st.builds(ws.End, consultation_id=identifiers, ref=refs),
