@@ -820,6 +820,7 @@ def start_hub(
     env["PYTHONPATH"] = str(source)
     # Thousands of customers from one loopback address: the per-address limits stand aside.
     env.update(
+        ADVISOR_HUB_CONNECTIONS_PER_ADDRESS="1000000",
         ADVISOR_HUB_JOINS_PER_ADDRESS="1000000",
         ADVISOR_HUB_MESSAGES_PER_ADDRESS="1000000",
         ADVISOR_HUB_CHAT_MESSAGES_PER_MINUTE="1000000",

@@ -22,6 +22,7 @@ from advisor_app.demo.__main__ import (
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.hub.app import create_app
 from advisor_app.hub.config import HubSettings
+from advisor_app.hub.guard import GuardedSite, guard_limits
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,9 @@ class EmbeddedDemo:
         ).validate()
         self._runner = web.AppRunner(create_app(settings))
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        await GuardedSite(
+            self._runner, "127.0.0.1", self.port, limits=guard_limits(settings)
+        ).start()
 
     def start_customer(self, **choices: object) -> None:
         """A simulated customer joins the queue (a test picture, a tone, a greeting)."""

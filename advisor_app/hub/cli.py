@@ -7,6 +7,7 @@ import asyncio
 import gc
 import getpass
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from advisor_app import __version__
 from advisor_app.hub.accounts import PASSWORD_MIN, hash_password
 from advisor_app.hub.app import create_app, open_storage
 from advisor_app.hub.config import ENV_PREFIX, ConfigError, HubSettings, load_settings, setting_docs
+from advisor_app.hub.guard import GuardedSite, guard_limits
 from advisor_app.hub.storage.base import DuplicateError, Storage, StorageError
 from advisor_app.hub.tls import ensure_self_signed, server_context
 from advisor_app.protocol.fields import clean_name
@@ -210,15 +212,31 @@ def _run_app(settings: HubSettings, ssl_context: Any) -> None:
     # (about 60 ms of each here) while thousands of sockets wait.
     gc.collect()
     gc.freeze()
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        ssl_context=ssl_context,
-        print=None,
-        access_log_class=AccessLogger,
-        shutdown_timeout=5,
+    asyncio.run(_serve(app, settings, ssl_context))
+
+
+async def _serve(app: web.Application, settings: HubSettings, ssl_context: Any) -> None:
+    """Serve until SIGINT or SIGTERM, every connection through the guard (hub/guard.py)."""
+    runner = web.AppRunner(
+        app, access_log_class=AccessLogger, shutdown_timeout=5, handle_signals=False
     )
+    await runner.setup()
+    try:
+        site = GuardedSite(
+            runner,
+            settings.host,
+            settings.port,
+            ssl_context=ssl_context,
+            limits=guard_limits(settings),
+        )
+        await site.start()
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stopping.set)
+        await stopping.wait()
+    finally:
+        await runner.cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:

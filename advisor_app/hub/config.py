@@ -121,6 +121,20 @@ class HubSettings:
         30,
     )
     login_window_seconds: float = _doc("The window for counting failed logins.", 900.0)
+    header_timeout_seconds: float = _doc(
+        "A request's header must arrive within this many seconds of its first byte (and a new "
+        "connection's first request within this many seconds of connecting).",
+        10.0,
+    )
+    body_timeout_seconds: float = _doc(
+        "A request's body must arrive within this many seconds, plus one second per 10 kB.",
+        10.0,
+    )
+    connections_per_address: int = _doc(
+        "Connections one address may hold open at once (not applied behind a trusted proxy: "
+        "there the proxy bounds them).",
+        50,
+    )
     sender_window_seconds: float = _doc(
         "The window for counting joins and written messages per address.", 600.0
     )
@@ -191,6 +205,9 @@ class HubSettings:
             "login_failures_per_account",
             "login_failures_per_address",
             "login_failures_per_account_elsewhere",
+            "header_timeout_seconds",
+            "body_timeout_seconds",
+            "connections_per_address",
             "sender_window_seconds",
             "joins_per_address",
             "messages_per_address",

@@ -21,6 +21,7 @@ from aiohttp import web
 from advisor_app.hub.accounts import hash_password
 from advisor_app.hub.app import create_app
 from advisor_app.hub.config import HubSettings
+from advisor_app.hub.guard import GuardedSite, guard_limits
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.service import Hub
 from advisor_app.hub.storage.sqlite import SQLiteStorage
@@ -32,6 +33,7 @@ NOTICE_VERSION = "2026-11-01"
 # Every test client speaks from 127.0.0.1: the per-address and chat limits are out of the way
 # unless a test sets them (tests/hub/test_sender_limits.py does).
 UNLIMITED_SENDERS: dict[str, int] = {
+    "connections_per_address": 1_000_000,
     "joins_per_address": 1_000_000,
     "messages_per_address": 1_000_000,
     "chat_messages_per_minute": 1_000_000,
@@ -104,7 +106,10 @@ class RunningHub:
         self.app = create_app(self.settings, clock=self.clock)
         self.runner = web.AppRunner(self.app, handle_signals=False, shutdown_timeout=1)
         await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.settings.port).start()
+        site = GuardedSite(
+            self.runner, "127.0.0.1", self.settings.port, limits=guard_limits(self.settings)
+        )
+        await site.start()
         if self.session is None:
             self.session = aiohttp.ClientSession()
         return self
