@@ -17,6 +17,19 @@ class PendingMessage:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ChatChange:
+    """What one event changed in a consultation's chat, for views that append: the stored
+    messages that are new (in the order they arrived; a view puts them in sequence order)
+    and own messages that have just been queued. A stored message whose ``client_id`` is one
+    of one's own pending messages confirms it. Carries only what changed: one message costs
+    the same however long the chat already is."""
+
+    consultation_id: int
+    added: tuple[ChatEntry, ...] = ()
+    pending: tuple[PendingMessage, ...] = ()
+
+
 class ChatLog:
     def __init__(self, consultation_id: int, own_role: Role) -> None:
         self.consultation_id = consultation_id
@@ -36,6 +49,10 @@ class ChatLog:
         message = PendingMessage(f"{self.own_role[0]}-{uuid.uuid4().hex}", text, datetime.now(UTC))
         self._pending[message.client_id] = message
         return message
+
+    def track(self, message: PendingMessage) -> None:
+        """Hold an own message made elsewhere (a view's copy of the chat) until confirmed."""
+        self._pending[message.client_id] = message
 
     def pending(self) -> list[PendingMessage]:
         """Own messages not yet confirmed as stored, oldest first (to resend after reconnect)."""

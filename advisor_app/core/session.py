@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 from aiortc import MediaStreamTrack
 
-from advisor_app.core.chat_log import ChatLog
+from advisor_app.core.chat_log import ChatChange, ChatLog
 from advisor_app.core.documents import DocumentShare, ShareState
 from advisor_app.core.errors import Problem, UserFacingError
 from advisor_app.core.events import Event
@@ -102,7 +102,8 @@ class AdvisorSession:
         self.someone_joined_empty_queue: Event[QueueEntry] = Event()
         self.presence_changed: Event[Presence] = Event()
         self.consultation_changed: Event[Consultation | None] = Event()
-        self.chat_changed: Event[Consultation] = Event()
+        # only what changed (new stored messages, a new own one): views append
+        self.chat_changed: Event[ChatChange] = Event()
         self.inbox_changed: Event[int] = Event()
         self.inbox_added: Event[OfflineMessage] = Event()
         self.remote_frame: Event[None] = Event()
@@ -159,7 +160,7 @@ class AdvisorSession:
         """Queue a chat message; it is sent now or resent after a reconnect. Returns its id."""
         consultation = self._current()
         pending = consultation.chat.new_outgoing(text)
-        self.chat_changed.emit(consultation)
+        self.chat_changed.emit(ChatChange(consultation.consultation_id, pending=(pending,)))
         with contextlib.suppress(UserFacingError):  # not connected: resent on welcome
             await self.hub.send(
                 ws.ChatSend(
@@ -269,13 +270,13 @@ class AdvisorSession:
             case ws.ChatMessage(message=entry):
                 consultation = self.consultation
                 if consultation is not None and consultation.chat.add(entry):
-                    self.chat_changed.emit(consultation)
+                    self.chat_changed.emit(ChatChange(consultation.consultation_id, (entry,)))
             case ws.ChatHistory(messages=entries):
                 consultation = self.consultation
                 if consultation is not None:
-                    changed = [consultation.chat.add(entry) for entry in entries]
-                    if any(changed):
-                        self.chat_changed.emit(consultation)
+                    added = tuple(entry for entry in entries if consultation.chat.add(entry))
+                    if added:
+                        self.chat_changed.emit(ChatChange(consultation.consultation_id, added))
             case ws.ConsultationEnded():
                 self._on_ended(message)
             case ws.PeerConnection(role="customer", connected=connected):

@@ -39,6 +39,7 @@ from advisor_app.core.engine import Engine
 from advisor_app.ui import preload
 from advisor_app.ui.event_loop import run_ui, wait_dialog
 from advisor_app.ui.login_dialog import LoginDialog
+from advisor_app.ui.plain import plain_message_box
 from advisor_app.ui.settings import DeviceChoice, UserSettings
 from advisor_app.ui.workstation import Workstation
 
@@ -141,7 +142,7 @@ class ErrorReporter:
         if self._shown or QApplication.instance() is None:
             return
         self._shown = True
-        box = QMessageBox(
+        box = plain_message_box(  # the error's text may quote anything
             QMessageBox.Icon.Critical,
             QCoreApplication.translate("ErrorReporter", "Unexpected error"),
             QCoreApplication.translate(

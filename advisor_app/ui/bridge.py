@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from advisor_app.core.chat_log import PendingMessage
+from advisor_app.core.chat_log import ChatChange, ChatLog, PendingMessage
 from advisor_app.core.session import AdvisorSession, Consultation, Phase
 from advisor_app.protocol.common import ChatEntry, ConsultationInfo
 
@@ -29,6 +29,9 @@ class ConsultationSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class ChatSnapshot:
+    """The whole chat so far, once, for a view that opens after messages arrived; after that
+    the view gets only what changed (``chat_changed``: a ``ChatChange``)."""
+
     consultation_id: int
     entries: tuple[ChatEntry, ...]
     pending: tuple[PendingMessage, ...]
@@ -50,7 +53,7 @@ class SessionBridge(QObject):
     someone_joined_empty_queue = Signal(object)
     presence_changed = Signal(str)
     consultation_changed = Signal(object)  # ConsultationSnapshot | None
-    chat_changed = Signal(object)  # ChatSnapshot
+    chat_changed = Signal(object)  # ChatChange: only what changed; see chat_so_far
     inbox_changed = Signal(int)
     inbox_added = Signal(object)
     remote_frame = Signal()
@@ -62,8 +65,9 @@ class SessionBridge(QObject):
 
     def __init__(self, session: AdvisorSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        # The newest chat, for a view that opens after messages arrived.
-        self.last_chat: ChatSnapshot | None = None
+        # The current consultation's chat as the UI thread has been told it, kept up to date
+        # change by change (O(1) each), for a view that opens after messages arrived.
+        self._chat: ChatLog | None = None
         # Events cross threads through a plain queue that a UI timer drains: every Qt signal
         # is emitted on the UI thread. (Emitting Python objects across threads through queued
         # Qt signals crashed the interpreter now and then under load in our test runs.)
@@ -99,14 +103,27 @@ class SessionBridge(QObject):
         """No more events: the session has stopped."""
         self._drain_timer.stop()
 
-    def _on_chat_changed(self, consultation: Consultation) -> None:
-        chat = ChatSnapshot(
-            consultation.consultation_id,
-            tuple(consultation.chat.entries()),
-            tuple(consultation.chat.pending()),
-        )
-        self.last_chat = chat
-        self._post(self.chat_changed.emit, chat)
+    def chat_so_far(self, consultation_id: int) -> ChatSnapshot | None:
+        """Everything the views were told of that consultation's chat (on the UI thread)."""
+        chat = self._chat
+        if chat is None or chat.consultation_id != consultation_id:
+            return None
+        return ChatSnapshot(consultation_id, tuple(chat.entries()), tuple(chat.pending()))
+
+    def _on_chat_changed(self, change: ChatChange) -> None:
+        # Engine thread: the change is immutable and small; nothing is copied or sorted.
+        self._post(self._emit_chat_change, change)
+
+    def _emit_chat_change(self, change: ChatChange) -> None:
+        """UI thread, in event order: remember the change, then tell the views."""
+        chat = self._chat
+        if chat is None or chat.consultation_id != change.consultation_id:
+            chat = self._chat = ChatLog(change.consultation_id, "advisor")
+        for pending in change.pending:
+            chat.track(pending)
+        for entry in change.added:
+            chat.add(entry)
+        self.chat_changed.emit(change)
 
     def _post(self, emit: Callable[..., None], *args: Any) -> None:
         """Called on the engine thread: hand the event to the UI thread."""

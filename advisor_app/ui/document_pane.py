@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -42,6 +41,7 @@ from advisor_app.documents.render import SUPPORTED_SUFFIXES, DocumentError, Prob
 from advisor_app.protocol.documents import Mark
 from advisor_app.ui.document_canvas import DocumentCanvas, Tool
 from advisor_app.ui.event_loop import wait_dialog
+from advisor_app.ui.plain import plain_label
 from advisor_app.ui.workstation import Workstation
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class DocumentPane(QWidget):
         self.previous_action = self._action(
             self.tr("Previous page"), QKeySequence(Qt.Key.Key_PageUp), self._on_previous
         )
-        self.page_label = QLabel()
+        self.page_label = plain_label()
         self.page_label.setAccessibleName(self.tr("Page"))
         self.toolbar.addWidget(self.page_label)
         self.next_action = self._action(
@@ -179,7 +179,7 @@ class DocumentPane(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.canvas)
         self.scroll.setAccessibleName(self.tr("Document view"))
-        self.status = QLabel()
+        self.status = plain_label()  # a PDF's title, a file name: as they are
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Document message"))
 

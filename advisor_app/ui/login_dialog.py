@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -18,6 +17,7 @@ from qasync import asyncSlot
 
 from advisor_app.core import credentials
 from advisor_app.core.errors import UserFacingError
+from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class LoginDialog(QDialog):
             self.stay.setChecked(stay_signed_in)
         self.stay_reason = self.stay.toolTip()
 
-        self.error = QLabel()
+        self.error = plain_label()  # may quote the hub's answer
         self.error.setWordWrap(True)
         self.error.setObjectName("error")
         self.error.setAccessibleName(self.tr("Sign-in message"))

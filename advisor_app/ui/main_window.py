@@ -25,6 +25,7 @@ from advisor_app.core.hub_client import LinkState
 from advisor_app.protocol.common import OfflineMessage, QueueEntry
 from advisor_app.ui.bridge import ConsultationSnapshot
 from advisor_app.ui.inbox_view import InboxView
+from advisor_app.ui.plain import no_mnemonic, plain_label, plain_tooltip
 from advisor_app.ui.problems import describe
 from advisor_app.ui.queue_view import QueueView
 from advisor_app.ui.session_view import SessionView
@@ -77,15 +78,16 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.sign_out_action)
         self.addToolBar(toolbar)
 
-        self.link_label = QLabel()
+        self.link_label = plain_label()
         self.link_label.setAccessibleName(self.tr("Connection to the hub"))
         self.statusBar().addPermanentWidget(self.link_label)
-        self.media_notice = QLabel()
+        self.media_notice = plain_label()
         self.media_notice.setAccessibleName(self.tr("Device notice"))
         self.statusBar().addPermanentWidget(self.media_notice)
         if workstation.media is not None and workstation.media.notices:
             self.media_notice.setText(self.tr("Device missing: test picture or tone in use"))
-            self.media_notice.setToolTip("\n".join(workstation.media.notices))
+            # device names come from drivers: shown as they are
+            self.media_notice.setToolTip(plain_tooltip("\n".join(workstation.media.notices)))
 
         self.chime = QSoundEffect(self)
         chime_file = resources / "sounds" / "chime.wav"
@@ -131,7 +133,9 @@ class MainWindow(QMainWindow):
     def _on_someone_joined(self, entry: QueueEntry) -> None:
         text = self.tr("%1 is waiting.").replace("%1", entry.customer.name)
         if self.tray is not None:
-            self.tray.showMessage(self.tr("Videoberatung"), text)
+            # Desktop notifications may read markup in the body, and they show on a locked
+            # screen: no name there.
+            self.tray.showMessage(self.tr("Videoberatung"), self.tr("A customer is waiting."))
         if self.chime.source().isValid():
             self.chime.play()
         else:
@@ -169,7 +173,7 @@ class MainWindow(QMainWindow):
             self.session_view = view
             customer = consultation.info.customer
             title = customer.name if customer is not None else self.tr("Consultation")
-            self.tabs.addTab(view, title)
+            self.tabs.addTab(view, no_mnemonic(title))  # "Anna &Berger" is no shortcut
             self.tabs.setCurrentWidget(view)
         else:
             view.update_consultation(consultation)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from advisor_app.protocol.common import OfflineMessage, QueueEntry
+from advisor_app.ui.plain import plain_tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -65,11 +66,15 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # Qt shows a tooltip as rich text when it looks like some: a name typed as
+            # <img src="/dev/zero"> would be loaded (and abort the app). Escaped, always.
+            text = self.data(index, Qt.ItemDataRole.DisplayRole)
+            return plain_tooltip(text) if text else None
         entry = self.entry(index.row())
         if entry is None or role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.AccessibleTextRole,
-            Qt.ItemDataRole.ToolTipRole,
         ):
             return None
         customer = entry.customer

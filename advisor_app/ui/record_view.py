@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from advisor_app.ui.event_loop import wait_dialog
+from advisor_app.ui.plain import plain_label
 from advisor_app.ui.workstation import Workstation
 
 PAGE_GAP = 12
@@ -117,9 +118,9 @@ class RecordDialog(QDialog):
         self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scroll.verticalScrollBar().valueChanged.connect(lambda _: self._update_page_label())
 
-        self.status = QLabel(self.tr("Drawing the pages …"))
+        self.status = plain_label(self.tr("Drawing the pages …"))  # may quote an error
         self.status.setAccessibleName(self.tr("Record message"))
-        self.page_label = QLabel()
+        self.page_label = plain_label()
         self.page_label.setAccessibleName(self.tr("Page"))
         self.previous_button = QPushButton(self.tr("&Previous page"))
         self.previous_button.setAccessibleName(self.tr("Previous page"))

@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -24,14 +22,17 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from advisor_app.core.chat_log import ChatChange
 from advisor_app.core.errors import UserFacingError
 from advisor_app.core.hub_client import HubRequestError
 from advisor_app.core.session import Phase
 from advisor_app.protocol.errors import ErrorCode
 from advisor_app.protocol.fields import CHAT_TEXT_MAX
 from advisor_app.rtc.peer import LinkStats
-from advisor_app.ui.bridge import ChatSnapshot, ConsultationSnapshot
+from advisor_app.ui.bridge import ConsultationSnapshot
+from advisor_app.ui.chat_view import ChatView
 from advisor_app.ui.document_pane import DocumentPane
+from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe
 from advisor_app.ui.record_view import RecordDialog, ask_and_save, record_file_name
 from advisor_app.ui.video import VideoView
@@ -63,9 +64,8 @@ class SessionView(QWidget):
         # --- the customer ---
         details = QGroupBox(self.tr("Customer"))
         form = QFormLayout(details)
-        self.name_label = QLabel(customer.name)
-        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.phone_label = QLabel(customer.phone)
+        self.name_label = plain_label(customer.name)
+        self.phone_label = plain_label(customer.phone)
         self.copy_phone_button = QPushButton(self.tr("Copy"))
         self.copy_phone_button.setAccessibleName(self.tr("Copy phone number"))
         self.copy_phone_button.clicked.connect(
@@ -128,7 +128,7 @@ class SessionView(QWidget):
         self.end_button.setAccessibleName(self.tr("End consultation"))
         self.end_button.clicked.connect(self._on_end_clicked)
         # --- the customer's record (the hub makes it; we send the pages shown) ---
-        self.record_status = QLabel()
+        self.record_status = plain_label()  # may quote the hub or a file path
         self.record_status.setWordWrap(True)
         self.record_status.setAccessibleName(self.tr("Record status"))
         self.update_record_button = QPushButton(self.tr("&Update"))
@@ -166,9 +166,9 @@ class SessionView(QWidget):
         self.close_button.setAccessibleName(self.tr("Close this consultation"))
         self.close_button.clicked.connect(self.closed.emit)
         self.close_button.hide()
-        self.phase_label = QLabel()
+        self.phase_label = plain_label()
         self.phase_label.setAccessibleName(self.tr("Connection state"))
-        self.quality_label = QLabel()
+        self.quality_label = plain_label()
         self.quality_label.setAccessibleName(self.tr("Connection quality"))
         controls = QHBoxLayout()
         controls.addWidget(self.mute_button)
@@ -191,9 +191,8 @@ class SessionView(QWidget):
             self.quality_label.hide()
 
         # --- chat ---
-        self.chat_list = QListWidget()
+        self.chat_list = ChatView()
         self.chat_list.setAccessibleName(self.tr("Chat messages"))
-        self.chat_list.setWordWrap(True)
         self.chat_input = QLineEdit()
         self.chat_input.setMaxLength(CHAT_TEXT_MAX)
         self.chat_input.setPlaceholderText(self.tr("Write a message, Enter sends"))
@@ -240,11 +239,12 @@ class SessionView(QWidget):
         bridge = workstation.bridge
         if bridge is not None:
             bridge.remote_frame.connect(self._on_remote_frame)
-            bridge.chat_changed.connect(self.show_chat)
+            bridge.chat_changed.connect(self.on_chat_changed)
             bridge.stats_updated.connect(self._on_stats_updated)
             bridge.record_ready.connect(self._on_record_ready)
-            if bridge.last_chat is not None:
-                self.show_chat(bridge.last_chat)
+            so_far = bridge.chat_so_far(info.consultation_id)
+            if so_far is not None:  # the messages that came before this view: once
+                self.chat_list.show_all(so_far.entries, so_far.pending)
         self.update_consultation(consultation)
         self.chat_input.setFocus()
 
@@ -284,24 +284,10 @@ class SessionView(QWidget):
                 self._record_error = ""
         self._update_record_controls()
 
-    def show_chat(self, chat: ChatSnapshot) -> None:
-        if chat.consultation_id != self.consultation.info.consultation_id:
-            return
-        self.chat_list.clear()
-        for entry in chat.entries:
-            sent = entry.sent_at.astimezone().strftime("%H:%M")
-            author = self.tr("You") if entry.author_role == "advisor" else entry.author_name
-            item = QListWidgetItem(f"{sent}  {author}: {entry.text}")
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{author}, {sent}: {entry.text}")
-            self.chat_list.addItem(item)
-        for pending in chat.pending:
-            item = QListWidgetItem(
-                f"{pending.created_at.astimezone():%H:%M}  {self.tr('You')}: {pending.text}  "
-                + self.tr("(sending …)")
-            )
-            item.setForeground(Qt.GlobalColor.darkGray)
-            self.chat_list.addItem(item)
-        self.chat_list.scrollToBottom()
+    def on_chat_changed(self, change: ChatChange) -> None:
+        """Only what changed is appended (or a sent message confirmed in place)."""
+        if change.consultation_id == self.consultation.info.consultation_id:
+            self.chat_list.apply(change)
 
     def _on_remote_frame(self) -> None:
         session = self._workstation.session

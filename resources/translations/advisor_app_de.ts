@@ -1,6 +1,20 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>ChatView</name>
+    <message>
+        <location filename="../../advisor_app/ui/chat_view.py" line="117" />
+        <location filename="../../advisor_app/ui/chat_view.py" line="121" />
+        <source>You</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/chat_view.py" line="122" />
+        <source>(sending …)</source>
+        <translation>(wird gesendet …)</translation>
+    </message>
+</context>
+<context>
     <name>DocumentCanvas</name>
     <message>
         <location filename="../../advisor_app/ui/document_canvas.py" line="94" />
@@ -277,33 +291,33 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/document_pane.py" line="471" />
-        <location filename="../../advisor_app/ui/document_pane.py" line="486" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="488" />
         <source>The consultation has ended; its documents were closed.</source>
         <translation>Die Beratung ist beendet; ihre Dokumente wurden geschlossen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="518" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="520" />
         <source>Page %1 of %2</source>
         <translation>Seite %1 von %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="523" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="525" />
         <source>shared with the customer</source>
         <translation>mit der Kundin oder dem Kunden geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="523" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="525" />
         <source>not shared</source>
         <translation>nicht geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="526" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="528" />
         <source>shared, waiting for the customer's connection</source>
         <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="485" />
-        <location filename="../../advisor_app/ui/document_pane.py" line="529" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="487" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="531" />
         <source>No document</source>
         <translation>Kein Dokument</translation>
     </message>
@@ -311,12 +325,12 @@
 <context>
     <name>ErrorReporter</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="146" />
+        <location filename="../../advisor_app/ui/app.py" line="147" />
         <source>Unexpected error</source>
         <translation>Unerwarteter Fehler</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="147" />
+        <location filename="../../advisor_app/ui/app.py" line="148" />
         <source>Something went wrong that should not have. The details are in the log file:</source>
         <translation>Etwas ist schiefgegangen, das nicht hätte passieren dürfen. Die Einzelheiten stehen in der Protokolldatei:</translation>
     </message>
@@ -324,22 +338,22 @@
 <context>
     <name>InboxModel</name>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <location filename="../../advisor_app/ui/models.py" line="108" />
         <source>Received</source>
         <translation>Eingang</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <location filename="../../advisor_app/ui/models.py" line="108" />
         <source>Name</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <location filename="../../advisor_app/ui/models.py" line="108" />
         <source>Phone</source>
         <translation>Telefon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="103" />
+        <location filename="../../advisor_app/ui/models.py" line="108" />
         <source>Message</source>
         <translation>Nachricht</translation>
     </message>
@@ -515,12 +529,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="372" />
+        <location filename="../../advisor_app/ui/app.py" line="373" />
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="369" />
+        <location filename="../../advisor_app/ui/app.py" line="370" />
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -528,125 +542,130 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="302" />
+        <location filename="../../advisor_app/ui/app.py" line="303" />
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="47" />
+        <location filename="../../advisor_app/ui/main_window.py" line="48" />
         <source>Videoberatung – %1</source>
         <translation>Videoberatung – %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="54" />
+        <location filename="../../advisor_app/ui/main_window.py" line="55" />
         <source>Work areas</source>
         <translation>Arbeitsbereiche</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="55" />
+        <location filename="../../advisor_app/ui/main_window.py" line="56" />
         <source>&amp;Queue</source>
         <translation>&amp;Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="56" />
-        <location filename="../../advisor_app/ui/main_window.py" line="192" />
+        <location filename="../../advisor_app/ui/main_window.py" line="57" />
+        <location filename="../../advisor_app/ui/main_window.py" line="196" />
         <source>&amp;Inbox</source>
         <translation>&amp;Nachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="60" />
-        <location filename="../../advisor_app/ui/main_window.py" line="64" />
+        <location filename="../../advisor_app/ui/main_window.py" line="61" />
+        <location filename="../../advisor_app/ui/main_window.py" line="65" />
         <source>Presence</source>
         <translation>Anwesenheit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="65" />
+        <location filename="../../advisor_app/ui/main_window.py" line="66" />
         <source>Available</source>
         <translation>Verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="66" />
+        <location filename="../../advisor_app/ui/main_window.py" line="67" />
         <source>Away</source>
         <translation>Abwesend</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="67" />
+        <location filename="../../advisor_app/ui/main_window.py" line="68" />
         <source>Busy</source>
         <translation>Beschäftigt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="69" />
+        <location filename="../../advisor_app/ui/main_window.py" line="70" />
         <source>Presence:</source>
         <translation>Anwesenheit:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="72" />
+        <location filename="../../advisor_app/ui/main_window.py" line="73" />
         <source>&amp;Settings …</source>
         <translation>&amp;Einstellungen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="75" />
+        <location filename="../../advisor_app/ui/main_window.py" line="76" />
         <source>Sign &amp;out</source>
         <translation>Ab&amp;melden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="81" />
+        <location filename="../../advisor_app/ui/main_window.py" line="82" />
         <source>Connection to the hub</source>
         <translation>Verbindung zum Dienst</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="84" />
+        <location filename="../../advisor_app/ui/main_window.py" line="85" />
         <source>Device notice</source>
         <translation>Hinweis zu Geräten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="87" />
+        <location filename="../../advisor_app/ui/main_window.py" line="88" />
         <source>Device missing: test picture or tone in use</source>
         <translation>Gerät fehlt: Testbild oder Testton aktiv</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="99" />
-        <location filename="../../advisor_app/ui/main_window.py" line="134" />
+        <location filename="../../advisor_app/ui/main_window.py" line="101" />
+        <location filename="../../advisor_app/ui/main_window.py" line="138" />
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="123" />
+        <location filename="../../advisor_app/ui/main_window.py" line="125" />
         <source>Hub: offline</source>
         <translation>Dienst: nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="124" />
+        <location filename="../../advisor_app/ui/main_window.py" line="126" />
         <source>Hub: connecting …</source>
         <translation>Dienst: Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="125" />
+        <location filename="../../advisor_app/ui/main_window.py" line="127" />
         <source>Hub: connected</source>
         <translation>Dienst: verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="126" />
+        <location filename="../../advisor_app/ui/main_window.py" line="128" />
         <source>Hub: connection lost, reconnecting …</source>
         <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="127" />
+        <location filename="../../advisor_app/ui/main_window.py" line="129" />
         <source>Hub: signed out, please sign in again</source>
         <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="132" />
+        <location filename="../../advisor_app/ui/main_window.py" line="134" />
         <source>%1 is waiting.</source>
         <translation>%1 wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="171" />
+        <location filename="../../advisor_app/ui/main_window.py" line="138" />
+        <source>A customer is waiting.</source>
+        <translation>Eine Kundin oder ein Kunde wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="175" />
         <source>Consultation</source>
         <translation>Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="196" />
+        <location filename="../../advisor_app/ui/main_window.py" line="200" />
         <source>New message from %1.</source>
         <translation>Neue Nachricht von %1.</translation>
     </message>
@@ -707,67 +726,67 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="31" />
+        <location filename="../../advisor_app/ui/models.py" line="32" />
         <source>#</source>
         <translation>Nr.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="32" />
+        <location filename="../../advisor_app/ui/models.py" line="33" />
         <source>Name</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="33" />
+        <location filename="../../advisor_app/ui/models.py" line="34" />
         <source>Mode</source>
         <translation>Art</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="34" />
+        <location filename="../../advisor_app/ui/models.py" line="35" />
         <source>Sees advisor</source>
         <translation>Sieht Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="35" />
+        <location filename="../../advisor_app/ui/models.py" line="36" />
         <source>May be seen</source>
         <translation>Darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="36" />
+        <location filename="../../advisor_app/ui/models.py" line="37" />
         <source>Waiting</source>
         <translation>Wartezeit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="37" />
+        <location filename="../../advisor_app/ui/models.py" line="38" />
         <source>Connection</source>
         <translation>Verbindung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="77" />
+        <location filename="../../advisor_app/ui/models.py" line="82" />
         <source>yes</source>
         <translation>ja</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="77" />
+        <location filename="../../advisor_app/ui/models.py" line="82" />
         <source>no</source>
         <translation>nein</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="83" />
+        <location filename="../../advisor_app/ui/models.py" line="88" />
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="83" />
+        <location filename="../../advisor_app/ui/models.py" line="88" />
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="91" />
+        <location filename="../../advisor_app/ui/models.py" line="96" />
         <source>online</source>
         <translation>verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="91" />
+        <location filename="../../advisor_app/ui/models.py" line="96" />
         <source>connection lost</source>
         <translation>Verbindung verloren</translation>
     </message>
@@ -827,97 +846,97 @@
 <context>
     <name>RecordDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="66" />
+        <location filename="../../advisor_app/ui/record_view.py" line="67" />
         <source>Save record</source>
         <translation>Protokoll speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="68" />
+        <location filename="../../advisor_app/ui/record_view.py" line="69" />
         <source>PDF documents (*.pdf)</source>
         <translation>PDF-Dokumente (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="104" />
+        <location filename="../../advisor_app/ui/record_view.py" line="105" />
         <source>Record %1</source>
         <translation>Protokoll %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="105" />
+        <location filename="../../advisor_app/ui/record_view.py" line="106" />
         <source>Record preview</source>
         <translation>Protokollvorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="116" />
+        <location filename="../../advisor_app/ui/record_view.py" line="117" />
         <source>Record pages</source>
         <translation>Protokollseiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="120" />
+        <location filename="../../advisor_app/ui/record_view.py" line="121" />
         <source>Drawing the pages …</source>
         <translation>Die Seiten werden gezeichnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="121" />
+        <location filename="../../advisor_app/ui/record_view.py" line="122" />
         <source>Record message</source>
         <translation>Protokollmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="123" />
+        <location filename="../../advisor_app/ui/record_view.py" line="124" />
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="124" />
+        <location filename="../../advisor_app/ui/record_view.py" line="125" />
         <source>&amp;Previous page</source>
         <translation>&amp;Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="125" />
+        <location filename="../../advisor_app/ui/record_view.py" line="126" />
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="127" />
+        <location filename="../../advisor_app/ui/record_view.py" line="128" />
         <source>&amp;Next page</source>
         <translation>&amp;Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="128" />
+        <location filename="../../advisor_app/ui/record_view.py" line="129" />
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="130" />
+        <location filename="../../advisor_app/ui/record_view.py" line="131" />
         <source>&amp;Save …</source>
         <translation>&amp;Speichern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="131" />
+        <location filename="../../advisor_app/ui/record_view.py" line="132" />
         <source>Save the record as a file</source>
         <translation>Das Protokoll als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="133" />
+        <location filename="../../advisor_app/ui/record_view.py" line="134" />
         <source>&amp;Close</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="134" />
+        <location filename="../../advisor_app/ui/record_view.py" line="135" />
         <source>Close the record preview</source>
         <translation>Die Protokollvorschau schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="185" />
+        <location filename="../../advisor_app/ui/record_view.py" line="186" />
         <source>The pages cannot be shown: %1</source>
         <translation>Die Seiten können nicht angezeigt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="196" />
+        <location filename="../../advisor_app/ui/record_view.py" line="197" />
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/record_view.py" line="227" />
+        <location filename="../../advisor_app/ui/record_view.py" line="230" />
         <source>Page %1 of %n</source>
         <translation>
             <numerusform>Seite %1 von %n</numerusform>
@@ -925,12 +944,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="243" />
+        <location filename="../../advisor_app/ui/record_view.py" line="246" />
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="247" />
+        <location filename="../../advisor_app/ui/record_view.py" line="250" />
         <source>Saved as %1</source>
         <translation>Gespeichert als %1</translation>
     </message>
@@ -938,12 +957,12 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="61" />
+        <location filename="../../advisor_app/ui/session_view.py" line="62" />
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="64" />
+        <location filename="../../advisor_app/ui/session_view.py" line="65" />
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
@@ -1024,25 +1043,25 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="117" />
-        <location filename="../../advisor_app/ui/session_view.py" line="472" />
+        <location filename="../../advisor_app/ui/session_view.py" line="458" />
         <source>&amp;Mute</source>
         <translation>&amp;Stumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="119" />
-        <location filename="../../advisor_app/ui/session_view.py" line="474" />
+        <location filename="../../advisor_app/ui/session_view.py" line="460" />
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="121" />
-        <location filename="../../advisor_app/ui/session_view.py" line="481" />
+        <location filename="../../advisor_app/ui/session_view.py" line="467" />
         <source>Camera o&amp;ff</source>
         <translation>Kamera &amp;aus</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/session_view.py" line="123" />
-        <location filename="../../advisor_app/ui/session_view.py" line="483" />
+        <location filename="../../advisor_app/ui/session_view.py" line="469" />
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
@@ -1102,47 +1121,47 @@
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="377" />
+        <location filename="../../advisor_app/ui/session_view.py" line="363" />
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="379" />
+        <location filename="../../advisor_app/ui/session_view.py" line="365" />
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="383" />
+        <location filename="../../advisor_app/ui/session_view.py" line="369" />
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="397" />
+        <location filename="../../advisor_app/ui/session_view.py" line="383" />
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="399" />
+        <location filename="../../advisor_app/ui/session_view.py" line="385" />
         <source>Record: the hub refused: %1</source>
         <translation>Protokoll: Der Hub hat abgelehnt: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="400" />
+        <location filename="../../advisor_app/ui/session_view.py" line="386" />
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="417" />
+        <location filename="../../advisor_app/ui/session_view.py" line="403" />
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="461" />
+        <location filename="../../advisor_app/ui/session_view.py" line="447" />
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="464" />
+        <location filename="../../advisor_app/ui/session_view.py" line="450" />
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
@@ -1172,27 +1191,27 @@
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="199" />
+        <location filename="../../advisor_app/ui/session_view.py" line="198" />
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="200" />
+        <location filename="../../advisor_app/ui/session_view.py" line="199" />
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="202" />
+        <location filename="../../advisor_app/ui/session_view.py" line="201" />
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="203" />
+        <location filename="../../advisor_app/ui/session_view.py" line="202" />
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="208" />
+        <location filename="../../advisor_app/ui/session_view.py" line="207" />
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
@@ -1227,57 +1246,47 @@
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="293" />
-        <source>You</source>
-        <translation>Sie</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="300" />
-        <source>(sending …)</source>
-        <translation>(wird gesendet …)</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="324" />
+        <location filename="../../advisor_app/ui/session_view.py" line="310" />
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="325" />
+        <location filename="../../advisor_app/ui/session_view.py" line="311" />
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="328" />
+        <location filename="../../advisor_app/ui/session_view.py" line="314" />
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="332" />
+        <location filename="../../advisor_app/ui/session_view.py" line="318" />
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="414" />
+        <location filename="../../advisor_app/ui/session_view.py" line="400" />
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="472" />
+        <location filename="../../advisor_app/ui/session_view.py" line="458" />
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="474" />
+        <location filename="../../advisor_app/ui/session_view.py" line="460" />
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="481" />
+        <location filename="../../advisor_app/ui/session_view.py" line="467" />
         <source>Camera o&amp;n</source>
         <translation>Kamera &amp;an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="483" />
+        <location filename="../../advisor_app/ui/session_view.py" line="469" />
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
