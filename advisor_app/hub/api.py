@@ -15,6 +15,7 @@ from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import bearer_token, client_address
 from advisor_app.hub.service import Hub, offline_message, to_datetime
 from advisor_app.hub.storage import AdvisorRecord, ConsultationRecord, CustomerRecord
+from advisor_app.hub.storage.base import StorageFull
 from advisor_app.hub.transcript import TRANSCRIPT_CSP, render_transcript_html
 from advisor_app.protocol import rest
 from advisor_app.protocol.codec import Decoder, encode
@@ -38,6 +39,7 @@ _STATUS_BY_CODE = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.GONE: 410,
     ErrorCode.NOT_ALLOWED: 409,
+    ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -96,6 +98,8 @@ async def _answer(request: web.Request, handler: Any) -> web.StreamResponse:
         return error_response(error, headers)
     except web.HTTPRequestEntityTooLarge:
         return error_response(ProtocolError(ErrorCode.TOO_LARGE, "the request body is too large"))
+    except StorageFull as error:
+        return error_response(request.app[HUB].storage_full(error), {"Retry-After": "60"})
     except RequestPayloadError as error:
         # A body aiohttp could not decode: broken gzip or deflate, broken chunks.
         request.app[HUB].metrics.rejected.labels(ErrorCode.MALFORMED.value).inc()
@@ -164,6 +168,28 @@ async def metrics(request: web.Request) -> web.Response:
     response = web.Response(body=generate_latest(registry))
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response
+
+
+@routes.get("/.well-known/security.txt")
+async def security_txt(request: web.Request) -> web.Response:
+    """RFC 9116: where to report a security problem (the bank's contact, from the settings)."""
+    hub = _hub(request)
+    contact = hub.settings.security_contact
+    if not contact:
+        raise ProtocolError(ErrorCode.NOT_FOUND, "no security contact is configured")
+    expires = to_datetime(hub.clock() + 365 * 86400).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = f"Contact: {contact}\nExpires: {expires}\nPreferred-Languages: de, en\n"
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: whether the hub can store what it is sent (a full disk says no), for a load
+    balancer to send people elsewhere. /healthz only says the process answers."""
+    problem = await _hub(request).not_ready()
+    if problem is not None:
+        return web.json_response({"status": "not ready", "reason": problem}, status=503)
+    return web.json_response({"status": "ready"})
 
 
 @routes.get("/api/status")

@@ -15,7 +15,7 @@ from advisor_app.hub import api, websockets
 from advisor_app.hub.cluster import Cluster
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.keys import HUB
-from advisor_app.hub.security import security_headers_middleware
+from advisor_app.hub.security import allowed_hosts_middleware, security_headers_middleware
 from advisor_app.hub.service import Clock, Hub
 from advisor_app.hub.storage import Storage
 from advisor_app.hub.storage.base import NOBODY_PRESENT, Present
@@ -69,7 +69,11 @@ def create_app(
     """Build the hub. Storage opens and the queue loads when the app starts."""
     app = web.Application(
         client_max_size=settings.max_message_bytes,
-        middlewares=[security_headers_middleware(settings.tls_enabled), api.protocol_errors],
+        middlewares=[
+            security_headers_middleware(settings.tls_enabled),
+            allowed_hosts_middleware(settings.answered_hosts),
+            api.protocol_errors,
+        ],
     )
     cluster: Cluster | None = None
     if storage is None:

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,12 @@ class HubSettings:
         "Origins (https://host[:port]) whose pages may open websockets, besides the hub's own.",
         (),
     )
+    allowed_hosts: tuple[str, ...] = _doc(
+        "Host names and addresses the hub answers to (the Host header), against DNS "
+        'rebinding; empty: localhost, the listening host and the hosts of public_origins; "*": '
+        "any.",
+        (),
+    )
     trust_forwarded_for: bool = _doc(
         "Take the client address from X-Forwarded-For (only behind your own reverse proxy).",
         False,
@@ -86,6 +93,11 @@ class HubSettings:
     time_zone: str = _doc(
         "Time zone of the opening hours and of every time in records and transcripts.",
         "Europe/Berlin",
+    )
+    security_contact: str = _doc(
+        "Where to report a security problem (mailto:… or https://…), served as "
+        "/.well-known/security.txt (RFC 9116); empty: not served.",
+        "",
     )
     bank_name: str = _doc(
         "The bank's name, at the head of every record and printed transcript.", ""
@@ -174,6 +186,20 @@ class HubSettings:
     log_level: str = _doc("Logging level: debug, info, warning, error.", "info")
 
     @property
+    def answered_hosts(self) -> frozenset[str] | None:
+        """The Host names requests may carry (lower case, no port); None: any."""
+        if "*" in self.allowed_hosts:
+            return None
+        if self.allowed_hosts:
+            return frozenset(host.lower() for host in self.allowed_hosts)
+        hosts = {"localhost", "127.0.0.1", "::1"}
+        if self.host not in ("0.0.0.0", "::", ""):
+            hosts.add(self.host.lower())
+        for origin in self.public_origins:
+            hosts.add(urllib.parse.urlsplit(origin).hostname or "")
+        return frozenset(hosts - {""})
+
+    @property
     def tls_enabled(self) -> bool:
         return self.tls_self_signed or self.tls_cert is not None
 
@@ -218,7 +244,11 @@ class HubSettings:
                 raise ConfigError(f"{name} must be greater than 0")
         if self.max_message_bytes < 4096:
             raise ConfigError("max_message_bytes must be at least 4096")
-        for name in ("bank_name", "bank_address", "bank_contact"):
+        if self.security_contact and not self.security_contact.startswith(
+            ("mailto:", "https://", "tel:")
+        ):
+            raise ConfigError("security_contact must start with mailto:, https:// or tel:")
+        for name in ("bank_name", "bank_address", "bank_contact", "security_contact"):
             value = getattr(self, name)
             if len(value) > 200 or any(ord(char) < 32 for char in value):
                 raise ConfigError(f"{name} must be one line of at most 200 characters")

@@ -44,6 +44,46 @@ def security_headers_middleware(
     return middleware
 
 
+# Answered whatever the Host: a load balancer's or orchestrator's probe uses an address.
+PROBES = frozenset({"/healthz", "/readyz"})
+
+
+def allowed_hosts_middleware(
+    hosts: frozenset[str] | None,
+) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """Only requests for one of our own host names (DNS rebinding: a page of another site
+    whose name now points at the hub would otherwise pass the Origin check, which compares
+    with the Host it sent)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if hosts is not None and request.path not in PROBES:
+            host = request_host(request)
+            if host not in hosts:
+                return web.json_response(
+                    {
+                        "error": {
+                            "code": "misdirected",
+                            "message": f"this hub does not answer to the host {host!r}: "
+                            "add it to allowed_hosts (or public_origins)",
+                        }
+                    },
+                    status=421,
+                    headers={"Cache-Control": "no-store"},
+                )
+        return await handler(request)
+
+    return middleware
+
+
+def request_host(request: web.Request) -> str:
+    """The Host header's name, lower case, without the port (``[::1]:8700`` -> ``::1``)."""
+    host = (request.headers.get("Host") or "").strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def _apply(response: web.StreamResponse, tls: bool) -> None:
     if response.prepared:
         return

@@ -10,6 +10,7 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -51,7 +52,7 @@ from advisor_app.hub.storage import (
     OfflineMessageRecord,
     Storage,
 )
-from advisor_app.hub.storage.base import AdvisorBusyError, LoginLimits
+from advisor_app.hub.storage.base import AdvisorBusyError, LoginLimits, StorageError
 from advisor_app.hub.turn import ice_servers_for
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, encode_str
@@ -78,6 +79,8 @@ SIGNED_OUT_CLOSE_CODE = 4001
 
 
 _manifest_decoder: Decoder[rest.ShownPages] = Decoder(rest.ShownPages)
+STORAGE_FULL_MEMORY = 30.0  # seconds a refused write keeps the hub "not ready"
+FREE_DISK_MIN = 64 * 2**20  # bytes free on the SQLite data folder's disk to be "ready"
 
 
 def to_datetime(timestamp: float) -> datetime:
@@ -189,6 +192,7 @@ class Hub:
         self._active_consultations = 0
         self._remembered_presence: dict[int, Presence] = {}
         self._record_locks: dict[int, asyncio.Lock] = {}
+        self._storage_full_at = float("-inf")
         self._record_tasks: set[asyncio.Task[None]] = set()
         self._loaded = asyncio.Event()  # other instances' news wait for the first load
 
@@ -227,6 +231,31 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._fanout_task
         await self.cluster.stop()
+
+    # --- storage faults and readiness ---
+
+    def storage_full(self, error: StorageError) -> ProtocolError:
+        """A write the storage refused for want of space: remembered for /readyz, logged
+        (once a minute: the error names a file, nothing personal), told as 'unavailable'."""
+        now = self.clock()
+        if now - self._storage_full_at > 60:
+            logger.error("the storage refused a write: %s", error)
+        self._storage_full_at = now
+        self.metrics.rejected.labels(ErrorCode.UNAVAILABLE.value).inc()
+        return ProtocolError(
+            ErrorCode.UNAVAILABLE,
+            "the hub cannot store anything right now (its storage is full); try again later",
+        )
+
+    async def not_ready(self) -> str | None:
+        """Why the hub should get no new visitors now, or None."""
+        if self.clock() - self._storage_full_at < STORAGE_FULL_MEMORY:
+            return "the storage refused a write for want of space"
+        if self.settings.database is None:
+            free = (await asyncio.to_thread(shutil.disk_usage, self.settings.data_dir)).free
+            if free < FREE_DISK_MIN:
+                return f"the data folder's disk has {free // 2**20} MiB free"
+        return None
 
     # --- status ---
 

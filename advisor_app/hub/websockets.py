@@ -20,6 +20,7 @@ from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import origin_allowed
 from advisor_app.hub.service import Hub
 from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
+from advisor_app.hub.storage.base import StorageFull
 from advisor_app.protocol import PROTOCOL_VERSION, ws
 from advisor_app.protocol.codec import Decoder, advisor_decoder, customer_decoder, ref_of
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
@@ -188,6 +189,9 @@ async def _serve(
         except ProtocolError as error:
             hub.metrics.rejected.labels(error.code.value).inc()
             connection.send(_error(error, ref if ref is not None else ref_of(frame.data)))
+        except StorageFull as full:
+            refusal = hub.storage_full(full)
+            connection.send(_error(refusal, ref if ref is not None else ref_of(frame.data)))
         except Exception:
             # A bug or a storage failure: say so and keep the connection (the client may retry).
             logger.exception("handling a %s message failed", connection.role)

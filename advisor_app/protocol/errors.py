@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     GONE = "gone"  # e.g. the place in the queue expired
     NOT_ALLOWED = "not_allowed"  # the action does not fit the current state
+    UNAVAILABLE = "unavailable"  # the hub cannot store anything now (a full disk); try later
     INTERNAL = "internal"  # the hub failed; the message was not acted on (logged there)
 
 

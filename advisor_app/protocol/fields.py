@@ -47,7 +47,8 @@ def _has_control(text: str, *, allow_newlines: bool) -> bool:
 
 
 def clean_name(value: str, field: str = "name") -> str:
-    """A person's name: NFC, trimmed, 1-80 characters, no control characters."""
+    """A person's name: NFC, trimmed, 1-80 characters, no control characters, at least one
+    letter or digit."""
     name = unicodedata.normalize("NFC", value).strip()
     if _has_control(name, allow_newlines=False):
         raise at(field, "must not contain control characters")
@@ -55,6 +56,9 @@ def clean_name(value: str, field: str = "name") -> str:
         raise at(field, "must not be empty")
     if len(name) > NAME_MAX:
         raise at(field, f"must be at most {NAME_MAX} characters")
+    if not any(unicodedata.category(char)[0] in "LN" for char in name):
+        # Zero-width spaces, direction marks or punctuation alone name nobody.
+        raise at(field, "must contain letters")
     return name
 
 

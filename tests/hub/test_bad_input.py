@@ -93,6 +93,9 @@ BAD_NAMES = [
     "",
     "   ",
     "\u3000",  # ideographic space only
+    "\u200b\u200b",  # zero-width spaces only
+    "\u200e\u200f",  # direction marks only
+    "- . ,",  # punctuation only
 ]
 
 
@@ -100,6 +103,8 @@ async def test_bad_names_are_refused(hub: RunningHub, session: aiohttp.ClientSes
     for name in BAD_NAMES:
         status, data = await post(session, f"{hub.url}/api/customers", join_body(name=name))
         assert_error(status, data, 422, "invalid", "$.name")
+        if name.strip("\u200b\u200e\u200f- .,") == "" and name.strip():
+            assert "must contain letters" in data["error"]["message"], name
         status, data = await post(
             session, f"{hub.url}/api/messages", {**_message_body(), "name": name}
         )

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from advisor_app.hub.config import ConfigError
 from tests.support.clients import (
     AdvisorClient,
     CustomerClient,
@@ -354,3 +355,60 @@ async def test_metrics_show_the_cycle_collectors_pauses(
     after = await read_metrics(session, hub)
     assert after[key] >= before + 1
     assert after[("hub_gc_pause_seconds_sum", (("generation", "2"),))] > 0
+
+
+async def test_a_request_for_another_host_name_is_refused_dns_rebinding(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> None:
+    """A page of evil.example whose name now resolves to the hub sends Host: evil.example and
+    Origin http://evil.example: the same origin by the Host, so only the host list stops it."""
+    running = RunningHub(settings_for(tmp_path, public_origins=("https://beratung.bank.example",)))
+    await running.start()
+    try:
+        port = running.settings.port
+        for path in ("/api/status", "/metrics", "/", "/ws/advisor"):
+            async with session.get(
+                f"{running.url}{path}",
+                headers={"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},
+            ) as response:
+                assert response.status == 421, path
+                body = await response.json()
+                assert body["error"]["code"] == "misdirected"
+                assert "allowed_hosts" in body["error"]["message"]
+                assert response.headers["X-Content-Type-Options"] == "nosniff"
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "beratung.bank.example"):
+            async with session.get(f"{running.url}/api/status", headers={"Host": host}) as response:
+                assert response.status == 200, host
+        # A probe by address answers whatever the host.
+        async with session.get(
+            f"{running.url}/healthz", headers={"Host": "10.1.2.3:8700"}
+        ) as response:
+            assert response.status == 200
+    finally:
+        await running.close()
+    anyone = RunningHub(settings_for(tmp_path / "any", allowed_hosts=("*",)))
+    await anyone.start()
+    try:
+        async with session.get(
+            f"{anyone.url}/api/status", headers={"Host": "whatever.example"}
+        ) as response:
+            assert response.status == 200
+    finally:
+        await anyone.close()
+
+
+async def test_security_txt_names_the_configured_contact(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> None:
+    running = RunningHub(settings_for(tmp_path, security_contact="mailto:security@bank.example"))
+    await running.start()
+    try:
+        async with session.get(f"{running.url}/.well-known/security.txt") as response:
+            assert response.status == 200 and response.content_type == "text/plain"
+            lines = (await response.text()).splitlines()
+        assert lines[0] == "Contact: mailto:security@bank.example"
+        assert lines[1].startswith("Expires: 20") and lines[1].endswith("Z")
+    finally:
+        await running.close()
+    with pytest.raises(ConfigError, match="security_contact must start with"):
+        settings_for(tmp_path, security_contact="security@bank.example")

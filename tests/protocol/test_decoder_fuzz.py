@@ -158,6 +158,13 @@ client_ids = st.from_regex(r"\A[A-Za-z0-9_\-:.]{1,64}\Z")
 tokens = st.text(min_size=16, max_size=128)
 
 
+def clean_names() -> st.SearchStrategy[str]:
+    """Names as the hub stores them: clean text with at least one letter or digit."""
+    return clean_texts(NAME_MAX, newlines=False).filter(
+        lambda text: any(unicodedata.category(char)[0] in "LN" for char in text)
+    )
+
+
 def clean_texts(maximum: int, *, newlines: bool) -> st.SearchStrategy[str]:
     """Text as the hub stores it: NFC, trimmed, within the limit, no control characters."""
     allowed = st.characters(
@@ -339,7 +346,7 @@ join_requests = st.builds(
         see_advisor=see,
         show_me=show,
     ),
-    clean_texts(NAME_MAX, newlines=False),
+    clean_names(),
     st.sampled_from(E164_EXAMPLES),
     st.text(min_size=1, max_size=32),
     st.sampled_from(["av", "text"]),
@@ -359,7 +366,7 @@ def test_join_requests_round_trip(request: rest.JoinRequest) -> None:
 
 @FAST
 @given(
-    clean_texts(NAME_MAX, newlines=False),
+    clean_names(),
     st.sampled_from(E164_EXAMPLES),
     clean_texts(2000, newlines=True),
 )
@@ -380,12 +387,14 @@ BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 def acceptable_name(raw: str) -> str | None:
     """The spec, written out on its own: NFC, trimmed, 1-80 characters, no control
-    characters (nor bidirectional overrides or isolates)."""
+    characters (nor bidirectional overrides or isolates), at least one letter or digit."""
     name = unicodedata.normalize("NFC", raw).strip()
     if not 1 <= len(name) <= NAME_MAX:
         return None
     if any(unicodedata.category(char) == "Cc" or char in BIDI for char in name):
         return None
+    if not any(unicodedata.category(char)[0] in "LN" for char in name):
+        return None  # no letter or digit: nobody's name
     return name
 
 

@@ -16,6 +16,10 @@ class StorageError(Exception):
     """A storage operation failed for a reason the caller can report."""
 
 
+class StorageFull(StorageError):
+    """The database cannot grow (its disk is full): nothing was written."""
+
+
 class DuplicateError(StorageError):
     """A unique value (a user name) exists already."""
 

@@ -34,6 +34,7 @@ from advisor_app.hub.storage.base import (
     ShownPagesRecord,
     Storage,
     StorageError,
+    StorageFull,
     login_keys,
     login_wait,
 )
@@ -279,8 +280,11 @@ class PostgresStorage(Storage):
         return int(await self.pool.fetchval("SELECT version FROM schema_version"))
 
     async def _in_transaction[T](self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-        async with self.pool.acquire() as connection, connection.transaction():
-            return await work(connection)
+        try:
+            async with self.pool.acquire() as connection, connection.transaction():
+                return await work(connection)
+        except (asyncpg.DiskFullError, asyncpg.OutOfMemoryError) as error:
+            raise StorageFull(f"the PostgreSQL server cannot store this: {error}") from None
 
     async def _one[T](self, sql: str, *args: Any, convert: Callable[[Any], T]) -> T | None:
         row = await self.pool.fetchrow(sql, *args)

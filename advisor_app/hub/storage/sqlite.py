@@ -33,6 +33,7 @@ from advisor_app.hub.storage.base import (
     ShownPagesRecord,
     Storage,
     StorageError,
+    StorageFull,
     login_keys,
     login_wait,
 )
@@ -190,13 +191,18 @@ class SQLiteStorage(Storage):
     def _transaction[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
         connection = self._connection
         assert connection is not None
-        connection.execute("BEGIN IMMEDIATE")
         try:
-            result = work(connection)
-        except BaseException:
-            connection.rollback()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode == sqlite3.SQLITE_FULL:
+                raise StorageFull(f"{self._path} cannot grow: {error}") from None
             raise
-        connection.commit()
         return result
 
     def _connect(self) -> None:

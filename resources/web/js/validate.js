@@ -21,6 +21,7 @@ export function checkName(raw) {
   if (CONTROL.test(name)) return { error: "err.name.control" };
   if (!name) return { error: "err.name.empty" };
   if (codePoints(name) > NAME_MAX) return { error: "err.name.long", args: { max: NAME_MAX } };
+  if (!/[\p{L}\p{N}]/u.test(name)) return { error: "err.name.letters" };
   return { value: name };
 }
 
@@ -50,6 +51,7 @@ export function hubFieldError(field, message) {
     if (text.includes("control")) return { error: "err.name.control" };
     if (text.includes("empty")) return { error: "err.name.empty" };
     if (text.includes("at most")) return { error: "err.name.long", args: { max: NAME_MAX } };
+    if (text.includes("letters")) return { error: "err.name.letters" };
     return { error: "err.name.invalid" };
   }
   if (field === "$.phone") return { error: "err.phone.invalid" };
