@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from advisor_app.hub import api, websockets
 from advisor_app.hub.cluster import Cluster
@@ -60,6 +61,28 @@ def open_storage(settings: HubSettings) -> tuple[Storage, Cluster | None]:
     return storage, cluster
 
 
+class MalformedRequestFilter(logging.Filter):
+    """aiohttp answers a request it cannot parse (a bad request line or header, a body it
+    cannot decode before any route) with 400 itself, and logs it as an error with a traceback
+    whose text may quote the raw request line, a token in its query included. Such a request
+    is the sender's fault, not the hub's: one line at INFO, naming only the kind of fault."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = "refused a malformed request (%s, HTTP %s)"
+            record.args = (type(error).__name__, error.code)
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(item, MalformedRequestFilter) for item in server_log.filters):
+        server_log.addFilter(MalformedRequestFilter())
+
+
 def create_app(
     settings: HubSettings,
     *,
@@ -67,6 +90,7 @@ def create_app(
     clock: Clock = time.time,
 ) -> web.Application:
     """Build the hub. Storage opens and the queue loads when the app starts."""
+    quiet_malformed_requests()
     app = web.Application(
         client_max_size=settings.max_message_bytes,
         middlewares=[

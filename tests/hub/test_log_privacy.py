@@ -105,3 +105,29 @@ async def test_a_days_log_holds_no_secret_and_nothing_personal(
 async def notice_version(session: aiohttp.ClientSession, hub: HubProcess) -> str:
     async with session.get(f"{hub.url}/api/status") as response:
         return str((await response.json())["notice_version"])
+
+
+async def test_a_malformed_request_is_one_line_without_its_contents(tmp_path: Path) -> None:
+    """aiohttp refuses what it cannot parse itself; the log says so in one line, without the
+    request (its query may hold a token) and without a traceback."""
+    import asyncio
+
+    log = tmp_path / "hub.log"
+    hub = HubProcess(tmp_path, log_level="info", log_file=log)
+    await hub.start()
+    token = "secret-token-in-a-broken-request-line"
+    try:
+        for raw in (
+            f"GET /transcript?token={token} HTTP/1.1 extra\r\nHost: x\r\n\r\n".encode(),
+            f"GET /x?token={token} HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n".encode(),
+        ):
+            reader, writer = await asyncio.open_connection("127.0.0.1", hub.port)
+            writer.write(raw)
+            answer = await reader.read(200)
+            assert answer.split(b" ", 2)[1] == b"400", answer
+            writer.close()
+    finally:
+        hub.terminate()
+    text = log.read_text("utf-8")
+    assert token not in text and "Traceback" not in text
+    assert text.count("refused a malformed request") == 2
