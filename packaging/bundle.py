@@ -49,7 +49,17 @@ OTHER_HIDDEN_IMPORTS = [
     # Qt Multimedia: its plugins (the FFmpeg backend) come with the PyInstaller hook
     "PySide6.QtMultimedia",
     "PySide6.QtMultimediaWidgets",
+    # the microphone's audio processing: advisor_app.rtc.audio_processing imports it inside a
+    # function (so that a missing library only means unprocessed audio)
+    "livekit.rtc",
 ]
+
+# livekit loads its native library (libwebrtc's audio processing and the rest of its FFI) with
+# ctypes from the package folder livekit/rtc/resources (importlib.resources): PyInstaller sees no
+# import of it, so it is collected by hand, into the same folder. Windows: livekit_ffi.dll,
+# macOS: liblivekit_ffi.dylib, Linux: liblivekit_ffi.so.
+LIVEKIT_PACKAGE = "livekit.rtc.resources"
+LIVEKIT_LIBRARY = {"win32": "livekit_ffi.dll", "darwin": "liblivekit_ffi.dylib"}
 
 # PySide6-Addons brings far more of Qt than the workstation uses (Widgets, Gui, Multimedia,
 # Network). Leaving these out keeps the bundle small.
@@ -281,6 +291,24 @@ def numeric_version(version: str) -> tuple[int, int, int, int]:
 def hidden_imports(platform: str) -> list[str]:
     key = "win32" if platform == "win32" else "darwin" if platform == "darwin" else "linux"
     return KEYRING_BACKENDS + KEYRING_PLATFORM_IMPORTS[key] + OTHER_HIDDEN_IMPORTS
+
+
+def livekit_library_name(platform: str) -> str:
+    return LIVEKIT_LIBRARY.get(platform, "liblivekit_ffi.so")
+
+
+def native_binaries(platform: str) -> list[tuple[str, str]]:
+    """(source, folder in the bundle) of native libraries loaded with ctypes from a package's
+    folder: livekit's FFI library. Empty (the app then runs unprocessed) when livekit is not
+    installed; the frozen --self-check reports that as a failure."""
+    spec = importlib.util.find_spec("livekit.rtc")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = Path(next(iter(spec.submodule_search_locations))) / "resources"
+    library = folder / livekit_library_name(platform)
+    if not library.is_file():
+        return []
+    return [(str(library), LIVEKIT_PACKAGE.replace(".", "/"))]
 
 
 def data_files(repo: Path, platform: str) -> list[tuple[str, str]]:

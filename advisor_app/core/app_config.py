@@ -13,8 +13,9 @@ override:
   ``/Library/Managed Preferences/<user>/`` (user) and ``/Library/Managed Preferences/``
   (device); the user's value wins, as macOS applies them.
 
-Policy value names: HubUrl, Language, LogLevel, AllowStaySignedIn (``POLICY_NAMES``).
-Per-user choices that are not locked live in the UI's QSettings.
+Policy value names: HubUrl, Language, LogLevel, AllowStaySignedIn, EchoCancellation,
+NoiseSuppression, AutoGainControl (``POLICY_NAMES``). Per-user choices that are not locked live in
+the UI's QSettings (there the advisor switches the audio processing when IT has not locked it).
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ POLICY_NAMES = {
     "Language": "language",
     "LogLevel": "log_level",
     "AllowStaySignedIn": "allow_stay_signed_in",
+    "EchoCancellation": "echo_cancellation",
+    "NoiseSuppression": "noise_suppression",
+    "AutoGainControl": "auto_gain_control",
 }
+BOOLEAN_SETTINGS = frozenset(
+    {"allow_stay_signed_in", "echo_cancellation", "noise_suppression", "auto_gain_control"}
+)
 
 PolicySource = tuple[str, Mapping[str, object]]  # (where, raw values by policy name)
 
@@ -56,6 +63,16 @@ class AppConfig:
     log_level: str = field(default="info", metadata={"doc": "debug, info, warning, error."})
     allow_stay_signed_in: bool = field(
         default=True, metadata={"doc": "Whether advisors may keep their login in the keyring."}
+    )
+    echo_cancellation: bool = field(
+        default=True,
+        metadata={"doc": "Cancel the customer's voice from the microphone (speakers); default on."},
+    )
+    noise_suppression: bool = field(
+        default=True, metadata={"doc": "Suppress room noise on the microphone; default on."}
+    )
+    auto_gain_control: bool = field(
+        default=True, metadata={"doc": "Even out the microphone's level; default on."}
     )
     locked: frozenset[str] = frozenset()  # names set by IT (file, environment, policy)
 
@@ -79,7 +96,7 @@ def setting_docs() -> list[tuple[str, str, str]]:
 
 
 def _value(name: str, raw: object) -> object:
-    if name == "allow_stay_signed_in":
+    if name in BOOLEAN_SETTINGS:
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()

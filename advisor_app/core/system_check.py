@@ -1,6 +1,7 @@
 """Checks of what the workstation needs that are not devices: the hub, media connectivity with
 the hub's ICE servers, and the installation itself (video codec, credential store, document
-rendering). (Devices, resources and translations are checked where Qt loads them, in the UI.)"""
+rendering, the microphone's audio processing). (Devices, resources and translations are checked
+where Qt loads them, in the UI.)"""
 
 from __future__ import annotations
 
@@ -19,13 +20,22 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from advisor_app.core import credentials
 from advisor_app.documents.render import DocumentError, Renderer
 from advisor_app.protocol.common import IceServer
+from advisor_app.rtc.audio_processing import (
+    FRAME_BYTES,
+    AudioProcessor,
+    LivekitBackend,
+    ProcessingCore,
+    ProcessingOptions,
+    livekit_version,
+    percentile_ms,
+)
 from advisor_app.rtc.peer import rtc_ice_servers
 
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     key: str  # camera, microphone, speaker, hub, ice, multimedia, codec, keyring, resources, ...
-    #          translations, documents
+    #          translations, documents, audio
     ok: bool
     required: bool
     detail: str = ""
@@ -136,3 +146,54 @@ async def check_documents(sample: Path, limit: float = 30.0) -> CheckResult:
     return CheckResult(
         "documents", True, True, f"{page.width}x{page.height} px, {milliseconds:.0f} ms"
     )
+
+
+def check_audio_processing(
+    processor: AudioProcessor | None = None,
+    options: ProcessingOptions | None = None,
+    *,
+    required: bool = False,
+) -> CheckResult:
+    """Whether the microphone's audio processing (libwebrtc's, through livekit) is active.
+
+    With the running ``processor``: its state. Without: load the module for ``options`` and put
+    half a second of a tone through it, as far end and microphone (the installation: a frozen
+    build without livekit's native library fails here). Without the module the app still calls,
+    unprocessed; ``required`` makes that a failure (for --self-check of an installation)."""
+    options = options or ProcessingOptions()
+    version = livekit_version()
+    if processor is not None:
+        p50, p99 = processor.cost_ms()
+        detail = f"{processor.status}; livekit {version}"
+        if processor.active and processor.frames_processed:
+            detail += f", {p50:.2f}/{p99:.2f} ms per 10 ms frame (p50/p99)"
+        ok = processor.active or not processor.options.any
+        return CheckResult("audio", ok, required, detail)
+    if not options.any:
+        return CheckResult("audio", True, required, "off (switched off in the settings)")
+    try:
+        core = ProcessingCore(LivekitBackend(options), options)
+        tone = (np.sin(np.arange(FRAME_BYTES // 2) * 2 * np.pi * 440 / 48_000) * 8000).astype(
+            np.int16
+        )
+        for _ in range(50):
+            core.render(bytearray(tone.tobytes()))
+            core.capture(bytearray(tone.tobytes()), 30)
+    except Exception as error:
+        detail = f"unprocessed: {type(error).__name__}: {error}"
+        return CheckResult("audio", False, required, detail)
+    costs = list(core.costs)
+    names = [
+        name
+        for name, on in (
+            ("echo cancellation", options.echo_cancellation),
+            ("noise suppression", options.noise_suppression),
+            ("gain control", options.auto_gain_control),
+        )
+        if on
+    ]
+    detail = (
+        f"active: {', '.join(names)}; livekit {version}, "
+        f"{percentile_ms(costs, 50):.2f} ms per 10 ms frame"
+    )
+    return CheckResult("audio", True, required, detail)

@@ -41,6 +41,7 @@ from advisor_app.ui.event_loop import run_ui, wait_dialog
 from advisor_app.ui.login_dialog import LoginDialog
 from advisor_app.ui.plain import plain_message_box
 from advisor_app.ui.settings import DeviceChoice, UserSettings
+from advisor_app.ui.style import apply_style
 from advisor_app.ui.workstation import Workstation
 
 if TYPE_CHECKING:  # imported when first needed: the sign-in dialog paints without them
@@ -116,12 +117,13 @@ def install_translations(app: QCoreApplication, language: str | None) -> str:
     QLocale.setDefault(
         QLocale(QLocale.Language.German if language == "de" else QLocale.Language.English)
     )
+    # English has a .qm too: its plural forms ("1 person waiting", "2 people waiting").
+    ours = QTranslator(app)
+    if ours.load(str(resources_dir() / "translations" / f"advisor_app_{language}.qm")):
+        app.installTranslator(ours)
+    else:
+        logger.warning("the %s translation could not be loaded", language)
     if language == "de":
-        ours = QTranslator(app)
-        if ours.load(str(resources_dir() / "translations" / "advisor_app_de.qm")):
-            app.installTranslator(ours)
-        else:
-            logger.warning("the German translation could not be loaded")
         qt = QTranslator(app)
         if qt.load("qtbase_de", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
             app.installTranslator(qt)
@@ -208,7 +210,16 @@ def self_check(config: AppConfig) -> int:
 async def run_workstation(app: QApplication, args: argparse.Namespace, config: AppConfig) -> int:
     store = QSettings(ORGANIZATION, APPLICATION)
     settings = UserSettings.load(store)
-    workstation = Workstation(synthetic_media=args.synthetic_media or args.demo)
+    from advisor_app.rtc.audio_processing import ProcessingOptions  # numpy: after the paint
+
+    workstation = Workstation(
+        synthetic_media=args.synthetic_media or args.demo,
+        processing=ProcessingOptions(
+            echo_cancellation=config.echo_cancellation,
+            noise_suppression=config.noise_suppression,
+            auto_gain_control=config.auto_gain_control,
+        ),
+    )
     workstation.device_choice = DeviceChoice(
         settings.camera or None, settings.microphone or None, settings.speaker or None
     )
@@ -253,7 +264,7 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
             window, result = await _run_window(workstation, settings, store)
             if result == "sign-out":
                 await workstation.sign_out()
-                window.close()
+                window.close_without_asking()  # asked before signing out
                 window.deleteLater()
                 continue
             return 0
@@ -270,7 +281,7 @@ async def _run_window(
     preload.wait()
     from advisor_app.ui.main_window import MainWindow
 
-    window = MainWindow(workstation, resources_dir())
+    window = MainWindow(workstation, resources_dir(), store=store)
     outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     def finish(result: str) -> None:
@@ -326,7 +337,10 @@ async def _with_reporter(reporter: ErrorReporter, work: Coroutine[Any, Any, int]
 
 def _quit_all() -> None:
     for widget in QApplication.topLevelWidgets():
-        widget.close()
+        if hasattr(widget, "close_without_asking"):
+            widget.close_without_asking()  # a signal to stop: no question
+        else:
+            widget.close()
     for dialog in QApplication.topLevelWidgets():
         if isinstance(dialog, QDialog):
             dialog.reject()
@@ -354,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
     install_translations(app, config.language)
+    apply_style(app)
     reporter = ErrorReporter(log_file)
     sys.excepthook = reporter
     if ready_file := os.environ.get(READY_ENV):

@@ -3,6 +3,10 @@
 Qt captures on the UI thread; aiortc pulls on the engine thread. In between: the newest camera
 image (older ones are dropped) and a short microphone buffer. When a machine has no camera or
 microphone, synthetic sources stand in and the UI says so.
+
+The microphone goes through libwebrtc's audio processing (echo cancellation, noise suppression,
+gain control: advisor_app.rtc.audio_processing) on a thread of its own; the player hands what it
+gives the speaker to the same processor as the far end of the echo canceller.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import time
 import av
 import numpy as np
 from aiortc import MediaStreamTrack
-from PySide6.QtCore import QByteArray, QIODevice, QObject, QTimer
+from PySide6.QtCore import QByteArray, QIODevice, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import (
     QAudioDevice,
@@ -31,6 +35,7 @@ from PySide6.QtMultimedia import (
 )
 
 from advisor_app.core.session import MediaSources
+from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
 from advisor_app.rtc.sinks import PcmRingSink
 from advisor_app.rtc.tracks import AUDIO_PTIME, AUDIO_RATE, TestPictureTrack, ToneTrack
 from advisor_app.ui.settings import DeviceChoice
@@ -118,16 +123,28 @@ class CameraTrack(MediaStreamTrack):
 
 
 class MicrophoneCapture(QObject):
-    """A QAudioSource in push mode; the engine's track reads 20 ms at a time."""
+    """A QAudioSource in push mode; the engine's track reads 20 ms at a time. With a
+    ``processor`` the audio goes through it (and the level is the processed signal's)."""
 
-    def __init__(self, device: QAudioDevice, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        device: QAudioDevice,
+        parent: QObject | None = None,
+        processor: AudioProcessor | None = None,
+    ) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
         self._buffer = bytearray()
         self._max = AUDIO_RATE * 2 // 5  # keep at most 200 ms: never a growing delay
         self.source = QAudioSource(device, pcm_format(), self)
         self._device: QIODevice | None = None
-        self.level = 0.0
+        self._level = 0.0
+        self.processor = processor
+
+    @property
+    def level(self) -> float:
+        """Peak of the newest audio, 0..1: after processing when there is a processor."""
+        return self.processor.level if self.processor is not None else self._level
 
     def start(self) -> None:
         self._device = self.source.start()
@@ -142,15 +159,20 @@ class MicrophoneCapture(QObject):
         if self._device is None:
             return
         data = bytes(self._device.readAll().data())
+        if self.processor is not None:
+            self.processor.push_capture(data)  # returns at once; processed on its own thread
+            return
         if data:
             samples = np.frombuffer(data[: len(data) // 2 * 2], np.int16)
-            self.level = float(np.abs(samples).max()) / 32768 if samples.size else 0.0
+            self._level = float(np.abs(samples).max()) / 32768 if samples.size else 0.0
         with self._lock:
             self._buffer += data
             if len(self._buffer) > self._max:
                 del self._buffer[: len(self._buffer) - self._max]
 
     def read(self, size: int) -> bytes:
+        if self.processor is not None:
+            return self.processor.read(size)
         with self._lock:
             chunk = bytes(self._buffer[:size])
             del self._buffer[:size]
@@ -182,13 +204,19 @@ class MicrophoneTrack(MediaStreamTrack):
 
 
 class AudioPlayer(QObject):
-    """Plays the customer's audio on the chosen output, from the engine's PCM ring."""
+    """Plays the customer's audio on the chosen output, from the engine's PCM ring; what it
+    plays goes to ``processor`` as the echo canceller's far end, with the audio queued ahead."""
 
     def __init__(
-        self, ring: PcmRingSink, device: QAudioDevice | None, parent: QObject | None = None
+        self,
+        ring: PcmRingSink,
+        device: QAudioDevice | None,
+        parent: QObject | None = None,
+        processor: AudioProcessor | None = None,
     ):
         super().__init__(parent)
         self._ring = ring
+        self.processor = processor
         self._sink: QAudioSink | None = None
         self._io: QIODevice | None = None
         self._timer = QTimer(self)
@@ -220,17 +248,32 @@ class AudioPlayer(QObject):
         if free > 0:
             data = self._ring.read(free)
             if data:
+                queued = self._sink.bufferSize() - free  # bytes the speaker plays before these
                 self._io.write(QByteArray(data))
+                if self.processor is not None:
+                    self.processor.push_playout(data, queued * 1000 / (AUDIO_RATE * 2))
 
 
 class LocalMedia(QObject):
-    """The advisor's devices as chosen in the settings, with synthetic stand-ins."""
+    """The advisor's devices as chosen in the settings, with synthetic stand-ins.
+
+    ``audio_processing`` is the microphone's processor (None without a microphone); when the
+    module cannot load, a notice joins ``notices``, and ``processing_notice`` is emitted when it
+    fails later (from the processing thread: connect with the default, queued, connection)."""
+
+    processing_notice = Signal(str)
 
     def __init__(
-        self, choice: DeviceChoice, *, synthetic: bool = False, parent: QObject | None = None
+        self,
+        choice: DeviceChoice,
+        *,
+        synthetic: bool = False,
+        processing: ProcessingOptions | None = None,
+        parent: QObject | None = None,
     ):
         super().__init__(parent)
         self.notices: list[str] = []
+        self.audio_processing: AudioProcessor | None = None
         self.camera: CameraCapture | None = None
         self.microphone: MicrophoneCapture | None = None
         camera_device = (
@@ -247,7 +290,17 @@ class LocalMedia(QObject):
                 self.tr("No camera found: the customer sees a test picture instead.")
             )
         if microphone_device is not None:
-            self.microphone = MicrophoneCapture(microphone_device, self)
+            self.audio_processing = AudioProcessor(
+                processing or ProcessingOptions(), on_notice=self.processing_notice.emit
+            )
+            if self.audio_processing.notice is not None:
+                self.notices.append(
+                    self.tr(
+                        "Echo cancellation and noise suppression are not available: the "
+                        "customer hears your microphone unprocessed. Use a headset."
+                    )
+                )
+            self.microphone = MicrophoneCapture(microphone_device, self, self.audio_processing)
         else:
             self.notices.append(self.tr("No microphone found: the customer hears a test tone."))
         if self.speaker_device is None:
@@ -275,3 +328,5 @@ class LocalMedia(QObject):
             self.camera.stop()
         if self.microphone is not None:
             self.microphone.stop()
+        if self.audio_processing is not None:
+            self.audio_processing.close()

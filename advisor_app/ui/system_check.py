@@ -11,6 +11,7 @@ from PySide6.QtMultimedia import QMediaDevices, QMediaFormat
 from advisor_app.core.engine import Engine
 from advisor_app.core.system_check import (
     CheckResult,
+    check_audio_processing,
     check_documents,
     check_hub,
     check_ice,
@@ -86,6 +87,7 @@ def installation_checks(engine: Engine, resources: Path) -> list[CheckResult]:
         check_keyring(),
         check_resources(resources),
         check_translations(resources),
+        check_audio_processing(required=True),
     ]
     samples = sorted((resources / "samples").glob("*.pdf"))
     if samples:
@@ -107,6 +109,7 @@ _TITLES = {
     "resources": QT_TRANSLATE_NOOP("SystemCheck", "Application files"),
     "translations": QT_TRANSLATE_NOOP("SystemCheck", "Translations"),
     "documents": QT_TRANSLATE_NOOP("SystemCheck", "Document display"),
+    "audio": QT_TRANSLATE_NOOP("SystemCheck", "Audio processing"),
 }
 # One line each: lupdate reads these literally.
 _ADVICE = {
@@ -121,6 +124,7 @@ _ADVICE = {
     "resources": QT_TRANSLATE_NOOP("SystemCheck", "The installation is incomplete: ask IT to reinstall the application."),  # noqa: E501
     "translations": QT_TRANSLATE_NOOP("SystemCheck", "The installation is incomplete: ask IT to reinstall the application."),  # noqa: E501
     "documents": QT_TRANSLATE_NOOP("SystemCheck", "Documents cannot be shown: ask IT to reinstall the application."),  # noqa: E501
+    "audio": QT_TRANSLATE_NOOP("SystemCheck", "Without echo cancellation the customer may hear themselves: use a headset and ask IT to reinstall the application."),  # noqa: E501
 }  # fmt: skip
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported when first needed: the sign-in dialog paints witho
     from advisor_app.core.hub_client import HubClient, LinkState
     from advisor_app.core.session import AdvisorSession
     from advisor_app.protocol.rest import LoginResponse
+    from advisor_app.rtc.audio_processing import ProcessingOptions
     from advisor_app.ui.bridge import SessionBridge
     from advisor_app.ui.media import AudioPlayer, LocalMedia
 
@@ -33,13 +34,22 @@ class Workstation(QObject):
 
     signed_out = Signal()
 
-    def __init__(self, *, synthetic_media: bool = False, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        synthetic_media: bool = False,
+        processing: ProcessingOptions | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         # Before the engine thread runs Python: reference cycles holding Qt objects must be
         # freed on this thread, never on the engine's (see ui/collector.py).
         collect_on_ui_thread()
         self.engine = Engine().start()
         self.synthetic_media = synthetic_media
+        # What runs on the microphone (echo cancellation, noise suppression, gain control;
+        # None: all of it). Its module loads numpy: not before the sign-in dialog is painted.
+        self.processing = processing
         self.device_choice = DeviceChoice()
         self.document_library: Path | None = None  # folder the document pane offers
         self.session: AdvisorSession | None = None
@@ -108,12 +118,23 @@ class Workstation(QObject):
         from advisor_app.ui.media import AudioPlayer, LocalMedia
 
         self.hub_url, self.username = hub_url, username
-        self.media = LocalMedia(self.device_choice, synthetic=self.synthetic_media, parent=self)
+        self.media = LocalMedia(
+            self.device_choice,
+            synthetic=self.synthetic_media,
+            processing=self.processing,
+            parent=self,
+        )
         self.media.start()
         session = AdvisorSession(client, self.media.sources())
         self.session = session
         self.bridge = SessionBridge(session, self)
-        self.player = AudioPlayer(session.remote_audio, self.media.speaker_device, self)
+        # The player hands the processor what the speaker plays: the echo to take out.
+        self.player = AudioPlayer(
+            session.remote_audio,
+            self.media.speaker_device,
+            self,
+            processor=self.media.audio_processing,
+        )
         self.player.start()
         await self.call(session.start())
 

@@ -1,0 +1,177 @@
+"""The microphone's audio processing (issue 14): the effect is there, switching it off passes
+the samples through untouched, re-chunking keeps every sample, and without livekit audio
+still flows, with a notice. (Effects, not timing: the figures are benchmarks/echo.py's.)"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from advisor_app.core.app_config import load_app_config
+from advisor_app.core.system_check import check_audio_processing
+from advisor_app.rtc.audio_processing import (
+    FRAME_BYTES,
+    FRAME_SAMPLES,
+    AudioProcessor,
+    LivekitBackend,
+    ProcessingCore,
+    ProcessingOptions,
+    Rechunker,
+)
+
+RATE = 48_000
+
+
+def far_and_mic(seconds: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed speech-shaped far end (noise bursts, lowpassed), its echo at the microphone:
+    60 ms later, 10 dB weaker, through a short decaying impulse response."""
+    rng = np.random.default_rng(14)
+    n = int(seconds * RATE)
+    noise = np.convolve(rng.standard_normal(n), np.ones(8) / 8, "same")
+    bursts = (np.sin(2 * np.pi * 3 * np.arange(n) / RATE) > -0.3).astype(float)
+    far = noise * bursts * 3000 / noise.std()
+    response = np.zeros(int(0.06 * RATE) + 2400)
+    response[int(0.06 * RATE)] = 1
+    tail = rng.standard_normal(2399) * np.exp(-np.arange(2399) / 600) * 0.1
+    response[int(0.06 * RATE) + 1 :] = tail
+    response *= 10 ** (-10 / 20) / np.sqrt(np.sum(response**2))
+    echo = np.convolve(far, response)[:n]
+    return far.astype(np.int16), np.round(echo).astype(np.int16)
+
+
+def run(core: ProcessingCore, far: np.ndarray, mic: np.ndarray) -> np.ndarray:
+    out = np.empty_like(mic)
+    for start in range(0, mic.size, FRAME_SAMPLES):
+        window = slice(start, start + FRAME_SAMPLES)
+        core.render(bytearray(far[window].tobytes()))
+        out[window] = np.frombuffer(core.capture(bytearray(mic[window].tobytes()), 70), np.int16)
+    return out
+
+
+def test_echo_cancellation_removes_at_least_15_db_of_echo() -> None:
+    far, mic = far_and_mic()
+    options = ProcessingOptions(echo_cancellation=True, noise_suppression=False,
+                                auto_gain_control=False)  # fmt: skip
+    out = run(ProcessingCore(LivekitBackend(options), options), far, mic)
+    last = slice(-2 * RATE, None)  # after convergence
+    erle = 10 * np.log10(np.mean(mic[last].astype(float) ** 2) /
+                         (np.mean(out[last].astype(float) ** 2) + 1e-9))  # fmt: skip
+    assert erle >= 15, erle
+
+
+def test_switched_off_the_samples_pass_through_bit_exact() -> None:
+    far, mic = far_and_mic(0.15)  # within the stage's 200 ms buffer
+    off = ProcessingOptions(False, False, False)
+    with AudioProcessor(off) as stage:
+        assert not stage.active and stage.notice is None
+        stage.push_playout(far.tobytes(), 50)
+        stage.push_capture(mic.tobytes()[:1001])  # odd sizes too
+        stage.push_capture(mic.tobytes()[1001:])
+        assert stage.read(mic.nbytes) == mic.tobytes()
+        assert "off" in stage.status
+
+
+def test_rechunking_keeps_every_sample_in_order() -> None:
+    rng = np.random.default_rng(1)
+    data = rng.integers(-32768, 32767, 48_000, dtype=np.int16).tobytes()
+    chunker = Rechunker()
+    frames: list[bytearray] = []
+    position = 0
+    while position < len(data):
+        size = int(rng.integers(1, 4000))  # any size, also odd bytes
+        frames += chunker.push(data[position : position + size])
+        position += size
+    assert all(len(frame) == FRAME_BYTES for frame in frames)
+    assert b"".join(frames) + bytes(chunker._pending) == data
+    assert chunker.pending < FRAME_BYTES
+
+
+class _Copy:
+    """A module that changes nothing: the stage's own plumbing, frame for frame."""
+
+    def __init__(self, _options: ProcessingOptions) -> None:
+        self.delays: list[int] = []
+
+    def render(self, frame: bytearray) -> None:
+        pass
+
+    def capture(self, frame: bytearray) -> None:
+        pass
+
+    def set_delay(self, delay_ms: int) -> None:
+        self.delays.append(delay_ms)
+
+
+def test_the_threaded_stage_delivers_every_sample_in_order() -> None:
+    data = (np.arange(48_000) % 30_000 + 1).astype(np.int16).tobytes()  # no zeros
+    with AudioProcessor(ProcessingOptions(), loader=_Copy) as stage:
+        assert stage.active
+        out = bytearray()
+        for start in range(0, len(data), 1764):  # Qt-sized chunks of 18.4 ms
+            stage.push_capture(data[start : start + 1764])
+            stage.push_playout(bytes(1764), queued_ms=40)
+            deadline = time.monotonic() + 2
+            while stage._capture_frames and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(0.002)
+            out += stage.read(1764)
+        got = np.frombuffer(bytes(out), np.int16)
+        delivered = got[got != 0]  # the silence is padding while a frame was not yet whole
+        sent = np.frombuffer(data, np.int16)
+        assert np.array_equal(delivered, sent[: delivered.size])
+        assert delivered.size >= sent.size - 2 * FRAME_SAMPLES
+        assert stage.delay_ms >= 40
+
+
+def _unavailable(_options: ProcessingOptions) -> LivekitBackend:
+    raise OSError("liblivekit_ffi.so: cannot open shared object file")
+
+
+def test_without_the_module_audio_passes_through_and_the_notice_says_so() -> None:
+    notices: list[str] = []
+    mic = np.arange(4800, dtype=np.int16).tobytes()
+    with AudioProcessor(ProcessingOptions(), loader=_unavailable,
+                        on_notice=notices.append) as stage:  # fmt: skip
+        assert not stage.active
+        stage.push_playout(bytes(960), 20)
+        stage.push_capture(mic)
+        assert stage.read(len(mic)) == mic
+        assert stage.notice and "liblivekit_ffi" in stage.notice
+        assert notices == [stage.notice]
+        assert stage.status.startswith("unprocessed")
+        result = check_audio_processing(stage)
+        assert not result.ok and "unprocessed" in result.detail
+
+
+def test_a_failure_while_running_falls_back_to_unprocessed_audio() -> None:
+    class Failing(_Copy):
+        def capture(self, frame: bytearray) -> None:
+            raise RuntimeError("apm error")
+
+    notices: list[str] = []
+    with AudioProcessor(ProcessingOptions(), loader=Failing, on_notice=notices.append) as stage:
+        stage.push_capture(bytes(range(256)) * 15)
+        deadline = time.monotonic() + 2
+        while stage.active and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert not stage.active and notices and "apm error" in notices[0]
+        assert stage.read(3840) == bytes(range(256)) * 15
+
+
+def test_the_system_check_reports_active_processing() -> None:
+    result = check_audio_processing()
+    assert result.ok and result.detail.startswith("active: echo cancellation")
+    assert check_audio_processing(options=ProcessingOptions(False, False, False)).ok
+
+
+@pytest.mark.parametrize("name", ["echo_cancellation", "noise_suppression", "auto_gain_control"])
+def test_the_settings_are_on_by_default_and_it_can_preset_them(name: str) -> None:
+    assert getattr(load_app_config(environ={}, policies=[]), name) is True
+    policy = {"echo_cancellation": "EchoCancellation", "noise_suppression": "NoiseSuppression",
+              "auto_gain_control": "AutoGainControl"}[name]  # fmt: skip
+    config = load_app_config(environ={}, policies=[("HKLM", {policy: 0})])
+    assert getattr(config, name) is False and config.is_locked(name)
+    config = load_app_config(environ={f"ADVISOR_APP_{name.upper()}": "off"}, policies=[])
+    assert getattr(config, name) is False and config.is_locked(name)
