@@ -167,9 +167,13 @@ class DocumentCanvas(QWidget):
         if self._image is None:
             painter.setPen(QColor("#333333"))
             painter.drawText(
-                self.rect(),
+                self.rect().adjusted(16, 16, -16, -16),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                self.placeholder or self.tr("Open a document (Ctrl+O) or drop a file here."),
+                self.placeholder
+                or self.tr(
+                    "No document yet. Open one (Ctrl+O), choose one from the library above, "
+                    "or drop a file here. Share shows the page to the customer."
+                ),
             )
             return
         view = self.page_view()

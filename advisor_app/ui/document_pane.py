@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QScrollArea,
-    QSplitter,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -42,12 +43,14 @@ from advisor_app.protocol.documents import Mark
 from advisor_app.ui.document_canvas import DocumentCanvas, Tool
 from advisor_app.ui.event_loop import wait_dialog
 from advisor_app.ui.plain import plain_label
+from advisor_app.ui.style import icon, repolish, tool_icon
 from advisor_app.ui.workstation import Workstation
 
 logger = logging.getLogger(__name__)
 
 THUMBNAIL_WIDTH = 110
 PREVIEW_WIDTH = 360
+THUMBNAIL_CELL = QSize(THUMBNAIL_WIDTH + 12, int(THUMBNAIL_WIDTH * 1.42) + 26)
 
 
 class DocumentPane(QWidget):
@@ -68,6 +71,8 @@ class DocumentPane(QWidget):
         self.setAccessibleName(self.tr("Documents"))
 
         self.toolbar = QToolBar(self.tr("Document tools"))
+        self.toolbar.setObjectName("document-toolbar")
+        self.toolbar.setIconSize(QSize(20, 20))
         self.open_action = self._action(
             self.tr("&Open …"), QKeySequence.StandardKey.Open, self._on_open_clicked
         )
@@ -100,8 +105,22 @@ class DocumentPane(QWidget):
             self.tr("Share with customer"), QKeySequence("Ctrl+Shift+S"), self._on_share_toggled
         )
         self.share_action.setCheckable(True)
+        self.share_action.setObjectName("share")
+        for action, name in (
+            (self.open_action, "DialogOpenButton"),
+            (self.previous_action, "ArrowLeft"),
+            (self.next_action, "ArrowRight"),
+            (self.share_action, "DesktopIcon"),
+        ):
+            action.setIcon(icon(self, name))
+            action.setToolTip(f"{action.text().replace('&', '')} ({action.shortcut().toString()})")
+        share_button = self.toolbar.widgetForAction(self.share_action)
+        assert isinstance(share_button, QToolButton)
+        share_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
 
         self.tools = tools = QToolBar(self.tr("Marking tools"))
+        tools.setObjectName("marking-toolbar")
+        tools.setIconSize(QSize(20, 20))
         self.tool_group = QActionGroup(self)
         self.tool_actions: dict[Tool, QAction] = {}
         for tool, text, key in (
@@ -111,7 +130,8 @@ class DocumentPane(QWidget):
             (Tool.PIN, self.tr("Numbered pin"), "N"),
             (Tool.ERASER, self.tr("Eraser"), "E"),
         ):
-            action = QAction(f"{text} ({key})", self)
+            action = QAction(tool_icon(str(tool)), text, self)
+            action.setToolTip(f"{text} ({key})")
             action.setShortcut(QKeySequence(key))
             # Only while the document pane has focus: letters typed in the chat stay text.
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -151,6 +171,8 @@ class DocumentPane(QWidget):
         self.pin_label.setPlaceholderText(self.tr("Pin label (optional)"))
         self.pin_label.setAccessibleName(self.tr("Label for the next pin"))
         self.pin_label.setMaxLength(40)
+        self.pin_label.setMinimumWidth(110)
+        self.pin_label.setMaximumWidth(180)
         tools.addWidget(self.pin_label)
         self.undo_action = QAction(self.tr("Undo"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -161,7 +183,13 @@ class DocumentPane(QWidget):
         self.clear_action = QAction(self.tr("Clear page"), self)
         self.clear_action.setShortcut(QKeySequence("Ctrl+Shift+Del"))
         self.clear_action.triggered.connect(lambda: self._engine(lambda s: s.clear()))
-        for action in (self.undo_action, self.redo_action, self.clear_action):
+        for action, name in (
+            (self.undo_action, "ArrowBack"),
+            (self.redo_action, "ArrowForward"),
+            (self.clear_action, "DialogResetButton"),
+        ):
+            action.setIcon(icon(self, name))
+            action.setToolTip(f"{action.text().replace('&', '')} ({action.shortcut().toString()})")
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
             tools.addAction(action)
@@ -169,11 +197,17 @@ class DocumentPane(QWidget):
             for button in bar.findChildren(QToolButton):
                 if button.defaultAction() is not None:
                     button.setAccessibleName(button.defaultAction().text().replace("&", ""))
+                    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # reachable with Tab
 
         self.thumbnails = QListWidget()
         self.thumbnails.setAccessibleName(self.tr("Pages"))
         self.thumbnails.setIconSize(QSize(THUMBNAIL_WIDTH, int(THUMBNAIL_WIDTH * 1.42)))
-        self.thumbnails.setMaximumWidth(THUMBNAIL_WIDTH + 40)
+        self.thumbnails.setFixedWidth(THUMBNAIL_WIDTH + 36)
+        self.thumbnails.setGridSize(THUMBNAIL_CELL)
+        self.thumbnails.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbnails.setFlow(QListWidget.Flow.TopToBottom)
+        self.thumbnails.setWrapping(False)
+        self.thumbnails.setMovement(QListWidget.Movement.Static)
         self.thumbnails.currentRowChanged.connect(self._on_thumbnail_chosen)
         self.canvas = DocumentCanvas()
         self.scroll = QScrollArea()
@@ -183,17 +217,31 @@ class DocumentPane(QWidget):
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Document message"))
 
-        splitter = QSplitter()
-        splitter.addWidget(self.thumbnails)
-        splitter.addWidget(self.scroll)
-        splitter.setStretchFactor(1, 1)
+        # The stage: framed in the sharing colour, with a label on it, while the customer sees it.
+        self.stage = QFrame()
+        self.stage.setObjectName("stage")
+        self.stage.setProperty("sharing", False)
+        self.sharing_banner = QLabel(self.tr("The customer sees this page"))
+        self.sharing_banner.setObjectName("sharing-banner")
+        self.sharing_banner.setAccessibleName(self.tr("Sharing"))
+        self.sharing_banner.hide()
+        stage_layout = QVBoxLayout(self.stage)
+        stage_layout.setContentsMargins(0, 0, 0, 0)
+        stage_layout.setSpacing(0)
+        stage_layout.addWidget(self.sharing_banner)
+        stage_layout.addWidget(self.scroll, 1)
+
+        pages = QHBoxLayout()
+        pages.setSpacing(4)
+        pages.addWidget(self.thumbnails)
+        pages.addWidget(self.stage, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.toolbar, 1)
         layout.addLayout(top)
         layout.addWidget(tools)
-        layout.addWidget(splitter, 1)
+        layout.addLayout(pages, 1)
         layout.addWidget(self.status)
 
         self.canvas.stroke_started.connect(
@@ -314,7 +362,7 @@ class DocumentPane(QWidget):
         if self.closed:
             return
         self.status.setText(
-            self.tr("%1: %2 page(s)").replace("%1", info.title).replace("%2", str(info.page_count))
+            self.tr("%1: %n page(s)", "", info.page_count).replace("%1", info.title)
         )
         width, _ = info.first_page_size
         self.canvas.base_width = width * (96 / 72) if not info.is_image else width
@@ -345,6 +393,8 @@ class DocumentPane(QWidget):
         self.thumbnails.clear()
         for index in range(count):
             item = QListWidgetItem(self.tr("Page %1").replace("%1", str(index + 1)))
+            item.setSizeHint(THUMBNAIL_CELL)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.thumbnails.addItem(item)
         self.thumbnails.setCurrentRow(0)
         self.thumbnails.blockSignals(False)
@@ -437,6 +487,15 @@ class DocumentPane(QWidget):
 
     # --- tools ---
 
+    def choose_tool_named(self, name: str) -> None:
+        """The last tool the advisor used (kept between consultations); unknown: Pointer."""
+        try:
+            tool = Tool(name)
+        except ValueError:
+            return
+        self.tool_actions[tool].setChecked(True)
+        self._choose_tool(tool)
+
     def _choose_tool(self, tool: Tool) -> None:
         self.canvas.tool = tool
         if tool == Tool.HIGHLIGHTER and self.colour_box.currentData() not in ("#ffd400",):
@@ -479,6 +538,7 @@ class DocumentPane(QWidget):
         self.share_action.blockSignals(True)
         self.share_action.setChecked(False)
         self.share_action.blockSignals(False)
+        self._show_sharing(False)
         for bar in (self.toolbar, self.tools):
             bar.setEnabled(False)
         for action in self.actions():
@@ -529,3 +589,17 @@ class DocumentPane(QWidget):
             self.share_action.setToolTip(sharing)
         else:
             self.page_label.setText(self.tr("No document"))
+        self._show_sharing(state is not None and state.document is not None and state.sharing)
+
+    def _show_sharing(self, sharing: bool) -> None:
+        """The coloured frame and the label on the stage: the customer sees this page."""
+        state = self._state
+        if sharing and state is not None and not state.customer_connected:
+            text = self.tr("shared, waiting for the customer's connection")
+        else:
+            text = self.tr("The customer sees this page")
+        self.sharing_banner.setText(text)
+        self.sharing_banner.setVisible(sharing)
+        if self.stage.property("sharing") != sharing:
+            self.stage.setProperty("sharing", sharing)
+            repolish(self.stage)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -50,12 +52,15 @@ class InboxView(QWidget):
         self.show_done.setAccessibleName(self.tr("Show messages marked done"))
         self.show_done.toggled.connect(self._on_refresh_clicked)
         self.refresh_button = QPushButton(self.tr("&Refresh"))
+        self.refresh_button.setObjectName("refresh")
         self.refresh_button.setAccessibleName(self.tr("Refresh messages"))
         self.refresh_button.clicked.connect(self._on_refresh_clicked)
         self.copy_button = QPushButton(self.tr("&Copy phone number"))
+        self.copy_button.setObjectName("copy-phone")
         self.copy_button.setAccessibleName(self.tr("Copy phone number"))
         self.copy_button.clicked.connect(self._on_copy_clicked)
         self.done_button = QPushButton(self.tr("&Mark done"))
+        self.done_button.setObjectName("mark-done")
         self.done_button.setAccessibleName(self.tr("Mark message done"))
         self.done_button.clicked.connect(self._on_done_clicked)
 
@@ -65,8 +70,23 @@ class InboxView(QWidget):
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.done_button)
+        self.empty_state = QLabel(
+            self.tr(
+                "No messages. When every advisor is busy, customers can leave a message with "
+                "their phone number; it appears here. Call back, then mark it done."
+            )
+        )
+        self.empty_state.setObjectName("empty-state")
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_state)
+        self.stack.addWidget(self.table)
+        for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
+            signal.connect(self._show_empty_state)
         splitter = QSplitter()
-        splitter.addWidget(self.table)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.stack)
         splitter.addWidget(self.text)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -74,6 +94,12 @@ class InboxView(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
         self._update_buttons()
+        self._show_empty_state()
+
+    def _show_empty_state(self) -> None:
+        has_messages = self.model.rowCount() > 0
+        self.stack.setCurrentWidget(self.table if has_messages else self.empty_state)
+        self.text.setVisible(has_messages)  # no blank text pane beside the empty state
 
     def selected(self) -> OfflineMessage | None:
         rows = self.table.selectionModel().selectedRows()
@@ -100,6 +126,9 @@ class InboxView(QWidget):
         message = self.selected()
         self.copy_button.setEnabled(message is not None)
         self.done_button.setEnabled(message is not None and message.done_at is None)
+
+    def refresh_soon(self) -> None:
+        self._on_refresh_clicked()  # an asyncSlot: returns at once
 
     @asyncSlot()
     async def _on_refresh_clicked(self) -> None:

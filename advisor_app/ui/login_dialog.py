@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -92,10 +93,21 @@ class LoginDialog(QDialog):
         self.buttons.accepted.connect(self._on_sign_in_clicked)
         self.buttons.rejected.connect(self.reject)
 
+        self.header = QLabel(self.tr("Videoberatung"))
+        self.header.setObjectName("product-header")
+        self.subtitle = QLabel(self.tr("Video advice for your customers. Sign in to start."))
+        self.subtitle.setObjectName("product-subtitle")
+        self.subtitle.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(self.header)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(6)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(440)
+        self.hub_url.setMinimumWidth(280)
         (self.password if username else self.username).setFocus()
 
     def show_error(self, text: str) -> None:

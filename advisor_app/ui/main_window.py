@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtMultimedia import QSoundEffect
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,13 +22,15 @@ from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
 from advisor_app.core.hub_client import LinkState
+from advisor_app.core.session import Phase
 from advisor_app.protocol.common import OfflineMessage, QueueEntry
 from advisor_app.ui.bridge import ConsultationSnapshot
 from advisor_app.ui.inbox_view import InboxView
 from advisor_app.ui.plain import no_mnemonic, plain_label, plain_tooltip
 from advisor_app.ui.problems import describe
 from advisor_app.ui.queue_view import QueueView
-from advisor_app.ui.session_view import SessionView
+from advisor_app.ui.session_view import SessionView, confirm
+from advisor_app.ui.style import icon
 from advisor_app.ui.workstation import Workstation
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,18 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(
-        self, workstation: Workstation, resources: Path, parent: QWidget | None = None
+        self,
+        workstation: Workstation,
+        resources: Path,
+        parent: QWidget | None = None,
+        *,
+        store: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self._workstation = workstation
+        self._store = store  # window geometry and splitter positions; None: not kept
+        self.confirmation = None  # the open "are you sure?" question, if any
+        self._close_confirmed = False
         self.setWindowTitle(
             self.tr("Videoberatung – %1").replace("%1", workstation.display_name or "")
         )
@@ -52,9 +62,12 @@ class MainWindow(QMainWindow):
         self.queue_view = QueueView(workstation)
         self.inbox_view = InboxView(workstation)
         self.tabs = QTabWidget()
+        self.tabs.setObjectName("work-areas")
         self.tabs.setAccessibleName(self.tr("Work areas"))
         self.tabs.addTab(self.queue_view, self.tr("&Queue"))
         self.tabs.addTab(self.inbox_view, self.tr("&Inbox"))
+        self.queue_count = 0
+        self.inbox_count = 0
         self.setCentralWidget(self.tabs)
         self.session_view: SessionView | None = None
 
@@ -70,13 +83,58 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(self.tr("Presence:") + " "))
         toolbar.addWidget(self.presence)
         toolbar.addSeparator()
-        self.settings_action = QAction(self.tr("&Settings …"), self)
+        self.settings_action = QAction(self.tr("Se&ttings …"), self)
+        self.settings_action.setObjectName("settings")
+        self.settings_action.setIcon(icon(self, "FileDialogDetailedView"))
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.settings_requested.emit)
         toolbar.addAction(self.settings_action)
         self.sign_out_action = QAction(self.tr("Sign &out"), self)
-        self.sign_out_action.triggered.connect(self.sign_out_requested.emit)
+        self.sign_out_action.setObjectName("sign-out")
+        self.sign_out_action.setIcon(icon(self, "DialogCancelButton"))
+        self.sign_out_action.triggered.connect(self._on_sign_out_triggered)
         toolbar.addAction(self.sign_out_action)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(toolbar)
+        for action in (self.settings_action, self.sign_out_action):
+            button = toolbar.widgetForAction(action)
+            if button is not None:
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # reachable with Tab
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setObjectName("quit")
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        if self.quit_action.shortcut().isEmpty():  # no platform standard (Windows): Ctrl+Q
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.sign_out_action)
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu(self.tr("&Go"))
+        self.show_queue_action = QAction(self.tr("Queue"), self)
+        self.show_queue_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.show_queue_action.triggered.connect(
+            lambda: self.tabs.setCurrentWidget(self.queue_view)
+        )
+        self.show_inbox_action = QAction(self.tr("Messages"), self)
+        self.show_inbox_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.show_inbox_action.triggered.connect(
+            lambda: self.tabs.setCurrentWidget(self.inbox_view)
+        )
+        self.show_consultation_action = QAction(self.tr("Consultation"), self)
+        self.show_consultation_action.setShortcut(QKeySequence("Ctrl+3"))
+        self.show_consultation_action.triggered.connect(
+            lambda: self.session_view is not None and self.tabs.setCurrentWidget(self.session_view)
+        )
+        for action in (
+            self.show_queue_action,
+            self.show_inbox_action,
+            self.show_consultation_action,
+        ):
+            view_menu.addAction(action)
 
         self.link_label = plain_label()
         self.link_label.setAccessibleName(self.tr("Connection to the hub"))
@@ -99,6 +157,8 @@ class MainWindow(QMainWindow):
             icon_file = resources / "icons" / "app.png"
             self.tray = QSystemTrayIcon(QIcon(str(icon_file)), self)
             self.tray.setToolTip(self.tr("Videoberatung"))
+            self.tray.activated.connect(lambda _reason: self.bring_to_front())
+            self.tray.messageClicked.connect(self.bring_to_front)
             self.tray.show()
         self.notifications_shown = 0
 
@@ -108,6 +168,7 @@ class MainWindow(QMainWindow):
         if bridge is not None:
             bridge.link_changed.connect(self._on_link_changed)
             bridge.queue_changed.connect(self.queue_view.set_entries)
+            bridge.queue_changed.connect(lambda entries: self.set_queue_count(len(entries)))
             bridge.someone_joined_empty_queue.connect(self._on_someone_joined)
             bridge.presence_changed.connect(self._on_presence_changed)
             bridge.consultation_changed.connect(self._on_consultation_changed)
@@ -116,6 +177,51 @@ class MainWindow(QMainWindow):
             bridge.problem.connect(lambda error: self.show_status(describe(error)))
         session = workstation.session
         self._on_link_changed(str(session.hub.state if session else LinkState.OFFLINE))
+        self._restore_window()
+
+    # --- kept between starts ---
+
+    def _restore_window(self) -> None:
+        if self._store is None:
+            return
+        geometry = self._store.value("window/geometry")
+        if geometry:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        state = self._store.value("window/state")
+        if state:
+            self.restoreState(state)  # type: ignore[arg-type]
+
+    def save_window(self) -> None:
+        if self._store is None:
+            return
+        self._store.setValue("window/geometry", self.saveGeometry())
+        self._store.setValue("window/state", self.saveState())
+        self._save_splitter()
+        self._store.sync()
+
+    def _save_splitter(self) -> None:
+        if self._store is not None and self.session_view is not None:
+            self._store.setValue("session/splitter", self.session_view.splitter.saveState())
+            self._store.setValue("session/tool", str(self.session_view.documents_pane.canvas.tool))
+
+    # --- badges ---
+
+    def set_queue_count(self, count: int) -> None:
+        self.queue_count = count
+        index = self.tabs.indexOf(self.queue_view)
+        text = self.tr("&Queue (%n)", "", count) if count else self.tr("&Queue")
+        self.tabs.setTabText(index, text)
+        self.tabs.setTabToolTip(
+            index,
+            self.tr("%n person(s) waiting.", "", count) if count else self.tr("Nobody is waiting."),
+        )
+
+    def bring_to_front(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)
@@ -168,6 +274,9 @@ class MainWindow(QMainWindow):
             if view is not None:
                 self._close_session_view()
             view = SessionView(self._workstation, consultation)
+            if self._store is not None:
+                view.restore_splitter(self._store.value("session/splitter"))
+                view.documents_pane.choose_tool_named(str(self._store.value("session/tool", "")))
             view.closed.connect(self._on_session_closed)
             view.status_message.connect(self.show_status)
             self.session_view = view
@@ -175,6 +284,7 @@ class MainWindow(QMainWindow):
             title = customer.name if customer is not None else self.tr("Consultation")
             self.tabs.addTab(view, no_mnemonic(title))  # "Anna &Berger" is no shortcut
             self.tabs.setCurrentWidget(view)
+            self.statusBar().clearMessage()  # "… is waiting" is over
         else:
             view.update_consultation(consultation)
 
@@ -186,20 +296,72 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.queue_view)
 
     def _close_session_view(self) -> None:
+        self._save_splitter()
         view, self.session_view = self.session_view, None
         if view is not None:
             self.tabs.removeTab(self.tabs.indexOf(view))
             view.deleteLater()
 
     def _on_inbox_changed(self, count: int) -> None:
+        if count != self.inbox_count:
+            self.inbox_view.refresh_soon()  # the list shows what the count says
+        self.inbox_count = count
         index = self.tabs.indexOf(self.inbox_view)
-        label = self.tr("&Inbox")
-        self.tabs.setTabText(index, f"{label} ({count})" if count else label)
+        text = self.tr("&Inbox (%n)", "", count) if count else self.tr("&Inbox")
+        self.tabs.setTabText(index, text)
+        self.tabs.setTabToolTip(
+            index, self.tr("%n new message(s).", "", count) if count else self.tr("No messages.")
+        )
 
     def _on_inbox_added(self, message: OfflineMessage) -> None:
         self.show_status(self.tr("New message from %1.").replace("%1", message.name))
 
+    # --- leaving during a consultation: asked first ---
+
+    def in_consultation(self) -> bool:
+        view = self.session_view
+        return view is not None and view.consultation.phase != Phase.ENDED
+
+    async def _confirm_leaving(self, title: str, text: str, yes_text: str) -> bool:
+        if not self.in_consultation():
+            return True
+        if self.session_view is not None:
+            self.tabs.setCurrentWidget(self.session_view)
+        return await confirm(self, title, text, yes_text)
+
+    @asyncSlot()
+    async def _on_sign_out_triggered(self) -> None:
+        if self.confirmation is not None:
+            return
+        if await self._confirm_leaving(
+            self.tr("Sign out"),
+            self.tr("A consultation is in progress. Sign out and end it?"),
+            self.tr("Sign out"),
+        ):
+            self.save_window()
+            self.sign_out_requested.emit()
+
+    @asyncSlot()
+    async def _ask_before_closing(self) -> None:
+        if await self._confirm_leaving(
+            self.tr("Quit"),
+            self.tr("A consultation is in progress. Quit and end it?"),
+            self.tr("Quit"),
+        ):
+            self._close_confirmed = True
+            self.close()
+
+    def close_without_asking(self) -> None:
+        self._close_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.in_consultation() and not self._close_confirmed:
+            event.ignore()
+            if self.confirmation is None:
+                self._ask_before_closing()
+            return
+        self.save_window()
         if self.tray is not None:
             self.tray.hide()
         super().closeEvent(event)

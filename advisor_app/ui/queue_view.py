@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -41,12 +42,29 @@ class QueueView(QWidget):
         )
         self.table.doubleClicked.connect(lambda _: self._on_take_selected_clicked())
 
+        self.empty_state = QLabel(
+            self.tr(
+                "Nobody is waiting. Set your presence to Available: when a customer joins, "
+                "you hear a chime and they appear here. Take next person starts the "
+                "consultation."
+            )
+        )
+        self.empty_state.setObjectName("empty-state")
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_state)
+        self.stack.addWidget(self.table)
+
         self.summary = QLabel(self.tr("Nobody is waiting."))
         self.summary.setAccessibleName(self.tr("Queue summary"))
         self.take_next_button = QPushButton(self.tr("&Take next person"))
+        self.take_next_button.setObjectName("take-next")
+        self.take_next_button.setDefault(True)
         self.take_next_button.setAccessibleName(self.tr("Take next person"))
         self.take_next_button.clicked.connect(self._on_take_next_clicked)
         self.take_selected_button = QPushButton(self.tr("Take &selected"))
+        self.take_selected_button.setObjectName("take-selected")
         self.take_selected_button.setAccessibleName(self.tr("Take selected customer"))
         self.take_selected_button.clicked.connect(self._on_take_selected_clicked)
 
@@ -55,7 +73,7 @@ class QueueView(QWidget):
         buttons.addWidget(self.take_selected_button)
         buttons.addWidget(self.take_next_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.stack, 1)
         layout.addLayout(buttons)
 
         self._ticker = QTimer(self)
@@ -71,6 +89,7 @@ class QueueView(QWidget):
             if entry.customer.customer_id == selected:
                 self.table.selectRow(row)
         count = len(entries)
+        self.stack.setCurrentWidget(self.table if count else self.empty_state)
         self.summary.setText(
             self.tr("Nobody is waiting.")
             if count == 0

@@ -1,22 +1,26 @@
-"""One consultation: the customer's video large, one's own small and mirrored, the controls,
-the connection quality, the customer's details and the chat. A document pane waits on the left
-for the documents feature."""
+"""One consultation: the document stage (the largest area), a compact media panel (the
+customer's video in its own aspect ratio, one's own small and mirrored below it, the call
+controls in a fixed bar), the customer's details, the record and the chat."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,13 +36,81 @@ from advisor_app.rtc.peer import LinkStats
 from advisor_app.ui.bridge import ConsultationSnapshot
 from advisor_app.ui.chat_view import ChatView
 from advisor_app.ui.document_pane import DocumentPane
+from advisor_app.ui.event_loop import wait_dialog
 from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe
 from advisor_app.ui.record_view import RecordDialog, ask_and_save, record_file_name
+from advisor_app.ui.style import icon, repolish
 from advisor_app.ui.video import VideoView
 from advisor_app.ui.workstation import Workstation
 
 PREVIEW_INTERVAL_MS = 66  # ~15 fps is plenty for one's own small picture
+PREVIEW_SIZE = QSize(160, 120)
+MEDIA_MIN_WIDTH = 300
+SIDE_MIN_WIDTH = 320
+DOCUMENTS_MIN_WIDTH = 480
+STAGE_COMFORT = 640  # the stage's width at which both document toolbars fit, no overflow
+
+
+async def confirm(owner: QWidget, title: str, text: str, yes_text: str) -> bool:
+    """Ask a yes/no question modal to the owner's window, awaited without a nested event loop.
+    While it is open it is ``owner.confirmation`` (tests answer it there)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=owner)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    yes.setObjectName("confirm-yes")
+    no = box.addButton(
+        QCoreApplication.translate("SessionView", "Cancel"), QMessageBox.ButtonRole.RejectRole
+    )
+    no.setObjectName("confirm-no")
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    owner.confirmation = box  # type: ignore[attr-defined]
+    try:
+        await wait_dialog(box)
+        return box.clickedButton() is yes
+    except asyncio.CancelledError:  # the app is closing down: nothing was agreed to
+        return False
+    finally:
+        if shiboken6.isValid(owner):
+            owner.confirmation = None  # type: ignore[attr-defined]
+        if shiboken6.isValid(box):
+            box.deleteLater()
+
+
+class AspectBox(QWidget):
+    """Keeps its height to its width in the video's aspect ratio: no black bars."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.aspect = 4 / 3
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # No layout: a widget with one would take its height for width from the layout.
+        for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            child.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+    def set_aspect(self, aspect: float) -> None:
+        if abs(aspect - self.aspect) > 0.01:
+            self.aspect = aspect
+            self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return int(width / self.aspect)
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, self.heightForWidth(360))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(MEDIA_MIN_WIDTH - 20, self.heightForWidth(MEDIA_MIN_WIDTH - 20))
 
 
 class SessionView(QWidget):
@@ -67,6 +139,7 @@ class SessionView(QWidget):
         self.name_label = plain_label(customer.name)
         self.phone_label = plain_label(customer.phone)
         self.copy_phone_button = QPushButton(self.tr("Copy"))
+        self.copy_phone_button.setObjectName("copy-phone")
         self.copy_phone_button.setAccessibleName(self.tr("Copy phone number"))
         self.copy_phone_button.clicked.connect(
             lambda: QGuiApplication.clipboard().setText(customer.phone)
@@ -85,46 +158,46 @@ class SessionView(QWidget):
             )
         form.addRow(self.tr("Name:"), self.name_label)
         form.addRow(self.tr("Phone:"), phone_row)
-        form.addRow(self.tr("Mode:"), QLabel(", ".join([mode, *choices])))
-        form.addRow(
-            self.tr("Consent:"),
-            QLabel(
-                customer.consent_at.astimezone().strftime("%d.%m.%Y %H:%M:%S")
-                + f" ({customer.consent_version})"
-            ),
+        mode_label = QLabel(", ".join([mode, *choices]))
+        mode_label.setWordWrap(True)
+        form.addRow(self.tr("Mode:"), mode_label)
+        consent_label = QLabel(
+            customer.consent_at.astimezone().strftime("%d.%m.%Y %H:%M:%S")
+            + f" ({customer.consent_version})"
         )
+        consent_label.setWordWrap(True)
+        form.addRow(self.tr("Consent:"), consent_label)
 
         # --- video ---
         self.remote_video = VideoView()
+        self.remote_video.setObjectName("remote-video")
         self.remote_video.setAccessibleName(self.tr("Customer's video"))
-        self.remote_video.setMinimumSize(320, 240)
         self.local_video = VideoView(mirrored=True)
+        self.local_video.setObjectName("local-video")
         self.local_video.setAccessibleName(self.tr("Your own video"))
-        self.local_video.setFixedSize(192, 144)
+        self.local_video.setFixedSize(PREVIEW_SIZE)
         self.no_video_label = QLabel(self.tr("The customer does not show video."))
+        self.no_video_label.setObjectName("empty-state")
+        self.no_video_label.setWordWrap(True)
         self.no_video_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        video_box = QWidget()
-        video_grid = QGridLayout(video_box)
-        video_grid.addWidget(self.remote_video, 0, 0)
-        video_grid.addWidget(self.no_video_label, 0, 0)
-        video_grid.addWidget(
-            self.local_video, 0, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
-        )
+        self.video_box = video_box = AspectBox()
+        self.remote_video.setParent(video_box)
+        self.no_video_label.setParent(video_box)
         self.no_video_label.setVisible(not info.show_me)
         self.remote_video.setVisible(info.show_me)
         self.local_video.setVisible(info.see_advisor)
 
-        self.mute_button = QPushButton(self.tr("&Mute"))
+        self.mute_button = self._call_button("mute", self.tr("&Mute"), "MediaVolume")
         self.mute_button.setCheckable(True)
         self.mute_button.setAccessibleName(self.tr("Mute microphone"))
         self.mute_button.toggled.connect(self._on_mute_toggled)
-        self.camera_button = QPushButton(self.tr("Camera o&ff"))
+        self.camera_button = self._call_button("camera", self.tr("&Camera off"), "ComputerIcon")
         self.camera_button.setCheckable(True)
         self.camera_button.setAccessibleName(self.tr("Switch camera off"))
         self.camera_button.setEnabled(info.see_advisor)
         self.camera_button.toggled.connect(self._on_camera_toggled)
-        self.end_button = QPushButton(self.tr("&End consultation"))
-        self.end_button.setObjectName("danger")
+        self.end_button = self._call_button("danger", self.tr("&End"), "DialogCloseButton")
+        self.end_button.setToolTip(self.tr("End consultation"))
         self.end_button.setAccessibleName(self.tr("End consultation"))
         self.end_button.clicked.connect(self._on_end_clicked)
         # --- the customer's record (the hub makes it; we send the pages shown) ---
@@ -132,6 +205,7 @@ class SessionView(QWidget):
         self.record_status.setWordWrap(True)
         self.record_status.setAccessibleName(self.tr("Record status"))
         self.update_record_button = QPushButton(self.tr("&Update"))
+        self.update_record_button.setObjectName("update-record")
         self.update_record_button.setAccessibleName(self.tr("Update the customer's record now"))
         self.update_record_button.setToolTip(
             self.tr(
@@ -141,9 +215,11 @@ class SessionView(QWidget):
         )
         self.update_record_button.clicked.connect(self._on_update_record_clicked)
         self.view_record_button = QPushButton(self.tr("&View"))
+        self.view_record_button.setObjectName("view-record")
         self.view_record_button.setAccessibleName(self.tr("View the customer's record"))
         self.view_record_button.clicked.connect(self._on_view_record_clicked)
         self.save_record_button = QPushButton(self.tr("Sa&ve …"))
+        self.save_record_button.setObjectName("save-record")
         self.save_record_button.setAccessibleName(self.tr("Save the customer's record as a file"))
         self.save_record_button.clicked.connect(self._on_save_record_clicked)
         record_buttons = QHBoxLayout()
@@ -162,30 +238,64 @@ class SessionView(QWidget):
         self._record_busy = False
         self._record_error = ""
         self.record_dialog: RecordDialog | None = None
-        self.close_button = QPushButton(self.tr("C&lose"))
+        self.close_button = self._call_button("close", self.tr("C&lose"), "DialogOkButton")
         self.close_button.setAccessibleName(self.tr("Close this consultation"))
         self.close_button.clicked.connect(self.closed.emit)
         self.close_button.hide()
         self.phase_label = plain_label()
+        self.phase_label.setWordWrap(True)
         self.phase_label.setAccessibleName(self.tr("Connection state"))
         self.quality_label = plain_label()
+        self.quality_label.setWordWrap(True)
         self.quality_label.setAccessibleName(self.tr("Connection quality"))
-        controls = QHBoxLayout()
-        controls.addWidget(self.mute_button)
-        controls.addWidget(self.camera_button)
+        self.quality_label.setObjectName("quality")
+
+        # --- documents (made here: the call bar shares its Share action) ---
+        self.documents_pane = DocumentPane(
+            workstation, workstation.document_library, info.consultation_id
+        )
+        share = self.documents_pane.share_action
+        self.share_button = self._call_button("share", self.tr("Share"), "DesktopIcon")
+        self.share_button.setCheckable(True)
+        self.share_button.setAccessibleName(self.tr("Share with customer"))
+        self.share_button.clicked.connect(lambda: share.trigger())
+        share.changed.connect(self._sync_share_button)
+        share.toggled.connect(self._sync_share_button)
+        self._sync_share_button()
+
+        # The call bar: fixed, never collapsed, never in an overflow menu.
+        self.call_bar = QWidget()
+        self.call_bar.setObjectName("call-bar")
+        self.call_bar.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        controls = QHBoxLayout(self.call_bar)
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.setSpacing(4)
+        for button in (self.mute_button, self.camera_button, self.share_button):
+            controls.addWidget(button)
         controls.addStretch(1)
         controls.addWidget(self.end_button)
         controls.addWidget(self.close_button)
 
-        media = QWidget()
+        status = QVBoxLayout()
+        status.addWidget(self.phase_label)
+        status.addWidget(self.quality_label)
+        status.addStretch(1)
+        preview_row = QHBoxLayout()
+        preview_row.addWidget(self.local_video, 0, Qt.AlignmentFlag.AlignTop)
+        preview_row.addLayout(status, 1)
+
+        self.media_panel = media = QWidget()
+        media.setObjectName("media-panel")
+        media.setMinimumWidth(MEDIA_MIN_WIDTH)
         media_layout = QVBoxLayout(media)
         media_layout.setContentsMargins(0, 0, 0, 0)
-        media_layout.addWidget(video_box, 1)
-        media_layout.addLayout(controls)
-        media_layout.addWidget(self.phase_label)
-        media_layout.addWidget(self.quality_label)
+        media_layout.addWidget(video_box)
+        media_layout.addLayout(preview_row)
+        media_layout.addWidget(self.call_bar)
+        media_layout.addStretch(1)
         if info.mode != "av":
             video_box.hide()
+            self.local_video.hide()
             self.mute_button.hide()
             self.camera_button.hide()
             self.quality_label.hide()
@@ -199,6 +309,8 @@ class SessionView(QWidget):
         self.chat_input.setAccessibleName(self.tr("Chat message"))
         self.chat_input.returnPressed.connect(self._on_send_clicked)
         self.send_button = QPushButton(self.tr("&Send"))
+        self.send_button.setObjectName("send")
+        self.send_button.setIcon(icon(self, "ArrowRight"))
         self.send_button.setAccessibleName(self.tr("Send chat message"))
         self.send_button.clicked.connect(self._on_send_clicked)
         input_row = QHBoxLayout()
@@ -210,26 +322,31 @@ class SessionView(QWidget):
         chat_layout.addLayout(input_row)
 
         side = QWidget()
+        side.setObjectName("side-panel")
+        side.setMinimumWidth(SIDE_MIN_WIDTH)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(details)
         side_layout.addWidget(record_box)
         side_layout.addWidget(chat, 1)
 
-        # --- documents ---
-        self.documents_pane = DocumentPane(
-            workstation, workstation.document_library, info.consultation_id
-        )
-
-        splitter = QSplitter()
+        self.documents_pane.setMinimumWidth(DOCUMENTS_MIN_WIDTH)
+        self.splitter = splitter = QSplitter()
+        splitter.setObjectName("session-splitter")
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.documents_pane)
         splitter.addWidget(media)
         splitter.addWidget(side)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 2)
+        for index in range(3):
+            splitter.setCollapsible(index, False)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setStretchFactor(2, 0)
+        self._sizes_set = False  # first show: the stage gets what the panels do not need
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)
+        self.confirmation: QMessageBox | None = None
 
         self._preview_timer = QTimer(self)
         self._preview_timer.setInterval(PREVIEW_INTERVAL_MS)
@@ -247,6 +364,63 @@ class SessionView(QWidget):
                 self.chat_list.show_all(so_far.entries, so_far.pending)
         self.update_consultation(consultation)
         self.chat_input.setFocus()
+
+    def _call_button(self, name: str, text: str, icon_name: str) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setText(text)
+        button.setIcon(icon(self, icon_name))
+        button.setIconSize(QSize(22, 22))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        button.setMinimumWidth(60)
+        button.setToolTip(text.replace("&", ""))
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return button
+
+    def _sync_share_button(self) -> None:
+        """The call bar's Share shows the document pane's action (its own short text)."""
+        share = self.documents_pane.share_action
+        self.share_button.setEnabled(share.isEnabled())
+        self.share_button.setChecked(share.isChecked())
+        self.share_button.setToolTip(share.toolTip())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sizes_set:
+            self._sizes_set = True
+            self.set_default_sizes()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._sizes_set:
+            self._keep_the_stage_usable()
+
+    def _keep_the_stage_usable(self) -> None:
+        """When the window shrinks, the video and side panels give back their width before the
+        document stage goes below what its toolbars need (the splitter alone would shrink the
+        stage, whose stretch is the only one)."""
+        sizes = self.splitter.sizes()
+        if len(sizes) != 3 or sizes[0] >= STAGE_COMFORT:
+            return
+        stage, media, side = sizes
+        wanted = STAGE_COMFORT - stage
+        from_side = min(wanted, max(0, side - SIDE_MIN_WIDTH))
+        from_media = min(wanted - from_side, max(0, media - MEDIA_MIN_WIDTH))
+        if from_side or from_media:
+            self.splitter.setSizes(
+                [stage + from_side + from_media, media - from_media, side - from_side]
+            )
+
+    def set_default_sizes(self) -> None:
+        total = max(self.splitter.width(), DOCUMENTS_MIN_WIDTH + MEDIA_MIN_WIDTH + SIDE_MIN_WIDTH)
+        media = max(MEDIA_MIN_WIDTH, self.media_panel.minimumSizeHint().width(), total // 4)
+        media = min(media, 420)
+        side = max(SIDE_MIN_WIDTH + 40, min(total // 4, 400))
+        self.splitter.setSizes([total - media - side, media, side])
+
+    def restore_splitter(self, state: object) -> None:
+        if state and self.splitter.restoreState(state):  # type: ignore[arg-type]
+            self._sizes_set = True
 
     # --- updates from the core ---
 
@@ -275,6 +449,8 @@ class SessionView(QWidget):
         self.end_button.setVisible(not ended)
         if ended:
             self._preview_timer.stop()
+            self.remote_video.clear()  # no frozen last frame
+            self.local_video.clear()
             self.quality_label.clear()
             self.documents_pane.show_closed()
             if not self._ended_seen:
@@ -296,6 +472,8 @@ class SessionView(QWidget):
         frame = session.remote_video.take()  # the newest; older ones were skipped
         if frame is not None:
             self.remote_video.show_frame(frame)
+            if frame.height:
+                self.video_box.set_aspect(frame.width / frame.height)
 
     def _show_preview(self) -> None:
         session = self._workstation.session
@@ -305,19 +483,44 @@ class SessionView(QWidget):
             self.local_video.show_frame(frame)
 
     def _on_stats_updated(self, stats: LinkStats) -> None:
+        """A short line coloured green, amber or red; the details on hover."""
         parts = []
         if stats.round_trip_ms is not None:
             parts.append(self.tr("round trip %1 ms").replace("%1", f"{stats.round_trip_ms:.0f}"))
         parts.append(self.tr("packets lost %1").replace("%1", str(stats.packets_lost)))
+        details = list(parts)
         if stats.inbound_video_kbps is not None:
-            parts.append(
+            details.append(
                 self.tr("video in %1 kbit/s").replace("%1", f"{stats.inbound_video_kbps:.0f}")
             )
         if stats.outbound_video_kbps is not None:
-            parts.append(
+            details.append(
                 self.tr("video out %1 kbit/s").replace("%1", f"{stats.outbound_video_kbps:.0f}")
             )
-        self.quality_label.setText(" · ".join(parts))
+        if self.remote_video.last_frame_size is not None:
+            width, height = self.remote_video.last_frame_size
+            details.append(self.tr("picture in %1").replace("%1", f"{width}×{height}"))
+        lost = stats.fraction_lost or 0.0
+        rtt = stats.round_trip_ms
+        if rtt is None:
+            level = "unknown"
+        elif rtt < 200 and lost < 0.02:
+            level = "good"
+        elif rtt < 500 and lost < 0.08:
+            level = "fair"
+        else:
+            level = "poor"
+        names = {
+            "unknown": self.tr("Connection: measuring …"),
+            "good": self.tr("Connection: good"),
+            "fair": self.tr("Connection: fair"),
+            "poor": self.tr("Connection: poor"),
+        }
+        self.quality_label.setText("● " + names[level] + " · " + " · ".join(parts))
+        self.quality_label.setToolTip("\n".join(details))
+        if self.quality_label.property("level") != level:
+            self.quality_label.setProperty("level", level)
+            repolish(self.quality_label)
 
     # --- actions ---
 
@@ -336,6 +539,12 @@ class SessionView(QWidget):
 
     @asyncSlot()
     async def _on_end_clicked(self) -> None:
+        if self.confirmation is not None:
+            return
+        if not await self.confirm_end():
+            return
+        if self.consultation.phase == Phase.ENDED:
+            return
         self.end_button.setEnabled(False)
         try:
             session = self._workstation.require_session()
@@ -343,6 +552,18 @@ class SessionView(QWidget):
         except UserFacingError as error:
             self.status_message.emit(describe(error))
             self.end_button.setEnabled(True)
+
+    async def confirm_end(self) -> bool:
+        customer = self.consultation.info.customer
+        name = customer.name if customer is not None else ""
+        return await confirm(
+            self,
+            self.tr("End consultation"),
+            self.tr("End the consultation with %1? The customer's call ends too.").replace(
+                "%1", name
+            ),
+            self.tr("End consultation"),
+        )
 
     # --- the record ---
 
@@ -464,7 +685,14 @@ class SessionView(QWidget):
         session = self._workstation.session
         if session is not None:
             self._workstation.engine.call_soon(session.set_camera, not off)
-        self.camera_button.setText(self.tr("Camera o&n") if off else self.tr("Camera o&ff"))
+        # One's own preview shows what the customer gets: nothing while the camera is off.
+        ended = self.consultation.phase == Phase.ENDED
+        if off:
+            self._preview_timer.stop()
+            self.local_video.clear()
+        elif not ended and self.consultation.info.see_advisor:
+            self._preview_timer.start()
+        self.camera_button.setText(self.tr("&Camera on") if off else self.tr("&Camera off"))
         self.camera_button.setAccessibleName(
             self.tr("Switch camera on") if off else self.tr("Switch camera off")
         )

@@ -1,15 +1,16 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../../advisor_app/ui/chat_view.py" line="117" />
-        <location filename="../../advisor_app/ui/chat_view.py" line="121" />
+        <location filename="../../advisor_app/ui/chat_view.py" line="117"/>
+        <location filename="../../advisor_app/ui/chat_view.py" line="121"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/chat_view.py" line="122" />
+        <location filename="../../advisor_app/ui/chat_view.py" line="122"/>
         <source>(sending …)</source>
         <translation>(wird gesendet …)</translation>
     </message>
@@ -17,307 +18,322 @@
 <context>
     <name>DocumentCanvas</name>
     <message>
-        <location filename="../../advisor_app/ui/document_canvas.py" line="94" />
+        <location filename="../../advisor_app/ui/document_canvas.py" line="94"/>
         <source>Document page</source>
         <translation>Dokumentseite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_canvas.py" line="172" />
-        <source>Open a document (Ctrl+O) or drop a file here.</source>
-        <translation>Dokument öffnen (Strg+O) oder eine Datei hierher ziehen.</translation>
+        <location filename="../../advisor_app/ui/document_canvas.py" line="174"/>
+        <source>No document yet. Open one (Ctrl+O), choose one from the library above, or drop a file here. Share shows the page to the customer.</source>
+        <translation>Noch kein Dokument. Öffnen Sie eines (Strg+O), wählen Sie eines aus der Bibliothek oben oder ziehen Sie eine Datei hierher. Teilen zeigt die Seite dem Kunden.</translation>
     </message>
 </context>
 <context>
     <name>DocumentPane</name>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="68" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="71"/>
         <source>Documents</source>
         <translation>Dokumente</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="70" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="73"/>
         <source>Document tools</source>
         <translation>Dokumentwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="72" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="77"/>
         <source>&amp;Open …</source>
         <translation>Ö&amp;ffnen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="75" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="80"/>
         <source>Document library</source>
         <translation>Dokumentbibliothek</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="76" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="81"/>
         <source>Library …</source>
         <translation>Bibliothek …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="83" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="88"/>
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="86" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="91"/>
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="89" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="94"/>
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="92" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="97"/>
         <source>Zoom</source>
         <translation>Zoom</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="93" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="98"/>
         <source>Fit width</source>
         <translation>Seitenbreite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="94" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="99"/>
         <source>Fit page</source>
         <translation>Ganze Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="100" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="105"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="104" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="121"/>
         <source>Marking tools</source>
         <translation>Markierwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="108" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="127"/>
         <source>Pointer</source>
         <translation>Zeiger</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="109" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="128"/>
         <source>Pen</source>
         <translation>Stift</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="110" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="129"/>
         <source>Highlighter</source>
         <translation>Textmarker</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="111" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="130"/>
         <source>Numbered pin</source>
         <translation>Nummerierte Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="112" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="131"/>
         <source>Eraser</source>
         <translation>Radierer</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="126" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="146"/>
         <source>Colour</source>
         <translation>Farbe</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="128" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="148"/>
         <source>Red</source>
         <translation>Rot</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="129" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="149"/>
         <source>Blue</source>
         <translation>Blau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="130" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="150"/>
         <source>Green</source>
         <translation>Grün</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="131" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="151"/>
         <source>Black</source>
         <translation>Schwarz</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="132" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="152"/>
         <source>Yellow</source>
         <translation>Gelb</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="138" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="158"/>
         <source>Line width</source>
         <translation>Linienstärke</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="140" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="160"/>
         <source>Thin</source>
         <translation>Dünn</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="141" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="161"/>
         <source>Medium</source>
         <translation>Mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="142" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="162"/>
         <source>Thick</source>
         <translation>Dick</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="151" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="171"/>
         <source>Pin label (optional)</source>
         <translation>Beschriftung (optional)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="152" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="172"/>
         <source>Label for the next pin</source>
         <translation>Beschriftung der nächsten Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="155" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="177"/>
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="158" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="180"/>
         <source>Redo</source>
         <translation>Wiederholen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="161" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="183"/>
         <source>Clear page</source>
         <translation>Seite leeren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="174" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="203"/>
         <source>Pages</source>
         <translation>Seiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="181" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="215"/>
         <source>Document view</source>
         <translation>Dokumentansicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="184" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="218"/>
         <source>Document message</source>
         <translation>Hinweis zum Dokument</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="267" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="224"/>
+        <location filename="../../advisor_app/ui/document_pane.py" line="600"/>
+        <source>The customer sees this page</source>
+        <translation>Kunde sieht diese Seite</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="226"/>
+        <source>Sharing</source>
+        <translation>Teilen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/document_pane.py" line="315"/>
         <source>Open document</source>
         <translation>Dokument öffnen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="269" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="317"/>
         <source>Documents and images (%1)</source>
         <translation>Dokumente und Bilder (%1)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="288" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="336"/>
         <source>Opening %1 …</source>
         <translation>%1 wird geöffnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="296" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="344"/>
         <source>This PDF is protected. Password:</source>
         <translation>Dieses PDF ist geschützt. Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="298" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="346"/>
         <source>Wrong password. Try again:</source>
         <translation>Falsches Passwort. Bitte erneut eingeben:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="301" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="349"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="310" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="358"/>
         <source>Not opened: the password is needed.</source>
         <translation>Nicht geöffnet: Das Passwort wird benötigt.</translation>
     </message>
-    <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="317" />
-        <source>%1: %2 page(s)</source>
-        <translation>%1: %2 Seite(n)</translation>
+    <message numerus="yes">
+        <location filename="../../advisor_app/ui/document_pane.py" line="365"/>
+        <source>%1: %n page(s)</source>
+        <translation>
+            <numerusform>%1: %n Seite</numerusform>
+            <numerusform>%1: %n Seiten</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="328" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="376"/>
         <source>The file is damaged or not a document this program can show.</source>
         <translation>Die Datei ist beschädigt oder kein Dokument, das dieses Programm zeigen kann.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="331" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="379"/>
         <source>This kind of file cannot be shown. Use PDF, PNG, JPEG or SVG.</source>
         <translation>Diese Dateiart kann nicht gezeigt werden. Verwenden Sie PDF, PNG, JPEG oder SVG.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="333" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="381"/>
         <source>The file is too large to show.</source>
         <translation>Die Datei ist zu groß, um sie zu zeigen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="335" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="383"/>
         <source>The page took too long to draw; it may be damaged or very complex.</source>
         <translation>Die Seite brauchte zu lange zum Zeichnen; sie ist vielleicht beschädigt oder sehr aufwendig.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="337" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="385"/>
         <source>The document has no such page.</source>
         <translation>Das Dokument hat diese Seite nicht.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="338" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="386"/>
         <source>The PDF needs a password.</source>
         <translation>Das PDF braucht ein Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="339" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="387"/>
         <source>Wrong password.</source>
         <translation>Falsches Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="347" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="395"/>
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="471" />
-        <location filename="../../advisor_app/ui/document_pane.py" line="488" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="530"/>
+        <location filename="../../advisor_app/ui/document_pane.py" line="548"/>
         <source>The consultation has ended; its documents were closed.</source>
         <translation>Die Beratung ist beendet; ihre Dokumente wurden geschlossen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="520" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="580"/>
         <source>Page %1 of %2</source>
         <translation>Seite %1 von %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="525" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="585"/>
         <source>shared with the customer</source>
         <translation>mit der Kundin oder dem Kunden geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="525" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="585"/>
         <source>not shared</source>
         <translation>nicht geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="528" />
-        <source>shared, waiting for the customer's connection</source>
+        <location filename="../../advisor_app/ui/document_pane.py" line="588"/>
+        <location filename="../../advisor_app/ui/document_pane.py" line="598"/>
+        <source>shared, waiting for the customer&apos;s connection</source>
         <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="487" />
-        <location filename="../../advisor_app/ui/document_pane.py" line="531" />
+        <location filename="../../advisor_app/ui/document_pane.py" line="547"/>
+        <location filename="../../advisor_app/ui/document_pane.py" line="591"/>
         <source>No document</source>
         <translation>Kein Dokument</translation>
     </message>
@@ -325,12 +341,12 @@
 <context>
     <name>ErrorReporter</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="147" />
+        <location filename="../../advisor_app/ui/app.py" line="149"/>
         <source>Unexpected error</source>
         <translation>Unerwarteter Fehler</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="148" />
+        <location filename="../../advisor_app/ui/app.py" line="150"/>
         <source>Something went wrong that should not have. The details are in the log file:</source>
         <translation>Etwas ist schiefgegangen, das nicht hätte passieren dürfen. Die Einzelheiten stehen in der Protokolldatei:</translation>
     </message>
@@ -338,22 +354,22 @@
 <context>
     <name>InboxModel</name>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108" />
+        <location filename="../../advisor_app/ui/models.py" line="108"/>
         <source>Received</source>
         <translation>Eingang</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108" />
+        <location filename="../../advisor_app/ui/models.py" line="108"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108" />
+        <location filename="../../advisor_app/ui/models.py" line="108"/>
         <source>Phone</source>
         <translation>Telefon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108" />
+        <location filename="../../advisor_app/ui/models.py" line="108"/>
         <source>Message</source>
         <translation>Nachricht</translation>
     </message>
@@ -361,62 +377,67 @@
 <context>
     <name>InboxView</name>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="37" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="39"/>
         <source>Messages from customers</source>
         <translation>Nachrichten von Kundinnen und Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="47" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="49"/>
         <source>Message text</source>
         <translation>Nachrichtentext</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="49" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="51"/>
         <source>Show &amp;done</source>
-        <translation>&amp;Erledigte zeigen</translation>
+        <translation>Erledigte &amp;zeigen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="50" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="52"/>
         <source>Show messages marked done</source>
         <translation>Als erledigt markierte Nachrichten zeigen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="52" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="54"/>
         <source>&amp;Refresh</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="53" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="56"/>
         <source>Refresh messages</source>
         <translation>Nachrichten aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="55" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="58"/>
         <source>&amp;Copy phone number</source>
         <translation>Telefonnummer &amp;kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="56" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="60"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="58" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="62"/>
         <source>&amp;Mark done</source>
-        <translation>Als &amp;erledigt markieren</translation>
+        <translation>Als e&amp;rledigt markieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="59" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="64"/>
         <source>Mark message done</source>
         <translation>Nachricht als erledigt markieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="91" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="75"/>
+        <source>No messages. When every advisor is busy, customers can leave a message with their phone number; it appears here. Call back, then mark it done.</source>
+        <translation>Keine Nachrichten. Sind alle Berater beschäftigt, können Kunden eine Nachricht mit ihrer Telefonnummer hinterlassen; sie erscheint hier. Rufen Sie zurück und markieren Sie sie dann als erledigt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/inbox_view.py" line="117"/>
         <source>Done by %1 on %2</source>
         <translation>Erledigt von %1 am %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="121" />
+        <location filename="../../advisor_app/ui/inbox_view.py" line="150"/>
         <source>Phone number copied.</source>
         <translation>Telefonnummer kopiert.</translation>
     </message>
@@ -424,17 +445,22 @@
 <context>
     <name>LocalMedia</name>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="247" />
+        <location filename="../../advisor_app/ui/media.py" line="290"/>
         <source>No camera found: the customer sees a test picture instead.</source>
         <translation>Keine Kamera gefunden: Die Kundin oder der Kunde sieht stattdessen ein Testbild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="252" />
+        <location filename="../../advisor_app/ui/media.py" line="299"/>
+        <source>Echo cancellation and noise suppression are not available: the customer hears your microphone unprocessed. Use a headset.</source>
+        <translation>Echo- und Rauschunterdrückung sind nicht verfügbar: Die Kundin oder der Kunde hört Ihr Mikrofon unbearbeitet. Verwenden Sie ein Headset.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/media.py" line="305"/>
         <source>No microphone found: the customer hears a test tone.</source>
         <translation>Kein Mikrofon gefunden: Die Kundin oder der Kunde hört einen Testton.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="254" />
+        <location filename="../../advisor_app/ui/media.py" line="307"/>
         <source>No speaker found: the customer cannot be heard.</source>
         <translation>Kein Lautsprecher gefunden: Die Kundin oder der Kunde ist nicht zu hören.</translation>
     </message>
@@ -442,86 +468,96 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="41" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="42"/>
         <source>Videoberatung – sign in</source>
         <translation>Videoberatung – Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="42" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="87" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="88" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="43"/>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="88"/>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="89"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="45" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="46"/>
         <source>Hub address</source>
         <translation>Adresse des Beratungsdienstes</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="49" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="50"/>
         <source>Set by your IT department</source>
         <translation>Von Ihrer IT-Abteilung festgelegt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="51" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="52"/>
         <source>User name</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="54" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="55"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="55" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="56" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="56"/>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="57"/>
         <source>Stay signed in</source>
         <translation>Angemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="60" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="61"/>
         <source>Your IT department has switched this off.</source>
         <translation>Ihre IT-Abteilung hat das abgeschaltet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="64" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="65"/>
         <source>Not available: this computer has no secure credential store.</source>
         <translation>Nicht verfügbar: Dieser Computer hat keinen sicheren Anmeldedatenspeicher.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="74" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="75"/>
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="78" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="79"/>
         <source>&amp;Hub:</source>
         <translation>&amp;Dienst:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="79" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="80"/>
         <source>&amp;User name:</source>
         <translation>&amp;Benutzername:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="80" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="81"/>
         <source>&amp;Password:</source>
         <translation>&amp;Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="90" />
-        <location filename="../../advisor_app/ui/login_dialog.py" line="91" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="91"/>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="92"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="108" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="96"/>
+        <source>Videoberatung</source>
+        <translation>Videoberatung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="98"/>
+        <source>Video advice for your customers. Sign in to start.</source>
+        <translation>Videoberatung für Ihre Kunden. Melden Sie sich an, um zu beginnen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/login_dialog.py" line="120"/>
         <source>Enter the hub address and your user name.</source>
         <translation>Geben Sie die Adresse des Dienstes und Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="111" />
+        <location filename="../../advisor_app/ui/login_dialog.py" line="123"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -529,12 +565,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="373" />
+        <location filename="../../advisor_app/ui/app.py" line="379"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="370" />
+        <location filename="../../advisor_app/ui/app.py" line="376"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -542,295 +578,114 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="303" />
+        <location filename="../../advisor_app/ui/app.py" line="305"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="48" />
+        <location filename="../../advisor_app/ui/main_window.py" line="58"/>
         <source>Videoberatung – %1</source>
         <translation>Videoberatung – %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="55" />
+        <location filename="../../advisor_app/ui/main_window.py" line="66"/>
         <source>Work areas</source>
         <translation>Arbeitsbereiche</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="56" />
+        <location filename="../../advisor_app/ui/main_window.py" line="67"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="212"/>
         <source>&amp;Queue</source>
         <translation>&amp;Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="57" />
-        <location filename="../../advisor_app/ui/main_window.py" line="196" />
+        <location filename="../../advisor_app/ui/main_window.py" line="68"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="310"/>
         <source>&amp;Inbox</source>
-        <translation>&amp;Nachrichten</translation>
+        <translation>Nachr&amp;ichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="61" />
-        <location filename="../../advisor_app/ui/main_window.py" line="65" />
+        <location filename="../../advisor_app/ui/main_window.py" line="74"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="78"/>
         <source>Presence</source>
         <translation>Anwesenheit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="66" />
+        <location filename="../../advisor_app/ui/main_window.py" line="79"/>
         <source>Available</source>
         <translation>Verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="67" />
+        <location filename="../../advisor_app/ui/main_window.py" line="80"/>
         <source>Away</source>
         <translation>Abwesend</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="68" />
+        <location filename="../../advisor_app/ui/main_window.py" line="81"/>
         <source>Busy</source>
         <translation>Beschäftigt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="70" />
+        <location filename="../../advisor_app/ui/main_window.py" line="83"/>
         <source>Presence:</source>
         <translation>Anwesenheit:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="73" />
-        <source>&amp;Settings …</source>
-        <translation>&amp;Einstellungen …</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="76" />
+        <location filename="../../advisor_app/ui/main_window.py" line="93"/>
         <source>Sign &amp;out</source>
         <translation>Ab&amp;melden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="82" />
+        <location filename="../../advisor_app/ui/main_window.py" line="104"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="111"/>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="117"/>
+        <source>Queue</source>
+        <translation>Warteschlange</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="122"/>
+        <source>Messages</source>
+        <translation>Nachrichten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="140"/>
         <source>Connection to the hub</source>
         <translation>Verbindung zum Dienst</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="85" />
+        <location filename="../../advisor_app/ui/main_window.py" line="143"/>
         <source>Device notice</source>
         <translation>Hinweis zu Geräten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="88" />
+        <location filename="../../advisor_app/ui/main_window.py" line="146"/>
         <source>Device missing: test picture or tone in use</source>
         <translation>Gerät fehlt: Testbild oder Testton aktiv</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="101" />
-        <location filename="../../advisor_app/ui/main_window.py" line="138" />
+        <location filename="../../advisor_app/ui/main_window.py" line="159"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="244"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="125" />
-        <source>Hub: offline</source>
-        <translation>Dienst: nicht verbunden</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="126" />
-        <source>Hub: connecting …</source>
-        <translation>Dienst: Verbindung wird aufgebaut …</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="127" />
-        <source>Hub: connected</source>
-        <translation>Dienst: verbunden</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="128" />
-        <source>Hub: connection lost, reconnecting …</source>
-        <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="129" />
-        <source>Hub: signed out, please sign in again</source>
-        <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="134" />
-        <source>%1 is waiting.</source>
-        <translation>%1 wartet.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="138" />
-        <source>A customer is waiting.</source>
-        <translation>Eine Kundin oder ein Kunde wartet.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="175" />
-        <source>Consultation</source>
-        <translation>Beratung</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="200" />
-        <source>New message from %1.</source>
-        <translation>Neue Nachricht von %1.</translation>
-    </message>
-</context>
-<context>
-    <name>Problems</name>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="11" />
-        <source>Wrong user name or password.</source>
-        <translation>Benutzername oder Passwort ist falsch.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="12" />
-        <source>Too many failed sign-ins. Wait a few minutes, then try again.</source>
-        <translation>Zu viele fehlgeschlagene Anmeldungen. Warten Sie einige Minuten und versuchen Sie es dann erneut.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="13" />
-        <source>The hub cannot be reached. Check the hub address and the network connection.</source>
-        <translation>Der Dienst ist nicht erreichbar. Prüfen Sie die Adresse des Dienstes und die Netzwerkverbindung.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="14" />
-        <source>The hub refused this:</source>
-        <translation>Der Dienst hat das abgelehnt:</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="15" />
-        <source>Your sign-in has expired. Please sign in again.</source>
-        <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich neu an.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="16" />
-        <source>Nobody is waiting.</source>
-        <translation>Niemand wartet.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="17" />
-        <source>This customer has just been taken by another advisor or has left.</source>
-        <translation>Diese Person wurde gerade von einer anderen Beratung angenommen oder hat die Warteschlange verlassen.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="18" />
-        <source>End the current consultation first.</source>
-        <translation>Beenden Sie zuerst die laufende Beratung.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="19" />
-        <source>Not connected to the hub right now; the connection is being restored.</source>
-        <translation>Gerade keine Verbindung zum Dienst; sie wird wiederhergestellt.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/problems.py" line="20" />
-        <source>No secure credential store is available.</source>
-        <translation>Es ist kein sicherer Anmeldedatenspeicher verfügbar.</translation>
-    </message>
-</context>
-<context>
-    <name>QueueModel</name>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="32" />
-        <source>#</source>
-        <translation>Nr.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="33" />
-        <source>Name</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="34" />
-        <source>Mode</source>
-        <translation>Art</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="35" />
-        <source>Sees advisor</source>
-        <translation>Sieht Beratung</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="36" />
-        <source>May be seen</source>
-        <translation>Darf gesehen werden</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="37" />
-        <source>Waiting</source>
-        <translation>Wartezeit</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="38" />
-        <source>Connection</source>
-        <translation>Verbindung</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="82" />
-        <source>yes</source>
-        <translation>ja</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="82" />
-        <source>no</source>
-        <translation>nein</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="88" />
-        <source>audio + video</source>
-        <translation>Bild und Ton</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="88" />
-        <source>text only</source>
-        <translation>nur Text</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="96" />
-        <source>online</source>
-        <translation>verbunden</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/models.py" line="96" />
-        <source>connection lost</source>
-        <translation>Verbindung verloren</translation>
-    </message>
-</context>
-<context>
-    <name>QueueView</name>
-    <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="34" />
-        <source>Waiting customers</source>
-        <translation>Wartende Kundinnen und Kunden</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="44" />
-        <location filename="../../advisor_app/ui/queue_view.py" line="75" />
-        <source>Nobody is waiting.</source>
-        <translation>Niemand wartet.</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="45" />
-        <source>Queue summary</source>
-        <translation>Übersicht Warteschlange</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="46" />
-        <source>&amp;Take next person</source>
-        <translation>&amp;Nächste Person annehmen</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="47" />
-        <source>Take next person</source>
-        <translation>Nächste Person annehmen</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="49" />
-        <source>Take &amp;selected</source>
-        <translation>&amp;Ausgewählte annehmen</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="50" />
-        <source>Take selected customer</source>
-        <translation>Ausgewählte Person annehmen</translation>
+    <message numerus="yes">
+        <location filename="../../advisor_app/ui/main_window.py" line="212"/>
+        <source>&amp;Queue (%n)</source>
+        <translation>
+            <numerusform>&amp;Warteschlange (%n)</numerusform>
+            <numerusform>&amp;Warteschlange (%n)</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/queue_view.py" line="77" />
+        <location filename="../../advisor_app/ui/main_window.py" line="216"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n Person wartet.</numerusform>
@@ -838,7 +693,284 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="99" />
+        <location filename="../../advisor_app/ui/main_window.py" line="216"/>
+        <source>Nobody is waiting.</source>
+        <translation>Niemand wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="231"/>
+        <source>Hub: offline</source>
+        <translation>Dienst: nicht verbunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="232"/>
+        <source>Hub: connecting …</source>
+        <translation>Dienst: Verbindung wird aufgebaut …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="233"/>
+        <source>Hub: connected</source>
+        <translation>Dienst: verbunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="234"/>
+        <source>Hub: connection lost, reconnecting …</source>
+        <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="235"/>
+        <source>Hub: signed out, please sign in again</source>
+        <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="240"/>
+        <source>%1 is waiting.</source>
+        <translation>%1 wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="244"/>
+        <source>A customer is waiting.</source>
+        <translation>Eine Kundin oder ein Kunde wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="337"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="339"/>
+        <source>Sign out</source>
+        <translation>Abmelden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="338"/>
+        <source>A consultation is in progress. Sign out and end it?</source>
+        <translation>Eine Beratung läuft. Abmelden und die Beratung beenden?</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="347"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="349"/>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="348"/>
+        <source>A consultation is in progress. Quit and end it?</source>
+        <translation>Eine Beratung läuft. Programm beenden und die Beratung beenden?</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="127"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="284"/>
+        <source>Consultation</source>
+        <translation>Beratung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="86"/>
+        <source>Se&amp;ttings …</source>
+        <translation>&amp;Einstellungen …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="116"/>
+        <source>&amp;Go</source>
+        <translation>Ansic&amp;ht</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../advisor_app/ui/main_window.py" line="310"/>
+        <source>&amp;Inbox (%n)</source>
+        <translation>
+            <numerusform>Nachr&amp;ichten (%n)</numerusform>
+            <numerusform>Nachr&amp;ichten (%n)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../advisor_app/ui/main_window.py" line="313"/>
+        <source>%n new message(s).</source>
+        <translation>
+            <numerusform>%n neue Nachricht.</numerusform>
+            <numerusform>%n neue Nachrichten.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="313"/>
+        <source>No messages.</source>
+        <translation>Keine Nachrichten.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="317"/>
+        <source>New message from %1.</source>
+        <translation>Neue Nachricht von %1.</translation>
+    </message>
+</context>
+<context>
+    <name>Problems</name>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="11"/>
+        <source>Wrong user name or password.</source>
+        <translation>Benutzername oder Passwort ist falsch.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="12"/>
+        <source>Too many failed sign-ins. Wait a few minutes, then try again.</source>
+        <translation>Zu viele fehlgeschlagene Anmeldungen. Warten Sie einige Minuten und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="13"/>
+        <source>The hub cannot be reached. Check the hub address and the network connection.</source>
+        <translation>Der Dienst ist nicht erreichbar. Prüfen Sie die Adresse des Dienstes und die Netzwerkverbindung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="14"/>
+        <source>The hub refused this:</source>
+        <translation>Der Dienst hat das abgelehnt:</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="15"/>
+        <source>Your sign-in has expired. Please sign in again.</source>
+        <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich neu an.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="16"/>
+        <source>Nobody is waiting.</source>
+        <translation>Niemand wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="17"/>
+        <source>This customer has just been taken by another advisor or has left.</source>
+        <translation>Diese Person wurde gerade von einer anderen Beratung angenommen oder hat die Warteschlange verlassen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="18"/>
+        <source>End the current consultation first.</source>
+        <translation>Beenden Sie zuerst die laufende Beratung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="19"/>
+        <source>Not connected to the hub right now; the connection is being restored.</source>
+        <translation>Gerade keine Verbindung zum Dienst; sie wird wiederhergestellt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="20"/>
+        <source>No secure credential store is available.</source>
+        <translation>Es ist kein sicherer Anmeldedatenspeicher verfügbar.</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="32"/>
+        <source>#</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="33"/>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="34"/>
+        <source>Mode</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="35"/>
+        <source>Sees advisor</source>
+        <translation>Sieht Beratung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="36"/>
+        <source>May be seen</source>
+        <translation>Darf gesehen werden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="37"/>
+        <source>Waiting</source>
+        <translation>Wartezeit</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="38"/>
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="82"/>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="82"/>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="88"/>
+        <source>audio + video</source>
+        <translation>Bild und Ton</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="88"/>
+        <source>text only</source>
+        <translation>nur Text</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="96"/>
+        <source>online</source>
+        <translation>verbunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/models.py" line="96"/>
+        <source>connection lost</source>
+        <translation>Verbindung verloren</translation>
+    </message>
+</context>
+<context>
+    <name>QueueView</name>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="35"/>
+        <source>Waiting customers</source>
+        <translation>Wartende Kundinnen und Kunden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="47"/>
+        <source>Nobody is waiting. Set your presence to Available: when a customer joins, you hear a chime and they appear here. Take next person starts the consultation.</source>
+        <translation>Niemand wartet. Setzen Sie Ihre Anwesenheit auf Verfügbar: Kommt ein Kunde, hören Sie einen Ton und er erscheint hier. „Nächste Person annehmen“ beginnt die Beratung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="59"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="94"/>
+        <source>Nobody is waiting.</source>
+        <translation>Niemand wartet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="60"/>
+        <source>Queue summary</source>
+        <translation>Übersicht Warteschlange</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="61"/>
+        <source>&amp;Take next person</source>
+        <translation>&amp;Nächste Person annehmen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="64"/>
+        <source>Take next person</source>
+        <translation>Nächste Person annehmen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="66"/>
+        <source>Take &amp;selected</source>
+        <translation>&amp;Ausgewählte annehmen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="68"/>
+        <source>Take selected customer</source>
+        <translation>Ausgewählte Person annehmen</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../advisor_app/ui/queue_view.py" line="96"/>
+        <source>%n person(s) waiting.</source>
+        <translation>
+            <numerusform>%n Person wartet.</numerusform>
+            <numerusform>%n Personen warten.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/queue_view.py" line="118"/>
         <source>Select a customer first.</source>
         <translation>Wählen Sie zuerst eine Person aus.</translation>
     </message>
@@ -846,97 +978,97 @@
 <context>
     <name>RecordDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="67" />
+        <location filename="../../advisor_app/ui/record_view.py" line="67"/>
         <source>Save record</source>
         <translation>Protokoll speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="69" />
+        <location filename="../../advisor_app/ui/record_view.py" line="69"/>
         <source>PDF documents (*.pdf)</source>
         <translation>PDF-Dokumente (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="105" />
+        <location filename="../../advisor_app/ui/record_view.py" line="105"/>
         <source>Record %1</source>
         <translation>Protokoll %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="106" />
+        <location filename="../../advisor_app/ui/record_view.py" line="106"/>
         <source>Record preview</source>
         <translation>Protokollvorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="117" />
+        <location filename="../../advisor_app/ui/record_view.py" line="117"/>
         <source>Record pages</source>
         <translation>Protokollseiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="121" />
+        <location filename="../../advisor_app/ui/record_view.py" line="121"/>
         <source>Drawing the pages …</source>
         <translation>Die Seiten werden gezeichnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="122" />
+        <location filename="../../advisor_app/ui/record_view.py" line="122"/>
         <source>Record message</source>
         <translation>Protokollmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="124" />
+        <location filename="../../advisor_app/ui/record_view.py" line="124"/>
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="125" />
+        <location filename="../../advisor_app/ui/record_view.py" line="125"/>
         <source>&amp;Previous page</source>
         <translation>&amp;Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="126" />
+        <location filename="../../advisor_app/ui/record_view.py" line="126"/>
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="128" />
+        <location filename="../../advisor_app/ui/record_view.py" line="128"/>
         <source>&amp;Next page</source>
         <translation>&amp;Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="129" />
+        <location filename="../../advisor_app/ui/record_view.py" line="129"/>
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="131" />
+        <location filename="../../advisor_app/ui/record_view.py" line="131"/>
         <source>&amp;Save …</source>
         <translation>&amp;Speichern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="132" />
+        <location filename="../../advisor_app/ui/record_view.py" line="132"/>
         <source>Save the record as a file</source>
         <translation>Das Protokoll als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="134" />
+        <location filename="../../advisor_app/ui/record_view.py" line="134"/>
         <source>&amp;Close</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="135" />
+        <location filename="../../advisor_app/ui/record_view.py" line="135"/>
         <source>Close the record preview</source>
         <translation>Die Protokollvorschau schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="186" />
+        <location filename="../../advisor_app/ui/record_view.py" line="186"/>
         <source>The pages cannot be shown: %1</source>
         <translation>Die Seiten können nicht angezeigt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="197" />
+        <location filename="../../advisor_app/ui/record_view.py" line="197"/>
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/record_view.py" line="230" />
+        <location filename="../../advisor_app/ui/record_view.py" line="230"/>
         <source>Page %1 of %n</source>
         <translation>
             <numerusform>Seite %1 von %n</numerusform>
@@ -944,12 +1076,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="246" />
+        <location filename="../../advisor_app/ui/record_view.py" line="246"/>
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="250" />
+        <location filename="../../advisor_app/ui/record_view.py" line="250"/>
         <source>Saved as %1</source>
         <translation>Gespeichert als %1</translation>
     </message>
@@ -957,336 +1089,384 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="62" />
+        <location filename="../../advisor_app/ui/session_view.py" line="133"/>
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="65" />
+        <location filename="../../advisor_app/ui/session_view.py" line="136"/>
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="69" />
+        <location filename="../../advisor_app/ui/session_view.py" line="140"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="70" />
+        <location filename="../../advisor_app/ui/session_view.py" line="142"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="77" />
+        <location filename="../../advisor_app/ui/session_view.py" line="149"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="77" />
+        <location filename="../../advisor_app/ui/session_view.py" line="149"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="81" />
+        <location filename="../../advisor_app/ui/session_view.py" line="153"/>
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="81" />
+        <location filename="../../advisor_app/ui/session_view.py" line="153"/>
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="84" />
+        <location filename="../../advisor_app/ui/session_view.py" line="156"/>
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="84" />
+        <location filename="../../advisor_app/ui/session_view.py" line="156"/>
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="86" />
+        <location filename="../../advisor_app/ui/session_view.py" line="158"/>
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="87" />
+        <location filename="../../advisor_app/ui/session_view.py" line="159"/>
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="88" />
+        <location filename="../../advisor_app/ui/session_view.py" line="162"/>
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="90" />
+        <location filename="../../advisor_app/ui/session_view.py" line="168"/>
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="99" />
-        <source>Customer's video</source>
+        <location filename="../../advisor_app/ui/session_view.py" line="173"/>
+        <source>Customer&apos;s video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="102" />
+        <location filename="../../advisor_app/ui/session_view.py" line="176"/>
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="104" />
+        <location filename="../../advisor_app/ui/session_view.py" line="178"/>
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="117" />
-        <location filename="../../advisor_app/ui/session_view.py" line="458" />
+        <location filename="../../advisor_app/ui/session_view.py" line="189"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="657"/>
         <source>&amp;Mute</source>
-        <translation>&amp;Stumm</translation>
+        <translation>S&amp;tumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="119" />
-        <location filename="../../advisor_app/ui/session_view.py" line="460" />
+        <location filename="../../advisor_app/ui/session_view.py" line="191"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="659"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="121" />
-        <location filename="../../advisor_app/ui/session_view.py" line="467" />
-        <source>Camera o&amp;ff</source>
-        <translation>Kamera &amp;aus</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="123" />
-        <location filename="../../advisor_app/ui/session_view.py" line="469" />
+        <location filename="../../advisor_app/ui/session_view.py" line="195"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="675"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="126" />
-        <source>&amp;End consultation</source>
-        <translation>Beratung b&amp;eenden</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="128" />
+        <location filename="../../advisor_app/ui/session_view.py" line="199"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="200"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="539"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="543"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="133" />
+        <location filename="../../advisor_app/ui/session_view.py" line="205"/>
         <source>Record status</source>
         <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="134" />
+        <location filename="../../advisor_app/ui/session_view.py" line="206"/>
         <source>&amp;Update</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="135" />
-        <source>Update the customer's record now</source>
+        <location filename="../../advisor_app/ui/session_view.py" line="208"/>
+        <source>Update the customer&apos;s record now</source>
         <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="138" />
+        <location filename="../../advisor_app/ui/session_view.py" line="211"/>
         <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
         <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="143" />
+        <location filename="../../advisor_app/ui/session_view.py" line="216"/>
         <source>&amp;View</source>
         <translation>A&amp;nsehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="144" />
-        <source>View the customer's record</source>
+        <location filename="../../advisor_app/ui/session_view.py" line="218"/>
+        <source>View the customer&apos;s record</source>
         <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="146" />
+        <location filename="../../advisor_app/ui/session_view.py" line="220"/>
         <source>Sa&amp;ve …</source>
         <translation>Spei&amp;chern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="147" />
-        <source>Save the customer's record as a file</source>
+        <location filename="../../advisor_app/ui/session_view.py" line="222"/>
+        <source>Save the customer&apos;s record as a file</source>
         <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="157" />
+        <location filename="../../advisor_app/ui/session_view.py" line="232"/>
         <source>Record for the customer</source>
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="363" />
+        <location filename="../../advisor_app/ui/session_view.py" line="257"/>
+        <source>Share</source>
+        <translation>Teilen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="259"/>
+        <source>Share with customer</source>
+        <translation>Mit Kunde teilen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="480"/>
+        <source>picture in %1</source>
+        <translation>Bild empfangen %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="492"/>
+        <source>Connection: measuring …</source>
+        <translation>Verbindung: wird gemessen …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="493"/>
+        <source>Connection: good</source>
+        <translation>Verbindung: gut</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="494"/>
+        <source>Connection: fair</source>
+        <translation>Verbindung: mittel</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="495"/>
+        <source>Connection: poor</source>
+        <translation>Verbindung: schlecht</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="540"/>
+        <source>End the consultation with %1? The customer&apos;s call ends too.</source>
+        <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="562"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="365" />
+        <location filename="../../advisor_app/ui/session_view.py" line="564"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="369" />
+        <location filename="../../advisor_app/ui/session_view.py" line="568"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="383" />
+        <location filename="../../advisor_app/ui/session_view.py" line="582"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="385" />
+        <location filename="../../advisor_app/ui/session_view.py" line="584"/>
         <source>Record: the hub refused: %1</source>
         <translation>Protokoll: Der Hub hat abgelehnt: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="386" />
+        <location filename="../../advisor_app/ui/session_view.py" line="585"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="403" />
+        <location filename="../../advisor_app/ui/session_view.py" line="602"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="447" />
+        <location filename="../../advisor_app/ui/session_view.py" line="646"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="450" />
+        <location filename="../../advisor_app/ui/session_view.py" line="649"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="165" />
+        <location filename="../../advisor_app/ui/session_view.py" line="240"/>
         <source>C&amp;lose</source>
-        <translation>S&amp;chließen</translation>
+        <translation>Sch&amp;ließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="166" />
+        <location filename="../../advisor_app/ui/session_view.py" line="63"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="193"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="673"/>
+        <source>&amp;Camera off</source>
+        <translation>&amp;Kamera aus</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="198"/>
+        <source>&amp;End</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/session_view.py" line="241"/>
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="170" />
+        <location filename="../../advisor_app/ui/session_view.py" line="246"/>
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="172" />
+        <location filename="../../advisor_app/ui/session_view.py" line="249"/>
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="195" />
+        <location filename="../../advisor_app/ui/session_view.py" line="304"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="198" />
+        <location filename="../../advisor_app/ui/session_view.py" line="307"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="199" />
+        <location filename="../../advisor_app/ui/session_view.py" line="308"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="201" />
+        <location filename="../../advisor_app/ui/session_view.py" line="310"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="202" />
+        <location filename="../../advisor_app/ui/session_view.py" line="313"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="207" />
+        <location filename="../../advisor_app/ui/session_view.py" line="318"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="258" />
+        <location filename="../../advisor_app/ui/session_view.py" line="410"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="259" />
+        <location filename="../../advisor_app/ui/session_view.py" line="411"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="260" />
+        <location filename="../../advisor_app/ui/session_view.py" line="412"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="261" />
+        <location filename="../../advisor_app/ui/session_view.py" line="413"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="265" />
-        <source>(the customer's connection dropped)</source>
+        <location filename="../../advisor_app/ui/session_view.py" line="417"/>
+        <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="267" />
+        <location filename="../../advisor_app/ui/session_view.py" line="419"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="310" />
+        <location filename="../../advisor_app/ui/session_view.py" line="467"/>
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="311" />
+        <location filename="../../advisor_app/ui/session_view.py" line="468"/>
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="314" />
+        <location filename="../../advisor_app/ui/session_view.py" line="472"/>
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="318" />
+        <location filename="../../advisor_app/ui/session_view.py" line="476"/>
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="400" />
+        <location filename="../../advisor_app/ui/session_view.py" line="599"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="458" />
+        <location filename="../../advisor_app/ui/session_view.py" line="657"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="460" />
+        <location filename="../../advisor_app/ui/session_view.py" line="659"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="467" />
-        <source>Camera o&amp;n</source>
-        <translation>Kamera &amp;an</translation>
+        <location filename="../../advisor_app/ui/session_view.py" line="673"/>
+        <source>&amp;Camera on</source>
+        <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="469" />
+        <location filename="../../advisor_app/ui/session_view.py" line="675"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
@@ -1294,105 +1474,105 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="47" />
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="48" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="47"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="48"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="51" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="51"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="53" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="53"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="55" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="55"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="62" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="62"/>
         <source>(none found)</source>
         <translation>(keines gefunden)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="71" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="71"/>
         <source>Camera preview</source>
         <translation>Kameravorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="76" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="76"/>
         <source>Microphone level</source>
         <translation>Mikrofonpegel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="77" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="77"/>
         <source>&amp;Play test sound</source>
         <translation>&amp;Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="78" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="78"/>
         <source>Play test sound</source>
         <translation>Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="82" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="82"/>
         <source>Devices</source>
         <translation>Geräte</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="84" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="84"/>
         <source>&amp;Camera:</source>
         <translation>&amp;Kamera:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="86" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="86"/>
         <source>&amp;Microphone:</source>
         <translation>&amp;Mikrofon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="87" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="87"/>
         <source>Level:</source>
         <translation>Pegel:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="88" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="88"/>
         <source>S&amp;peaker:</source>
         <translation>&amp;Lautsprecher:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="92" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="92"/>
         <source>System check results</source>
         <translation>Ergebnisse der Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="93" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="93"/>
         <source>Run system &amp;check</source>
         <translation>Systemprüfung &amp;starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="94" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="94"/>
         <source>Run system check</source>
         <translation>Systemprüfung starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="96" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="96"/>
         <source>System check</source>
         <translation>Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="104" />
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="105" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="104"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="105"/>
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="106" />
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="107" />
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="106"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="107"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
@@ -1400,101 +1580,111 @@
 <context>
     <name>SystemCheck</name>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="73" />
-        <location filename="../../advisor_app/ui/system_check.py" line="99" />
+        <location filename="../../advisor_app/ui/system_check.py" line="74"/>
+        <location filename="../../advisor_app/ui/system_check.py" line="101"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="100" />
+        <location filename="../../advisor_app/ui/system_check.py" line="102"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="101" />
+        <location filename="../../advisor_app/ui/system_check.py" line="103"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="102" />
+        <location filename="../../advisor_app/ui/system_check.py" line="104"/>
         <source>Hub reachable</source>
         <translation>Dienst erreichbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="103" />
+        <location filename="../../advisor_app/ui/system_check.py" line="105"/>
         <source>Media connection (ICE)</source>
         <translation>Medienverbindung (ICE)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="113" />
+        <location filename="../../advisor_app/ui/system_check.py" line="112"/>
+        <source>Audio processing</source>
+        <translation>Audioverarbeitung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="116"/>
         <source>Connect a camera and allow access to it in the system settings; until then the customer sees a test picture.</source>
         <translation>Schließen Sie eine Kamera an und erlauben Sie den Zugriff in den Systemeinstellungen; bis dahin sieht die Kundin oder der Kunde ein Testbild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="114" />
+        <location filename="../../advisor_app/ui/system_check.py" line="117"/>
         <source>Connect a headset or microphone and allow access to it in the system settings.</source>
         <translation>Schließen Sie ein Headset oder Mikrofon an und erlauben Sie den Zugriff in den Systemeinstellungen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="115" />
+        <location filename="../../advisor_app/ui/system_check.py" line="118"/>
         <source>Connect a headset or speakers.</source>
         <translation>Schließen Sie ein Headset oder Lautsprecher an.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="116" />
+        <location filename="../../advisor_app/ui/system_check.py" line="119"/>
         <source>Check the hub address and the network; ask IT whether the hub is running.</source>
         <translation>Prüfen Sie die Adresse des Dienstes und das Netzwerk; fragen Sie die IT, ob der Dienst läuft.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="117" />
+        <location filename="../../advisor_app/ui/system_check.py" line="120"/>
         <source>Media cannot connect: ask IT to open UDP for media or to configure a TURN server.</source>
         <translation>Keine Medienverbindung möglich: Bitten Sie die IT, UDP für Medien freizugeben oder einen TURN-Server einzurichten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="104" />
+        <location filename="../../advisor_app/ui/system_check.py" line="127"/>
+        <source>Without echo cancellation the customer may hear themselves: use a headset and ask IT to reinstall the application.</source>
+        <translation>Ohne Echounterdrückung hört sich die Kundin oder der Kunde womöglich selbst: Verwenden Sie ein Headset und bitten Sie die IT, die Anwendung neu zu installieren.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="106"/>
         <source>Multimedia backend</source>
         <translation>Multimedia-Backend</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="105" />
+        <location filename="../../advisor_app/ui/system_check.py" line="107"/>
         <source>Video codec</source>
         <translation>Videocodec</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="106" />
+        <location filename="../../advisor_app/ui/system_check.py" line="108"/>
         <source>Credential store</source>
         <translation>Anmeldedatenspeicher</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="107" />
+        <location filename="../../advisor_app/ui/system_check.py" line="109"/>
         <source>Application files</source>
         <translation>Anwendungsdateien</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="108" />
+        <location filename="../../advisor_app/ui/system_check.py" line="110"/>
         <source>Translations</source>
         <translation>Übersetzungen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="109" />
+        <location filename="../../advisor_app/ui/system_check.py" line="111"/>
         <source>Document display</source>
         <translation>Dokumentanzeige</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="118" />
-        <location filename="../../advisor_app/ui/system_check.py" line="119" />
-        <location filename="../../advisor_app/ui/system_check.py" line="121" />
-        <location filename="../../advisor_app/ui/system_check.py" line="122" />
+        <location filename="../../advisor_app/ui/system_check.py" line="121"/>
+        <location filename="../../advisor_app/ui/system_check.py" line="122"/>
+        <location filename="../../advisor_app/ui/system_check.py" line="124"/>
+        <location filename="../../advisor_app/ui/system_check.py" line="125"/>
         <source>The installation is incomplete: ask IT to reinstall the application.</source>
         <translation>Die Installation ist unvollständig: Bitten Sie die IT, die Anwendung neu zu installieren.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="120" />
+        <location filename="../../advisor_app/ui/system_check.py" line="123"/>
         <source>Without a credential store the option to stay signed in is off: you sign in each time.</source>
         <translation>Ohne Anmeldedatenspeicher ist „Angemeldet bleiben“ nicht verfügbar: Sie melden sich jedes Mal an.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/system_check.py" line="123" />
+        <location filename="../../advisor_app/ui/system_check.py" line="126"/>
         <source>Documents cannot be shown: ask IT to reinstall the application.</source>
         <translation>Dokumente können nicht angezeigt werden: Bitten Sie die IT, die Anwendung neu zu installieren.</translation>
     </message>

@@ -109,3 +109,13 @@ def workstation(qloop: QtLoop, memory_keyring: MemoryKeyring) -> Iterator[Workst
     yield station
     qloop.cancel_tasks()
     station.shutdown()
+
+
+def answer(qloop: QtLoop, owner: Any, yes: bool = True) -> None:
+    """Answer the "are you sure?" question ``owner`` (a view or window) has open."""
+    qloop.until(lambda: owner.confirmation is not None, what="confirmation asked")
+    box = owner.confirmation
+    name = "confirm-yes" if yes else "confirm-no"
+    button = next(b for b in box.buttons() if b.objectName() == name)
+    button.click()
+    qloop.until(lambda: owner.confirmation is None, what="confirmation answered")

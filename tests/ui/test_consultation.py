@@ -19,7 +19,7 @@ from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.workstation import Workstation
 from tests.support.hub import PASSWORD
 from tests.support.threaded_hub import ThreadedHub
-from tests.ui.conftest import MemoryKeyring, QtLoop
+from tests.ui.conftest import MemoryKeyring, QtLoop, answer
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -88,6 +88,7 @@ def test_queue_updates_live_and_a_full_consultation(
     qloop.until(lambda: "(sending" not in view.chat_list.item(view.chat_list.count() - 1).text())
 
     qtbot.mouseClick(view.end_button, Qt.MouseButton.LeftButton)
+    answer(qloop, view)
     qloop.until(lambda: customer.ended.is_set(), what="customer told of the end")
     qloop.until(lambda: view.close_button.isVisible(), what="ended state")
     assert not view.chat_input.isEnabled()

@@ -19,7 +19,7 @@ from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.models import QueueModel
 from advisor_app.ui.workstation import Workstation
 from tests.support.threaded_hub import ThreadedHub
-from tests.ui.conftest import QtLoop
+from tests.ui.conftest import QtLoop, answer
 from tests.ui.test_consultation import open_window
 
 HOSTILE_NAMES = [
@@ -149,6 +149,7 @@ def test_hostile_names_and_chat_stay_text(
 
         assert_labels_plain(window, HOSTILE_NAMES + HOSTILE_CHAT)
         view.end_button.click()
+        answer(qloop, view)
         qloop.until(lambda v=view: v.consultation.phase == Phase.ENDED, what="ended")
         view.close_button.click()
         qloop.until(lambda: window.session_view is None, what="tab closed")

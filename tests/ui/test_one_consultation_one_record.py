@@ -18,7 +18,7 @@ from advisor_app.ui.session_view import SessionView
 from advisor_app.ui.workstation import Workstation
 from tests.support.qt_marking import drag
 from tests.support.threaded_hub import ThreadedHub
-from tests.ui.conftest import QtLoop
+from tests.ui.conftest import QtLoop, answer
 from tests.ui.test_consultation import RESOURCES, open_window
 
 SHEET = RESOURCES / "samples" / "Produktblatt-Baufinanzierung.pdf"
@@ -44,6 +44,7 @@ def take_next(qloop: QtLoop, window: MainWindow, workstation: Workstation) -> Se
 def end(qloop: QtLoop, view: SessionView, workstation: Workstation) -> None:
     consultation_id = view.consultation.info.consultation_id
     view.end_button.click()
+    answer(qloop, view)
     qloop.until(lambda: view.consultation.phase == Phase.ENDED, what="ended")
     session = workstation.session
     assert session is not None
@@ -250,6 +251,7 @@ def test_the_record_preview_shows_its_pages_and_saves_the_same_bytes(
 
     # On the end screen, Save… works too.
     view.end_button.click()
+    answer(qloop, view)
     qloop.until(lambda: view.consultation.phase == Phase.ENDED, what="ended")
     qloop.until(lambda: "Record ready" in view.record_status.text(), timeout=60)
     view.save_record_button.click()
