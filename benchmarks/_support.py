@@ -27,6 +27,8 @@ from typing import Any
 import keyring
 import keyring.backend
 
+from advisor_app.core.credentials import MemoryKeyring as _MemoryKeyring
+
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = Path(__file__).resolve().parent
 RESOURCES = REPO / "resources"
@@ -418,23 +420,6 @@ class QtWorkstation:
         self.loop.run_until_complete(asyncio.sleep(0))
         asyncio.set_event_loop(None)
         self.loop.close()
-
-
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 def instrument_video_views() -> dict[int, float]:

@@ -134,3 +134,23 @@ def forget_token(hub_url: str, username: str) -> None:
         return
     with contextlib.suppress(PasswordDeleteError, KeyringError):
         backend.delete_password(SERVICE, _account(hub_url, username))
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that keeps nothing beyond the process: for the gallery, the benchmarks and the
+    tests, so that a person's own credential store is never touched."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)

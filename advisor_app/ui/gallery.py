@@ -630,8 +630,8 @@ def _prepare_process(language: str) -> Any:
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication
 
+    from advisor_app.core.credentials import MemoryKeyring
     from advisor_app.ui.app import APPLICATION, ORGANIZATION, install_translations
-    from advisor_app.ui.gallery_data import MemoryKeyring
 
     settings_dir = tempfile.mkdtemp(prefix="videoberatung-gallery-")
     atexit.register(shutil.rmtree, settings_dir, ignore_errors=True)

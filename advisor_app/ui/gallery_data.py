@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import keyring.backend
-
 
 @dataclass(frozen=True)
 class Customer:
@@ -88,23 +86,3 @@ CHAT = {
 }
 
 PIN_LABEL = {"de": "Sollzins", "en": "Borrowing rate"}
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """The gallery signs in without keeping anything: the person's own keyring stays as it
-    is."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)

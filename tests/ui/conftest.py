@@ -10,6 +10,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+from advisor_app.core.credentials import MemoryKeyring
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring
@@ -20,23 +22,6 @@ from PySide6.QtWidgets import QApplication
 from advisor_app.ui.event_loop import UiEventLoop
 from advisor_app.ui.workstation import Workstation
 from tests.support.threaded_hub import ThreadedHub
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 @pytest.fixture
