@@ -44,10 +44,13 @@ POLICY_NAMES = {
     "EchoCancellation": "echo_cancellation",
     "NoiseSuppression": "noise_suppression",
     "AutoGainControl": "auto_gain_control",
+    "WrapUpSeconds": "wrap_up_seconds",
 }
 BOOLEAN_SETTINGS = frozenset(
     {"allow_stay_signed_in", "echo_cancellation", "noise_suppression", "auto_gain_control"}
 )
+
+INTEGER_SETTINGS = frozenset({"wrap_up_seconds"})
 
 PolicySource = tuple[str, Mapping[str, object]]  # (where, raw values by policy name)
 
@@ -72,7 +75,18 @@ class AppConfig:
         default=True, metadata={"doc": "Suppress room noise on the microphone; default on."}
     )
     auto_gain_control: bool = field(
-        default=True, metadata={"doc": "Even out the microphone's level; default on."}
+        default=False,
+        metadata={
+            "doc": "Even out the microphone's level; default off (it lifts residual echo "
+            "until the advisor has spoken)."
+        },
+    )
+    wrap_up_seconds: int = field(
+        default=60,
+        metadata={
+            "doc": "Seconds of wrap-up (Nachbearbeitung) after a consultation before the "
+            "advisor is available again; 0: none."
+        },
     )
     locked: frozenset[str] = frozenset()  # names set by IT (file, environment, policy)
 
@@ -105,6 +119,14 @@ def _value(name: str, raw: object) -> object:
         if text in ("0", "false", "no", "off"):
             return False
         raise AppConfigError(f"{name}: {raw!r} is not true or false")
+    if name in INTEGER_SETTINGS:
+        try:
+            number = int(str(raw).strip())
+        except ValueError:
+            raise AppConfigError(f"{name}: {raw!r} is not a whole number") from None
+        if not 0 <= number <= 3600:
+            raise AppConfigError(f"{name}: {number} is not between 0 and 3600")
+        return number
     text = str(raw).strip()
     if name == "language" and text not in ("de", "en"):
         raise AppConfigError(f"language: {raw!r} is neither de nor en")

@@ -46,11 +46,16 @@ COST_WINDOW = 3000  # per-frame costs kept for p50/p99 (30 s)
 
 @dataclass(frozen=True, slots=True)
 class ProcessingOptions:
-    """What runs on the microphone; the high-pass filter runs whenever anything does."""
+    """What runs on the microphone; the high-pass filter runs whenever anything does.
+
+    Gain control is off by default: libwebrtc's adaptive digital gain starts at +15 dB and
+    holds it until it has heard the advisor speak, so while only the customer talks it lifts
+    the echo canceller's residual by 15 dB (benchmarks/echo.py: ERLE of the echo 7.5 dB with
+    it, over 27 dB without; livekit's binding offers no way to set its initial gain)."""
 
     echo_cancellation: bool = True
     noise_suppression: bool = True
-    auto_gain_control: bool = True
+    auto_gain_control: bool = False
 
     @property
     def any(self) -> bool:

@@ -36,11 +36,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from advisor_app import __version__
 from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
 from advisor_app.core.engine import Engine
-from advisor_app.ui import preload
+from advisor_app.ui import preload, single_instance
 from advisor_app.ui.event_loop import run_ui, wait_dialog
 from advisor_app.ui.login_dialog import LoginDialog
 from advisor_app.ui.plain import plain_message_box
-from advisor_app.ui.settings import DeviceChoice, UserSettings
+from advisor_app.ui.settings import DeviceChoice, UserSettings, audio_processing_choice
 from advisor_app.ui.style import apply_style
 from advisor_app.ui.workstation import Workstation
 
@@ -214,11 +214,7 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
 
     workstation = Workstation(
         synthetic_media=args.synthetic_media or args.demo,
-        processing=ProcessingOptions(
-            echo_cancellation=config.echo_cancellation,
-            noise_suppression=config.noise_suppression,
-            auto_gain_control=config.auto_gain_control,
-        ),
+        processing=ProcessingOptions(**audio_processing_choice(config, settings)),
     )
     workstation.device_choice = DeviceChoice(
         settings.camera or None, settings.microphone or None, settings.speaker or None
@@ -261,7 +257,7 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
                     settings.hub_url = dialog.hub_url.text().strip()
                     hub_url = settings.hub_url
                 settings.save(store)
-            window, result = await _run_window(workstation, settings, store)
+            window, result = await _run_window(workstation, settings, store, config)
             if result == "sign-out":
                 await workstation.sign_out()
                 window.close_without_asking()  # asked before signing out
@@ -275,13 +271,15 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
 
 
 async def _run_window(
-    workstation: Workstation, settings: UserSettings, store: QSettings
+    workstation: Workstation, settings: UserSettings, store: QSettings, config: AppConfig
 ) -> tuple[MainWindow, str]:
     """Show the main window until the advisor signs out or closes it."""
     preload.wait()
     from advisor_app.ui.main_window import MainWindow
 
-    window = MainWindow(workstation, resources_dir(), store=store)
+    window = MainWindow(
+        workstation, resources_dir(), store=store, wrap_up_seconds=config.wrap_up_seconds
+    )
     outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     def finish(result: str) -> None:
@@ -291,18 +289,24 @@ async def _run_window(
     window.sign_out_requested.connect(lambda: finish("sign-out"))
     window.closed.connect(lambda: finish("closed"))
     window.settings_requested.connect(
-        lambda: asyncio.ensure_future(_edit_settings(window, workstation, settings, store))
+        lambda: asyncio.ensure_future(_edit_settings(window, workstation, settings, store, config))
     )
     window.show()
     return window, await outcome
 
 
 async def _edit_settings(
-    window: MainWindow, workstation: Workstation, settings: UserSettings, store: QSettings
+    window: MainWindow,
+    workstation: Workstation,
+    settings: UserSettings,
+    store: QSettings,
+    config: AppConfig,
 ) -> None:
     from advisor_app.ui.settings_dialog import SettingsDialog
 
-    dialog = SettingsDialog(workstation, workstation.device_choice, window)
+    dialog = SettingsDialog(
+        workstation, workstation.device_choice, window, config=config, settings=settings
+    )
     if await wait_dialog(dialog) == QDialog.DialogCode.Accepted:
         choice = dialog.choice()
         workstation.device_choice = choice
@@ -374,20 +378,24 @@ def main(argv: list[str] | None = None) -> int:
     if ready_file := os.environ.get(READY_ENV):
         app.installEventFilter(ReadyReporter(Path(ready_file), app))
 
-    lock = QLockFile(
-        str(
-            platformdirs.user_runtime_path(APPLICATION, appauthor=False, ensure_exists=True)
-            / ("demo.lock" if args.demo else "advisor-app.lock")
-        )
+    lock_file = platformdirs.user_runtime_path(APPLICATION, appauthor=False, ensure_exists=True) / (
+        "demo.lock" if args.demo else "advisor-app.lock"
     )
+    lock = QLockFile(str(lock_file))
     lock.setStaleLockTime(0)
+    name = single_instance.server_name(lock_file)
     if not lock.tryLock(100):
         text = QCoreApplication.translate("Main", "The workstation is already running.")
         print(f"advisor-app: {text}", file=sys.stderr)
-        if QApplication.platformName() not in ("offscreen", "minimal"):
+        if single_instance.ask_first_to_raise(name):
+            logger.info("already running: asked the first start to come to the front")
+        elif QApplication.platformName() not in ("offscreen", "minimal"):
             QMessageBox.information(None, QCoreApplication.translate("Main", "Videoberatung"), text)
         return 1
+    server = single_instance.InstanceServer(name)
+    server.raise_requested.connect(single_instance.bring_windows_to_front)
     try:
         return run_ui(_with_reporter(reporter, run_workstation(app, args, config))) or 0
     finally:
+        server.close()
         lock.unlock()

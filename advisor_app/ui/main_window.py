@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtMultimedia import QSoundEffect
 from PySide6.QtWidgets import (
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QMainWindow,
+    QPushButton,
     QSystemTrayIcon,
     QTabWidget,
     QToolBar,
@@ -35,6 +36,10 @@ from advisor_app.ui.workstation import Workstation
 
 logger = logging.getLogger(__name__)
 
+# After a consultation ends the advisor gets this long for notes ("Nachbearbeitung") before
+# being Available again; meanwhile the hub counts them as away. 0: no wrap-up.
+WRAP_UP_SECONDS = 60  # AppConfig.wrap_up_seconds's default; the app passes the configured one
+
 
 class MainWindow(QMainWindow):
     sign_out_requested = Signal()
@@ -48,9 +53,17 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         store: QSettings | None = None,
+        wrap_up_seconds: int = WRAP_UP_SECONDS,
     ) -> None:
         super().__init__(parent)
         self._workstation = workstation
+        self.wrap_up_seconds = max(0, wrap_up_seconds)
+        self.wrap_up_left = 0  # seconds; 0: not wrapping up
+        self._wrapped_up: set[int] = set()  # consultations whose wrap-up began
+        self._wrap_up_timer = QTimer(self)
+        self._wrap_up_timer.setInterval(1000)
+        self._wrap_up_timer.timeout.connect(self._tick_wrap_up)
+        self._waiting_customer: int | None = None  # whose "… is waiting" the status shows
         self._store = store  # window geometry and splitter positions; None: not kept
         self.confirmation = None  # the open "are you sure?" question, if any
         self._close_confirmed = False
@@ -82,6 +95,19 @@ class MainWindow(QMainWindow):
         self.presence.activated.connect(self._on_presence_chosen)
         toolbar.addWidget(QLabel(self.tr("Presence:") + " "))
         toolbar.addWidget(self.presence)
+        self.wrap_up_label = plain_label()
+        self.wrap_up_label.setObjectName("wrap-up")
+        self.wrap_up_label.setAccessibleName(self.tr("Wrap-up"))
+        self.available_now_button = QPushButton(self.tr("Available &now"))
+        self.available_now_button.setObjectName("available-now")
+        self.available_now_button.setToolTip(self.tr("End the wrap-up and take customers again."))
+        self.available_now_button.clicked.connect(lambda: self.end_wrap_up("available"))
+        self._wrap_up_widgets = (
+            toolbar.addWidget(self.wrap_up_label),
+            toolbar.addWidget(self.available_now_button),
+        )
+        for widget_action in self._wrap_up_widgets:
+            widget_action.setVisible(False)
         toolbar.addSeparator()
         self.settings_action = QAction(self.tr("Se&ttings …"), self)
         self.settings_action.setObjectName("settings")
@@ -142,10 +168,18 @@ class MainWindow(QMainWindow):
         self.media_notice = plain_label()
         self.media_notice.setAccessibleName(self.tr("Device notice"))
         self.statusBar().addPermanentWidget(self.media_notice)
-        if workstation.media is not None and workstation.media.notices:
-            self.media_notice.setText(self.tr("Device missing: test picture or tone in use"))
+        media = workstation.media
+        if media is not None and media.notices:
+            self.media_notice.setText(
+                self.tr("Microphone unprocessed: echo cancellation is not available")
+                if media.processing_unavailable and len(media.notices) == 1
+                else self.tr("Device missing: test picture or tone in use")
+            )
             # device names come from drivers: shown as they are
-            self.media_notice.setToolTip(plain_tooltip("\n".join(workstation.media.notices)))
+            self.media_notice.setToolTip(plain_tooltip("\n".join(media.notices)))
+        if media is not None:
+            # A later failure of the audio processing (emitted from its thread: queued here)
+            media.processing_notice.connect(self._on_processing_notice)
 
         self.chime = QSoundEffect(self)
         chime_file = resources / "sounds" / "chime.wav"
@@ -169,6 +203,7 @@ class MainWindow(QMainWindow):
             bridge.link_changed.connect(self._on_link_changed)
             bridge.queue_changed.connect(self.queue_view.set_entries)
             bridge.queue_changed.connect(lambda entries: self.set_queue_count(len(entries)))
+            bridge.queue_changed.connect(self._forget_waiting_alert)
             bridge.someone_joined_empty_queue.connect(self._on_someone_joined)
             bridge.presence_changed.connect(self._on_presence_changed)
             bridge.consultation_changed.connect(self._on_consultation_changed)
@@ -223,6 +258,13 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    def _on_processing_notice(self, text: str) -> None:
+        self.media_notice.setText(
+            self.tr("Microphone unprocessed: echo cancellation is not available")
+        )
+        self.media_notice.setToolTip(plain_tooltip(text))
+        self.show_status(text)
+
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)
 
@@ -248,24 +290,94 @@ class MainWindow(QMainWindow):
             QApplication.beep()
         self.notifications_shown += 1
         self.show_status(text)
+        self._waiting_customer = entry.customer.customer_id
+
+    def _forget_waiting_alert(self, entries: list[QueueEntry]) -> None:
+        """The customer of the "… is waiting" notice left the queue (to leave a message, or
+        gone): the notice is no longer true."""
+        waiting = self._waiting_customer
+        if waiting is None or any(e.customer.customer_id == waiting for e in entries):
+            return
+        self._waiting_customer = None
+        self.statusBar().clearMessage()
 
     def _on_presence_changed(self, presence: str) -> None:
+        if self.wrap_up_left and presence == "available":
+            # The hub makes a busy advisor available at the end; the wrap-up comes first.
+            self._send_presence("away")
+            return
         index = self.presence.findData(presence)
         if index >= 0:
             self.presence.setCurrentIndex(index)
 
-    @asyncSlot(int)
-    async def _on_presence_chosen(self, index: int) -> None:
+    def _on_presence_chosen(self, index: int) -> None:
         presence = self.presence.itemData(index)
+        if self.wrap_up_left:
+            self.end_wrap_up(presence)  # the advisor's choice ends the wrap-up
+        else:
+            self._send_presence(presence)
+
+    @asyncSlot(str)
+    async def _send_presence(self, presence: str) -> None:
         try:
             session = self._workstation.require_session()
-            await self._workstation.call(session.set_presence(presence))
+            await self._workstation.call(session.set_presence(presence))  # type: ignore[arg-type]
         except UserFacingError as error:
             self.show_status(describe(error))
+
+    # --- wrap-up ("Nachbearbeitung") after a consultation ---
+
+    def start_wrap_up(self) -> None:
+        if self.wrap_up_seconds <= 0:
+            return
+        self.wrap_up_left = self.wrap_up_seconds
+        for widget_action in self._wrap_up_widgets:
+            widget_action.setVisible(True)
+        self._show_wrap_up()
+        self._wrap_up_timer.start()
+        index = self.presence.findData("away")
+        self.presence.setCurrentIndex(index)
+        self._send_presence("away")
+
+    def end_wrap_up(self, presence: str | None = "available") -> None:
+        """Stop the wrap-up; ``presence`` is sent then (None: nothing, e.g. a new customer
+        was taken and the hub made the advisor busy)."""
+        if not self.wrap_up_left:
+            return
+        self.wrap_up_left = 0
+        self._wrap_up_timer.stop()
+        for widget_action in self._wrap_up_widgets:
+            widget_action.setVisible(False)
+        self.wrap_up_label.clear()
+        if presence is not None:
+            index = self.presence.findData(presence)
+            if index >= 0:
+                self.presence.setCurrentIndex(index)
+            self._send_presence(presence)
+
+    def _tick_wrap_up(self) -> None:
+        if self.wrap_up_left <= 1:
+            self.end_wrap_up("available")
+            self.show_status(self.tr("Wrap-up over: you are available again."))
+            return
+        self.wrap_up_left -= 1
+        self._show_wrap_up()
+
+    def _show_wrap_up(self) -> None:
+        minutes, seconds = divmod(self.wrap_up_left, 60)
+        left = f"{minutes}:{seconds:02d}"
+        self.wrap_up_label.setText(self.tr("Wrap-up – %1 left").replace("%1", left))
 
     def _on_consultation_changed(self, consultation: ConsultationSnapshot | None) -> None:
         if consultation is None:
             return
+        consultation_id = consultation.info.consultation_id
+        if consultation.phase == Phase.ENDED:
+            if consultation_id not in self._wrapped_up:
+                self._wrapped_up.add(consultation_id)
+                self.start_wrap_up()
+        elif consultation_id not in self._wrapped_up:
+            self.end_wrap_up(None)  # the next customer is taken: the hub made us busy
         view = self.session_view
         if (
             view is None
@@ -314,6 +426,8 @@ class MainWindow(QMainWindow):
         )
 
     def _on_inbox_added(self, message: OfflineMessage) -> None:
+        # Only the message: a customer who left the queue to write it is not waiting.
+        self._waiting_customer = None
         self.show_status(self.tr("New message from %1.").replace("%1", message.name))
 
     # --- leaving during a consultation: asked first ---

@@ -257,9 +257,12 @@ class AudioPlayer(QObject):
 class LocalMedia(QObject):
     """The advisor's devices as chosen in the settings, with synthetic stand-ins.
 
-    ``audio_processing`` is the microphone's processor (None without a microphone); when the
-    module cannot load, a notice joins ``notices``, and ``processing_notice`` is emitted when it
-    fails later (from the processing thread: connect with the default, queued, connection)."""
+    ``audio_processing`` is the microphone's processor (None without a microphone). When the
+    module cannot load, ``processing_unavailable`` holds the advisor-facing notice (it also
+    joins ``notices``); when it fails later (or on switching it in the settings),
+    ``processing_notice`` is emitted with the same text (from the processing thread: connect
+    with the default, queued, connection). The technical reason is in the log and in
+    ``audio_processing.notice``."""
 
     processing_notice = Signal(str)
 
@@ -289,17 +292,20 @@ class LocalMedia(QObject):
             self.notices.append(
                 self.tr("No camera found: the customer sees a test picture instead.")
             )
+        self.processing_unavailable: str | None = None
+        # Made here, on the UI thread: the processing thread only emits it.
+        self._unprocessed_text = self.tr(
+            "Echo cancellation and noise suppression are not available: the "
+            "customer hears your microphone unprocessed. Use a headset."
+        )
         if microphone_device is not None:
             self.audio_processing = AudioProcessor(
-                processing or ProcessingOptions(), on_notice=self.processing_notice.emit
+                processing or ProcessingOptions(),
+                on_notice=lambda _reason: self.processing_notice.emit(self._unprocessed_text),
             )
             if self.audio_processing.notice is not None:
-                self.notices.append(
-                    self.tr(
-                        "Echo cancellation and noise suppression are not available: the "
-                        "customer hears your microphone unprocessed. Use a headset."
-                    )
-                )
+                self.processing_unavailable = self._unprocessed_text
+                self.notices.append(self._unprocessed_text)
             self.microphone = MicrophoneCapture(microphone_device, self, self.audio_processing)
         else:
             self.notices.append(self.tr("No microphone found: the customer hears a test tone."))

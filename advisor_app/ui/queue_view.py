@@ -18,6 +18,7 @@ from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
 from advisor_app.protocol.common import QueueEntry
+from advisor_app.protocol.errors import ErrorCode
 from advisor_app.ui.models import QueueModel
 from advisor_app.ui.problems import describe
 from advisor_app.ui.workstation import Workstation
@@ -129,6 +130,9 @@ class QueueView(QWidget):
             else:
                 await self._workstation.call(session.take(customer_id))
         except UserFacingError as error:
-            self.status_message.emit(describe(error))
+            if customer_id is None and getattr(error, "code", None) == ErrorCode.NOT_FOUND:
+                self.status_message.emit(self.tr("Nobody is waiting."))
+            else:
+                self.status_message.emit(describe(error))
         finally:
             self._update_buttons()

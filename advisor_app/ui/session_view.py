@@ -602,8 +602,6 @@ class SessionView(QWidget):
     def describe_record_problem(self, error: UserFacingError) -> str:
         if isinstance(error, HubRequestError) and error.code == ErrorCode.NOT_FOUND.value:
             return self.tr("Record: the hub has no record of this consultation yet.")
-        if isinstance(error, HubRequestError):
-            return self.tr("Record: the hub refused: %1").replace("%1", str(error.detail or ""))
         return self.tr("Record: %1").replace("%1", describe(error))
 
     @asyncSlot()

@@ -6,6 +6,10 @@ from dataclasses import dataclass, fields
 
 from PySide6.QtCore import QSettings
 
+from advisor_app.core.app_config import AppConfig
+
+AUDIO_PROCESSING = ("echo_cancellation", "noise_suppression", "auto_gain_control")
+
 
 @dataclass
 class DeviceChoice:
@@ -26,6 +30,10 @@ class UserSettings:
     speaker: str = ""
     stay_signed_in: bool = False
     document_library: str = ""  # "" offers the bundled samples
+    # The microphone's processing, where IT has not locked it: "on", "off", or "" (the default)
+    echo_cancellation: str = ""
+    noise_suppression: str = ""
+    auto_gain_control: str = ""
 
     @classmethod
     def load(cls, store: QSettings) -> UserSettings:
@@ -42,3 +50,17 @@ class UserSettings:
         for item in fields(self):
             store.setValue(f"user/{item.name}", getattr(self, item.name))
         store.sync()
+
+
+def audio_processing_choice(config: AppConfig, settings: UserSettings) -> dict[str, bool]:
+    """Echo cancellation, noise suppression and gain control as they apply: IT's preset where
+    locked, else the advisor's choice, else the default (``AppConfig``'s). Keyword arguments
+    for ``ProcessingOptions``."""
+    choice = {}
+    for name in AUDIO_PROCESSING:
+        mine = getattr(settings, name)
+        if config.is_locked(name) or mine not in ("on", "off"):
+            choice[name] = bool(getattr(config, name))
+        else:
+            choice[name] = mine == "on"
+    return choice

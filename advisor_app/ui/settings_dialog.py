@@ -1,5 +1,8 @@
 """Settings: camera, microphone and speaker with a live preview, a microphone level meter and a
-speaker test; and the system check with a tick or the reason and what to do."""
+speaker test; the microphone's processing (echo cancellation, noise suppression, automatic
+gain), each switchable unless IT has locked it, applied at once to the running microphone and
+to the meter (which shows the processed signal); and the system check with a tick or the reason
+and what to do."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtMultimedia import QAudioSink, QCamera, QMediaCaptureSession, QMediaDevices
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -23,10 +27,17 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from advisor_app.core.app_config import AppConfig
 from advisor_app.core.system_check import check_hub, check_ice
+from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
 from advisor_app.rtc.tracks import AUDIO_RATE
 from advisor_app.ui.media import MicrophoneCapture, device_id, find_device, pcm_format
-from advisor_app.ui.settings import DeviceChoice
+from advisor_app.ui.settings import (
+    AUDIO_PROCESSING,
+    DeviceChoice,
+    UserSettings,
+    audio_processing_choice,
+)
 from advisor_app.ui.system_check import advice, device_checks, title
 from advisor_app.ui.workstation import Workstation
 
@@ -40,10 +51,20 @@ def tone_pcm(seconds: float = 0.8, frequency: float = 660.0) -> bytes:
 
 class SettingsDialog(QDialog):
     def __init__(
-        self, workstation: Workstation, choice: DeviceChoice, parent: QWidget | None = None
+        self,
+        workstation: Workstation,
+        choice: DeviceChoice,
+        parent: QWidget | None = None,
+        *,
+        config: AppConfig | None = None,
+        settings: UserSettings | None = None,
     ) -> None:
+        """``config`` says what IT locked; ``settings`` receives the audio choices on Save
+        (the caller saves it to QSettings)."""
         super().__init__(parent)
         self._workstation = workstation
+        self._config = config or AppConfig()
+        self._settings = settings
         self.setWindowTitle(self.tr("Settings"))
         self.setAccessibleName(self.tr("Settings"))
 
@@ -88,6 +109,36 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("S&peaker:"), self.speaker_box)
         form.addRow("", self.speaker_test_button)
 
+        # The microphone's processing: switched live, kept on Save, put back on Cancel.
+        self._initial_processing = ProcessingOptions(
+            **audio_processing_choice(self._config, settings or UserSettings())
+        )
+        labels = {
+            "echo_cancellation": self.tr("&Echo cancellation"),
+            "noise_suppression": self.tr("&Noise suppression"),
+            "auto_gain_control": self.tr("&Automatic gain"),
+        }
+        names = {
+            "echo_cancellation": self.tr("Echo cancellation"),
+            "noise_suppression": self.tr("Noise suppression"),
+            "auto_gain_control": self.tr("Automatic gain"),
+        }
+        self.processing_boxes: dict[str, QCheckBox] = {}
+        processing = QGroupBox(self.tr("Microphone processing"))
+        processing_layout = QVBoxLayout(processing)
+        for name in AUDIO_PROCESSING:
+            box = QCheckBox(labels[name])
+            box.setAccessibleName(names[name])
+            box.setChecked(getattr(self._initial_processing, name))
+            if self._config.is_locked(name):
+                box.setEnabled(False)
+                box.setToolTip(self.tr("Set by your IT department."))
+            box.toggled.connect(self._apply_processing)
+            processing_layout.addWidget(box)
+            self.processing_boxes[name] = box
+        # The level meter's own processor: the meter shows what the customer would hear.
+        self.processor = AudioProcessor(self._initial_processing)
+
         self.check_list = QListWidget()
         self.check_list.setAccessibleName(self.tr("System check results"))
         self.check_button = QPushButton(self.tr("Run system &check"))
@@ -109,6 +160,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(devices)
+        layout.addWidget(processing)
         layout.addWidget(checks)
         layout.addWidget(buttons)
 
@@ -133,6 +185,27 @@ class SettingsDialog(QDialog):
             speaker=self.speaker_box.currentData() or None,
         )
 
+    def processing_options(self) -> ProcessingOptions:
+        """The processing as the boxes say now."""
+        return ProcessingOptions(
+            **{name: box.isChecked() for name, box in self.processing_boxes.items()}
+        )
+
+    def _running_processor(self) -> AudioProcessor | None:
+        media = self._workstation.media
+        return media.audio_processing if media is not None else None
+
+    def _apply_processing(self) -> None:
+        self._set_processing(self.processing_options())
+
+    def _set_processing(self, options: ProcessingOptions) -> None:
+        """To the meter, the running microphone (at once) and the next consultation's."""
+        self.processor.configure(options)
+        running = self._running_processor()
+        if running is not None:
+            running.configure(options)
+        self._workstation.processing = options
+
     def _restart_camera(self) -> None:
         if self._camera is not None:
             self._camera.stop()
@@ -149,7 +222,7 @@ class SettingsDialog(QDialog):
             self._microphone = None
         device = find_device(QMediaDevices.audioInputs(), self.microphone_box.currentData())
         if device is not None:
-            self._microphone = MicrophoneCapture(device, self)
+            self._microphone = MicrophoneCapture(device, self, self.processor)
             self._microphone.start()
             self._level_timer.start()
 
@@ -190,6 +263,14 @@ class SettingsDialog(QDialog):
             self.check_button.setEnabled(True)
 
     def done(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            if self._settings is not None:
+                options = self.processing_options()
+                for name in AUDIO_PROCESSING:
+                    if not self._config.is_locked(name):
+                        setattr(self._settings, name, "on" if getattr(options, name) else "off")
+        else:
+            self._set_processing(self._initial_processing)
         if self._camera is not None:
             self._camera.stop()
         if self._microphone is not None:
@@ -197,4 +278,5 @@ class SettingsDialog(QDialog):
         if self._speaker is not None:
             self._speaker.stop()
         self._level_timer.stop()
+        self.processor.close()
         super().done(result)

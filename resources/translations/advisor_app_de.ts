@@ -352,6 +352,84 @@
     </message>
 </context>
 <context>
+    <name>HubErrors</name>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="32"/>
+        <source>The hub could not read the request. Please report this to IT.</source>
+        <translation>Der Dienst konnte die Anfrage nicht lesen. Bitte melden Sie das der IT.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="33"/>
+        <source>The hub did not accept an entry in the request. Check your input and try again.</source>
+        <translation>Der Dienst hat eine Angabe in der Anfrage nicht angenommen. Prüfen Sie Ihre Eingabe und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="34"/>
+        <source>The hub does not know this request. The workstation and the hub may be of different versions; please tell IT.</source>
+        <translation>Der Dienst kennt diese Anfrage nicht. Arbeitsplatz und Dienst haben womöglich verschiedene Versionen; bitte sagen Sie der IT Bescheid.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="35"/>
+        <source>That is too large for the hub.</source>
+        <translation>Das ist für den Dienst zu groß.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="36"/>
+        <source>The customer&apos;s consent is missing.</source>
+        <translation>Die Einwilligung der Kundin oder des Kunden fehlt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="37"/>
+        <source>The consultation service is closed right now.</source>
+        <translation>Die Videoberatung ist gerade geschlossen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="38"/>
+        <source>Your sign-in has expired. Please sign in again.</source>
+        <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="39"/>
+        <source>You are not allowed to do this.</source>
+        <translation>Das dürfen Sie nicht.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="40"/>
+        <source>The hub could not find it: the customer has left or it was removed.</source>
+        <translation>Der Dienst findet das nicht: Die Person ist gegangen oder es wurde entfernt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="41"/>
+        <source>Someone else was quicker: another advisor has just taken this customer or changed this.</source>
+        <translation>Jemand war schneller: Eine andere Beraterin oder ein anderer Berater hat die Person gerade angenommen oder dies geändert.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="42"/>
+        <source>Too many requests. Wait a moment, then try again.</source>
+        <translation>Zu viele Anfragen. Warten Sie einen Moment und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="43"/>
+        <source>That is no longer there: the customer&apos;s place or the consultation has ended.</source>
+        <translation>Das gibt es nicht mehr: Der Platz in der Warteschlange oder die Beratung ist beendet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="44"/>
+        <source>That is not possible right now.</source>
+        <translation>Das ist gerade nicht möglich.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="45"/>
+        <source>The hub cannot store anything right now. Try again later; if it persists, tell IT.</source>
+        <translation>Der Dienst kann gerade nichts speichern. Versuchen Sie es später erneut; bleibt es so, sagen Sie der IT Bescheid.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="46"/>
+        <source>The hub ran into an error and did nothing. Try again; if it persists, tell IT.</source>
+        <translation>Beim Dienst ist ein Fehler aufgetreten, nichts wurde ausgeführt. Versuchen Sie es erneut; bleibt es so, sagen Sie der IT Bescheid.</translation>
+    </message>
+</context>
+<context>
     <name>InboxModel</name>
     <message>
         <location filename="../../advisor_app/ui/models.py" line="108"/>
@@ -445,22 +523,22 @@
 <context>
     <name>LocalMedia</name>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="290"/>
+        <location filename="../../advisor_app/ui/media.py" line="293"/>
         <source>No camera found: the customer sees a test picture instead.</source>
         <translation>Keine Kamera gefunden: Die Kundin oder der Kunde sieht stattdessen ein Testbild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="299"/>
+        <location filename="../../advisor_app/ui/media.py" line="298"/>
         <source>Echo cancellation and noise suppression are not available: the customer hears your microphone unprocessed. Use a headset.</source>
         <translation>Echo- und Rauschunterdrückung sind nicht verfügbar: Die Kundin oder der Kunde hört Ihr Mikrofon unbearbeitet. Verwenden Sie ein Headset.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="305"/>
+        <location filename="../../advisor_app/ui/media.py" line="311"/>
         <source>No microphone found: the customer hears a test tone.</source>
         <translation>Kein Mikrofon gefunden: Die Kundin oder der Kunde hört einen Testton.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="307"/>
+        <location filename="../../advisor_app/ui/media.py" line="313"/>
         <source>No speaker found: the customer cannot be heard.</source>
         <translation>Kein Lautsprecher gefunden: Die Kundin oder der Kunde ist nicht zu hören.</translation>
     </message>
@@ -565,12 +643,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="379"/>
+        <location filename="../../advisor_app/ui/app.py" line="393"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="376"/>
+        <location filename="../../advisor_app/ui/app.py" line="388"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -578,106 +656,127 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="305"/>
+        <location filename="../../advisor_app/ui/app.py" line="318"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="58"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="71"/>
         <source>Videoberatung – %1</source>
         <translation>Videoberatung – %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="66"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="79"/>
         <source>Work areas</source>
         <translation>Arbeitsbereiche</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="67"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="212"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="80"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="247"/>
         <source>&amp;Queue</source>
         <translation>&amp;Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="68"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="310"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="81"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="422"/>
         <source>&amp;Inbox</source>
         <translation>Nachr&amp;ichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="74"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="78"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="87"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="91"/>
         <source>Presence</source>
         <translation>Anwesenheit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="79"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="92"/>
         <source>Available</source>
         <translation>Verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="80"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="93"/>
         <source>Away</source>
         <translation>Abwesend</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="81"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="94"/>
         <source>Busy</source>
         <translation>Beschäftigt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="83"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="96"/>
         <source>Presence:</source>
         <translation>Anwesenheit:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="93"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="100"/>
+        <source>Wrap-up</source>
+        <translation>Nachbearbeitung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="101"/>
+        <source>Available &amp;now</source>
+        <translation>&amp;Jetzt verfügbar</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="103"/>
+        <source>End the wrap-up and take customers again.</source>
+        <translation>Die Nachbearbeitung beenden und wieder Kunden annehmen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="119"/>
         <source>Sign &amp;out</source>
         <translation>Ab&amp;melden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="104"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="130"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="111"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="137"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="117"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="143"/>
         <source>Queue</source>
         <translation>Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="122"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="148"/>
         <source>Messages</source>
         <translation>Nachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="140"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="166"/>
         <source>Connection to the hub</source>
         <translation>Verbindung zum Dienst</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="143"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="169"/>
         <source>Device notice</source>
         <translation>Hinweis zu Geräten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="146"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="174"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="263"/>
+        <source>Microphone unprocessed: echo cancellation is not available</source>
+        <translation>Mikrofon unbearbeitet: Echounterdrückung nicht verfügbar</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="176"/>
         <source>Device missing: test picture or tone in use</source>
         <translation>Gerät fehlt: Testbild oder Testton aktiv</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="159"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="244"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="193"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="286"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="212"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="247"/>
         <source>&amp;Queue (%n)</source>
         <translation>
             <numerusform>&amp;Warteschlange (%n)</numerusform>
@@ -685,7 +784,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="216"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="251"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n Person wartet.</numerusform>
@@ -693,85 +792,95 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="216"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="251"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="231"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="273"/>
         <source>Hub: offline</source>
         <translation>Dienst: nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="232"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="274"/>
         <source>Hub: connecting …</source>
         <translation>Dienst: Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="233"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="275"/>
         <source>Hub: connected</source>
         <translation>Dienst: verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="234"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="276"/>
         <source>Hub: connection lost, reconnecting …</source>
         <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="235"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="277"/>
         <source>Hub: signed out, please sign in again</source>
         <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="240"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="282"/>
         <source>%1 is waiting.</source>
         <translation>%1 wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="244"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="286"/>
         <source>A customer is waiting.</source>
         <translation>Eine Kundin oder ein Kunde wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="337"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="339"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="361"/>
+        <source>Wrap-up over: you are available again.</source>
+        <translation>Nachbearbeitung vorbei: Sie sind wieder verfügbar.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="369"/>
+        <source>Wrap-up – %1 left</source>
+        <translation>Nachbearbeitung – noch %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/main_window.py" line="451"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="453"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="338"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="452"/>
         <source>A consultation is in progress. Sign out and end it?</source>
         <translation>Eine Beratung läuft. Abmelden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="347"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="349"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="461"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="463"/>
         <source>Quit</source>
         <translation>Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="348"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="462"/>
         <source>A consultation is in progress. Quit and end it?</source>
         <translation>Eine Beratung läuft. Programm beenden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="127"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="284"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="153"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="396"/>
         <source>Consultation</source>
         <translation>Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="86"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="112"/>
         <source>Se&amp;ttings …</source>
         <translation>&amp;Einstellungen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="116"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="142"/>
         <source>&amp;Go</source>
         <translation>Ansic&amp;ht</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="310"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="422"/>
         <source>&amp;Inbox (%n)</source>
         <translation>
             <numerusform>Nachr&amp;ichten (%n)</numerusform>
@@ -779,7 +888,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="313"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="425"/>
         <source>%n new message(s).</source>
         <translation>
             <numerusform>%n neue Nachricht.</numerusform>
@@ -787,12 +896,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="313"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="425"/>
         <source>No messages.</source>
         <translation>Keine Nachrichten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="317"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="431"/>
         <source>New message from %1.</source>
         <translation>Neue Nachricht von %1.</translation>
     </message>
@@ -800,52 +909,52 @@
 <context>
     <name>Problems</name>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="11"/>
+        <location filename="../../advisor_app/ui/problems.py" line="18"/>
         <source>Wrong user name or password.</source>
         <translation>Benutzername oder Passwort ist falsch.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="12"/>
+        <location filename="../../advisor_app/ui/problems.py" line="19"/>
         <source>Too many failed sign-ins. Wait a few minutes, then try again.</source>
         <translation>Zu viele fehlgeschlagene Anmeldungen. Warten Sie einige Minuten und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="13"/>
+        <location filename="../../advisor_app/ui/problems.py" line="20"/>
         <source>The hub cannot be reached. Check the hub address and the network connection.</source>
         <translation>Der Dienst ist nicht erreichbar. Prüfen Sie die Adresse des Dienstes und die Netzwerkverbindung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="14"/>
-        <source>The hub refused this:</source>
-        <translation>Der Dienst hat das abgelehnt:</translation>
+        <location filename="../../advisor_app/ui/problems.py" line="21"/>
+        <source>The hub refused this request.</source>
+        <translation>Der Dienst hat diese Anfrage abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="15"/>
+        <location filename="../../advisor_app/ui/problems.py" line="22"/>
         <source>Your sign-in has expired. Please sign in again.</source>
         <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich neu an.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="16"/>
+        <location filename="../../advisor_app/ui/problems.py" line="23"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="17"/>
+        <location filename="../../advisor_app/ui/problems.py" line="24"/>
         <source>This customer has just been taken by another advisor or has left.</source>
         <translation>Diese Person wurde gerade von einer anderen Beratung angenommen oder hat die Warteschlange verlassen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="18"/>
+        <location filename="../../advisor_app/ui/problems.py" line="25"/>
         <source>End the current consultation first.</source>
         <translation>Beenden Sie zuerst die laufende Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="19"/>
+        <location filename="../../advisor_app/ui/problems.py" line="26"/>
         <source>Not connected to the hub right now; the connection is being restored.</source>
         <translation>Gerade keine Verbindung zum Dienst; sie wird wiederhergestellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="20"/>
+        <location filename="../../advisor_app/ui/problems.py" line="27"/>
         <source>No secure credential store is available.</source>
         <translation>Es ist kein sicherer Anmeldedatenspeicher verfügbar.</translation>
     </message>
@@ -921,48 +1030,49 @@
 <context>
     <name>QueueView</name>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="35"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="36"/>
         <source>Waiting customers</source>
         <translation>Wartende Kundinnen und Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="47"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="48"/>
         <source>Nobody is waiting. Set your presence to Available: when a customer joins, you hear a chime and they appear here. Take next person starts the consultation.</source>
         <translation>Niemand wartet. Setzen Sie Ihre Anwesenheit auf Verfügbar: Kommt ein Kunde, hören Sie einen Ton und er erscheint hier. „Nächste Person annehmen“ beginnt die Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="59"/>
-        <location filename="../../advisor_app/ui/queue_view.py" line="94"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="60"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="95"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="134"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="60"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="61"/>
         <source>Queue summary</source>
         <translation>Übersicht Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="61"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="62"/>
         <source>&amp;Take next person</source>
         <translation>&amp;Nächste Person annehmen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="64"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="65"/>
         <source>Take next person</source>
         <translation>Nächste Person annehmen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="66"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="67"/>
         <source>Take &amp;selected</source>
         <translation>&amp;Ausgewählte annehmen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="68"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="69"/>
         <source>Take selected customer</source>
         <translation>Ausgewählte Person annehmen</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/queue_view.py" line="96"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="97"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n Person wartet.</numerusform>
@@ -970,7 +1080,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="118"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="119"/>
         <source>Select a customer first.</source>
         <translation>Wählen Sie zuerst eine Person aus.</translation>
     </message>
@@ -1089,384 +1199,379 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="133"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="134"/>
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="136"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="137"/>
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="140"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="141"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="142"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="143"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="149"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="150"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="149"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="150"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="153"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="154"/>
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="153"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="154"/>
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="156"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="157"/>
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="156"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="157"/>
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="158"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="159"/>
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="159"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="160"/>
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="162"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="163"/>
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="168"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="169"/>
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="173"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="174"/>
         <source>Customer&apos;s video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="176"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="177"/>
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="178"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="179"/>
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="189"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="657"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="190"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="677"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="191"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="659"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="192"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="679"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="195"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="675"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="196"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="695"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="199"/>
         <location filename="../../advisor_app/ui/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="539"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="543"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="201"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="561"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="565"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="205"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="206"/>
         <source>Record status</source>
         <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="206"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="207"/>
         <source>&amp;Update</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="208"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="209"/>
         <source>Update the customer&apos;s record now</source>
         <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="211"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="212"/>
         <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
         <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="216"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="217"/>
         <source>&amp;View</source>
         <translation>A&amp;nsehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="218"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="219"/>
         <source>View the customer&apos;s record</source>
         <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="220"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="221"/>
         <source>Sa&amp;ve …</source>
         <translation>Spei&amp;chern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="222"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="223"/>
         <source>Save the customer&apos;s record as a file</source>
         <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="232"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="233"/>
         <source>Record for the customer</source>
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="257"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="258"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="259"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="260"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="480"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="502"/>
         <source>picture in %1</source>
         <translation>Bild empfangen %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="492"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="514"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="493"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="515"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="494"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="516"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="495"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="517"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="540"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="562"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="562"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="584"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="564"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="586"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="568"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="590"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="582"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="604"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="584"/>
-        <source>Record: the hub refused: %1</source>
-        <translation>Protokoll: Der Hub hat abgelehnt: %1</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="585"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="605"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="602"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="622"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="646"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="666"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="649"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="669"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="240"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="241"/>
         <source>C&amp;lose</source>
         <translation>Sch&amp;ließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="63"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="64"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="193"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="673"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="194"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="693"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="198"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="199"/>
         <source>&amp;End</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="241"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="242"/>
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="246"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="247"/>
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="249"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="250"/>
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="304"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="305"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="307"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="308"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="308"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="309"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="310"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="311"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="313"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="314"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="318"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="319"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="410"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="432"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="411"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="433"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="412"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="434"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="413"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="435"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="417"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="439"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="419"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="441"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="467"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="489"/>
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="468"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="490"/>
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="472"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="494"/>
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="476"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="498"/>
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="599"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="619"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="657"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="677"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="659"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="679"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="673"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="693"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="675"/>
+        <location filename="../../advisor_app/ui/session_view.py" line="695"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
@@ -1474,105 +1579,145 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="47"/>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="48"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="68"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="69"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="51"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="72"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="53"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="74"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="55"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="76"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="62"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="83"/>
         <source>(none found)</source>
         <translation>(keines gefunden)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="71"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="92"/>
         <source>Camera preview</source>
         <translation>Kameravorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="76"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="97"/>
         <source>Microphone level</source>
         <translation>Mikrofonpegel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="77"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="98"/>
         <source>&amp;Play test sound</source>
         <translation>&amp;Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="78"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="99"/>
         <source>Play test sound</source>
         <translation>Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="82"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="103"/>
         <source>Devices</source>
         <translation>Geräte</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="84"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="105"/>
         <source>&amp;Camera:</source>
         <translation>&amp;Kamera:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="86"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="107"/>
         <source>&amp;Microphone:</source>
         <translation>&amp;Mikrofon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="87"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="108"/>
         <source>Level:</source>
         <translation>Pegel:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="88"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="109"/>
         <source>S&amp;peaker:</source>
         <translation>&amp;Lautsprecher:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="92"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="117"/>
+        <source>&amp;Echo cancellation</source>
+        <translation>&amp;Echounterdrückung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="118"/>
+        <source>&amp;Noise suppression</source>
+        <translation>&amp;Rauschunterdrückung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="119"/>
+        <source>&amp;Automatic gain</source>
+        <translation>&amp;Automatische Lautstärke</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="122"/>
+        <source>Echo cancellation</source>
+        <translation>Echounterdrückung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="123"/>
+        <source>Noise suppression</source>
+        <translation>Rauschunterdrückung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="124"/>
+        <source>Automatic gain</source>
+        <translation>Automatische Lautstärke</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="127"/>
+        <source>Microphone processing</source>
+        <translation>Mikrofon-Bearbeitung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="135"/>
+        <source>Set by your IT department.</source>
+        <translation>Von Ihrer IT festgelegt.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="143"/>
         <source>System check results</source>
         <translation>Ergebnisse der Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="93"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="144"/>
         <source>Run system &amp;check</source>
         <translation>Systemprüfung &amp;starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="94"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="145"/>
         <source>Run system check</source>
         <translation>Systemprüfung starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="96"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="147"/>
         <source>System check</source>
         <translation>Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="104"/>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="105"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="155"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="156"/>
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="106"/>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="107"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="157"/>
+        <location filename="../../advisor_app/ui/settings_dialog.py" line="158"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>

@@ -15,7 +15,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="212"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="247"/>
         <source>&amp;Queue (%n)</source>
         <translation>
             <numerusform>&amp;Queue (%n)</numerusform>
@@ -23,7 +23,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="216"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="251"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n person waiting.</numerusform>
@@ -31,7 +31,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="310"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="422"/>
         <source>&amp;Inbox (%n)</source>
         <translation>
             <numerusform>&amp;Inbox (%n)</numerusform>
@@ -39,7 +39,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="313"/>
+        <location filename="../../advisor_app/ui/main_window.py" line="425"/>
         <source>%n new message(s).</source>
         <translation>
             <numerusform>%n new message.</numerusform>
@@ -50,7 +50,7 @@
 <context>
     <name>QueueView</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/queue_view.py" line="96"/>
+        <location filename="../../advisor_app/ui/queue_view.py" line="97"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n person waiting.</numerusform>

@@ -190,6 +190,14 @@ def test_only_one_instance_runs_per_user(tmp_path: Path, hub_process: HubProcess
         assert second.returncode == 1
         assert "already running" in second.stderr
         assert first.poll() is None  # the first one is untouched
+        # ... and was asked to bring its window to the front.
+        log = Path(env["XDG_STATE_HOME"]) / "advisor-app" / "log" / "advisor-app.log"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "asked this one to come to the front" not in (
+            log.read_text(encoding="utf-8") if log.exists() else ""
+        ):
+            time.sleep(0.1)
+        assert "asked this one to come to the front" in log.read_text(encoding="utf-8")
         first.send_signal(signal.SIGTERM)  # closes its sign-in dialog: a clean exit
         assert first.wait(timeout=30) == 0
     finally:
