@@ -221,3 +221,23 @@ async def hello(socket: Socket, token: str | None) -> dict[str, Any]:
                 raise ConnectionError(f"closed while waiting for welcome: {socket.unread()}")
             socket._arrived.clear()
             await socket._arrived.wait()
+
+
+async def leave_message(hub_url: str, name: str, text: str, token: str | None = None) -> None:
+    """A written message, as the customer page leaves it (with ``token``: after leaving the
+    queue, as a waiting customer who gives up does)."""
+    async with aiohttp.ClientSession() as http:
+        if token is not None:  # leaves the queue first, as the customer page does
+            headers = {"Authorization": f"Bearer {token}"}
+            async with http.delete(f"{hub_url}/api/customers/me", headers=headers) as response:
+                assert response.status < 300, await response.text()
+        async with http.get(f"{hub_url}/api/status") as response:
+            notice = (await response.json())["notice_version"]
+        body = {
+            "name": name,
+            "phone": "+49 30 1234567",
+            "text": text,
+            "consent": {"accepted": True, "notice_version": notice},
+        }
+        async with http.post(f"{hub_url}/api/messages", json=body) as response:
+            assert response.status == 201, await response.text()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiohttp
 import pymupdf
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextDocument
@@ -18,6 +17,7 @@ from advisor_app.core.session import Phase
 from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.models import QueueModel
 from advisor_app.ui.workstation import Workstation
+from tests.support.clients import leave_message
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop, answer
 from tests.ui.test_consultation import open_window
@@ -154,20 +154,6 @@ def test_hostile_names_and_chat_stay_text(
         view.close_button.click()
         qloop.until(lambda: window.session_view is None, what="tab closed")
     assert window.isVisible()  # still alive after every hover and every consultation
-
-
-async def leave_message(hub_url: str, name: str, text: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{hub_url}/api/status") as response:
-            notice = (await response.json())["notice_version"]
-        body = {
-            "name": name,
-            "phone": "+49 30 1234567",
-            "text": text,
-            "consent": {"accepted": True, "notice_version": notice},
-        }
-        async with http.post(f"{hub_url}/api/messages", json=body) as response:
-            assert response.status == 201, await response.text()
 
 
 def test_hostile_offline_messages_stay_text(

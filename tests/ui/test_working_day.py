@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 from PySide6.QtWidgets import QWidget
@@ -20,6 +19,7 @@ from advisor_app.ui import single_instance
 from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.problems import describe, describe_code
 from advisor_app.ui.workstation import Workstation
+from tests.support.clients import leave_message
 from tests.support.hub import PASSWORD
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import MemoryKeyring, QtLoop, answer
@@ -104,24 +104,6 @@ def test_available_now_ends_the_wrap_up(
     assert window.wrap_up_left == 0
     qloop.until(lambda: hub_presence(threaded_hub) == {"available"}, what="available now")
     assert not window.available_now_button.isVisible()
-
-
-async def leave_message(hub_url: str, name: str, text: str, token: str | None = None) -> None:
-    async with aiohttp.ClientSession() as http:
-        if token is not None:  # leaves the queue first, as the customer page does
-            headers = {"Authorization": f"Bearer {token}"}
-            async with http.delete(f"{hub_url}/api/customers/me", headers=headers) as response:
-                assert response.status < 300, await response.text()
-        async with http.get(f"{hub_url}/api/status") as response:
-            notice = (await response.json())["notice_version"]
-        body = {
-            "name": name,
-            "phone": "+49 30 1234567",
-            "text": text,
-            "consent": {"accepted": True, "notice_version": notice},
-        }
-        async with http.post(f"{hub_url}/api/messages", json=body) as response:
-            assert response.status == 201, await response.text()
 
 
 def test_a_left_message_is_announced_as_a_message_never_as_waiting(
