@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import concurrent.futures
 import contextlib
+import functools
 import logging
+import multiprocessing
 import shutil
 import time
 from collections.abc import Callable
@@ -193,6 +196,7 @@ class Hub:
         self._remembered_presence: dict[int, Presence] = {}
         self._record_locks: dict[int, asyncio.Lock] = {}
         self._storage_full_at = float("-inf")
+        self._pdf_pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._record_tasks: set[asyncio.Task[None]] = set()
         self._loaded = asyncio.Event()  # other instances' news wait for the first load
 
@@ -231,6 +235,9 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._fanout_task
         await self.cluster.stop()
+        if self._pdf_pool is not None:
+            self._pdf_pool.shutdown(wait=False, cancel_futures=True)
+            self._pdf_pool = None
 
     # --- storage faults and readiness ---
 
@@ -875,6 +882,17 @@ class Hub:
             messages=[chat_entry(item) for item in messages],
         )
 
+    async def _compose[T](self, work: Callable[..., T], *args: object) -> T:
+        """PDF work in a process of its own: ReportLab is pure Python and holds the GIL for
+        tens of milliseconds a page, which on a thread delayed this loop's takes and pushes
+        (take-next p99 28 ms in hub_load.py against single digits). Started on first use."""
+        if self._pdf_pool is None:
+            self._pdf_pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pdf_pool, functools.partial(work, *args))
+
     async def make_record(self, consultation_id: int) -> bytes:
         """Make the consultation's record from what is stored now (the chat, the pages the
         advisor showed), store it (the last one made is the record) and tell both sides."""
@@ -889,9 +907,7 @@ class Hub:
                 facts = await self._record_facts(record)
                 shown = await self.storage.shown_pages(consultation_id)
                 pages = _manifest_decoder.decode(shown.manifest).pages if shown else []
-                pdf = await asyncio.to_thread(
-                    compose_record, facts, shown.pdf if shown else b"", pages
-                )
+                pdf = await self._compose(compose_record, facts, shown.pdf if shown else b"", pages)
                 await self.storage.save_record(consultation_id, pdf, self.clock())
         finally:
             if not lock.locked():
@@ -918,7 +934,7 @@ class Hub:
         await self.own_consultation("advisor", advisor_id, consultation_id, active=False)
         pages = _manifest_decoder.decode(manifest).pages
         try:
-            await asyncio.to_thread(check_shown_pages, pdf, pages)
+            await self._compose(check_shown_pages, pdf, pages)
         except ShownPagesError as error:
             raise ProtocolError(ErrorCode.INVALID, str(error), "pages") from None
         await self.storage.save_shown_pages(consultation_id, pdf, manifest, self.clock())
@@ -929,7 +945,7 @@ class Hub:
         await self.transcript(customer)  # the same rules: only after the end
         record = await self.storage.consultation_of_customer(customer.customer_id)
         assert record is not None
-        return await asyncio.to_thread(compose_transcript, await self._record_facts(record))
+        return await self._compose(compose_transcript, await self._record_facts(record))
 
     async def customer_record(self, customer: CustomerRecord) -> tuple[ConsultationRecord, bytes]:
         """The stored record; made now if the consultation ended and none was stored (the
