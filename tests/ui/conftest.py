@@ -104,3 +104,11 @@ def answer(qloop: QtLoop, owner: Any, yes: bool = True) -> None:
     button = next(b for b in box.buttons() if b.objectName() == name)
     button.click()
     qloop.until(lambda: owner.confirmation is None, what="confirmation answered")
+
+
+@pytest.fixture
+def second_workstation(qloop: QtLoop, memory_keyring: MemoryKeyring) -> Iterator[Workstation]:
+    """Another advisor's workstation in the same test (signed in by the test)."""
+    station = Workstation(synthetic_media=True)
+    yield station
+    station.shutdown()

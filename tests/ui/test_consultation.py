@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtMultimedia import QVideoFrame
 from pytestqt.qtbot import QtBot
@@ -19,28 +17,27 @@ from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.workstation import Workstation
 from tests.support.hub import PASSWORD
 from tests.support.threaded_hub import ThreadedHub
-from tests.ui.conftest import MemoryKeyring, QtLoop, answer
+from tests.ui.conftest import QtLoop, answer
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
 def open_window(
-    qtbot: QtBot, qloop: QtLoop, workstation: Workstation, hub: ThreadedHub, user: str = "anna"
+    qtbot: QtBot,
+    qloop: QtLoop,
+    workstation: Workstation,
+    hub: ThreadedHub,
+    user: str = "anna",
+    **options: object,
 ) -> MainWindow:
+    """Sign in and show the main window (``options`` go to MainWindow)."""
     qloop.run(workstation.sign_in(hub.url, user, PASSWORD, stay_signed_in=False))
-    window = MainWindow(workstation, RESOURCES)
+    window = MainWindow(workstation, RESOURCES, **options)  # type: ignore[arg-type]
     qtbot.addWidget(window)
     window.show()
     assert workstation.session is not None
     qloop.until(lambda: workstation.session.hub.state == LinkState.CONNECTED, what="hub link")
     return window
-
-
-@pytest.fixture
-def second_workstation(qloop: QtLoop, memory_keyring: MemoryKeyring) -> Iterator[Workstation]:
-    station = Workstation(synthetic_media=True)
-    yield station
-    station.shutdown()
 
 
 def test_queue_updates_live_and_a_full_consultation(

@@ -12,42 +12,16 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from advisor_app.core.errors import Problem, UserFacingError
-from advisor_app.core.hub_client import HubRequestError, LinkState
+from advisor_app.core.hub_client import HubRequestError
 from advisor_app.core.session import Phase
 from advisor_app.protocol.errors import ErrorCode
 from advisor_app.ui import single_instance
-from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.problems import describe, describe_code
 from advisor_app.ui.workstation import Workstation
 from tests.support.clients import leave_message
-from tests.support.hub import PASSWORD
 from tests.support.threaded_hub import ThreadedHub
-from tests.ui.conftest import MemoryKeyring, QtLoop, answer
-from tests.ui.test_consultation import RESOURCES
-
-
-def signed_in_window(
-    qtbot: QtBot,
-    qloop: QtLoop,
-    workstation: Workstation,
-    hub: ThreadedHub,
-    user: str = "anna",
-    **options: object,
-) -> MainWindow:
-    qloop.run(workstation.sign_in(hub.url, user, PASSWORD, stay_signed_in=False))
-    window = MainWindow(workstation, RESOURCES, **options)  # type: ignore[arg-type]
-    qtbot.addWidget(window)
-    window.show()
-    assert workstation.session is not None
-    qloop.until(lambda: workstation.session.hub.state == LinkState.CONNECTED, what="hub link")
-    return window
-
-
-@pytest.fixture
-def second_workstation(qloop: QtLoop, memory_keyring: MemoryKeyring) -> Iterator[Workstation]:
-    station = Workstation(synthetic_media=True)
-    yield station
-    station.shutdown()
+from tests.ui.conftest import QtLoop, answer
+from tests.ui.test_consultation import RESOURCES, open_window
 
 
 def hub_presence(hub: ThreadedHub) -> set[str]:
@@ -58,7 +32,7 @@ def hub_presence(hub: ThreadedHub) -> set[str]:
 def test_wrap_up_after_end_then_available(
     qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation
 ) -> None:
-    window = signed_in_window(qtbot, qloop, workstation, threaded_hub, wrap_up_seconds=3)
+    window = open_window(qtbot, qloop, workstation, threaded_hub, wrap_up_seconds=3)
     qloop.until(lambda: hub_presence(threaded_hub) == {"available"}, what="available at start")
     threaded_hub.customer(name="Erika Mustermann", mode="text")
     qloop.until(lambda: window.queue_view.model.rowCount() == 1, what="queue row")
@@ -90,7 +64,7 @@ def test_wrap_up_after_end_then_available(
 def test_available_now_ends_the_wrap_up(
     qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation
 ) -> None:
-    window = signed_in_window(qtbot, qloop, workstation, threaded_hub, wrap_up_seconds=600)
+    window = open_window(qtbot, qloop, workstation, threaded_hub, wrap_up_seconds=600)
     customer = threaded_hub.customer(name="Max Meier", mode="text")
     qloop.until(lambda: window.queue_view.model.rowCount() == 1, what="queue row")
     qtbot.mouseClick(window.queue_view.take_next_button, Qt.MouseButton.LeftButton)
@@ -109,7 +83,7 @@ def test_available_now_ends_the_wrap_up(
 def test_a_left_message_is_announced_as_a_message_never_as_waiting(
     qtbot: QtBot, qloop: QtLoop, threaded_hub: ThreadedHub, workstation: Workstation
 ) -> None:
-    window = signed_in_window(qtbot, qloop, workstation, threaded_hub)
+    window = open_window(qtbot, qloop, workstation, threaded_hub)
     shown: list[str] = []
     window.statusBar().messageChanged.connect(shown.append)
 
@@ -190,8 +164,8 @@ def test_hub_errors_reach_a_german_ui_in_german(
     second_workstation: Workstation,
     german: None,
 ) -> None:
-    anna = signed_in_window(qtbot, qloop, workstation, threaded_hub)
-    ben = signed_in_window(qtbot, qloop, second_workstation, threaded_hub, user="ben")
+    anna = open_window(qtbot, qloop, workstation, threaded_hub)
+    ben = open_window(qtbot, qloop, second_workstation, threaded_hub, user="ben")
     threaded_hub.customer(name="Erika Mustermann", mode="text")
     qloop.until(lambda: ben.queue_view.model.rowCount() == 1, what="queue row at ben")
     customer_id = ben.queue_view.model.entry(0).customer.customer_id
