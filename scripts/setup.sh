@@ -18,6 +18,7 @@ apt_packages=(
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   fonts-dejavu-core ca-certificates
   postgresql  # the PostgreSQL storage tests start their own temporary server from it
+  espeak-ng sox  # benchmarks/echo.py --write-wav: real speech, and measuring what was written
 )
 
 install_debian_packages() {
