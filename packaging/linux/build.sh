@@ -9,10 +9,10 @@
 # SSL_CERT_FILE: that exercises the frozen TLS stack and truststore) and runs the frozen
 # `advisor-app --self-check` with QT_QPA_PLATFORM=offscreen: it must load Qt Multimedia's
 # backend, encode and decode a VP8 frame through PyAV, list devices, load the keyring backend,
-# find resources and translations, render a PDF page in the worker process, reach the hub, and
-# exit 0. When gnome-keyring-daemon and dbus-run-session exist, the
-# check runs in a D-Bus session with an unlocked Secret Service, so the credential store is
-# really used rather than only imported.
+# find resources and translations, render a PDF page in the worker process, put audio through
+# libwebrtc's audio processing (livekit's native library), reach the hub, and exit 0. When
+# gnome-keyring-daemon and dbus-run-session exist, the check runs in a D-Bus session with an
+# unlocked Secret Service, so the credential store is really used rather than only imported.
 #
 # Environment: PYTHON (default .venv/bin/python), STARTUP_RUNS (default 7), ARCHIVE=0 to skip
 # the .tar.zst.
@@ -115,7 +115,7 @@ fi
 missing=()
 for line in "✔ Hub reachable" "✔ Media connection (ICE)" "✔ Multimedia backend" \
     "✔ Video codec" "✔ Application files" "✔ Translations" "✔ Document display" \
-    "Camera" "Microphone" "Speaker" "Credential store"; do
+    "✔ Audio processing" "Camera" "Microphone" "Speaker" "Credential store"; do
   grep -qF "$line" "$work/self-check.out" || missing+=("$line")
 done
 if grep -qF "✘ Credential store" "$work/self-check.out"; then
