@@ -24,7 +24,13 @@ from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.queue_state import QueueState
 from advisor_app.documents.render import Renderer, cpu_workers
 from advisor_app.protocol import ws
-from advisor_app.protocol.common import ConsultationInfo, OfflineMessage, Presence, QueueEntry
+from advisor_app.protocol.common import (
+    AdvisorInfo,
+    ConsultationInfo,
+    OfflineMessage,
+    Presence,
+    QueueEntry,
+)
 from advisor_app.protocol.documents import Mark
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
@@ -89,6 +95,7 @@ class AdvisorSession:
         self.media = media
         self.queue = QueueState()
         self.presence: Presence = "available"
+        self.advisor: AdvisorInfo | None = None  # who the hub says we are (its welcome)
         self.consultation: Consultation | None = None
         self.open_messages = 0
         self.renderer = Renderer(workers=cpu_workers())
@@ -291,6 +298,7 @@ class AdvisorSession:
                 logger.warning("the hub refused something: %s %s", message.code, message.message)
 
     def _on_welcome(self, welcome: ws.AdvisorWelcome) -> None:
+        self.advisor = welcome.advisor
         self.queue.reset(welcome.queue)
         self.queue_changed.emit(self.queue.entries())
         self.presence = welcome.presence
