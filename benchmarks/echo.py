@@ -26,6 +26,9 @@ echo cancellation alone without noise (the canceller by itself).
     .venv/bin/python benchmarks/echo.py
     .venv/bin/python benchmarks/echo.py --delay-ms 120 --erl-db 6 --snr-db 10
     .venv/bin/python benchmarks/echo.py --wav /tmp/audio   # 10 s before/after as WAV files
+
+For listening, with real speech (espeak-ng) and measurements on the files written (sox):
+benchmarks/echo_listen.py --write-wav DIR.
 """
 
 from __future__ import annotations
