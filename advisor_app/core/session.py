@@ -103,6 +103,11 @@ class AdvisorSession:
         self.remote_audio = PcmRingSink()
         self.microphone: SwitchableTrack | None = None
         self.camera: SwitchableTrack | None = None
+        # The advisor's switches for the current consultation; they outlive the tracks, which
+        # are made anew for every peer connection (a customer who reconnects must not get
+        # the camera back on), and start on for each new consultation like its view.
+        self.camera_on = True
+        self.microphone_on = True
         # events (emitted on the engine thread)
         self.link_changed: Event[LinkState] = Event()
         self.queue_changed: Event[list[QueueEntry]] = Event()
@@ -228,12 +233,25 @@ class AdvisorSession:
             self.consultation_changed.emit(None)
 
     def set_microphone(self, enabled: bool) -> None:
-        if self.microphone is not None:
-            self.microphone.enabled = enabled
+        self.microphone_on = enabled
+        self._apply_media_switches()
 
     def set_camera(self, enabled: bool) -> None:
+        self.camera_on = enabled
+        self._apply_media_switches()
+
+    def _apply_media_switches(self) -> None:
+        """Silence or black on our tracks, and the customer's page told what it gets."""
+        if self.microphone is not None:
+            self.microphone.enabled = self.microphone_on
         if self.camera is not None:
-            self.camera.enabled = enabled
+            self.camera.enabled = self.camera_on
+        consultation = self.consultation
+        if consultation is not None and consultation.peer is not None:
+            consultation.peer.announce_media(
+                camera=self.camera_on and self.camera is not None,
+                microphone=self.microphone_on and self.microphone is not None,
+            )
 
     async def messages(self, include_done: bool = False) -> list[OfflineMessage]:
         messages = await self.hub.offline_messages(include_done)
@@ -353,6 +371,7 @@ class AdvisorSession:
             info=info, chat=ChatLog(info.consultation_id, "advisor"), documents=share
         )
         self.consultation = consultation
+        self.camera_on = self.microphone_on = True
         share._emit()  # the pane starts empty
         if not consultation.has_media:
             consultation.phase = Phase.CONNECTED
@@ -379,6 +398,7 @@ class AdvisorSession:
         self.camera = SwitchableTrack(video) if video is not None else None
         peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
         consultation.peer = peer
+        self._apply_media_switches()  # sent once the page opens the channel
         consultation.documents.attach(peer.documents, peer.pointer)
         peer.remote_video.connect(self.remote_video.attach)
         peer.remote_audio.connect(self.remote_audio.attach)
@@ -491,13 +511,28 @@ class AdvisorSession:
         self.remote_frame.emit(None)
 
     async def _poll_stats(self) -> None:
+        failed_for: AdvisorPeer | None = None
         while True:
             await asyncio.sleep(1.0)
             consultation = self.consultation
-            if consultation is None or consultation.peer is None:
+            peer = consultation.peer if consultation is not None else None
+            if consultation is None or peer is None:
                 continue
-            with contextlib.suppress(Exception):
-                self.stats_updated.emit(await consultation.peer.stats(time.monotonic()))
+            camera = self.camera
+            try:
+                stats = await peer.stats(
+                    time.monotonic(),
+                    received_video=self.remote_video.meter if consultation.info.show_me else None,
+                    sent_video=camera.meter if camera is not None else None,
+                )
+            except Exception:
+                # A bug, not a state of the call: logged once per connection, not each second
+                # (swallowed silently, it once hid that no statistics came at all).
+                if failed_for is not peer:
+                    failed_for = peer
+                    logger.exception("the link statistics could not be read")
+                continue
+            self.stats_updated.emit(stats)
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)

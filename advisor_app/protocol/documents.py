@@ -142,6 +142,15 @@ class PageClear(_Message, tag="page.clear"):
     page_index: Annotated[int, msgspec.Meta(ge=0)]
 
 
+class MediaState(_Message, tag="media.state"):
+    """What the advisor sends right now: the page shows "camera off" in place of the video
+    and a muted sign, and says so in its status line. Sent whenever either changes and on
+    every (new) channel, so a customer who (re)connects learns the current state."""
+
+    camera: bool  # the advisor's picture is sent (false: off, or no camera at all)
+    microphone: bool  # the advisor's sound is sent (false: muted)
+
+
 # --- advisor -> customer, pointer channel ---
 
 
@@ -172,6 +181,6 @@ class SnapshotRequest(_Message, tag="snapshot.request"):
 
 AdvisorChannelMessage = (
     ShareState | PageAnnounce | Snapshot | StrokeBegin | StrokeExtend | MarkAdd | MarkErase
-    | PageClear | PointerMove
+    | PageClear | MediaState | PointerMove
 )  # fmt: skip
 CustomerChannelMessage = Viewport | SnapshotRequest

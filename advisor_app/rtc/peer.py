@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from aiortc import (
     MediaStreamTrack,
@@ -23,8 +24,11 @@ from aiortc import (
 from aiortc.sdp import candidate_from_sdp
 
 from advisor_app.core.events import Event
+from advisor_app.protocol.codec import encode_str
 from advisor_app.protocol.common import IceServer
+from advisor_app.protocol.documents import MediaState
 from advisor_app.protocol.ws import IceCandidate, SessionDescription
+from advisor_app.rtc.sinks import FrameMeter
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +60,66 @@ class MediaPlan:
         return None
 
 
+class Quality(StrEnum):
+    """How the call feels, for the green/amber/red indicator."""
+
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+
+# Why these numbers: ITU-T G.114 puts the limit for a natural conversation at about 150 ms
+# one way, and network round trip plus jitter buffer, capture and playout roughly doubles the
+# one-way figure; so above 150 ms round trip people begin to talk over each other (fair) and
+# above 300 ms they clearly do (poor). Opus concealment and video retransmission (NACK) hide
+# about 2 % loss; beyond that speech has audible gaps and video stutters (fair), and above 5 %
+# video freezes while waiting for key frames (poor).
+FAIR_ROUND_TRIP_MS = 150.0
+POOR_ROUND_TRIP_MS = 300.0
+FAIR_FRACTION_LOST = 0.02
+POOR_FRACTION_LOST = 0.05
+
+
+def classify_quality(round_trip_ms: float | None, fraction_lost: float | None) -> Quality | None:
+    """Good, fair or poor from what was measured; None while nothing was (no RTCP report yet,
+    or no media at all: a text-only consultation has no peer connection to measure)."""
+    if round_trip_ms is None and fraction_lost is None:
+        return None
+    rtt = round_trip_ms or 0.0
+    lost = fraction_lost or 0.0
+    if rtt > POOR_ROUND_TRIP_MS or lost > POOR_FRACTION_LOST:
+        return Quality.POOR
+    if rtt > FAIR_ROUND_TRIP_MS or lost > FAIR_FRACTION_LOST:
+        return Quality.FAIR
+    return Quality.GOOD
+
+
 @dataclass(frozen=True, slots=True)
 class LinkStats:
-    round_trip_ms: float | None
-    packets_lost: int
-    fraction_lost: float | None
+    """The call's figures both ways, once a second. "sent"/"outbound" is what the advisor
+    sends to the customer, "received"/"inbound" what arrives from the customer. None: not
+    measured (yet), or that media does not flow."""
+
+    round_trip_ms: float | None  # from the customer's RTCP receiver reports
+    packets_lost: int  # both ways, since the connection began
+    fraction_lost: float | None  # 0..1, the worse of both ways, lately
     inbound_video_kbps: float | None
     outbound_video_kbps: float | None
-    frames_decoded: int | None
+    frames_decoded: int | None  # the customer's video frames decoded so far
+    inbound_audio_kbps: float | None = None
+    outbound_audio_kbps: float | None = None
+    inbound_video_size: tuple[int, int] | None = None  # (width, height) as decoded
+    outbound_video_size: tuple[int, int] | None = None  # (width, height) as encoded
+    inbound_video_fps: float | None = None
+    outbound_video_fps: float | None = None
+    # What the customer's browser reports about our packets (RTCP receiver reports): the
+    # fraction of the last report interval, and the total.
+    sent_fraction_lost: float | None = None
+    sent_packets_lost: int = 0
+    # What we observe about the customer's packets, since the last poll and in total.
+    received_fraction_lost: float | None = None
+    received_packets_lost: int = 0
+    quality: Quality | None = None
 
 
 def rtc_ice_servers(servers: list[IceServer]) -> list[RTCIceServer]:
@@ -91,7 +147,9 @@ class AdvisorPeer:
         self.remote_video: Event[MediaStreamTrack] = Event()
         self.state_changed: Event[str] = Event()
         self.channel_open: Event[RTCDataChannel] = Event()
-        self._last_bytes: dict[str, tuple[float, int]] = {}
+        self._last_totals: dict[str, tuple[float, int]] = {}
+        self._reported: dict[str, tuple[float, int, float | None]] = {}
+        self._received_totals: tuple[int, int] | None = None
         audio_direction = MediaPlan.direction(
             plan.send_audio and audio is not None, plan.receive_audio
         )
@@ -110,6 +168,14 @@ class AdvisorPeer:
         self.pointer = self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
         for channel in (self.documents, self.pointer):
             channel.on("open", lambda c=channel: self.channel_open.emit(c))
+        # Camera and microphone state goes to the page on the documents channel, not through
+        # the hub's websocket: it describes this connection's media, so it travels with it,
+        # and the channel opens exactly when a (re)connected page has a new connection (the
+        # moment it needs the current state). Reliable and ordered, an off cannot overtake
+        # an on; when the channel is down the media is too, and the page says "reconnecting".
+        # The hub needs no new relay and learns nothing of the advisor's camera.
+        self._media_state: MediaState | None = None
+        self.documents.on("open", self._send_media_state)
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -118,6 +184,20 @@ class AdvisorPeer:
         @self.pc.on("connectionstatechange")
         def on_state() -> None:
             self.state_changed.emit(self.pc.connectionState)
+
+    def announce_media(self, camera: bool, microphone: bool) -> None:
+        """Tell the page whether our picture and sound are sent; again on every open."""
+        self._media_state = MediaState(camera=camera, microphone=microphone)
+        self._send_media_state()
+
+    @property
+    def media_state(self) -> MediaState | None:
+        """What the page is (or, once the channel opens, will be) told."""
+        return self._media_state
+
+    def _send_media_state(self) -> None:
+        if self._media_state is not None and self.documents.readyState == "open":
+            self.documents.send(encode_str(self._media_state))
 
     @property
     def state(self) -> str:
@@ -154,34 +234,105 @@ class AdvisorPeer:
         """kind -> direction as negotiated (for checks and the session view)."""
         return {t.kind: t.currentDirection for t in self.pc.getTransceivers()}
 
-    async def stats(self, now: float) -> LinkStats:
-        report = await self.pc.getStats()
-        rtt = None
-        lost = 0
-        fraction = None
-        inbound_kbps = outbound_kbps = None
-        frames = None
-        for item in report.values():
-            kind = getattr(item, "kind", None)
-            if item.type == "remote-inbound-rtp":
-                if item.roundTripTime is not None:
-                    rtt = item.roundTripTime * 1000
-                lost += item.packetsLost or 0
-                fraction = item.fractionLost
-            elif item.type == "inbound-rtp" and kind == "video":
-                inbound_kbps = self._rate("in-video", now, item.bytesReceived)
-                frames = getattr(item, "framesDecoded", None)
-                lost += item.packetsLost or 0
-            elif item.type == "outbound-rtp" and kind == "video":
-                outbound_kbps = self._rate("out-video", now, item.bytesSent)
-        return LinkStats(rtt, lost, fraction, inbound_kbps, outbound_kbps, frames)
+    async def stats(
+        self,
+        now: float,
+        *,
+        received_video: FrameMeter | None = None,
+        sent_video: FrameMeter | None = None,
+    ) -> LinkStats:
+        """The figures both ways at ``now`` (monotonic seconds; rates are per poll interval).
 
-    def _rate(self, key: str, now: float, total: int) -> float | None:
-        previous = self._last_bytes.get(key)
-        self._last_bytes[key] = (now, total)
+        aiortc reports no bytes received, no frame sizes and no frame counts (its inbound-rtp
+        has packets only), so the received bitrates come from the customer's RTCP sender
+        reports (the bytes it sent, on its clock: remote-outbound-rtp), and sizes and frame
+        rates from the frames our sink decoded (``received_video``) and our track handed to
+        the encoder (``sent_video``; aiortc encodes every frame at its own size).
+        """
+        report = await self.pc.getStats()
+        round_trips: list[float] = []
+        sent_fractions: list[float] = []
+        sent_lost = received_lost = received_packets = 0
+        kbps: dict[str, float | None] = {}
+        for item in report.values():
+            if item.type == "remote-inbound-rtp":  # the customer's receiver report on ours
+                if item.roundTripTime is not None:
+                    round_trips.append(item.roundTripTime * 1000)
+                sent_lost += item.packetsLost or 0
+                if item.fractionLost is not None:
+                    # RTCP carries it as a fixed-point fraction of 256 (RFC 3550, 6.4.1).
+                    sent_fractions.append(item.fractionLost / 256)
+            elif item.type == "inbound-rtp":
+                received_lost += item.packetsLost or 0
+                received_packets += item.packetsReceived or 0
+            elif item.type == "remote-outbound-rtp" and item.remoteTimestamp is not None:
+                kbps[f"in-{item.kind}"] = self._reported_kbps(
+                    item.kind, item.remoteTimestamp.timestamp(), item.bytesSent
+                )
+            elif item.type == "outbound-rtp":
+                rate = self._per_second(f"out-{item.kind}", now, item.bytesSent)
+                kbps[f"out-{item.kind}"] = None if rate is None else rate * 8 / 1000
+        round_trip = max(round_trips) if round_trips else None
+        sent_fraction = max(sent_fractions) if sent_fractions else None
+        received_fraction = self._received_fraction(received_lost, received_packets)
+        fractions = [f for f in (sent_fraction, received_fraction) if f is not None]
+        fraction = max(fractions) if fractions else None
+        return LinkStats(
+            round_trip_ms=round_trip,
+            packets_lost=sent_lost + received_lost,
+            fraction_lost=fraction,
+            inbound_video_kbps=kbps.get("in-video"),
+            outbound_video_kbps=kbps.get("out-video"),
+            frames_decoded=received_video.frames if received_video is not None else None,
+            inbound_audio_kbps=kbps.get("in-audio"),
+            outbound_audio_kbps=kbps.get("out-audio"),
+            inbound_video_size=received_video.size if received_video is not None else None,
+            outbound_video_size=sent_video.size if sent_video is not None else None,
+            inbound_video_fps=self._fps("in-frames", now, received_video),
+            outbound_video_fps=self._fps("out-frames", now, sent_video),
+            sent_fraction_lost=sent_fraction,
+            sent_packets_lost=sent_lost,
+            received_fraction_lost=received_fraction,
+            received_packets_lost=received_lost,
+            quality=classify_quality(round_trip, fraction),
+        )
+
+    def _per_second(self, key: str, now: float, total: int) -> float | None:
+        """How fast ``total`` grew since the last poll (None on the first one)."""
+        previous = self._last_totals.get(key)
+        self._last_totals[key] = (now, total)
         if previous is None or now <= previous[0]:
             return None
-        return (total - previous[1]) * 8 / 1000 / (now - previous[0])
+        return max(0, total - previous[1]) / (now - previous[0])
+
+    def _fps(self, key: str, now: float, meter: FrameMeter | None) -> float | None:
+        if meter is None or meter.size is None:
+            return None
+        return self._per_second(key, now, meter.frames)
+
+    def _reported_kbps(self, kind: str, sent_at: float, total: int) -> float | None:
+        """kbit/s between the customer's last two sender reports, on the customer's clock.
+        Browsers report every 1 s (video) to 5 s (audio), so between reports the last rate
+        stands rather than dropping to zero."""
+        previous = self._reported.get(kind)
+        if previous is not None and sent_at <= previous[0]:
+            return previous[2]
+        rate = None
+        if previous is not None:
+            rate = max(0, total - previous[1]) * 8 / 1000 / (sent_at - previous[0])
+        self._reported[kind] = (sent_at, total, rate)
+        return rate
+
+    def _received_fraction(self, lost: int, received: int) -> float | None:
+        """The fraction of the customer's packets lost since the last poll."""
+        previous = self._received_totals
+        self._received_totals = (lost, received)
+        if previous is None:
+            return None
+        expected = (lost - previous[0]) + (received - previous[1])
+        if expected <= 0:
+            return None
+        return min(1.0, max(0, lost - previous[0]) / expected)
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -21,6 +21,19 @@ from aiortc.mediastreams import MediaStreamError
 logger = logging.getLogger(__name__)
 
 
+class FrameMeter:
+    """Counts video frames and keeps the last one's size: aiortc's statistics report neither
+    (see AdvisorPeer.stats). Updated on the engine loop only."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.size: tuple[int, int] | None = None  # (width, height) of the last frame
+
+    def count(self, frame: av.VideoFrame) -> None:
+        self.frames += 1
+        self.size = (frame.width, frame.height)
+
+
 class LatestFrameSink:
     """Reads a video track on the engine loop; keeps only the newest frame."""
 
@@ -30,9 +43,11 @@ class LatestFrameSink:
         self._on_frame = on_frame
         self._task: asyncio.Task[None] | None = None
         self.frames_received = 0
+        self.meter = FrameMeter()  # what was decoded, for the link statistics
 
     def attach(self, track: MediaStreamTrack) -> None:
         self.detach()
+        self.meter = FrameMeter()  # a new connection: no size or count of the last one
         self._task = asyncio.ensure_future(self._consume(track))
 
     def detach(self) -> None:
@@ -44,6 +59,7 @@ class LatestFrameSink:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
             while True:
                 frame = await track.recv()
+                self.meter.count(frame)
                 with self._lock:
                     self._frame = frame
                     self.frames_received += 1

@@ -15,6 +15,7 @@ import av
 import numpy as np
 from aiortc import MediaStreamTrack
 
+from advisor_app.rtc.sinks import FrameMeter
 from advisor_app.rtc.testpattern import make_picture, stamp_ms
 
 VIDEO_CLOCK_RATE = 90_000
@@ -98,10 +99,13 @@ class SwitchableTrack(MediaStreamTrack):
         self.source = source
         self.enabled = True
         self.latest: av.AudioFrame | av.VideoFrame | None = None  # for a local preview
+        self.meter = FrameMeter()  # video frames handed to the encoder, for the statistics
 
     async def recv(self) -> av.AudioFrame | av.VideoFrame:
         frame = await self.source.recv()
         self.latest = frame
+        if isinstance(frame, av.VideoFrame):
+            self.meter.count(frame)  # black ones too: they are what is encoded and sent
         if self.enabled:
             return frame
         if isinstance(frame, av.AudioFrame):
