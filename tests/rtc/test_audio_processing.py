@@ -4,7 +4,12 @@ still flows, with a notice. (Effects, not timing: the figures are benchmarks/ech
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,6 +148,46 @@ def test_without_the_module_audio_passes_through_and_the_notice_says_so() -> Non
         assert stage.status.startswith("unprocessed")
         result = check_audio_processing(stage)
         assert not result.ok and "unprocessed" in result.detail
+
+
+_WITHOUT_THE_LIBRARY = """
+import json
+import numpy as np
+from advisor_app.core.system_check import check_audio_processing
+from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
+
+notices = []
+mic = (np.arange(4800) % 2000 + 1).astype(np.int16).tobytes()
+with AudioProcessor(ProcessingOptions(), on_notice=notices.append) as stage:
+    stage.push_playout(bytes(960), 20)
+    stage.push_capture(mic)
+    check = check_audio_processing(required=True)
+    print(json.dumps({"active": stage.active, "passed": stage.read(len(mic)) == mic,
+                      "notices": notices, "status": stage.status,
+                      "check": [check.ok, check.detail]}))
+"""
+
+
+def test_without_livekits_native_library_the_real_loader_falls_back(tmp_path: Path) -> None:
+    """As a frozen build that lacks liblivekit_ffi: the real loader (no stand-in), in a fresh
+    interpreter whose livekit is pointed at a library that is not there (its LIVEKIT_LIB_PATH):
+    the microphone passes through unprocessed, the notice says why, the system check fails."""
+    env = {**os.environ, "LIVEKIT_LIB_PATH": str(tmp_path / "liblivekit_ffi.so")}
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_THE_LIBRARY],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    state = json.loads(result.stdout.strip().splitlines()[-1])
+    assert not state["active"] and state["passed"]
+    assert len(state["notices"]) == 1 and "liblivekit_ffi" in state["notices"][0]
+    assert state["status"].startswith("unprocessed: audio processing is not available")
+    ok, detail = state["check"]
+    assert not ok and detail.startswith("unprocessed") and "liblivekit_ffi" in detail
 
 
 def test_a_failure_while_running_falls_back_to_unprocessed_audio() -> None:
