@@ -13,6 +13,9 @@ export const documents = {
   handlers: { documents: null, pointer: null },
   /** Called with (label, channel) when a channel is kept (set by the document view). */
   onChannel: null,
+  /** Called with a "media.state" message (the advisor's camera and microphone, not a document
+   * message; set by main.js); returns false when it refuses the message. */
+  onMediaState: null,
   /** How many messages arrived on each channel (for diagnostics and tests). */
   received: { documents: 0, pointer: 0 },
 };

@@ -264,6 +264,9 @@ function apply(message) {
         drawPointer();
       }
       return;
+    case "media.state":
+      if (!documents.onMediaState?.(message)) state.refused += 1;
+      return;
     default:
       state.refused += 1;
       return;

@@ -2,10 +2,11 @@
 // One step is visible at a time; focus moves to its heading. The place in the queue survives a
 // reload (token in sessionStorage); the websocket comes back by itself after a drop.
 
+import { ALL_ON, checkMediaState } from "./advisormedia.js";
 import { ApiError, api, recordReady, recordUrl, transcriptPdfUrl } from "./api.js";
 import { Call } from "./call.js";
 import { ChatLog, ChatView } from "./chat.js";
-import { setDocumentArea } from "./documents.js";
+import { documents, setDocumentArea } from "./documents.js";
 import { startDocumentView } from "./docview.js";
 import { $, $all, announce, el, focus } from "./dom.js";
 import { HubSocket } from "./hubsocket.js";
@@ -53,6 +54,7 @@ const state = {
   resuming: false,
   micOn: true,
   camOn: true,
+  advisorMedia: ALL_ON, // what the advisor sends (media.state)
   statusTimer: null,
 };
 
@@ -789,6 +791,7 @@ function startSession(consultation) {
   state.peerState = "new";
   state.endRequested = false;
   state.mediaRestarts = 0;
+  state.advisorMedia = ALL_ON;
   state.chat = new ChatLog(consultation.consultation_id);
   state.chatView.clear();
   state.chatView.addSystem("chat.joined", { name: consultation.advisor_name });
@@ -829,6 +832,7 @@ function startMedia(consultation) {
   });
   $("#stage-note").hidden = false;
   $("#media-area").classList.toggle("media--audio-only", !consultation.see_advisor);
+  renderAdvisorMedia();
   state.micOn = true;
   state.camOn = true;
   // Offers may arrive before the camera is ready (after a reload): the call waits for it.
@@ -919,6 +923,34 @@ function renderControls() {
   }
 }
 
+/** A media.state from the advisor (docview.js hands it over); false refuses it. */
+function onAdvisorMedia(message) {
+  const media = checkMediaState(message);
+  if (!media) return false;
+  state.advisorMedia = media;
+  renderAdvisorMedia();
+  renderSessionState();
+  return true;
+}
+
+/** "Kamera aus" in place of the advisor's (black) picture, and a sign while muted. */
+function renderAdvisorMedia() {
+  const consultation = state.consultation;
+  const av = Boolean(consultation && consultation.mode === "av");
+  const name = consultation ? consultation.advisor_name : "";
+  const cameraOff = av && consultation.see_advisor && !state.advisorMedia.camera;
+  const placeholder = $("#stage-camera-off");
+  placeholder.hidden = !cameraOff;
+  if (cameraOff) localize($("#stage-camera-off-text"), "video.camOffText", { name });
+  const video = $("#advisor-video");
+  // The note ("loading …") stays away behind the placeholder and comes back only while the
+  // picture has not started yet.
+  if (consultation?.see_advisor) $("#stage-note").hidden = cameraOff || video.readyState >= 2;
+  const muted = $("#advisor-muted");
+  muted.hidden = !(av && !state.advisorMedia.microphone);
+  if (!muted.hidden) localize($("#advisor-muted-text"), "video.advisorMuted", { name });
+}
+
 function renderSessionState() {
   if (state.step !== "session" || !state.consultation) return;
   const element = $("#session-state");
@@ -936,7 +968,13 @@ function renderSessionState() {
     key = "state.textConnected";
     level = "ok";
   } else if (state.peerState === "connected") {
-    key = consultation.see_advisor || consultation.show_me ? "state.connected" : "state.audioConnected";
+    // Say what really arrives: the advisor may have switched the camera off or be muted.
+    const media = state.advisorMedia;
+    const cameraOff = consultation.see_advisor && !media.camera;
+    if (cameraOff && !media.microphone) key = "state.advisorAllOff";
+    else if (cameraOff) key = consultation.show_me ? "state.advisorCamOffShowMe" : "state.advisorCamOff";
+    else if (!media.microphone) key = "state.advisorMuted";
+    else key = consultation.see_advisor || consultation.show_me ? "state.connected" : "state.audioConnected";
     level = "ok";
   } else if (state.peerState === "disconnected") {
     key = "state.reconnecting";
@@ -949,7 +987,7 @@ function renderSessionState() {
     level = "busy";
   }
   element.dataset.state = level;
-  localize(text, key);
+  localize(text, key, { name: consultation.advisor_name }); // some name the advisor
 }
 
 function resumeChat() {
@@ -1225,6 +1263,7 @@ function boot() {
   state.chatView = new ChatView($("#chat-list"), $("#chat-scroller"), $("#chat-empty"));
   setDocumentArea($("#document-view"));
   startDocumentView();
+  documents.onMediaState = onAdvisorMedia;
   wire();
   if (state.token && store.get("phase") === "ended") {
     // The consultation is over; the token still fetches the transcript.
