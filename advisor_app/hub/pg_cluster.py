@@ -20,6 +20,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import cast
 
 import asyncpg
 
@@ -36,32 +37,9 @@ from advisor_app.protocol.common import Presence
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "advisor_hub_events"
 EVENT_KEEP_SECONDS = HUB_EVENTS_KEPT
 BATCH_MAX = 500
 DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
-
-_INSERT_AND_NOTIFY = f"""
-WITH inserted AS (
-    INSERT INTO hub_events (origin, kind, target_id, body, created_at)
-    SELECT $1, e.kind, e.target_id, e.body, $5
-    FROM unnest($2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS e(kind, target_id, body, n)
-    ORDER BY e.n
-    RETURNING id
-)
-SELECT pg_notify('{CHANNEL}', $1 || ' ' || min(id) || ' ' || max(id)) FROM inserted
-"""
-
-_LIVE_LINKS = (
-    "SELECT DISTINCT l.customer_id FROM customer_links l "
-    "JOIN hub_instances i ON i.instance_id = l.instance_id WHERE i.seen_at > $1"
-)
-
-_REMOTE_PRESENCE = (
-    "SELECT DISTINCT ON (p.advisor_id) p.advisor_id, p.presence FROM advisor_presence p "
-    "JOIN hub_instances i ON i.instance_id = p.instance_id "
-    "WHERE p.instance_id <> $1 AND i.seen_at > $2 ORDER BY p.advisor_id, p.updated_at DESC"
-)
 
 _Operation = tuple[str, int | None, str]  # (kind, target, body); kind "=presence" writes the row
 
@@ -82,7 +60,7 @@ class PostgresCluster(Cluster):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.instance_id = new_instance_id()
-        self._storage = storage
+        self._tables = storage.cluster
         self._heartbeat = heartbeat_seconds
         self._dead_after = dead_after_seconds
         self._clock = clock
@@ -127,23 +105,13 @@ class PostgresCluster(Cluster):
             self._listener = None
         with contextlib.suppress(*DATABASE_ERRORS):
             # Links and presence go with the row; other instances adopt our customers.
-            await self._storage.pool.execute(
-                "DELETE FROM hub_instances WHERE instance_id = $1", self.instance_id
-            )
+            await self._tables.unregister(self.instance_id)
 
     async def _register(self) -> None:
-        now = self._clock()
-        await self._storage.pool.execute(
-            "INSERT INTO hub_instances (instance_id, started_at, seen_at) VALUES ($1, $2, $2) "
-            "ON CONFLICT (instance_id) DO UPDATE SET seen_at = excluded.seen_at",
-            self.instance_id,
-            now,
-        )
+        await self._tables.register(self.instance_id, self._clock())
 
     async def _listen(self) -> None:
-        listener = await asyncpg.connect(self._storage.dsn)
-        await listener.add_listener(CHANNEL, self._on_notification)
-        self._listener = listener
+        self._listener = await self._tables.listen(self._on_notification)
 
     def _on_notification(
         self, connection: object, pid: int, channel: str, payload: str | None
@@ -199,45 +167,17 @@ class PostgresCluster(Cluster):
         batch: list[_Operation] = []
         while self._outbox and len(batch) < BATCH_MAX:
             batch.append(self._outbox.popleft())
-        presence = [(target, body) for kind, target, body in batch if kind == "=presence"]
+        presence = [
+            (target, cast(Presence, body) or None)
+            for kind, target, body in batch
+            if kind == "=presence" and target is not None
+        ]
         events = [operation for operation in batch if operation[0] != "=presence"]
         try:
-            async with self._storage.pool.acquire() as c, c.transaction():
-                for advisor_id, value in presence:
-                    await self._write_presence(advisor_id, value, c)  # type: ignore[arg-type]
-                if events:
-                    await c.execute(
-                        _INSERT_AND_NOTIFY,
-                        self.instance_id,
-                        [kind for kind, _, _ in events],
-                        [target for _, target, _ in events],
-                        [body for _, _, body in events],
-                        self._clock(),
-                    )
+            await self._tables.publish(self.instance_id, presence, events, self._clock())
         except BaseException:
             self._outbox.extendleft(reversed(batch))
             raise
-
-    async def _write_presence(
-        self, advisor_id: int, presence: str, c: asyncpg.Connection | asyncpg.Pool | None = None
-    ) -> None:
-        c = c or self._storage.pool
-        if presence:
-            await c.execute(
-                "INSERT INTO advisor_presence (advisor_id, instance_id, presence, updated_at) "
-                "VALUES ($1, $2, $3, $4) ON CONFLICT (advisor_id, instance_id) DO UPDATE SET "
-                "presence = excluded.presence, updated_at = excluded.updated_at",
-                advisor_id,
-                self.instance_id,
-                presence,
-                self._clock(),
-            )
-        else:
-            await c.execute(
-                "DELETE FROM advisor_presence WHERE advisor_id = $1 AND instance_id = $2",
-                advisor_id,
-                self.instance_id,
-            )
 
     # --- hearing from the others ---
 
@@ -248,13 +188,7 @@ class PostgresCluster(Cluster):
             while self._notified:
                 origin, first, last = self._notified.popleft()
                 try:
-                    rows = await self._storage.pool.fetch(
-                        "SELECT kind, target_id, body FROM hub_events "
-                        "WHERE origin = $1 AND id BETWEEN $2 AND $3 ORDER BY id",
-                        origin,
-                        first,
-                        last,
-                    )
+                    rows = await self._tables.events(origin, first, last)
                 except DATABASE_ERRORS as error:
                     logger.warning("cannot read what other hub instances said (%s)", error)
                     self._broken = True
@@ -283,12 +217,8 @@ class PostgresCluster(Cluster):
 
     async def _beat(self) -> None:
         assert self._member is not None
-        status = await self._storage.pool.execute(
-            "UPDATE hub_instances SET seen_at = $1 WHERE instance_id = $2",
-            self._clock(),
-            self.instance_id,
-        )
-        reaped = status.endswith(" 0")  # others took us for dead (a long database outage)
+        # Others took us for dead (a long database outage) when our row is gone.
+        reaped = not await self._tables.beat(self.instance_id, self._clock())
         listener_lost = self._listener is None or self._listener.is_closed()
         if reaped or listener_lost or self._broken:
             await self._recover(listener_lost)
@@ -296,9 +226,7 @@ class PostgresCluster(Cluster):
         await self._refresh_presence()
         self._beats += 1
         if self._beats % 30 == 0:
-            await self._storage.pool.execute(
-                "DELETE FROM hub_events WHERE created_at < $1", self._clock() - EVENT_KEEP_SECONDS
-            )
+            await self._tables.forget_events(self._clock() - EVENT_KEEP_SECONDS)
         await self._member.cluster_tick()
 
     async def _recover(self, listener_lost: bool) -> None:
@@ -312,43 +240,24 @@ class PostgresCluster(Cluster):
             await self._listen()
         await self._register()
         customers, presence = self._member.local_state()
-        now = self._clock()
-        async with self._storage.pool.acquire() as c, c.transaction():
-            await c.executemany(
-                "INSERT INTO customer_links (customer_id, instance_id, since) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING",
-                [(customer_id, self.instance_id, now) for customer_id in customers],
-            )
-        for advisor_id, value in presence.items():
-            await self._write_presence(advisor_id, value)
+        await self._tables.link(self.instance_id, customers, self._clock())
+        await self._tables.set_presence(self.instance_id, presence, self._clock())
         self._broken = False
         await self._member.cluster_resynced()
 
     async def _reap(self) -> None:
         """Delete instances that stopped beating (their links and presence go with them)."""
-        async with self._storage.pool.acquire() as c, c.transaction():
-            dead = await c.fetch(
-                "SELECT instance_id FROM hub_instances WHERE seen_at < $1 FOR UPDATE SKIP LOCKED",
-                self._clock() - self._dead_after,
-            )
-            if not dead:
-                return
-            names = [row[0] for row in dead]
-            lost = await c.fetch(
-                "DELETE FROM customer_links WHERE instance_id = ANY($1::text[]) "
-                "RETURNING customer_id",
-                names,
-            )
-            await c.execute("DELETE FROM hub_instances WHERE instance_id = ANY($1::text[])", names)
+        names, lost = await self._tables.reap(self._clock() - self._dead_after)
+        if not names:
+            return
         logger.warning("hub instances stopped answering: %s", names)
         assert self._member is not None
-        await self._member.instances_lost(sorted({row[0] for row in lost}))
+        await self._member.instances_lost(lost)
 
     async def _refresh_presence(self) -> None:
-        rows = await self._storage.pool.fetch(
-            _REMOTE_PRESENCE, self.instance_id, self._clock() - self._dead_after
+        self._remote_presence = await self._tables.remote_presence(
+            self.instance_id, self._clock() - self._dead_after
         )
-        self._remote_presence = {row[0]: row[1] for row in rows}
 
     def presence_counts(self, local: Iterable[tuple[int, Presence]]) -> PresenceCounts:
         merged = dict(self._remote_presence)
@@ -358,31 +267,15 @@ class PostgresCluster(Cluster):
     # --- where customers are connected ---
 
     async def link_customer(self, customer_id: int) -> None:
-        await self._storage.pool.execute(
-            "INSERT INTO customer_links (customer_id, instance_id, since) VALUES ($1, $2, $3) "
-            "ON CONFLICT DO NOTHING",
-            customer_id,
-            self.instance_id,
-            self._clock(),
-        )
+        await self._tables.link(self.instance_id, [customer_id], self._clock())
 
     async def unlink_customer(self, customer_id: int) -> None:
-        await self._storage.pool.execute(
-            "DELETE FROM customer_links WHERE customer_id = $1 AND instance_id = $2",
-            customer_id,
-            self.instance_id,
-        )
+        await self._tables.unlink(self.instance_id, customer_id)
 
     async def linked_elsewhere(self, customer_id: int) -> bool:
-        row = await self._storage.pool.fetchrow(
-            "SELECT 1 FROM customer_links l JOIN hub_instances i ON i.instance_id = l.instance_id "
-            "WHERE l.customer_id = $1 AND l.instance_id <> $2 AND i.seen_at > $3 LIMIT 1",
-            customer_id,
-            self.instance_id,
-            self._clock() - self._dead_after,
+        return await self._tables.linked_elsewhere(
+            self.instance_id, customer_id, self._clock() - self._dead_after
         )
-        return row is not None
 
     async def linked_customers(self, local: Iterable[int]) -> set[int]:
-        rows = await self._storage.pool.fetch(_LIVE_LINKS, self._clock() - self._dead_after)
-        return {row[0] for row in rows} | set(local)
+        return await self._tables.live_links(self._clock() - self._dead_after) | set(local)
