@@ -359,9 +359,9 @@ class QtWorkstation:
         from PySide6.QtWidgets import QApplication
 
         from advisor_app.core.hub_client import LinkState
-        from advisor_app.ui.event_loop import UiEventLoop
-        from advisor_app.ui.main_window import MainWindow
-        from advisor_app.ui.workstation import Workstation
+        from advisor_app.ui.runtime.event_loop import UiEventLoop
+        from advisor_app.ui.runtime.workstation import Workstation
+        from advisor_app.ui.views.main_window import MainWindow
 
         keyring.set_keyring(_MemoryKeyring())
         self.app = QApplication.instance() or QApplication(["advisor-benchmark"])
@@ -372,7 +372,7 @@ class QtWorkstation:
         self.run(
             self.workstation.sign_in(far.url, far.username, far.password, stay_signed_in=False)
         )
-        self.window = MainWindow(self.workstation, RESOURCES)
+        self.window = MainWindow(self.workstation.require_context(), RESOURCES)
         self.window.show()
         session = self.workstation.session
         assert session is not None
@@ -426,7 +426,7 @@ def instrument_video_views() -> dict[int, float]:
     """Wrap VideoView.show_frame to note when each view showed its first frame (by id).
 
     Instrumentation only: the original method runs unchanged."""
-    from advisor_app.ui.video import VideoView
+    from advisor_app.ui.media.video import VideoView
 
     first_shown: dict[int, float] = {}
     original = VideoView.show_frame

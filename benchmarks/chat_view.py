@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem
 
 from advisor_app.core.chat_log import ChatChange
 from advisor_app.protocol.common import ChatEntry
-from advisor_app.ui.chat_view import ChatView
+from advisor_app.ui.views.chat_view import ChatView
 
 
 def entries(count: int, chars: int) -> list[ChatEntry]:

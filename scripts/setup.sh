@@ -99,7 +99,7 @@ case "$command" in
     fi
     "$venv/bin/python" -X faulthandler -m pytest --ignore=tests/ui || exit $?
     # The Qt tests run in a process of their own: the workstation runs Python's garbage
-    # collector on its UI thread only (advisor_app/ui/collector.py switches the automatic one
+    # collector on its UI thread only (advisor_app/ui/runtime/collector.py switches the automatic one
     # off for the process), and the other tests keep the interpreter's normal collection.
     exec "$venv/bin/python" -X faulthandler -m pytest tests/ui
     ;;

@@ -36,16 +36,16 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from advisor_app import __version__
 from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
 from advisor_app.core.engine import Engine
-from advisor_app.ui import preload, single_instance
-from advisor_app.ui.event_loop import run_ui, wait_dialog
-from advisor_app.ui.login_dialog import LoginDialog
+from advisor_app.ui.dialogs.login_dialog import LoginDialog
 from advisor_app.ui.plain import plain_message_box
-from advisor_app.ui.settings import DeviceChoice, UserSettings, audio_processing_choice
+from advisor_app.ui.runtime import preload, single_instance
+from advisor_app.ui.runtime.event_loop import run_ui, wait_dialog
+from advisor_app.ui.runtime.settings import DeviceChoice, UserSettings, audio_processing_choice
+from advisor_app.ui.runtime.workstation import Workstation
 from advisor_app.ui.style import apply_style
-from advisor_app.ui.workstation import Workstation
 
 if TYPE_CHECKING:  # imported when first needed: the sign-in dialog paints without them
-    from advisor_app.ui.main_window import MainWindow
+    from advisor_app.ui.views.main_window import MainWindow
 
 logger = logging.getLogger("advisor_app")
 
@@ -275,10 +275,13 @@ async def _run_window(
 ) -> tuple[MainWindow, str]:
     """Show the main window until the advisor signs out or closes it."""
     preload.wait()
-    from advisor_app.ui.main_window import MainWindow
+    from advisor_app.ui.views.main_window import MainWindow
 
     window = MainWindow(
-        workstation, resources_dir(), store=store, wrap_up_seconds=config.wrap_up_seconds
+        workstation.require_context(),
+        resources_dir(),
+        store=store,
+        wrap_up_seconds=config.wrap_up_seconds,
     )
     outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -302,10 +305,14 @@ async def _edit_settings(
     store: QSettings,
     config: AppConfig,
 ) -> None:
-    from advisor_app.ui.settings_dialog import SettingsDialog
+    from advisor_app.ui.dialogs.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(
-        workstation, workstation.device_choice, window, config=config, settings=settings
+        workstation.require_context().actions,
+        workstation.device_choice,
+        window,
+        config=config,
+        settings=settings,
     )
     if await wait_dialog(dialog) == QDialog.DialogCode.Accepted:
         choice = dialog.choice()

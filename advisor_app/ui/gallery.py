@@ -232,7 +232,7 @@ def _lookup(owner: Any, attribute: str) -> Any:
     value = getattr(owner, name, None)
     if value is None or not key:
         return value
-    from advisor_app.ui.document_canvas import Tool
+    from advisor_app.ui.views.document_canvas import Tool
 
     with contextlib.suppress(KeyError, TypeError):
         return value[Tool[key]]
@@ -420,7 +420,7 @@ class Gallery:
     async def run(self) -> None:
         from advisor_app.demo.embedded import EmbeddedDemo
         from advisor_app.ui.app import resources_dir
-        from advisor_app.ui.workstation import Workstation
+        from advisor_app.ui.runtime.workstation import Workstation
 
         demo = EmbeddedDemo(preferred_port=_free_port())
         workstation = Workstation(synthetic_media=True)
@@ -439,7 +439,7 @@ class Gallery:
             demo.stop()
 
     async def sign_in_screen(self, workstation: Any, hub_url: str, username: str) -> None:
-        from advisor_app.ui.login_dialog import LoginDialog
+        from advisor_app.ui.dialogs.login_dialog import LoginDialog
 
         dialog = LoginDialog(workstation, hub_url=hub_url, hub_url_locked=False, username=username)
         dialog.hub_url.setText("https://videoberatung.musterbank.example")
@@ -450,9 +450,9 @@ class Gallery:
         dialog.deleteLater()
 
     def main_window(self, workstation: Any, resources: Path) -> Any:
-        from advisor_app.ui.main_window import MainWindow
+        from advisor_app.ui.views.main_window import MainWindow
 
-        return MainWindow(workstation, resources)
+        return MainWindow(workstation.require_context(), resources)
 
     async def fill_queue_and_inbox(self, demo: Any, hub_url: str, window: Any) -> list[Any]:
         from advisor_app.demo.customer import SimulatedCustomer
@@ -497,9 +497,11 @@ class Gallery:
             tabs.setCurrentWidget(view)
 
     async def settings_screens(self, workstation: Any, window: Any) -> None:
-        from advisor_app.ui.settings_dialog import SettingsDialog
+        from advisor_app.ui.dialogs.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(workstation, workstation.device_choice, window)
+        dialog = SettingsDialog(
+            workstation.require_context().actions, workstation.device_choice, window
+        )
         dialog.show()
         await self.shoot_dialog(dialog, "settings", window)
         check_list = getattr(dialog, "check_list", None)
@@ -581,7 +583,7 @@ class Gallery:
         from PySide6.QtTest import QTest
         from PySide6.QtWidgets import QApplication
 
-        from advisor_app.ui.document_canvas import Tool
+        from advisor_app.ui.views.document_canvas import Tool
 
         canvas = pane.canvas
 
@@ -653,7 +655,7 @@ def _prepare_process(language: str) -> Any:
 def run_one_language(out: Path, language: str, sizes: Sequence[tuple[int, int]]) -> int:
     import faulthandler
 
-    from advisor_app.ui.event_loop import run_ui
+    from advisor_app.ui.runtime.event_loop import run_ui
 
     faulthandler.enable()  # a crash in Qt names where it happened
     _prepare_process(language)

@@ -4,13 +4,13 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../../advisor_app/ui/chat_view.py" line="117"/>
-        <location filename="../../advisor_app/ui/chat_view.py" line="121"/>
+        <location filename="../../advisor_app/ui/views/chat_view.py" line="117"/>
+        <location filename="../../advisor_app/ui/views/chat_view.py" line="121"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/chat_view.py" line="122"/>
+        <location filename="../../advisor_app/ui/views/chat_view.py" line="122"/>
         <source>(sending …)</source>
         <translation>(wird gesendet …)</translation>
     </message>
@@ -18,12 +18,12 @@
 <context>
     <name>DocumentCanvas</name>
     <message>
-        <location filename="../../advisor_app/ui/document_canvas.py" line="94"/>
+        <location filename="../../advisor_app/ui/views/document_canvas.py" line="94"/>
         <source>Document page</source>
         <translation>Dokumentseite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_canvas.py" line="174"/>
+        <location filename="../../advisor_app/ui/views/document_canvas.py" line="174"/>
         <source>No document yet. Open one (Ctrl+O), choose one from the library above, or drop a file here. Share shows the page to the customer.</source>
         <translation>Noch kein Dokument. Öffnen Sie eines (Strg+O), wählen Sie eines aus der Bibliothek oben oder ziehen Sie eine Datei hierher. Teilen zeigt die Seite dem Kunden.</translation>
     </message>
@@ -31,233 +31,233 @@
 <context>
     <name>DocumentPane</name>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="71"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="73"/>
         <source>Documents</source>
         <translation>Dokumente</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="73"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="75"/>
         <source>Document tools</source>
         <translation>Dokumentwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="77"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="79"/>
         <source>&amp;Open …</source>
         <translation>Ö&amp;ffnen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="80"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="82"/>
         <source>Document library</source>
         <translation>Dokumentbibliothek</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="81"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="83"/>
         <source>Library …</source>
         <translation>Bibliothek …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="88"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="90"/>
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="91"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="93"/>
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="94"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="96"/>
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="97"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="99"/>
         <source>Zoom</source>
         <translation>Zoom</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="98"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="100"/>
         <source>Fit width</source>
         <translation>Seitenbreite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="99"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="101"/>
         <source>Fit page</source>
         <translation>Ganze Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="105"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="107"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="121"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="123"/>
         <source>Marking tools</source>
         <translation>Markierwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="127"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="129"/>
         <source>Pointer</source>
         <translation>Zeiger</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="128"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="130"/>
         <source>Pen</source>
         <translation>Stift</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="129"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="131"/>
         <source>Highlighter</source>
         <translation>Textmarker</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="130"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="132"/>
         <source>Numbered pin</source>
         <translation>Nummerierte Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="131"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="133"/>
         <source>Eraser</source>
         <translation>Radierer</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="146"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="148"/>
         <source>Colour</source>
         <translation>Farbe</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="148"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="150"/>
         <source>Red</source>
         <translation>Rot</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="149"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="151"/>
         <source>Blue</source>
         <translation>Blau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="152"/>
         <source>Green</source>
         <translation>Grün</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="151"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="153"/>
         <source>Black</source>
         <translation>Schwarz</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="152"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="154"/>
         <source>Yellow</source>
         <translation>Gelb</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="158"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="160"/>
         <source>Line width</source>
         <translation>Linienstärke</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="160"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="162"/>
         <source>Thin</source>
         <translation>Dünn</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="161"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="163"/>
         <source>Medium</source>
         <translation>Mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="162"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="164"/>
         <source>Thick</source>
         <translation>Dick</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="171"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="173"/>
         <source>Pin label (optional)</source>
         <translation>Beschriftung (optional)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="172"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="174"/>
         <source>Label for the next pin</source>
         <translation>Beschriftung der nächsten Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="177"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="179"/>
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="180"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="182"/>
         <source>Redo</source>
         <translation>Wiederholen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="183"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="185"/>
         <source>Clear page</source>
         <translation>Seite leeren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="203"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="205"/>
         <source>Pages</source>
         <translation>Seiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="215"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="217"/>
         <source>Document view</source>
         <translation>Dokumentansicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="218"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="220"/>
         <source>Document message</source>
         <translation>Hinweis zum Dokument</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="224"/>
-        <location filename="../../advisor_app/ui/document_pane.py" line="600"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="226"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="581"/>
         <source>The customer sees this page</source>
         <translation>Kunde sieht diese Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="226"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="228"/>
         <source>Sharing</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="315"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="297"/>
         <source>Open document</source>
         <translation>Dokument öffnen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="317"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="299"/>
         <source>Documents and images (%1)</source>
         <translation>Dokumente und Bilder (%1)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="336"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="317"/>
         <source>Opening %1 …</source>
         <translation>%1 wird geöffnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="344"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="327"/>
         <source>This PDF is protected. Password:</source>
         <translation>Dieses PDF ist geschützt. Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="346"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="329"/>
         <source>Wrong password. Try again:</source>
         <translation>Falsches Passwort. Bitte erneut eingeben:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="349"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="332"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="358"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="341"/>
         <source>Not opened: the password is needed.</source>
         <translation>Nicht geöffnet: Das Passwort wird benötigt.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/document_pane.py" line="365"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="348"/>
         <source>%1: %n page(s)</source>
         <translation>
             <numerusform>%1: %n Seite</numerusform>
@@ -265,75 +265,75 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="376"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="359"/>
         <source>The file is damaged or not a document this program can show.</source>
         <translation>Die Datei ist beschädigt oder kein Dokument, das dieses Programm zeigen kann.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="379"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="362"/>
         <source>This kind of file cannot be shown. Use PDF, PNG, JPEG or SVG.</source>
         <translation>Diese Dateiart kann nicht gezeigt werden. Verwenden Sie PDF, PNG, JPEG oder SVG.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="381"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="364"/>
         <source>The file is too large to show.</source>
         <translation>Die Datei ist zu groß, um sie zu zeigen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="383"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="366"/>
         <source>The page took too long to draw; it may be damaged or very complex.</source>
         <translation>Die Seite brauchte zu lange zum Zeichnen; sie ist vielleicht beschädigt oder sehr aufwendig.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="385"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="368"/>
         <source>The document has no such page.</source>
         <translation>Das Dokument hat diese Seite nicht.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="386"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="369"/>
         <source>The PDF needs a password.</source>
         <translation>Das PDF braucht ein Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="387"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="370"/>
         <source>Wrong password.</source>
         <translation>Falsches Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="395"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="378"/>
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="530"/>
-        <location filename="../../advisor_app/ui/document_pane.py" line="548"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="512"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="530"/>
         <source>The consultation has ended; its documents were closed.</source>
         <translation>Die Beratung ist beendet; ihre Dokumente wurden geschlossen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="580"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="561"/>
         <source>Page %1 of %2</source>
         <translation>Seite %1 von %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="585"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="566"/>
         <source>shared with the customer</source>
         <translation>mit der Kundin oder dem Kunden geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="585"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="566"/>
         <source>not shared</source>
         <translation>nicht geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="588"/>
-        <location filename="../../advisor_app/ui/document_pane.py" line="598"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="569"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="579"/>
         <source>shared, waiting for the customer&apos;s connection</source>
         <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/document_pane.py" line="547"/>
-        <location filename="../../advisor_app/ui/document_pane.py" line="591"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="529"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="572"/>
         <source>No document</source>
         <translation>Kein Dokument</translation>
     </message>
@@ -432,22 +432,22 @@
 <context>
     <name>InboxModel</name>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="129"/>
         <source>Received</source>
         <translation>Eingang</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="129"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="129"/>
         <source>Phone</source>
         <translation>Telefon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="108"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="129"/>
         <source>Message</source>
         <translation>Nachricht</translation>
     </message>
@@ -455,67 +455,67 @@
 <context>
     <name>InboxView</name>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="39"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="39"/>
         <source>Messages from customers</source>
         <translation>Nachrichten von Kundinnen und Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="49"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="49"/>
         <source>Message text</source>
         <translation>Nachrichtentext</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="51"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="51"/>
         <source>Show &amp;done</source>
         <translation>Erledigte &amp;zeigen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="52"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="52"/>
         <source>Show messages marked done</source>
         <translation>Als erledigt markierte Nachrichten zeigen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="54"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="54"/>
         <source>&amp;Refresh</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="56"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="56"/>
         <source>Refresh messages</source>
         <translation>Nachrichten aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="58"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="58"/>
         <source>&amp;Copy phone number</source>
         <translation>Telefonnummer &amp;kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="60"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="60"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="62"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="62"/>
         <source>&amp;Mark done</source>
         <translation>Als e&amp;rledigt markieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="64"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="64"/>
         <source>Mark message done</source>
         <translation>Nachricht als erledigt markieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="75"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="75"/>
         <source>No messages. When every advisor is busy, customers can leave a message with their phone number; it appears here. Call back, then mark it done.</source>
         <translation>Keine Nachrichten. Sind alle Berater beschäftigt, können Kunden eine Nachricht mit ihrer Telefonnummer hinterlassen; sie erscheint hier. Rufen Sie zurück und markieren Sie sie dann als erledigt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="117"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="119"/>
         <source>Done by %1 on %2</source>
         <translation>Erledigt von %1 am %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/inbox_view.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="151"/>
         <source>Phone number copied.</source>
         <translation>Telefonnummer kopiert.</translation>
     </message>
@@ -523,22 +523,22 @@
 <context>
     <name>LocalMedia</name>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="293"/>
+        <location filename="../../advisor_app/ui/media/devices.py" line="293"/>
         <source>No camera found: the customer sees a test picture instead.</source>
         <translation>Keine Kamera gefunden: Die Kundin oder der Kunde sieht stattdessen ein Testbild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="298"/>
+        <location filename="../../advisor_app/ui/media/devices.py" line="298"/>
         <source>Echo cancellation and noise suppression are not available: the customer hears your microphone unprocessed. Use a headset.</source>
         <translation>Echo- und Rauschunterdrückung sind nicht verfügbar: Die Kundin oder der Kunde hört Ihr Mikrofon unbearbeitet. Verwenden Sie ein Headset.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="311"/>
+        <location filename="../../advisor_app/ui/media/devices.py" line="311"/>
         <source>No microphone found: the customer hears a test tone.</source>
         <translation>Kein Mikrofon gefunden: Die Kundin oder der Kunde hört einen Testton.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/media.py" line="313"/>
+        <location filename="../../advisor_app/ui/media/devices.py" line="313"/>
         <source>No speaker found: the customer cannot be heard.</source>
         <translation>Kein Lautsprecher gefunden: Die Kundin oder der Kunde ist nicht zu hören.</translation>
     </message>
@@ -546,96 +546,96 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="42"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="50"/>
         <source>Videoberatung – sign in</source>
         <translation>Videoberatung – Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="43"/>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="88"/>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="89"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="51"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="96"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="97"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="46"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="54"/>
         <source>Hub address</source>
         <translation>Adresse des Beratungsdienstes</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="50"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="58"/>
         <source>Set by your IT department</source>
         <translation>Von Ihrer IT-Abteilung festgelegt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="52"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="60"/>
         <source>User name</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="55"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="63"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="56"/>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="57"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="64"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="65"/>
         <source>Stay signed in</source>
         <translation>Angemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="61"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="69"/>
         <source>Your IT department has switched this off.</source>
         <translation>Ihre IT-Abteilung hat das abgeschaltet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="65"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="73"/>
         <source>Not available: this computer has no secure credential store.</source>
         <translation>Nicht verfügbar: Dieser Computer hat keinen sicheren Anmeldedatenspeicher.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="75"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="83"/>
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="79"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="87"/>
         <source>&amp;Hub:</source>
         <translation>&amp;Dienst:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="80"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="88"/>
         <source>&amp;User name:</source>
         <translation>&amp;Benutzername:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="81"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="89"/>
         <source>&amp;Password:</source>
         <translation>&amp;Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="91"/>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="92"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="99"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="100"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="96"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="104"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="98"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="106"/>
         <source>Video advice for your customers. Sign in to start.</source>
         <translation>Videoberatung für Ihre Kunden. Melden Sie sich an, um zu beginnen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="120"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="128"/>
         <source>Enter the hub address and your user name.</source>
         <translation>Geben Sie die Adresse des Dienstes und Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/login_dialog.py" line="123"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="131"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -643,12 +643,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="393"/>
+        <location filename="../../advisor_app/ui/app.py" line="400"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="388"/>
+        <location filename="../../advisor_app/ui/app.py" line="395"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -656,127 +656,128 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="318"/>
+        <location filename="../../advisor_app/ui/app.py" line="325"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="71"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="78"/>
         <source>Videoberatung – %1</source>
         <translation>Videoberatung – %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="79"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="88"/>
         <source>Work areas</source>
         <translation>Arbeitsbereiche</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="80"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="247"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="89"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="255"/>
         <source>&amp;Queue</source>
         <translation>&amp;Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="81"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="422"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="90"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="435"/>
         <source>&amp;Inbox</source>
         <translation>Nachr&amp;ichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="87"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="91"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="96"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="100"/>
         <source>Presence</source>
         <translation>Anwesenheit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="92"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="101"/>
         <source>Available</source>
         <translation>Verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="93"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="102"/>
         <source>Away</source>
         <translation>Abwesend</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="94"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="103"/>
         <source>Busy</source>
         <translation>Beschäftigt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="96"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="105"/>
         <source>Presence:</source>
         <translation>Anwesenheit:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="100"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="109"/>
         <source>Wrap-up</source>
         <translation>Nachbearbeitung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="101"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="110"/>
         <source>Available &amp;now</source>
         <translation>&amp;Jetzt verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="103"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="112"/>
         <source>End the wrap-up and take customers again.</source>
         <translation>Die Nachbearbeitung beenden und wieder Kunden annehmen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="119"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="128"/>
         <source>Sign &amp;out</source>
         <translation>Ab&amp;melden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="130"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="139"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="137"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="146"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="143"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="152"/>
         <source>Queue</source>
         <translation>Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="148"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="157"/>
         <source>Messages</source>
         <translation>Nachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="166"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="175"/>
         <source>Connection to the hub</source>
         <translation>Verbindung zum Dienst</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="169"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="178"/>
         <source>Device notice</source>
         <translation>Hinweis zu Geräten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="174"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="263"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="183"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="271"/>
         <source>Microphone unprocessed: echo cancellation is not available</source>
         <translation>Mikrofon unbearbeitet: Echounterdrückung nicht verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="176"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="185"/>
         <source>Device missing: test picture or tone in use</source>
         <translation>Gerät fehlt: Testbild oder Testton aktiv</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="193"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="286"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="80"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="199"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="298"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="247"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="255"/>
         <source>&amp;Queue (%n)</source>
         <translation>
             <numerusform>&amp;Warteschlange (%n)</numerusform>
@@ -784,7 +785,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="251"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="259"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n Person wartet.</numerusform>
@@ -792,95 +793,95 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="251"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="259"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="273"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="284"/>
         <source>Hub: offline</source>
         <translation>Dienst: nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="274"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="285"/>
         <source>Hub: connecting …</source>
         <translation>Dienst: Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="275"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="286"/>
         <source>Hub: connected</source>
         <translation>Dienst: verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="276"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="287"/>
         <source>Hub: connection lost, reconnecting …</source>
         <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="277"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="288"/>
         <source>Hub: signed out, please sign in again</source>
         <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="282"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="294"/>
         <source>%1 is waiting.</source>
         <translation>%1 wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="286"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="298"/>
         <source>A customer is waiting.</source>
         <translation>Eine Kundin oder ein Kunde wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="361"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="377"/>
         <source>Wrap-up over: you are available again.</source>
         <translation>Nachbearbeitung vorbei: Sie sind wieder verfügbar.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="369"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="385"/>
         <source>Wrap-up – %1 left</source>
         <translation>Nachbearbeitung – noch %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="451"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="453"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="464"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="466"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="452"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="465"/>
         <source>A consultation is in progress. Sign out and end it?</source>
         <translation>Eine Beratung läuft. Abmelden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="461"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="463"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="475"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="477"/>
         <source>Quit</source>
         <translation>Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="462"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="476"/>
         <source>A consultation is in progress. Quit and end it?</source>
         <translation>Eine Beratung läuft. Programm beenden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="153"/>
-        <location filename="../../advisor_app/ui/main_window.py" line="396"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="162"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="412"/>
         <source>Consultation</source>
         <translation>Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="112"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="121"/>
         <source>Se&amp;ttings …</source>
         <translation>&amp;Einstellungen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="142"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="151"/>
         <source>&amp;Go</source>
         <translation>Ansic&amp;ht</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="422"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="435"/>
         <source>&amp;Inbox (%n)</source>
         <translation>
             <numerusform>Nachr&amp;ichten (%n)</numerusform>
@@ -888,7 +889,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="425"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="438"/>
         <source>%n new message(s).</source>
         <translation>
             <numerusform>%n neue Nachricht.</numerusform>
@@ -896,12 +897,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="425"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="438"/>
         <source>No messages.</source>
         <translation>Keine Nachrichten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/main_window.py" line="431"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="444"/>
         <source>New message from %1.</source>
         <translation>Neue Nachricht von %1.</translation>
     </message>
@@ -962,67 +963,67 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="32"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="42"/>
         <source>#</source>
         <translation>Nr.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="33"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="43"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="34"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="44"/>
         <source>Mode</source>
         <translation>Art</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="35"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="45"/>
         <source>Sees advisor</source>
         <translation>Sieht Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="36"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="46"/>
         <source>May be seen</source>
         <translation>Darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="37"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="47"/>
         <source>Waiting</source>
         <translation>Wartezeit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="38"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="48"/>
         <source>Connection</source>
         <translation>Verbindung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="82"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="98"/>
         <source>yes</source>
         <translation>ja</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="82"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="98"/>
         <source>no</source>
         <translation>nein</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="88"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="104"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="88"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="104"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="96"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="112"/>
         <source>online</source>
         <translation>verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/models.py" line="96"/>
+        <location filename="../../advisor_app/ui/models/tables.py" line="112"/>
         <source>connection lost</source>
         <translation>Verbindung verloren</translation>
     </message>
@@ -1030,49 +1031,49 @@
 <context>
     <name>QueueView</name>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="36"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="36"/>
         <source>Waiting customers</source>
         <translation>Wartende Kundinnen und Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="48"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="48"/>
         <source>Nobody is waiting. Set your presence to Available: when a customer joins, you hear a chime and they appear here. Take next person starts the consultation.</source>
         <translation>Niemand wartet. Setzen Sie Ihre Anwesenheit auf Verfügbar: Kommt ein Kunde, hören Sie einen Ton und er erscheint hier. „Nächste Person annehmen“ beginnt die Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="60"/>
-        <location filename="../../advisor_app/ui/queue_view.py" line="95"/>
-        <location filename="../../advisor_app/ui/queue_view.py" line="134"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="60"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="101"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="139"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="61"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="61"/>
         <source>Queue summary</source>
         <translation>Übersicht Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="62"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="62"/>
         <source>&amp;Take next person</source>
         <translation>&amp;Nächste Person annehmen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="65"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="65"/>
         <source>Take next person</source>
         <translation>Nächste Person annehmen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="67"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="67"/>
         <source>Take &amp;selected</source>
         <translation>&amp;Ausgewählte annehmen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="69"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="69"/>
         <source>Take selected customer</source>
         <translation>Ausgewählte Person annehmen</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/queue_view.py" line="97"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="103"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n Person wartet.</numerusform>
@@ -1080,7 +1081,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/queue_view.py" line="119"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="125"/>
         <source>Select a customer first.</source>
         <translation>Wählen Sie zuerst eine Person aus.</translation>
     </message>
@@ -1088,97 +1089,97 @@
 <context>
     <name>RecordDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="67"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="66"/>
         <source>Save record</source>
         <translation>Protokoll speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="69"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="68"/>
         <source>PDF documents (*.pdf)</source>
         <translation>PDF-Dokumente (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="105"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="104"/>
         <source>Record %1</source>
         <translation>Protokoll %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="106"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="105"/>
         <source>Record preview</source>
         <translation>Protokollvorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="117"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="116"/>
         <source>Record pages</source>
         <translation>Protokollseiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="121"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="120"/>
         <source>Drawing the pages …</source>
         <translation>Die Seiten werden gezeichnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="122"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="121"/>
         <source>Record message</source>
         <translation>Protokollmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="124"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="123"/>
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="125"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="124"/>
         <source>&amp;Previous page</source>
         <translation>&amp;Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="126"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="125"/>
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="128"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="127"/>
         <source>&amp;Next page</source>
         <translation>&amp;Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="129"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="128"/>
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="131"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="130"/>
         <source>&amp;Save …</source>
         <translation>&amp;Speichern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="132"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="131"/>
         <source>Save the record as a file</source>
         <translation>Das Protokoll als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="134"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="133"/>
         <source>&amp;Close</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="135"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="134"/>
         <source>Close the record preview</source>
         <translation>Die Protokollvorschau schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="186"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="183"/>
         <source>The pages cannot be shown: %1</source>
         <translation>Die Seiten können nicht angezeigt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="197"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="194"/>
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/record_view.py" line="230"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="227"/>
         <source>Page %1 of %n</source>
         <translation>
             <numerusform>Seite %1 von %n</numerusform>
@@ -1186,12 +1187,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="246"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="241"/>
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/record_view.py" line="250"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="245"/>
         <source>Saved as %1</source>
         <translation>Gespeichert als %1</translation>
     </message>
@@ -1199,379 +1200,379 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="134"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="134"/>
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="137"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="137"/>
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="141"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="141"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="143"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="143"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="150"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="150"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="154"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="154"/>
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="154"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="154"/>
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="157"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="157"/>
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="157"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="157"/>
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="159"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="159"/>
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="160"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="160"/>
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="163"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="163"/>
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="169"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="169"/>
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="174"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="174"/>
         <source>Customer&apos;s video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="177"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="177"/>
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="179"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="179"/>
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="190"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="677"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="190"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="667"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="192"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="679"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="192"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="669"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="196"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="695"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="196"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="683"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="201"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="561"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="565"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="201"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="557"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="561"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="206"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="206"/>
         <source>Record status</source>
         <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="207"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="207"/>
         <source>&amp;Update</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="209"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
         <source>Update the customer&apos;s record now</source>
         <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="212"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="212"/>
         <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
         <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="217"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="217"/>
         <source>&amp;View</source>
         <translation>A&amp;nsehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="219"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="219"/>
         <source>View the customer&apos;s record</source>
         <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="221"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="221"/>
         <source>Sa&amp;ve …</source>
         <translation>Spei&amp;chern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="223"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="223"/>
         <source>Save the customer&apos;s record as a file</source>
         <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="233"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="233"/>
         <source>Record for the customer</source>
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="258"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="261"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="260"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="263"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="502"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="500"/>
         <source>picture in %1</source>
         <translation>Bild empfangen %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="514"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="512"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="515"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="516"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="514"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="517"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="515"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="562"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="558"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="584"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="580"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="586"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="582"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="590"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="586"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="604"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="600"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="605"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="601"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="622"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="617"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="666"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="658"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="669"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="661"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="241"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="241"/>
         <source>C&amp;lose</source>
         <translation>Sch&amp;ließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="64"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="63"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="194"/>
-        <location filename="../../advisor_app/ui/session_view.py" line="693"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="194"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="199"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="199"/>
         <source>&amp;End</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="242"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="242"/>
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="247"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="247"/>
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="250"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="305"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="308"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="308"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="311"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="309"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="312"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="311"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="314"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="314"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="317"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="319"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="432"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="433"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="433"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="434"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="434"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="435"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="435"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="436"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="439"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="440"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="441"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="489"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="487"/>
         <source>round trip %1 ms</source>
         <translation>Umlaufzeit %1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="490"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="488"/>
         <source>packets lost %1</source>
         <translation>verlorene Pakete %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="494"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="492"/>
         <source>video in %1 kbit/s</source>
         <translation>Bild empfangen %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="498"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="496"/>
         <source>video out %1 kbit/s</source>
         <translation>Bild gesendet %1 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="619"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="614"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="677"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="667"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="679"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="669"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="693"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/session_view.py" line="695"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="683"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
@@ -1579,145 +1580,145 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="68"/>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="69"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="67"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="68"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="72"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="71"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="74"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="73"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="76"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="75"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="83"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="82"/>
         <source>(none found)</source>
         <translation>(keines gefunden)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="92"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="91"/>
         <source>Camera preview</source>
         <translation>Kameravorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="97"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="96"/>
         <source>Microphone level</source>
         <translation>Mikrofonpegel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="98"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="97"/>
         <source>&amp;Play test sound</source>
         <translation>&amp;Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="99"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="98"/>
         <source>Play test sound</source>
         <translation>Testton abspielen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="103"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="102"/>
         <source>Devices</source>
         <translation>Geräte</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="105"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="104"/>
         <source>&amp;Camera:</source>
         <translation>&amp;Kamera:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="107"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="106"/>
         <source>&amp;Microphone:</source>
         <translation>&amp;Mikrofon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="108"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="107"/>
         <source>Level:</source>
         <translation>Pegel:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="109"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="108"/>
         <source>S&amp;peaker:</source>
         <translation>&amp;Lautsprecher:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="117"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="116"/>
         <source>&amp;Echo cancellation</source>
         <translation>&amp;Echounterdrückung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="118"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="117"/>
         <source>&amp;Noise suppression</source>
         <translation>&amp;Rauschunterdrückung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="119"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="118"/>
         <source>&amp;Automatic gain</source>
         <translation>&amp;Automatische Lautstärke</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="122"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="121"/>
         <source>Echo cancellation</source>
         <translation>Echounterdrückung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="123"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="122"/>
         <source>Noise suppression</source>
         <translation>Rauschunterdrückung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="124"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="123"/>
         <source>Automatic gain</source>
         <translation>Automatische Lautstärke</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="127"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="126"/>
         <source>Microphone processing</source>
         <translation>Mikrofon-Bearbeitung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="135"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="134"/>
         <source>Set by your IT department.</source>
         <translation>Von Ihrer IT festgelegt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="143"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="142"/>
         <source>System check results</source>
         <translation>Ergebnisse der Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="144"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="143"/>
         <source>Run system &amp;check</source>
         <translation>Systemprüfung &amp;starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="145"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="144"/>
         <source>Run system check</source>
         <translation>Systemprüfung starten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="147"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="146"/>
         <source>System check</source>
         <translation>Systemprüfung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="155"/>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="156"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="154"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="155"/>
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="157"/>
-        <location filename="../../advisor_app/ui/settings_dialog.py" line="158"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="156"/>
+        <location filename="../../advisor_app/ui/dialogs/settings_dialog.py" line="157"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>DocumentPane</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/document_pane.py" line="365"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="348"/>
         <source>%1: %n page(s)</source>
         <translation>
             <numerusform>%1: %n page</numerusform>
@@ -15,7 +15,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="247"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="255"/>
         <source>&amp;Queue (%n)</source>
         <translation>
             <numerusform>&amp;Queue (%n)</numerusform>
@@ -23,7 +23,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="251"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="259"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n person waiting.</numerusform>
@@ -31,7 +31,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="422"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="435"/>
         <source>&amp;Inbox (%n)</source>
         <translation>
             <numerusform>&amp;Inbox (%n)</numerusform>
@@ -39,7 +39,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/main_window.py" line="425"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="438"/>
         <source>%n new message(s).</source>
         <translation>
             <numerusform>%n new message.</numerusform>
@@ -50,7 +50,7 @@
 <context>
     <name>QueueView</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/queue_view.py" line="97"/>
+        <location filename="../../advisor_app/ui/views/queue_view.py" line="103"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n person waiting.</numerusform>
@@ -61,7 +61,7 @@
 <context>
     <name>RecordDialog</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/record_view.py" line="230"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="227"/>
         <source>Page %1 of %n</source>
         <translation>
             <numerusform>Page %1 of %n</numerusform>

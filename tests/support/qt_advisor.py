@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication
 
 from advisor_app.core.hub_client import LinkState
 from advisor_app.core.session import Phase
-from advisor_app.ui.document_canvas import Tool
-from advisor_app.ui.event_loop import run_ui
-from advisor_app.ui.main_window import MainWindow
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.event_loop import run_ui
+from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.document_canvas import Tool
+from advisor_app.ui.views.main_window import MainWindow
 from tests.support.qt_marking import click, drag
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -44,7 +44,7 @@ async def drive(hub_url: str, user: str, password: str) -> None:
     workstation = Workstation(synthetic_media=True)
     try:
         await workstation.sign_in(hub_url, user, password, stay_signed_in=False)
-        window = MainWindow(workstation, RESOURCES)
+        window = MainWindow(workstation.require_context(), RESOURCES)
         window.show()
         session = workstation.session
         assert session is not None

@@ -8,7 +8,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from advisor_app.ui.document_canvas import DocumentCanvas
+from advisor_app.ui.views.document_canvas import DocumentCanvas
 
 
 def at(canvas: DocumentCanvas, x: float, y: float) -> QPoint:

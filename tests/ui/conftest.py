@@ -19,8 +19,8 @@ import keyring.backend
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from advisor_app.ui.event_loop import UiEventLoop
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.event_loop import UiEventLoop
+from advisor_app.ui.runtime.workstation import Workstation
 from tests.support.threaded_hub import ThreadedHub
 
 

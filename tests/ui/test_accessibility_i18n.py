@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from advisor_app.ui.login_dialog import LoginDialog
-from advisor_app.ui.main_window import MainWindow
-from advisor_app.ui.settings_dialog import SettingsDialog
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.dialogs.login_dialog import LoginDialog
+from advisor_app.ui.dialogs.settings_dialog import SettingsDialog
+from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.main_window import MainWindow
 from tests.support.hub import PASSWORD
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop
@@ -71,7 +71,7 @@ def test_every_control_has_an_accessible_name(
     assert window.session_view is not None
     assert unnamed_controls(window.session_view) == []
 
-    settings = SettingsDialog(workstation, workstation.device_choice)
+    settings = SettingsDialog(workstation.require_context().actions, workstation.device_choice)
     qtbot.addWidget(settings)
     settings.show()
     assert unnamed_controls(settings) == []
@@ -118,7 +118,7 @@ def test_german_and_english_load(
         assert german.sign_in_button.text() == "Anmelden"
         assert german.stay.text() == "Angemeldet bleiben"
         qloop.run(workstation.sign_in(threaded_hub.url, "anna", PASSWORD, stay_signed_in=False))
-        window = MainWindow(workstation, RESOURCES)
+        window = MainWindow(workstation.require_context(), RESOURCES)
         qtbot.addWidget(window)
         assert window.queue_view.take_next_button.text() == "&Nächste Person annehmen"
         assert window.tabs.tabText(0) == "&Warteschlange"

@@ -12,8 +12,8 @@ from advisor_app.core.chat_log import ChatChange, PendingMessage
 from advisor_app.core.session import Phase
 from advisor_app.protocol import ws
 from advisor_app.protocol.common import ChatEntry
-from advisor_app.ui.chat_view import ChatView
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.chat_view import ChatView
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop
 from tests.ui.test_consultation import open_window
@@ -124,9 +124,7 @@ def test_three_thousand_messages_are_appended(
     assert chat.document().blockCount() == count + 1
 
     # A view that opens now gets them all, once.
-    bridge = workstation.bridge
-    assert bridge is not None
-    so_far = bridge.chat_so_far(cid)
+    so_far = workstation.require_context().models.chat.so_far(cid)
     assert so_far is not None and len(so_far.entries) == count + 1
     late = ChatView()
     qtbot.addWidget(late)

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from advisor_app.core.hub_client import LinkState
 from advisor_app.core.session import Phase
 from advisor_app.rtc.testpattern import read_stamp, stamp_age_ms
-from advisor_app.ui.main_window import MainWindow
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.main_window import MainWindow
 from tests.support.hub import PASSWORD
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop, answer
@@ -32,7 +32,7 @@ def open_window(
 ) -> MainWindow:
     """Sign in and show the main window (``options`` go to MainWindow)."""
     qloop.run(workstation.sign_in(hub.url, user, PASSWORD, stay_signed_in=False))
-    window = MainWindow(workstation, RESOURCES, **options)  # type: ignore[arg-type]
+    window = MainWindow(workstation.require_context(), RESOURCES, **options)  # type: ignore[arg-type]
     qtbot.addWidget(window)
     window.show()
     assert workstation.session is not None

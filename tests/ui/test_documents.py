@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from advisor_app.core.session import Phase
 from advisor_app.protocol.documents import PinMark, StrokeMark
-from advisor_app.ui.document_canvas import Tool
-from advisor_app.ui.document_pane import DocumentPane
-from advisor_app.ui.main_window import MainWindow
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.document_canvas import Tool
+from advisor_app.ui.views.document_pane import DocumentPane
+from advisor_app.ui.views.main_window import MainWindow
 from tests.support.qt_marking import click, drag
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop

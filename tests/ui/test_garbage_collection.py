@@ -10,7 +10,7 @@ import weakref
 
 from PySide6.QtCore import QObject
 
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.workstation import Workstation
 from tests.ui.conftest import QtLoop
 
 

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QToolTip,
 from pytestqt.qtbot import QtBot
 
 from advisor_app.core.session import Phase
-from advisor_app.ui.main_window import MainWindow
 from advisor_app.ui.models import QueueModel
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.main_window import MainWindow
 from tests.support.clients import leave_message
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop, answer

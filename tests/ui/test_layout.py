@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QApplication, QToolBar, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from advisor_app.core.session import Phase
-from advisor_app.ui.document_canvas import Tool
-from advisor_app.ui.main_window import MainWindow
-from advisor_app.ui.session_view import SessionView
+from advisor_app.ui.runtime.workstation import Workstation
 from advisor_app.ui.style import apply_style
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.views.document_canvas import Tool
+from advisor_app.ui.views.main_window import MainWindow
+from advisor_app.ui.views.session_view import SessionView
 from tests.support.hub import PASSWORD
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop, answer
@@ -54,7 +54,7 @@ def open_window(
 ) -> MainWindow:
     if workstation.session is None:
         qloop.run(workstation.sign_in(hub.url, "anna", PASSWORD, stay_signed_in=False))
-    window = MainWindow(workstation, RESOURCES, store=settings)
+    window = MainWindow(workstation.require_context(), RESOURCES, store=settings)
     qtbot.addWidget(window)
     window.show()
     return window
@@ -265,8 +265,8 @@ def test_window_state_is_restored_after_a_restart(
     view.end_button.click()
     answer(qloop, view)
     qloop.until(lambda: view.consultation.phase == Phase.ENDED, what="ended")
-    again.close()
-    assert not again.isVisible()
+    again.close()  # during the wrap-up: Available is sent to the hub first, then it closes
+    qloop.until(lambda: not again.isVisible(), what="closed after the wrap-up")
 
     third = open_window(qtbot, qloop, workstation, threaded_hub, store(tmp_path))
     second = take_customer(qloop, third, threaded_hub)
@@ -295,7 +295,7 @@ def test_counts_use_plural_forms_in_both_languages(
             pages = QCoreApplication.translate("DocumentPane", "%1: %n page(s)", "", 1)
             assert pages == ("%1: 1 page" if language == "en" else "%1: 1 Seite")
             window.set_queue_count(1)
-            window._on_inbox_changed(2)
+            window._show_inbox_count(2)
             assert window.tabs.tabText(0) == queue_tab
             assert window.tabs.tabText(1) == inbox_tab
         finally:
@@ -311,7 +311,7 @@ def test_sign_in_and_empty_states(
     language: str,
     request: pytest.FixtureRequest,
 ) -> None:
-    from advisor_app.ui.login_dialog import LoginDialog
+    from advisor_app.ui.dialogs.login_dialog import LoginDialog
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from advisor_app.core import credentials
 from advisor_app.core.hub_client import LinkState
-from advisor_app.ui.login_dialog import LoginDialog
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.dialogs.login_dialog import LoginDialog
+from advisor_app.ui.runtime.workstation import Workstation
 from tests.support.hub import PASSWORD, free_port
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import MemoryKeyring, QtLoop

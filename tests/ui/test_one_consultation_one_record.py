@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from advisor_app.core.session import Phase
 from advisor_app.protocol.documents import StrokeMark
-from advisor_app.ui.document_canvas import Tool
-from advisor_app.ui.main_window import MainWindow
-from advisor_app.ui.session_view import SessionView
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.document_canvas import Tool
+from advisor_app.ui.views.main_window import MainWindow
+from advisor_app.ui.views.session_view import SessionView
 from tests.support.qt_marking import drag
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop, answer

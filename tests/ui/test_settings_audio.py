@@ -4,7 +4,6 @@ processor, locked ones disabled, kept on Save and put back on Cancel (pytest-qt,
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,8 +11,9 @@ from PySide6.QtWidgets import QDialog
 
 from advisor_app.core.app_config import AppConfig, load_app_config
 from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
-from advisor_app.ui.settings import DeviceChoice, UserSettings, audio_processing_choice
-from advisor_app.ui.settings_dialog import SettingsDialog
+from advisor_app.ui.dialogs.settings_dialog import SettingsDialog
+from advisor_app.ui.runtime.settings import DeviceChoice, UserSettings, audio_processing_choice
+from tests.support.actions import StandInActions
 
 
 class _Copy:
@@ -46,20 +46,20 @@ def running() -> Any:
     processor.close()
 
 
-def _dialog(qtbot: Any, running: AudioProcessor, **kwargs: Any) -> tuple[SettingsDialog, Any]:
-    workstation = SimpleNamespace(
-        media=SimpleNamespace(audio_processing=running), processing=None, hub_url=""
-    )
-    dialog = SettingsDialog(workstation, DeviceChoice(), **kwargs)  # type: ignore[arg-type]
+def _dialog(
+    qtbot: Any, running: AudioProcessor, **kwargs: Any
+) -> tuple[SettingsDialog, StandInActions]:
+    actions = StandInActions(running_processor=running)
+    dialog = SettingsDialog(actions, DeviceChoice(), **kwargs)
     qtbot.addWidget(dialog)
-    return dialog, workstation
+    return dialog, actions
 
 
 def test_toggling_a_box_changes_the_running_processor_and_the_meters(
     qtbot: Any, running: AudioProcessor
 ) -> None:
     settings = UserSettings()
-    dialog, workstation = _dialog(qtbot, running, settings=settings)
+    dialog, actions = _dialog(qtbot, running, settings=settings)
     boxes = dialog.processing_boxes
     assert [boxes[n].isChecked() for n in boxes] == [True, True, False]  # the defaults
     assert all(box.isEnabled() for box in boxes.values())
@@ -69,7 +69,7 @@ def test_toggling_a_box_changes_the_running_processor_and_the_meters(
     wanted = ProcessingOptions(echo_cancellation=False, auto_gain_control=True)
     _wait_for(lambda: running.options == wanted)
     _wait_for(lambda: dialog.processor.options == wanted)  # the level meter's processor
-    assert workstation.processing == wanted  # the next consultation's
+    assert actions.processing == wanted  # the next consultation's
 
     dialog.done(QDialog.DialogCode.Accepted)
     assert (settings.echo_cancellation, settings.noise_suppression) == ("off", "on")
@@ -83,12 +83,12 @@ def test_toggling_a_box_changes_the_running_processor_and_the_meters(
 
 def test_cancel_puts_the_running_processor_back(qtbot: Any, running: AudioProcessor) -> None:
     settings = UserSettings()
-    dialog, workstation = _dialog(qtbot, running, settings=settings)
+    dialog, actions = _dialog(qtbot, running, settings=settings)
     dialog.processing_boxes["noise_suppression"].setChecked(False)
     _wait_for(lambda: not running.options.noise_suppression)
     dialog.done(QDialog.DialogCode.Rejected)
     _wait_for(lambda: running.options == ProcessingOptions())
-    assert workstation.processing == ProcessingOptions()
+    assert actions.processing == ProcessingOptions()
     assert settings.noise_suppression == ""  # nothing kept
 
 

@@ -26,8 +26,8 @@ def test_the_sign_in_dialog_is_shown_without_the_heavy_modules() -> None:
         "import sys\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
-        "from advisor_app.ui.login_dialog import LoginDialog\n"
-        "from advisor_app.ui.workstation import Workstation\n"
+        "from advisor_app.ui.dialogs.login_dialog import LoginDialog\n"
+        "from advisor_app.ui.runtime.workstation import Workstation\n"
         "import advisor_app.ui.app\n"
         "workstation = Workstation(synthetic_media=True)\n"
         "dialog = LoginDialog(workstation, hub_url='http://127.0.0.1:1', hub_url_locked=False)\n"
@@ -42,7 +42,7 @@ def test_the_sign_in_dialog_is_shown_without_the_heavy_modules() -> None:
 def test_the_preload_brings_the_session_modules() -> None:
     loaded = run_python(
         "import sys\n"
-        "from advisor_app.ui import preload\n"
+        "from advisor_app.ui.runtime import preload\n"
         "preload.start()\n"
         "preload.wait()\n"
         "print(' '.join(name for name in ('aiortc', 'av', 'numpy', 'aiohttp') "

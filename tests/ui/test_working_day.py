@@ -15,9 +15,9 @@ from advisor_app.core.errors import Problem, UserFacingError
 from advisor_app.core.hub_client import HubRequestError
 from advisor_app.core.session import Phase
 from advisor_app.protocol.errors import ErrorCode
-from advisor_app.ui import single_instance
 from advisor_app.ui.problems import describe, describe_code
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime import single_instance
+from advisor_app.ui.runtime.workstation import Workstation
 from tests.support.clients import leave_message
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import QtLoop, answer

@@ -1,14 +1,24 @@
-"""Qt item models over the core's plain values: the queue and the inbox."""
+"""Table models over the core's plain values: the queue and the inbox. Each listens to the
+event stream (``_on_<event>``) and keeps what it was told, so that a view opened later shows
+the present state."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from advisor_app.protocol.common import OfflineMessage, QueueEntry
 from advisor_app.ui.plain import plain_tooltip
+from advisor_app.ui.runtime.events import InboxAdded, InboxChanged, QueueChanged
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -38,10 +48,16 @@ class QueueModel(QAbstractTableModel):
             self.tr("Connection"),
         ]
 
+    def _on_queue_changed(self, event: QueueChanged) -> None:
+        self.set_entries(list(event.entries))
+
     def set_entries(self, entries: list[QueueEntry]) -> None:
         self.beginResetModel()
         self._entries = list(entries)
         self.endResetModel()
+
+    def entries(self) -> list[QueueEntry]:
+        return list(self._entries)
 
     def entry(self, row: int) -> QueueEntry | None:
         return self._entries[row] if 0 <= row < len(self._entries) else None
@@ -98,14 +114,27 @@ class QueueModel(QAbstractTableModel):
 
 
 class InboxModel(QAbstractTableModel):
-    """Messages customers left while every advisor was busy."""
+    """Messages customers left while every advisor was busy. ``open_count`` is the hub's
+    count of messages not yet done; the list itself is fetched by the view (``set_messages``)
+    when that count changes."""
 
     RECEIVED, NAME, PHONE, TEXT = range(4)
+    open_count_changed = Signal(int)
+    message_added = Signal(object)  # OfflineMessage: just left by a customer
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._messages: list[OfflineMessage] = []
+        self.open_count = 0
         self._headers = [self.tr("Received"), self.tr("Name"), self.tr("Phone"), self.tr("Message")]
+
+    def _on_inbox_changed(self, event: InboxChanged) -> None:
+        if event.open_messages != self.open_count:
+            self.open_count = event.open_messages
+            self.open_count_changed.emit(self.open_count)
+
+    def _on_inbox_added(self, event: InboxAdded) -> None:
+        self.message_added.emit(event.message)
 
     def set_messages(self, messages: list[OfflineMessage]) -> None:
         self.beginResetModel()

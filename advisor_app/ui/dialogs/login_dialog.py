@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,13 +22,21 @@ from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe
 
 if TYPE_CHECKING:
-    from advisor_app.ui.workstation import Workstation
+    from advisor_app.protocol.rest import LoginResponse
+
+
+class SignsIn(Protocol):
+    """What the dialog needs: the workstation, before there is a session."""
+
+    async def sign_in(
+        self, hub_url: str, username: str, password: str, *, stay_signed_in: bool
+    ) -> LoginResponse: ...
 
 
 class LoginDialog(QDialog):
     def __init__(
         self,
-        workstation: Workstation,
+        workstation: SignsIn,
         *,
         hub_url: str,
         hub_url_locked: bool,

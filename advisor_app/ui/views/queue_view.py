@@ -17,20 +17,20 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
-from advisor_app.protocol.common import QueueEntry
 from advisor_app.protocol.errors import ErrorCode
 from advisor_app.ui.models import QueueModel
 from advisor_app.ui.problems import describe
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.actions import Actions
 
 
 class QueueView(QWidget):
     status_message = Signal(str)
 
-    def __init__(self, workstation: Workstation, parent: QWidget | None = None) -> None:
+    def __init__(self, model: QueueModel, actions: Actions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._workstation = workstation
-        self.model = QueueModel(self)
+        self._actions = actions
+        self.model = model
+        self._selected_before_reset: int | None = None
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(self.tr("Waiting customers"))
@@ -81,11 +81,17 @@ class QueueView(QWidget):
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.model.tick)
         self._ticker.start()
-        self._update_buttons()
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        model.modelReset.connect(self._show_entries)
+        self._show_entries()
 
-    def set_entries(self, entries: list[QueueEntry]) -> None:
-        selected = self.selected_customer_id()
-        self.model.set_entries(entries)
+    def _remember_selection(self) -> None:
+        self._selected_before_reset = self.selected_customer_id()
+
+    def _show_entries(self) -> None:
+        """The model changed: keep the selected customer selected, say how many wait."""
+        entries = self.model.entries()
+        selected, self._selected_before_reset = self._selected_before_reset, None
         for row, entry in enumerate(entries):
             if entry.customer.customer_id == selected:
                 self.table.selectRow(row)
@@ -124,11 +130,10 @@ class QueueView(QWidget):
         self.take_next_button.setEnabled(False)
         self.take_selected_button.setEnabled(False)
         try:
-            session = self._workstation.require_session()
             if customer_id is None:
-                await self._workstation.call(session.take_next())
+                await self._actions.take_next()
             else:
-                await self._workstation.call(session.take(customer_id))
+                await self._actions.take(customer_id)
         except UserFacingError as error:
             if customer_id is None and getattr(error, "code", None) == ErrorCode.NOT_FOUND:
                 self.status_message.emit(self.tr("Nobody is waiting."))

@@ -29,20 +29,19 @@ from qasync import asyncSlot
 from advisor_app.core.chat_log import ChatChange
 from advisor_app.core.errors import UserFacingError
 from advisor_app.core.hub_client import HubRequestError
-from advisor_app.core.session import Phase
 from advisor_app.protocol.errors import ErrorCode
 from advisor_app.protocol.fields import CHAT_TEXT_MAX
 from advisor_app.rtc.peer import LinkStats
-from advisor_app.ui.bridge import ConsultationSnapshot
-from advisor_app.ui.chat_view import ChatView
-from advisor_app.ui.document_pane import DocumentPane
-from advisor_app.ui.event_loop import wait_dialog
+from advisor_app.ui.media.video import VideoView
 from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe
-from advisor_app.ui.record_view import RecordDialog, ask_and_save, record_file_name
+from advisor_app.ui.runtime.context import ViewContext
+from advisor_app.ui.runtime.event_loop import wait_dialog
+from advisor_app.ui.runtime.events import ConsultationSnapshot, Phase
 from advisor_app.ui.style import icon, repolish
-from advisor_app.ui.video import VideoView
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.views.chat_view import ChatView
+from advisor_app.ui.views.document_pane import DocumentPane
+from advisor_app.ui.views.record_view import RecordDialog, ask_and_save, record_file_name
 
 PREVIEW_INTERVAL_MS = 66  # ~15 fps is plenty for one's own small picture
 PREVIEW_SIZE = QSize(160, 120)
@@ -119,12 +118,13 @@ class SessionView(QWidget):
 
     def __init__(
         self,
-        workstation: Workstation,
         consultation: ConsultationSnapshot,
+        context: ViewContext,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._workstation = workstation
+        self._actions = actions = context.actions
+        models = context.models
         self.consultation = consultation
         self.record_ready = False  # the hub said it made (again) this consultation's record
         self._ended_seen = False
@@ -252,7 +252,10 @@ class SessionView(QWidget):
 
         # --- documents (made here: the call bar shares its Share action) ---
         self.documents_pane = DocumentPane(
-            workstation, workstation.document_library, info.consultation_id
+            actions.documents(info.consultation_id),
+            models.documents,
+            context.document_library,
+            info.consultation_id,
         )
         share = self.documents_pane.share_action
         self.share_button = self._call_button("share", self.tr("Share"), "DesktopIcon")
@@ -353,15 +356,13 @@ class SessionView(QWidget):
         self._preview_timer.timeout.connect(self._show_preview)
         if info.mode == "av" and info.see_advisor:
             self._preview_timer.start()
-        bridge = workstation.bridge
-        if bridge is not None:
-            bridge.remote_frame.connect(self._on_remote_frame)
-            bridge.chat_changed.connect(self.on_chat_changed)
-            bridge.stats_updated.connect(self._on_stats_updated)
-            bridge.record_ready.connect(self._on_record_ready)
-            so_far = bridge.chat_so_far(info.consultation_id)
-            if so_far is not None:  # the messages that came before this view: once
-                self.chat_list.show_all(so_far.entries, so_far.pending)
+        models.consultation.frame_arrived.connect(self._on_remote_frame)
+        models.consultation.stats_updated.connect(self._on_stats_updated)
+        models.consultation.record_ready.connect(self._on_record_ready)
+        models.chat.changed.connect(self.on_chat_changed)
+        so_far = models.chat.so_far(info.consultation_id)
+        if so_far is not None:  # the messages that came before this view: once
+            self.chat_list.show_all(so_far.entries, so_far.pending)
         self.update_consultation(consultation)
         self.chat_input.setFocus()
 
@@ -466,19 +467,16 @@ class SessionView(QWidget):
             self.chat_list.apply(change)
 
     def _on_remote_frame(self) -> None:
-        session = self._workstation.session
-        if session is None:
+        if self.consultation.phase == Phase.ENDED:
             return
-        frame = session.remote_video.take()  # the newest; older ones were skipped
+        frame = self._actions.latest_remote_frame()  # the newest; older ones were skipped
         if frame is not None:
             self.remote_video.show_frame(frame)
             if frame.height:
                 self.video_box.set_aspect(frame.width / frame.height)
 
     def _show_preview(self) -> None:
-        session = self._workstation.session
-        camera = session.camera if session is not None else None
-        frame = camera.latest if camera is not None else None
+        frame = self._actions.latest_own_frame()
         if frame is not None:
             self.local_video.show_frame(frame)
 
@@ -531,8 +529,7 @@ class SessionView(QWidget):
             return
         self.chat_input.clear()
         try:
-            session = self._workstation.require_session()
-            await self._workstation.call(session.send_chat(text))
+            await self._actions.send_chat(text)
         except UserFacingError as error:
             self.chat_input.setText(text)
             self.status_message.emit(describe(error))
@@ -547,8 +544,7 @@ class SessionView(QWidget):
             return
         self.end_button.setEnabled(False)
         try:
-            session = self._workstation.require_session()
-            await self._workstation.call(session.end())
+            await self._actions.end()
         except UserFacingError as error:
             self.status_message.emit(describe(error))
             self.end_button.setEnabled(True)
@@ -610,8 +606,7 @@ class SessionView(QWidget):
         self._record_error = ""
         self._update_record_controls()
         try:
-            session = self._workstation.require_session()
-            await self._workstation.call(session.create_record())
+            await self._actions.create_record()
         except UserFacingError as error:
             self._record_failed(self.describe_record_problem(error))
         except Exception as error:  # rendering trouble: say it, the consultation goes on
@@ -624,10 +619,7 @@ class SessionView(QWidget):
 
     async def _fetch_record(self) -> bytes | None:
         try:
-            session = self._workstation.require_session()
-            pdf = await self._workstation.call(
-                session.fetch_record(self.consultation.info.consultation_id)
-            )
+            pdf = await self._actions.fetch_record(self.consultation.info.consultation_id)
         except UserFacingError as error:
             self._record_failed(self.describe_record_problem(error))
             return None
@@ -647,7 +639,7 @@ class SessionView(QWidget):
             return
         if self.record_dialog is not None:
             self.record_dialog.close()
-        dialog = RecordDialog(self._workstation, pdf, self.consultation.info.reference, self)
+        dialog = RecordDialog(self._actions, pdf, self.consultation.info.reference, self)
         dialog.destroyed.connect(lambda: setattr(self, "record_dialog", None))
         self.record_dialog = dialog
         dialog.show()
@@ -661,7 +653,7 @@ class SessionView(QWidget):
                 return
             name = record_file_name(self.consultation.info.reference)
             try:
-                path = await ask_and_save(self, self._workstation, pdf, name)
+                path = await ask_and_save(self, self._actions, pdf, name)
             except OSError as error:
                 self._record_failed(self.tr("Record not saved: %1").replace("%1", str(error)))
                 return
@@ -671,18 +663,14 @@ class SessionView(QWidget):
             self._update_record_controls()
 
     def _on_mute_toggled(self, muted: bool) -> None:
-        session = self._workstation.session
-        if session is not None:
-            self._workstation.engine.call_soon(session.set_microphone, not muted)
+        self._actions.set_microphone(not muted)
         self.mute_button.setText(self.tr("Un&mute") if muted else self.tr("&Mute"))
         self.mute_button.setAccessibleName(
             self.tr("Unmute microphone") if muted else self.tr("Mute microphone")
         )
 
     def _on_camera_toggled(self, off: bool) -> None:
-        session = self._workstation.session
-        if session is not None:
-            self._workstation.engine.call_soon(session.set_camera, not off)
+        self._actions.set_camera(not off)
         # One's own preview shows what the customer gets: nothing while the camera is off.
         ended = self.consultation.phase == Phase.ENDED
         if off:

@@ -23,16 +23,21 @@ from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
 from advisor_app.core.hub_client import LinkState
-from advisor_app.core.session import Phase
 from advisor_app.protocol.common import OfflineMessage, QueueEntry
-from advisor_app.ui.bridge import ConsultationSnapshot
-from advisor_app.ui.inbox_view import InboxView
 from advisor_app.ui.plain import no_mnemonic, plain_label, plain_tooltip
 from advisor_app.ui.problems import describe
-from advisor_app.ui.queue_view import QueueView
-from advisor_app.ui.session_view import SessionView, confirm
+from advisor_app.ui.runtime.context import ViewContext
+from advisor_app.ui.runtime.events import (
+    ConsultationSnapshot,
+    Phase,
+    ProblemRaised,
+    ProcessingNotice,
+    SomeoneJoinedEmptyQueue,
+)
 from advisor_app.ui.style import icon
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.views.inbox_view import InboxView
+from advisor_app.ui.views.queue_view import QueueView
+from advisor_app.ui.views.session_view import SessionView, confirm
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +53,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        workstation: Workstation,
+        context: ViewContext,
         resources: Path,
         parent: QWidget | None = None,
         *,
@@ -56,7 +61,9 @@ class MainWindow(QMainWindow):
         wrap_up_seconds: int = WRAP_UP_SECONDS,
     ) -> None:
         super().__init__(parent)
-        self._workstation = workstation
+        self._context = context
+        self._actions = context.actions
+        models = context.models
         self.wrap_up_seconds = max(0, wrap_up_seconds)
         self.wrap_up_left = 0  # seconds; 0: not wrapping up
         self._wrapped_up: set[int] = set()  # consultations whose wrap-up began
@@ -68,12 +75,14 @@ class MainWindow(QMainWindow):
         self.confirmation = None  # the open "are you sure?" question, if any
         self._close_confirmed = False
         self.setWindowTitle(
-            self.tr("Videoberatung – %1").replace("%1", workstation.display_name or "")
+            self.tr("Videoberatung – %1").replace("%1", models.advisor.display_name)
+            if models.advisor.display_name
+            else self.tr("Videoberatung")
         )
         self.resize(1280, 800)
 
-        self.queue_view = QueueView(workstation)
-        self.inbox_view = InboxView(workstation)
+        self.queue_view = QueueView(models.queue, context.actions)
+        self.inbox_view = InboxView(models.inbox, context.actions)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("work-areas")
         self.tabs.setAccessibleName(self.tr("Work areas"))
@@ -168,18 +177,15 @@ class MainWindow(QMainWindow):
         self.media_notice = plain_label()
         self.media_notice.setAccessibleName(self.tr("Device notice"))
         self.statusBar().addPermanentWidget(self.media_notice)
-        media = workstation.media
-        if media is not None and media.notices:
+        notices = context.device_notices
+        if notices:
             self.media_notice.setText(
                 self.tr("Microphone unprocessed: echo cancellation is not available")
-                if media.processing_unavailable and len(media.notices) == 1
+                if context.processing_unavailable and len(notices) == 1
                 else self.tr("Device missing: test picture or tone in use")
             )
             # device names come from drivers: shown as they are
-            self.media_notice.setToolTip(plain_tooltip("\n".join(media.notices)))
-        if media is not None:
-            # A later failure of the audio processing (emitted from its thread: queued here)
-            media.processing_notice.connect(self._on_processing_notice)
+            self.media_notice.setToolTip(plain_tooltip("\n".join(notices)))
 
         self.chime = QSoundEffect(self)
         chime_file = resources / "sounds" / "chime.wav"
@@ -198,20 +204,22 @@ class MainWindow(QMainWindow):
 
         for view in (self.queue_view, self.inbox_view):
             view.status_message.connect(self.show_status)
-        bridge = workstation.bridge
-        if bridge is not None:
-            bridge.link_changed.connect(self._on_link_changed)
-            bridge.queue_changed.connect(self.queue_view.set_entries)
-            bridge.queue_changed.connect(lambda entries: self.set_queue_count(len(entries)))
-            bridge.queue_changed.connect(self._forget_waiting_alert)
-            bridge.someone_joined_empty_queue.connect(self._on_someone_joined)
-            bridge.presence_changed.connect(self._on_presence_changed)
-            bridge.consultation_changed.connect(self._on_consultation_changed)
-            bridge.inbox_changed.connect(self._on_inbox_changed)
-            bridge.inbox_added.connect(self._on_inbox_added)
-            bridge.problem.connect(lambda error: self.show_status(describe(error)))
-        session = workstation.session
-        self._on_link_changed(str(session.hub.state if session else LinkState.OFFLINE))
+        models.advisor.link_changed.connect(self._show_link)
+        models.advisor.presence_changed.connect(self._show_presence)
+        models.queue.modelReset.connect(self._show_queue)
+        models.consultation.changed.connect(self._show_consultation)
+        models.inbox.open_count_changed.connect(self._show_inbox_count)
+        models.inbox.message_added.connect(self._announce_message)
+        context.events.subscribe(self)  # _on_someone_joined_empty_queue, _on_problem_raised, …
+        # What the hub said before this window opened (its welcome): shown now.
+        self._show_link(models.advisor.link_state)
+        if models.advisor.presence is not None:
+            self._show_presence(models.advisor.presence)
+        self._show_queue()
+        self._show_inbox_count(models.inbox.open_count)
+        current = models.consultation.snapshot
+        if current is not None and current.phase != Phase.ENDED:  # resumed mid-consultation
+            self._show_consultation(current)
         self._restore_window()
 
     # --- kept between starts ---
@@ -258,17 +266,20 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def _on_processing_notice(self, text: str) -> None:
+    def _on_processing_notice(self, event: ProcessingNotice) -> None:
         self.media_notice.setText(
             self.tr("Microphone unprocessed: echo cancellation is not available")
         )
-        self.media_notice.setToolTip(plain_tooltip(text))
-        self.show_status(text)
+        self.media_notice.setToolTip(plain_tooltip(event.text))
+        self.show_status(event.text)
+
+    def _on_problem_raised(self, event: ProblemRaised) -> None:
+        self.show_status(describe(event.error))
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)
 
-    def _on_link_changed(self, state: str) -> None:
+    def _show_link(self, state: str) -> None:
         texts = {
             LinkState.OFFLINE: self.tr("Hub: offline"),
             LinkState.CONNECTING: self.tr("Hub: connecting …"),
@@ -278,7 +289,8 @@ class MainWindow(QMainWindow):
         }
         self.link_label.setText(texts.get(LinkState(state), state))
 
-    def _on_someone_joined(self, entry: QueueEntry) -> None:
+    def _on_someone_joined_empty_queue(self, event: SomeoneJoinedEmptyQueue) -> None:
+        entry = event.entry
         text = self.tr("%1 is waiting.").replace("%1", entry.customer.name)
         if self.tray is not None:
             # Desktop notifications may read markup in the body, and they show on a locked
@@ -292,6 +304,11 @@ class MainWindow(QMainWindow):
         self.show_status(text)
         self._waiting_customer = entry.customer.customer_id
 
+    def _show_queue(self) -> None:
+        entries = self._context.models.queue.entries()
+        self.set_queue_count(len(entries))
+        self._forget_waiting_alert(entries)
+
     def _forget_waiting_alert(self, entries: list[QueueEntry]) -> None:
         """The customer of the "… is waiting" notice left the queue (to leave a message, or
         gone): the notice is no longer true."""
@@ -301,7 +318,7 @@ class MainWindow(QMainWindow):
         self._waiting_customer = None
         self.statusBar().clearMessage()
 
-    def _on_presence_changed(self, presence: str) -> None:
+    def _show_presence(self, presence: str) -> None:
         if self.wrap_up_left and presence == "available":
             # The hub makes a busy advisor available at the end; the wrap-up comes first.
             self._send_presence("away")
@@ -320,8 +337,7 @@ class MainWindow(QMainWindow):
     @asyncSlot(str)
     async def _send_presence(self, presence: str) -> None:
         try:
-            session = self._workstation.require_session()
-            await self._workstation.call(session.set_presence(presence))  # type: ignore[arg-type]
+            await self._actions.set_presence(presence)
         except UserFacingError as error:
             self.show_status(describe(error))
 
@@ -368,7 +384,7 @@ class MainWindow(QMainWindow):
         left = f"{minutes}:{seconds:02d}"
         self.wrap_up_label.setText(self.tr("Wrap-up – %1 left").replace("%1", left))
 
-    def _on_consultation_changed(self, consultation: ConsultationSnapshot | None) -> None:
+    def _show_consultation(self, consultation: ConsultationSnapshot | None) -> None:
         if consultation is None:
             return
         consultation_id = consultation.info.consultation_id
@@ -385,7 +401,7 @@ class MainWindow(QMainWindow):
         ):
             if view is not None:
                 self._close_session_view()
-            view = SessionView(self._workstation, consultation)
+            view = SessionView(consultation, self._context)
             if self._store is not None:
                 view.restore_splitter(self._store.value("session/splitter"))
                 view.documents_pane.choose_tool_named(str(self._store.value("session/tool", "")))
@@ -402,9 +418,7 @@ class MainWindow(QMainWindow):
 
     def _on_session_closed(self) -> None:
         self._close_session_view()
-        session = self._workstation.session
-        if session is not None:
-            self._workstation.engine.call_soon(session.close_consultation)
+        self._actions.close_consultation()
         self.tabs.setCurrentWidget(self.queue_view)
 
     def _close_session_view(self) -> None:
@@ -414,9 +428,8 @@ class MainWindow(QMainWindow):
             self.tabs.removeTab(self.tabs.indexOf(view))
             view.deleteLater()
 
-    def _on_inbox_changed(self, count: int) -> None:
-        if count != self.inbox_count:
-            self.inbox_view.refresh_soon()  # the list shows what the count says
+    def _show_inbox_count(self, count: int) -> None:
+        # The inbox view fetches the list itself when the count changes (live inbox).
         self.inbox_count = count
         index = self.tabs.indexOf(self.inbox_view)
         text = self.tr("&Inbox (%n)", "", count) if count else self.tr("&Inbox")
@@ -425,7 +438,7 @@ class MainWindow(QMainWindow):
             index, self.tr("%n new message(s).", "", count) if count else self.tr("No messages.")
         )
 
-    def _on_inbox_added(self, message: OfflineMessage) -> None:
+    def _announce_message(self, message: OfflineMessage) -> None:
         # Only the message: a customer who left the queue to write it is not waiting.
         self._waiting_customer = None
         self.show_status(self.tr("New message from %1.").replace("%1", message.name))
@@ -453,6 +466,7 @@ class MainWindow(QMainWindow):
             self.tr("Sign out"),
         ):
             self.save_window()
+            await self._end_wrap_up_before_leaving()
             self.sign_out_requested.emit()
 
     @asyncSlot()
@@ -469,7 +483,27 @@ class MainWindow(QMainWindow):
         self._close_confirmed = True
         self.close()
 
+    async def _end_wrap_up_before_leaving(self) -> None:
+        """The hub keeps the presence for the next sign-in: a wrap-up's Away must not become
+        it. The advisor was available before the consultation, so that is what is kept."""
+        if not self.wrap_up_left:
+            return
+        self.end_wrap_up(None)
+        try:
+            await self._actions.set_presence("available")
+        except UserFacingError as error:  # offline: the hub resets it at the next welcome
+            logger.info("presence not restored before leaving: %s", error.problem)
+
+    @asyncSlot()
+    async def _close_after_wrap_up(self) -> None:
+        await self._end_wrap_up_before_leaving()
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.wrap_up_left and not self.in_consultation():
+            event.ignore()
+            self._close_after_wrap_up()
+            return
         if self.in_consultation() and not self._close_confirmed:
             event.ignore()
             if self.confirmation is None:

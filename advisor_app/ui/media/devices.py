@@ -38,7 +38,7 @@ from advisor_app.core.session import MediaSources
 from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
 from advisor_app.rtc.sinks import PcmRingSink
 from advisor_app.rtc.tracks import AUDIO_PTIME, AUDIO_RATE, TestPictureTrack, ToneTrack
-from advisor_app.ui.settings import DeviceChoice
+from advisor_app.ui.runtime.settings import DeviceChoice
 
 VIDEO_FPS = 30
 

@@ -24,16 +24,16 @@ from advisor_app.core.errors import UserFacingError
 from advisor_app.protocol.common import OfflineMessage
 from advisor_app.ui.models import InboxModel
 from advisor_app.ui.problems import describe
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.actions import Actions
 
 
 class InboxView(QWidget):
     status_message = Signal(str)
 
-    def __init__(self, workstation: Workstation, parent: QWidget | None = None) -> None:
+    def __init__(self, model: InboxModel, actions: Actions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._workstation = workstation
-        self.model = InboxModel(self)
+        self._actions = actions
+        self.model = model
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(self.tr("Messages from customers"))
@@ -95,6 +95,8 @@ class InboxView(QWidget):
         layout.addLayout(buttons)
         self._update_buttons()
         self._show_empty_state()
+        # Live: when the hub's count of open messages changes, the list is fetched again.
+        model.open_count_changed.connect(lambda _count: self.refresh_soon())
 
     def _show_empty_state(self) -> None:
         has_messages = self.model.rowCount() > 0
@@ -134,8 +136,7 @@ class InboxView(QWidget):
     async def _on_refresh_clicked(self) -> None:
         self.refresh_button.setEnabled(False)
         try:
-            session = self._workstation.require_session()
-            messages = await self._workstation.call(session.messages(self.show_done.isChecked()))
+            messages = await self._actions.messages(self.show_done.isChecked())
             self.model.set_messages(messages)
             self._show_selected()
         except UserFacingError as error:
@@ -156,8 +157,7 @@ class InboxView(QWidget):
             return
         self.done_button.setEnabled(False)
         try:
-            session = self._workstation.require_session()
-            await self._workstation.call(session.mark_done(message.message_id))
+            await self._actions.mark_done(message.message_id)
             await self._on_refresh_clicked()
         except UserFacingError as error:
             self.status_message.emit(describe(error))

@@ -37,14 +37,15 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from advisor_app.core.documents import DocumentShare, ShareState
+from advisor_app.core.documents import ShareState
 from advisor_app.documents.render import SUPPORTED_SUFFIXES, DocumentError, Problem
 from advisor_app.protocol.documents import Mark
-from advisor_app.ui.document_canvas import DocumentCanvas, Tool
-from advisor_app.ui.event_loop import wait_dialog
+from advisor_app.ui.models import DocumentsModel
 from advisor_app.ui.plain import plain_label
+from advisor_app.ui.runtime.actions import DocumentActions, DocumentsClosed
+from advisor_app.ui.runtime.event_loop import wait_dialog
 from advisor_app.ui.style import icon, repolish, tool_icon
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.views.document_canvas import DocumentCanvas, Tool
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +57,14 @@ THUMBNAIL_CELL = QSize(THUMBNAIL_WIDTH + 12, int(THUMBNAIL_WIDTH * 1.42) + 26)
 class DocumentPane(QWidget):
     def __init__(
         self,
-        workstation: Workstation,
+        documents: DocumentActions,
+        model: DocumentsModel,
         library: Path | None,
         consultation_id: int,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
-        self._workstation = workstation
+        self._documents = documents  # this consultation's; dropped with it
         self.consultation_id = consultation_id  # the consultation whose documents this shows
         self._library = library
         self._render_generation = 0  # page renders: a newer one supersedes
@@ -176,13 +178,13 @@ class DocumentPane(QWidget):
         tools.addWidget(self.pin_label)
         self.undo_action = QAction(self.tr("Undo"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.triggered.connect(lambda: self._engine(lambda s: s.undo()))
+        self.undo_action.triggered.connect(lambda: documents.undo())
         self.redo_action = QAction(self.tr("Redo"), self)
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.redo_action.triggered.connect(lambda: self._engine(lambda s: s.redo()))
+        self.redo_action.triggered.connect(lambda: documents.redo())
         self.clear_action = QAction(self.tr("Clear page"), self)
         self.clear_action.setShortcut(QKeySequence("Ctrl+Shift+Del"))
-        self.clear_action.triggered.connect(lambda: self._engine(lambda s: s.clear()))
+        self.clear_action.triggered.connect(lambda: documents.clear())
         for action, name in (
             (self.undo_action, "ArrowBack"),
             (self.redo_action, "ArrowForward"),
@@ -244,27 +246,18 @@ class DocumentPane(QWidget):
         layout.addLayout(pages, 1)
         layout.addWidget(self.status)
 
-        self.canvas.stroke_started.connect(
-            lambda mark_id, tool, colour, width, x, y: self._engine(
-                lambda s: s.begin_stroke(tool, colour, width, (x, y), mark_id)
-            )
-        )
-        self.canvas.stroke_extended.connect(
-            lambda mark_id, points: self._engine(lambda s: s.extend_stroke(mark_id, points))
-        )
+        # Marks are handed over and forgotten: drawing never waits for the engine.
+        self.canvas.stroke_started.connect(documents.begin_stroke)
+        self.canvas.stroke_extended.connect(documents.extend_stroke)
         self.canvas.pin_placed.connect(self._on_pin_placed)
-        self.canvas.mark_erased.connect(lambda mark_id: self._engine(lambda s: s.erase(mark_id)))
-        self.canvas.pointer_moved.connect(
-            lambda x, y, visible: self._engine(lambda s: s.pointer(x, y, visible))
-        )
+        self.canvas.mark_erased.connect(documents.erase)
+        self.canvas.pointer_moved.connect(documents.pointer)
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(150)
         self._resize_timer.timeout.connect(self._rerender)
-        bridge = workstation.bridge
-        if bridge is not None:
-            bridge.share_changed.connect(self._on_share_changed)
-            bridge.marks_changed.connect(self._on_marks_changed)
+        model.share_changed.connect(self._on_share_changed)
+        model.marks_changed.connect(self._on_marks_changed)
         self._state: ShareState | None = None
         self.closed = False  # the consultation ended: its documents are gone
         self._update_controls()
@@ -279,17 +272,6 @@ class DocumentPane(QWidget):
         self.toolbar.addAction(action)
         self.addAction(action)
         return action
-
-    def _share(self) -> DocumentShare | None:
-        """This pane's consultation's documents; None once it has ended (they are dropped)."""
-        session = self._workstation.session
-        return session.documents_of(self.consultation_id) if session is not None else None
-
-    def _engine(self, work: object) -> None:
-        """Fire and forget on the engine thread (marks must not wait for the UI)."""
-        share = self._share()
-        if share is not None:
-            self._workstation.engine.call_soon(work, share)  # type: ignore[arg-type]
 
     # --- opening ---
 
@@ -330,12 +312,13 @@ class DocumentPane(QWidget):
 
     @asyncSlot(object)
     async def _open(self, path: Path, password: str | None = None) -> None:
-        share = self._share()
-        if share is None:
+        if self.closed:
             return
         self.status.setText(self.tr("Opening %1 …").replace("%1", path.name))
         try:
-            info = await self._workstation.call(share.open(path, password))
+            info = await self._documents.open(path, password)
+        except DocumentsClosed:
+            return
         except DocumentError as error:
             if self.closed:
                 return
@@ -402,16 +385,15 @@ class DocumentPane(QWidget):
 
     @asyncSlot(int)
     async def _render_thumbnails(self, count: int) -> None:
-        share = self._share()
         self._document_generation += 1
         generation = self._document_generation
         for index in range(count):
-            if share is None or generation != self._document_generation:
+            if self.closed or generation != self._document_generation:
                 return
             try:
-                page = await self._workstation.call(
-                    share.render_for_advisor(index, THUMBNAIL_WIDTH)
-                )
+                page = await self._documents.render(index, THUMBNAIL_WIDTH)
+            except DocumentsClosed:
+                return
             except DocumentError:
                 continue
             image = QImage(
@@ -424,18 +406,18 @@ class DocumentPane(QWidget):
     # --- pages and zoom ---
 
     async def _show(self, index: int) -> None:
-        share = self._share()
-        if share is None:
+        if self.closed:
             return
-        share_index = index
-        self._workstation.engine.call_soon(share.show_page, share_index)
+        self._documents.show_page(index)
         self._render_generation += 1
         generation = self._render_generation
         self._layout_canvas()
         # A quick low-resolution picture first, then the sharp one.
         for width in (PREVIEW_WIDTH, self.canvas.needed_width()):
             try:
-                page = await self._workstation.call(share.render_for_advisor(index, width))
+                page = await self._documents.render(index, width)
+            except DocumentsClosed:
+                return
             except DocumentError as error:
                 self.status.setText(self.describe(error))
                 return
@@ -509,10 +491,10 @@ class DocumentPane(QWidget):
     def _on_pin_placed(self, x: float, y: float) -> None:
         label = self.pin_label.text().strip()
         self.pin_label.clear()
-        self._engine(lambda s: s.add_pin(x, y, label))
+        self._documents.add_pin(x, y, label)
 
     def _on_share_toggled(self, checked: bool) -> None:
-        self._engine(lambda s: s.set_sharing(checked))
+        self._documents.set_sharing(checked)
 
     # --- from the core ---
 
@@ -556,10 +538,9 @@ class DocumentPane(QWidget):
         self.share_action.blockSignals(False)
         self._update_controls()
 
-    def _on_marks_changed(self, change: tuple[int, tuple[Mark, ...]]) -> None:
+    def _on_marks_changed(self, page: int, marks: tuple[Mark, ...]) -> None:
         if self.closed:
             return
-        page, marks = change
         if self._state is None or page == self._state.page_index:
             self.canvas.set_marks(marks)
 

@@ -7,7 +7,6 @@ started from the engine loop (as ``Workstation._blocking`` does), never on the U
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QDir, QStandardPaths, Qt, QTimer
@@ -24,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from advisor_app.ui.event_loop import wait_dialog
 from advisor_app.ui.plain import plain_label
-from advisor_app.ui.workstation import Workstation
+from advisor_app.ui.runtime.actions import Actions
+from advisor_app.ui.runtime.event_loop import wait_dialog
 
 PAGE_GAP = 12
 MAX_PAGE_WIDTH = 1000  # pixels the pages are drawn at, at most (before the device ratio)
@@ -55,7 +54,7 @@ def draw_pages(pdf: bytes, width: int) -> list[Drawn]:
 
 
 async def ask_and_save(
-    parent: QWidget, workstation: Workstation, pdf: bytes, file_name: str
+    parent: QWidget, actions: Actions, pdf: bytes, file_name: str
 ) -> Path | None:
     """Ask where (save-as, window-modal, without nesting an event loop), then write the PDF
     there on a worker thread. None if the advisor cancelled."""
@@ -81,7 +80,7 @@ async def ask_and_save(
     if not chosen:
         return None
     path = Path(chosen[0])
-    await workstation.call(asyncio.to_thread(path.write_bytes, pdf))
+    await actions.run_blocking(path.write_bytes, pdf)
     return path
 
 
@@ -90,13 +89,13 @@ class RecordDialog(QDialog):
 
     def __init__(
         self,
-        workstation: Workstation,
+        actions: Actions,
         pdf: bytes,
         reference: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._workstation = workstation
+        self._actions = actions
         self._pdf: bytes | None = pdf
         self.reference = reference
         self.saved_to: Path | None = None
@@ -179,9 +178,7 @@ class RecordDialog(QDialog):
         ratio = self.devicePixelRatioF()
         width = min(MAX_PAGE_WIDTH, max(400, self.width() - 60))
         try:
-            drawn = await self._workstation.call(
-                asyncio.to_thread(draw_pages, pdf, int(width * ratio))
-            )
+            drawn = await self._actions.run_blocking(draw_pages, pdf, int(width * ratio))
         except Exception as error:  # a damaged record: say it, Save still works
             self.status.setText(self.tr("The pages cannot be shown: %1").replace("%1", str(error)))
             self.save_button.setEnabled(True)
@@ -239,9 +236,7 @@ class RecordDialog(QDialog):
         if pdf is None:
             return
         try:
-            path = await ask_and_save(
-                self, self._workstation, pdf, record_file_name(self.reference)
-            )
+            path = await ask_and_save(self, self._actions, pdf, record_file_name(self.reference))
         except OSError as error:
             self.status.setText(self.tr("Not saved: %1").replace("%1", str(error)))
             return

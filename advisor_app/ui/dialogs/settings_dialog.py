@@ -28,18 +28,17 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from advisor_app.core.app_config import AppConfig
-from advisor_app.core.system_check import check_hub, check_ice
 from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
 from advisor_app.rtc.tracks import AUDIO_RATE
-from advisor_app.ui.media import MicrophoneCapture, device_id, find_device, pcm_format
-from advisor_app.ui.settings import (
+from advisor_app.ui.media.devices import MicrophoneCapture, device_id, find_device, pcm_format
+from advisor_app.ui.runtime.actions import Actions
+from advisor_app.ui.runtime.settings import (
     AUDIO_PROCESSING,
     DeviceChoice,
     UserSettings,
     audio_processing_choice,
 )
 from advisor_app.ui.system_check import advice, device_checks, title
-from advisor_app.ui.workstation import Workstation
 
 
 def tone_pcm(seconds: float = 0.8, frequency: float = 660.0) -> bytes:
@@ -52,7 +51,7 @@ def tone_pcm(seconds: float = 0.8, frequency: float = 660.0) -> bytes:
 class SettingsDialog(QDialog):
     def __init__(
         self,
-        workstation: Workstation,
+        actions: Actions,
         choice: DeviceChoice,
         parent: QWidget | None = None,
         *,
@@ -62,7 +61,7 @@ class SettingsDialog(QDialog):
         """``config`` says what IT locked; ``settings`` receives the audio choices on Save
         (the caller saves it to QSettings)."""
         super().__init__(parent)
-        self._workstation = workstation
+        self._actions = actions
         self._config = config or AppConfig()
         self._settings = settings
         self.setWindowTitle(self.tr("Settings"))
@@ -191,20 +190,13 @@ class SettingsDialog(QDialog):
             **{name: box.isChecked() for name, box in self.processing_boxes.items()}
         )
 
-    def _running_processor(self) -> AudioProcessor | None:
-        media = self._workstation.media
-        return media.audio_processing if media is not None else None
-
     def _apply_processing(self) -> None:
         self._set_processing(self.processing_options())
 
     def _set_processing(self, options: ProcessingOptions) -> None:
         """To the meter, the running microphone (at once) and the next consultation's."""
         self.processor.configure(options)
-        running = self._running_processor()
-        if running is not None:
-            running.configure(options)
-        self._workstation.processing = options
+        self._actions.set_audio_processing(options)
 
     def _restart_camera(self) -> None:
         if self._camera is not None:
@@ -249,8 +241,8 @@ class SettingsDialog(QDialog):
         self.check_list.clear()
         try:
             results = device_checks()
-            results.append(await self._workstation.call(check_hub(self._workstation.hub_url)))
-            results.append(await self._workstation.call(check_ice([])))
+            results.append(await self._actions.check_hub())
+            results.append(await self._actions.check_media_path())
             for result in results:
                 mark = "✔" if result.ok else ("✘" if result.required else "!")
                 text = f"{mark} {title(result)}"

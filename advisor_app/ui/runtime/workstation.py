@@ -1,4 +1,5 @@
-"""What the views talk to: the engine thread and the session on it, the local devices."""
+"""The engine thread and the signed-in session on it, the local devices; at sign-in it builds
+the ``ViewContext`` (events, actions, models) that the views get instead of it."""
 
 from __future__ import annotations
 
@@ -14,23 +15,24 @@ from PySide6.QtCore import QObject, Signal
 from advisor_app.core import credentials
 from advisor_app.core.engine import Engine
 from advisor_app.core.errors import Problem, UserFacingError
-from advisor_app.ui import preload
-from advisor_app.ui.collector import collect_on_ui_thread
-from advisor_app.ui.settings import DeviceChoice
+from advisor_app.ui.runtime import preload
+from advisor_app.ui.runtime.collector import collect_on_ui_thread
+from advisor_app.ui.runtime.settings import DeviceChoice
 
 if TYPE_CHECKING:  # imported when first needed: the sign-in dialog paints without them
     from advisor_app.core.hub_client import HubClient, LinkState
     from advisor_app.core.session import AdvisorSession
     from advisor_app.protocol.rest import LoginResponse
     from advisor_app.rtc.audio_processing import ProcessingOptions
-    from advisor_app.ui.bridge import SessionBridge
-    from advisor_app.ui.media import AudioPlayer, LocalMedia
+    from advisor_app.ui.media.devices import AudioPlayer, LocalMedia
+    from advisor_app.ui.runtime.context import ViewContext
+    from advisor_app.ui.runtime.events import EventStream
 
 logger = logging.getLogger(__name__)
 
 
 class Workstation(QObject):
-    """Owns the engine thread; a signed-in advisor has a session and its bridge."""
+    """Owns the engine thread; a signed-in advisor has a session and a ViewContext."""
 
     signed_out = Signal()
 
@@ -53,7 +55,8 @@ class Workstation(QObject):
         self.device_choice = DeviceChoice()
         self.document_library: Path | None = None  # folder the document pane offers
         self.session: AdvisorSession | None = None
-        self.bridge: SessionBridge | None = None
+        self.events: EventStream | None = None
+        self.context: ViewContext | None = None  # what the views get while signed in
         self.media: LocalMedia | None = None
         self.player: AudioPlayer | None = None
         self.hub_url = ""
@@ -61,6 +64,7 @@ class Workstation(QObject):
         self.display_name = ""
 
     async def call[T](self, work: Coroutine[Any, Any, T]) -> T:
+        """Engine work for the sign-in and for tests; views go through ``context.actions``."""
         return await self.engine.call(work)
 
     async def _blocking[T](self, function: Callable[..., T], *args: Any) -> T:
@@ -110,12 +114,22 @@ class Workstation(QObject):
             await self._blocking(credentials.forget_token, hub_url, username)
             await self.stop_session()
             return False
+        # Connected means the hub's welcome arrived: it says who we are (the window's title).
+        session = self.session
+        if session is not None and session.advisor is not None:
+            self.display_name = session.advisor.display_name
+        if self.context is not None:
+            self.context.models.advisor.display_name = self.display_name
         return True
 
     async def _start(self, client: HubClient, hub_url: str, username: str) -> None:
         from advisor_app.core.session import AdvisorSession
-        from advisor_app.ui.bridge import SessionBridge
-        from advisor_app.ui.media import AudioPlayer, LocalMedia
+        from advisor_app.ui.media.devices import AudioPlayer, LocalMedia
+        from advisor_app.ui.models import AdvisorModel, Models
+        from advisor_app.ui.runtime.actions import EngineActions
+        from advisor_app.ui.runtime.bridge import connect_session
+        from advisor_app.ui.runtime.context import ViewContext
+        from advisor_app.ui.runtime.events import EventStream, ProcessingNotice
 
         self.hub_url, self.username = hub_url, username
         self.media = LocalMedia(
@@ -127,7 +141,20 @@ class Workstation(QObject):
         self.media.start()
         session = AdvisorSession(client, self.media.sources())
         self.session = session
-        self.bridge = SessionBridge(session, self)
+        # The models listen from the start: a window opened after the hub's welcome still
+        # shows the presence, the queue and the inbox count it brought.
+        self.events = events = EventStream(self)
+        connect_session(session, events)
+        self.context = ViewContext(
+            events,
+            EngineActions(self),
+            Models(advisor=AdvisorModel(self.display_name)),
+            document_library=self.document_library,
+            device_notices=tuple(self.media.notices),
+            processing_unavailable=self.media.processing_unavailable,
+        )
+        # Emitted on the processing's own thread: posted, so it is handled on this one.
+        self.media.processing_notice.connect(lambda text: events.post(ProcessingNotice(text)))
         # The player hands the processor what the speaker plays: the echo to take out.
         self.player = AudioPlayer(
             session.remote_audio,
@@ -152,6 +179,12 @@ class Workstation(QObject):
         await self.stop_session()
         self.signed_out.emit()
 
+    def require_context(self) -> ViewContext:
+        """What the views get; only while signed in."""
+        if self.context is None:
+            raise UserFacingError(Problem.NOT_CONNECTED)
+        return self.context
+
     def require_session(self) -> AdvisorSession:
         if self.session is None:
             raise UserFacingError(Problem.NOT_CONNECTED)
@@ -165,26 +198,27 @@ class Workstation(QObject):
                 self.engine.run(session.stop(), timeout=10)
             except Exception:
                 logger.exception("stopping the session failed")
-        self._release_local_parts(delete_bridge=False)
+        self._release_local_parts(delete_stream=False)
         self.engine.stop()
 
-    def _release_local_parts(self, *, delete_bridge: bool = True) -> None:
-        """Stop the session's Qt side here, on the UI thread: the bridge's and the player's
-        timers would otherwise run on until whichever thread frees them."""
-        player, media, bridge = self.player, self.media, self.bridge
-        self.player = self.media = self.bridge = None
+    def _release_local_parts(self, *, delete_stream: bool = True) -> None:
+        """Stop the session's Qt side here, on the UI thread: the event stream's and the
+        player's timers would otherwise run on until whichever thread frees them."""
+        player, media, events = self.player, self.media, self.events
+        self.player = self.media = self.events = None
+        self.context = None
         if player is not None:
             player.stop()
         if media is not None:
             media.stop()
-        if bridge is None:
+        if events is None:
             return
-        bridge.stop()
-        # At shutdown the bridge stays until the workstation goes: windows may still be
-        # connected to it, and deleting it after such a window was freed crashed in
+        events.stop()
+        # At shutdown the stream stays until the workstation goes: windows may still hold
+        # models connected to it, and deleting it after such a window was freed crashed in
         # ~QObject (PySide6 6.11, seen when a script's window outlived the shutdown).
-        if delete_bridge:
-            bridge.deleteLater()
+        if delete_stream:
+            events.deleteLater()
 
 
 async def _make_client(hub_url: str) -> HubClient:

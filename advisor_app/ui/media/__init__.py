@@ -1,0 +1,1 @@
+"""Local devices through Qt Multimedia and drawing video."""

@@ -1,0 +1,1 @@
+"""The main window and the views inside it; each gets models and an actions object."""
