@@ -90,6 +90,6 @@ def build_shown_pages(pages: list[ShownPage]) -> bytes:
             page.insert_image(page.rect, filename=page_shown.path)
         _burn_marks(page, marks)
         source.close()
-    data = shown.tobytes(garbage=3, deflate=True)
+    data: bytes = shown.tobytes(garbage=3, deflate=True)
     shown.close()
     return data

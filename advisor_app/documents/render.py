@@ -14,6 +14,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -212,9 +213,11 @@ class Renderer:
             self._pool = concurrent.futures.ProcessPoolExecutor(self._workers, context)
         return self._pool
 
-    async def _call[T](self, function: object, *args: object, time_limit: float | None) -> T:
+    async def _call[T](
+        self, function: Callable[..., T], *args: object, time_limit: float | None
+    ) -> T:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor(), function, *args)  # type: ignore[arg-type]
+        future = loop.run_in_executor(self._executor(), function, *args)
         try:
             return await asyncio.wait_for(future, time_limit or self.time_limit)
         except TimeoutError:

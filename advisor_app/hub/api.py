@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from aiohttp import BodyPartReader, web
+from aiohttp.typedefs import Handler
 from aiohttp.web_protocol import RequestPayloadError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -61,9 +62,7 @@ def json_response(body: msgspec.Struct, status: int = 200) -> web.Response:
 
 def error_response(error: ProtocolError, headers: dict[str, str] | None = None) -> web.Response:
     response = json_response(
-        rest.ErrorResponse(
-            rest.ErrorBody(error.code.value, error.message, error.field, error.reason)
-        ),
+        rest.ErrorResponse(rest.ErrorBody(error.code.value, error.message, error.field)),
         status=_STATUS_BY_CODE[error.code],
     )
     response.headers.update(headers or {})
@@ -71,7 +70,7 @@ def error_response(error: ProtocolError, headers: dict[str, str] | None = None) 
 
 
 @web.middleware
-async def protocol_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def protocol_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn ``ProtocolError`` into a JSON error answer with a fitting status."""
     try:
         response = await _answer(request, handler)
@@ -84,7 +83,7 @@ async def protocol_errors(request: web.Request, handler: Any) -> web.StreamRespo
     return response
 
 
-async def _answer(request: web.Request, handler: Any) -> web.StreamResponse:
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         if request.body_exists and request.content_type != "multipart/form-data":
             # Every body but an upload is read whole (up to client_max_size) before the

@@ -34,7 +34,7 @@ class Connection:
     """
 
     def __init__(
-        self, ws: web.WebSocketResponse, role: str, transport: asyncio.BaseTransport | None = None
+        self, ws: web.WebSocketResponse, role: str, transport: asyncio.Transport | None = None
     ) -> None:
         self.ws = ws
         self.role = role

@@ -113,11 +113,9 @@ class PostgresCluster(Cluster):
     async def _listen(self) -> None:
         self._listener = await self._tables.listen(self._on_notification)
 
-    def _on_notification(
-        self, connection: object, pid: int, channel: str, payload: str | None
-    ) -> None:
+    def _on_notification(self, connection: object, pid: int, channel: str, payload: object) -> None:
         try:
-            origin, first, last = (payload or "").split(" ")
+            origin, first, last = (payload if isinstance(payload, str) else "").split(" ")
             span = (origin, int(first), int(last))
         except ValueError:
             logger.warning("ignoring a malformed cluster notification %r", payload)

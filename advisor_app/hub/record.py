@@ -250,6 +250,7 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
             )
         cover_end = len(story)
         for index, page in enumerate(shown):
+            assert exhibits is not None  # read whenever pages were shown
             caption = say("exhibit", n=index + 1, count=len(shown))
             entry = say(
                 "shown_entry",
@@ -270,13 +271,13 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
     story.append(Paragraph(_text(say("messages")), heading))
     if not facts.messages:
         story.append(Paragraph(_text(say("messages_none")), body))
-    for entry in facts.messages:
+    for said in facts.messages:
         head = Paragraph(
-            f"{say.time(entry.sent_at)} · <font name='{bold}'>{_text(entry.author_name)}</font>",
+            f"{say.time(said.sent_at)} · <font name='{bold}'>{_text(said.author_name)}</font>",
             meta,
         )
         # A message's head never stands alone at the foot of a page.
-        story += [CondPageBreak(40), head, Paragraph(_text(entry.text), message)]
+        story += [CondPageBreak(40), head, Paragraph(_text(said.text), message)]
 
     def furniture(canvas: Any, page: int, pages: int) -> None:
         canvas.saveState()
@@ -361,13 +362,15 @@ def _build(
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            # The stubs leave out Canvas's private page state, which this ReportLab recipe
+            # (page n of N) must use.
+            self._startPage()  # type: ignore[attr-defined]
 
         def save(self) -> None:
             total = counted[0] = len(self._pages)
             for state in self._pages:
                 self.__dict__.update(state)
-                furniture(self, self._pageNumber, total)
+                furniture(self, self._pageNumber, total)  # type: ignore[attr-defined]
                 super().showPage()
             super().save()
 
@@ -380,7 +383,7 @@ def _build(
 def _Slot(slots: list[tuple[int, float, float, float]], size: tuple[float, float]) -> Any:
     from reportlab.platypus import Flowable
 
-    class Slot(Flowable):  # type: ignore[misc]
+    class Slot(Flowable):
         """The rest of the page, kept for one shown page of ``size``: the page goes in scaled
         to fit, top-centred, inside a thin grey line; remembers where (page, left, bottom,
         scale) for pypdf to place it there."""

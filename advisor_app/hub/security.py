@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 # The customer page loads nothing from anywhere else; media from blob: (own camera preview),
 # images from data:/blob: (document pages arrive over data channels).
@@ -29,7 +30,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def security_headers_middleware(
     tls: bool,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
@@ -50,7 +51,7 @@ PROBES = frozenset({"/healthz", "/readyz"})
 
 def allowed_hosts_middleware(
     hosts: frozenset[str] | None,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+) -> Middleware:
     """Only requests for one of our own host names (DNS rebinding: a page of another site
     whose name now points at the hub would otherwise pass the Origin check, which compares
     with the Host it sent)."""

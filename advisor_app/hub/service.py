@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from datetime import time as dt_time
+from typing import Literal
 
 from advisor_app.hub.accounts import Accounts, new_token, token_hash
 from advisor_app.hub.cluster import (
@@ -457,7 +458,7 @@ class Hub:
         await self._finish_waiting(customer.customer_id, "left")
 
     async def _finish_waiting(self, customer_id: int, reason: str) -> None:
-        state = "left" if reason == "left" else "expired"
+        state: Literal["left", "expired"] = "left" if reason == "left" else "expired"
         record = await self.storage.finish_waiting(customer_id, state, self.clock())
         if record is None:
             current = await self.storage.customer(customer_id)
@@ -1108,7 +1109,7 @@ class Hub:
         self._cancel_expiry(customer_id)
         self._last_pushed.pop(customer_id, None)
         reason = record.state if record.state in ("left", "expired") else "taken"
-        removed = ws.QueueRemoved(customer_id=customer_id, reason=reason)  # type: ignore[arg-type]
+        removed = ws.QueueRemoved(customer_id=customer_id, reason=reason)
         self.connections.deliver_here(TO_ADVISORS, None, encode_str(removed))
         if not self.connections.customer_connected(customer_id):
             return
@@ -1119,7 +1120,7 @@ class Hub:
                 message: ws._HubMessage = ws.AdvisorComing(consultation=info)
                 self.connections.deliver_here(TO_CUSTOMER, customer_id, encode_str(message))
         else:
-            left = ws.QueueLeft(reason=reason)  # type: ignore[arg-type]
+            left = ws.QueueLeft(reason=reason)
             self.connections.deliver_here(TO_CUSTOMER, customer_id, encode_str(left))
 
     async def cluster_tick(self) -> None:

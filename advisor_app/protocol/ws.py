@@ -266,7 +266,6 @@ class ErrorMessage(_HubMessage, tag="error"):
     code: str
     message: str
     field: str | None = None
-    reason: str | None = None  # fields.FieldReason, when a field was refused by its rules
 
 
 IceServers = list[IceServer]

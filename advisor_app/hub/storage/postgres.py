@@ -191,6 +191,12 @@ UPGRADES.add(
 )
 
 
+# A connection of the pool, as asyncpg hands it out.
+type PoolConnection = asyncpg.pool.PoolConnectionProxy[asyncpg.Record]
+# What a LISTEN calls: (connection, server pid, channel, payload).
+type Listener = Callable[[object, int, str, object], None]
+
+
 def _count(status: str) -> int:
     """The row count from a command status such as ``DELETE 3``."""
     try:
@@ -203,7 +209,7 @@ class _Connection:
     """asyncpg as a `Connection`: a pooled connection in a transaction, or the pool itself
     (each statement on a connection of its own)."""
 
-    def __init__(self, connection: asyncpg.Connection | asyncpg.Pool) -> None:
+    def __init__(self, connection: PoolConnection | asyncpg.Pool) -> None:
         self._c = connection
 
     async def execute(self, sql: str, *args: Any) -> int:
@@ -216,8 +222,7 @@ class _Connection:
         return list(await self._c.fetch(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        row: Row | None = await self._c.fetchrow(sql, *args)
-        return row
+        return await self._c.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         return await self._c.fetchval(sql, *args)
@@ -323,9 +328,7 @@ class ClusterTables:
     def __init__(self, storage: PostgresStorage) -> None:
         self._storage = storage
 
-    async def listen(
-        self, callback: Callable[[object, int, str, str | None], None]
-    ) -> asyncpg.Connection:
+    async def listen(self, callback: Listener) -> asyncpg.Connection:
         """A connection of its own that calls ``callback`` for each notification."""
         listener = await asyncpg.connect(self._storage.dsn)
         await listener.add_listener(CHANNEL, callback)
@@ -397,7 +400,7 @@ class ClusterTables:
 
     @staticmethod
     async def _write_presence(
-        c: asyncpg.Connection,
+        c: PoolConnection,
         instance_id: str,
         advisor_id: int,
         presence: Presence | None,

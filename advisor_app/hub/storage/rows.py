@@ -6,8 +6,8 @@ Both backends select the same columns in the same order, so one converter serves
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from advisor_app.hub.storage.base import (
     AdvisorRecord,
@@ -17,7 +17,16 @@ from advisor_app.hub.storage.base import (
     OfflineMessageRecord,
 )
 
-Row = Sequence[Any]
+
+class Row(Protocol):
+    """A result row read by position: a tuple from sqlite3, an ``asyncpg.Record``."""
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
 
 CUSTOMER_COLUMNS = (
     "id, name, phone, mode, see_advisor, show_me, consent_version, consent_at, joined_at, "

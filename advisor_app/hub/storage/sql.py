@@ -584,7 +584,7 @@ class SQLStorage(Storage):
                 )
             ]
             if len(times) >= limit:
-                return max(0.001, times[limit - 1] + window - now)
+                return max(0.001, float(times[limit - 1]) + window - now)
             await c.execute(
                 "INSERT INTO rate_events (scope, key, at) VALUES ($1, $2, $3)", scope, key, now
             )
