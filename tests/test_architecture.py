@@ -37,6 +37,12 @@ def test_layering_contracts_hold() -> None:
         ("protocol/leak.py", "import PySide6\n", "Qt stays in ui/"),
         ("hub/leak.py", "import advisor_app.core\n", "The hub imports nothing of ours"),
         ("protocol/leak.py", "import aiohttp\n", "protocol depends on nothing"),
+        ("ui/views/leak.py", "import advisor_app.core.session\n", "Views get models and actions"),
+        (
+            "ui/dialogs/leak.py",
+            "from advisor_app.ui.runtime import workstation\n",
+            "Views get models and actions",
+        ),
     ],
 )
 def test_a_forbidden_import_is_caught(

@@ -23,6 +23,8 @@ from advisor_app.hub.hours import OpeningHours, OpeningHoursError
 
 ENV_PREFIX = "ADVISOR_HUB_"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# The logo's file types and how they are served (the page's CSP allows images of its own origin).
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp"}
 
 
 def default_resources_dir() -> Path:
@@ -108,6 +110,36 @@ class HubSettings:
     )
     bank_contact: str = _doc(
         'How customers reach the bank, for records, e.g. "069 1234-0, beratung@bank.example".',
+        "",
+    )
+    bank_logo: Path | None = _doc(
+        "The bank's logo (an SVG, PNG or WebP file) at the head of the customer page, served as "
+        "/api/bank/logo; none: the page shows the bank's name alone.",
+        None,
+    )
+    bank_hotline: str = _doc(
+        "The bank's phone number for customers, shown on every step of the customer page, e.g. "
+        '"069 1234-0 (Mo–Fr 8–20 Uhr)"; empty: not shown.',
+        "",
+    )
+    imprint_url: str = _doc(
+        "Link to the bank's Impressum (legal notice, § 5 DDG) in the customer page's footer "
+        "(https://… or a path on the hub); empty: not shown.",
+        "",
+    )
+    privacy_url: str = _doc(
+        "Link to the bank's full privacy policy in the customer page's footer and notices "
+        "(https://… or a path on the hub); empty: not shown.",
+        "",
+    )
+    data_controller: str = _doc(
+        "Who is responsible for the customers' data (controller, Art. 4 No. 7 GDPR) as the "
+        "notices name it; empty: bank_name and bank_address.",
+        "",
+    )
+    data_protection_contact: str = _doc(
+        "How to reach the bank's data protection officer, named in the notices, e.g. "
+        '"datenschutz@musterbank.example"; empty: not named.',
         "",
     )
     grace_seconds: float = _doc(
@@ -248,7 +280,23 @@ class HubSettings:
             ("mailto:", "https://", "tel:")
         ):
             raise ConfigError("security_contact must start with mailto:, https:// or tel:")
-        for name in ("bank_name", "bank_address", "bank_contact", "security_contact"):
+        for name in ("imprint_url", "privacy_url"):
+            link = getattr(self, name)
+            if link and not link.startswith(("https://", "/")):
+                raise ConfigError(f"{name} must start with https:// or / (a path on the hub)")
+        if self.bank_logo is not None and self.bank_logo.suffix.lower() not in LOGO_TYPES:
+            raise ConfigError("bank_logo must be an .svg, .png or .webp file")
+        for name in (
+            "bank_name",
+            "bank_address",
+            "bank_contact",
+            "security_contact",
+            "bank_hotline",
+            "imprint_url",
+            "privacy_url",
+            "data_controller",
+            "data_protection_contact",
+        ):
             value = getattr(self, name)
             if len(value) > 200 or any(ord(char) < 32 for char in value):
                 raise ConfigError(f"{name} must be one line of at most 200 characters")

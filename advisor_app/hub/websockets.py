@@ -41,7 +41,13 @@ def _decode(decoder: Decoder[Any], data: str | bytes, limit: int) -> Any:
 
 
 def _error(error: ProtocolError, ref: str | None) -> ws.ErrorMessage:
-    return ws.ErrorMessage(code=error.code.value, message=error.message, field=error.field, ref=ref)
+    return ws.ErrorMessage(
+        code=error.code.value,
+        message=error.message,
+        field=error.field,
+        reason=error.reason,
+        ref=ref,
+    )
 
 
 async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse, Connection]:

@@ -9,6 +9,7 @@ import msgspec
 
 from advisor_app.protocol import ws
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
+from advisor_app.protocol.fields import FieldReason, reason_of
 
 _encoder = msgspec.json.Encoder()
 _PATH = re.compile(r"at `(\$[^`]*)`")
@@ -44,9 +45,10 @@ def protocol_error_from(error: msgspec.DecodeError) -> ProtocolError:
             ErrorCode.CONSENT_REQUIRED,
             "the security, legal and privacy notices must be accepted (consent is missing)",
             path,
+            FieldReason.MISSING,
         )
     message = _PATH.sub("", text).rstrip(" -")
-    return ProtocolError(ErrorCode.INVALID, message, path)
+    return ProtocolError(ErrorCode.INVALID, message, path, reason_of(message))
 
 
 class Decoder[T]:

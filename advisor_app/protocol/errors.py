@@ -28,14 +28,18 @@ class ErrorCode(StrEnum):
 class ProtocolError(Exception):
     """A request or message that the other side must be told about.
 
-    ``field`` is a JSON path like ``$.phone`` when one field is to blame.
+    ``field`` is a JSON path like ``$.phone`` when one field is to blame, ``reason`` why
+    (a ``fields.FieldReason`` value) when the field was refused by its rules.
     """
 
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, field: str | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.reason = reason
 
     def __repr__(self) -> str:
         return f"ProtocolError({self.code.value!r}, {self.message!r}, field={self.field!r})"

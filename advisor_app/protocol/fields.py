@@ -7,6 +7,7 @@ msgspec's ``- at `$.field``` suffix, so decoding errors name the field consisten
 from __future__ import annotations
 
 import unicodedata
+from enum import StrEnum
 from typing import Annotated
 
 import msgspec
@@ -15,7 +16,56 @@ import phonenumbers
 NAME_MAX = 80
 CHAT_TEXT_MAX = 4000
 MESSAGE_TEXT_MAX = 2000
+PHONE_MAX = 40
 DEFAULT_PHONE_REGION = "DE"
+
+
+class FieldReason(StrEnum):
+    """Why a typed field was refused, for clients to put in the customer's words (the
+    ``message`` is English for developers; the page never parses it)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    CONTROL = "control"
+    NO_LETTERS = "no_letters"
+    NOT_A_NUMBER = "not_a_number"
+    INVALID_NUMBER = "invalid_number"
+    MISSING = "missing"  # consent: absent or null
+    NOT_ACCEPTED = "not_accepted"  # consent: accepted is false
+    OUTDATED = "outdated"  # consent: to another version of the notices than the one in force
+
+
+_EMPTY = "must not be empty"
+_CONTROL = "must not contain control characters"
+_NO_LETTERS = "must contain letters"
+_NOT_A_NUMBER = "is not a phone number"
+_INVALID_NUMBER = "is not a valid phone number"
+_TOO_LONG = "must be at most"
+_REASON_BY_MESSAGE = {
+    _EMPTY: FieldReason.EMPTY,
+    _CONTROL: FieldReason.CONTROL,
+    _NO_LETTERS: FieldReason.NO_LETTERS,
+    _NOT_A_NUMBER: FieldReason.NOT_A_NUMBER,
+    _INVALID_NUMBER: FieldReason.INVALID_NUMBER,
+}
+
+
+def reason_of(message: str) -> FieldReason | None:
+    """The reason behind one of this module's messages (msgspec hands only the text on)."""
+    if message.startswith(_TOO_LONG):
+        return FieldReason.TOO_LONG
+    return _REASON_BY_MESSAGE.get(message)
+
+
+def limits() -> dict[str, int]:
+    """The length limits a client checks before sending (``GET /api/fields``)."""
+    return {
+        "name_max": NAME_MAX,
+        "phone_max": PHONE_MAX,
+        "chat_text_max": CHAT_TEXT_MAX,
+        "message_text_max": MESSAGE_TEXT_MAX,
+    }
+
 
 # Bidirectional overrides and isolates can make a name display as something else
 # (Trojan Source, CVE-2021-42574); a bank's queue must show names as typed.
@@ -51,27 +101,27 @@ def clean_name(value: str, field: str = "name") -> str:
     letter or digit."""
     name = unicodedata.normalize("NFC", value).strip()
     if _has_control(name, allow_newlines=False):
-        raise at(field, "must not contain control characters")
+        raise at(field, _CONTROL)
     if not name:
-        raise at(field, "must not be empty")
+        raise at(field, _EMPTY)
     if len(name) > NAME_MAX:
-        raise at(field, f"must be at most {NAME_MAX} characters")
+        raise at(field, f"{_TOO_LONG} {NAME_MAX} characters")
     if not any(unicodedata.category(char)[0] in "LN" for char in name):
         # Zero-width spaces, direction marks or punctuation alone name nobody.
-        raise at(field, "must contain letters")
+        raise at(field, _NO_LETTERS)
     return name
 
 
 def clean_phone(value: str, field: str = "phone", region: str = DEFAULT_PHONE_REGION) -> str:
     """A phone number, German or international, returned as E.164 (``+4930...``)."""
-    if len(value) > 40 or _has_control(value, allow_newlines=False):
-        raise at(field, "is not a phone number")
+    if len(value) > PHONE_MAX or _has_control(value, allow_newlines=False):
+        raise at(field, _NOT_A_NUMBER)
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as error:
-        raise at(field, "is not a phone number") from error
+        raise at(field, _NOT_A_NUMBER) from error
     if not phonenumbers.is_valid_number(number):
-        raise at(field, "is not a valid phone number")
+        raise at(field, _INVALID_NUMBER)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -79,9 +129,9 @@ def clean_text(value: str, field: str, maximum: int) -> str:
     """Free text (chat, message): NFC, 1..maximum characters after trimming; newlines allowed."""
     text = unicodedata.normalize("NFC", value).strip()
     if _has_control(text, allow_newlines=True):
-        raise at(field, "must not contain control characters")
+        raise at(field, _CONTROL)
     if not text:
-        raise at(field, "must not be empty")
+        raise at(field, _EMPTY)
     if len(text) > maximum:
-        raise at(field, f"must be at most {maximum} characters")
+        raise at(field, f"{_TOO_LONG} {maximum} characters")
     return text

@@ -19,6 +19,7 @@ from advisor_app.protocol.common import (
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 from advisor_app.protocol.fields import (
     MESSAGE_TEXT_MAX,
+    FieldReason,
     NoticeVersion,
     at,
     clean_name,
@@ -170,10 +171,50 @@ class ShownPages(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pages: Annotated[list[ShownPage], msgspec.Meta(max_length=SHOWN_PAGES_MAX)]
 
 
+class CheckRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /api/customers/check``: the fields of a join or a written message, checked by
+    the join's own rules before the customer goes on (each optional: only those sent)."""
+
+    name: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    text: Annotated[str, msgspec.Meta(max_length=20_000)] | None = None
+
+
+class CheckResponse(msgspec.Struct, kw_only=True):
+    ok: bool
+    refused: dict[str, str]  # JSON path -> fields.FieldReason
+    phone: str | None  # E.164, as the join stores it, when the number passed
+
+
+class FieldsResponse(msgspec.Struct, kw_only=True):
+    """``GET /api/fields``: the limits the page checks before sending."""
+
+    limits: dict[str, int]
+    reasons: list[str]
+
+
+class BankPage(msgspec.Struct, kw_only=True):
+    """``GET /api/bank``: who the customer is talking to, for the page's head, footer and
+    notices (settings; empty strings when not set)."""
+
+    name: str
+    address: str
+    contact: str
+    hotline: str
+    logo: str
+    imprint_url: str
+    privacy_url: str
+    controller: str
+    data_protection_contact: str
+    retention_days: float
+    time_zone: str
+
+
 class ErrorBody(msgspec.Struct, omit_defaults=True):
     code: str
     message: str
     field: str | None = None
+    reason: str | None = None  # fields.FieldReason, when a field was refused by its rules
 
 
 class ErrorResponse(msgspec.Struct):
@@ -187,6 +228,7 @@ def check_consent(consent: Consent, current_version: str) -> None:
             ErrorCode.CONSENT_REQUIRED,
             "the security, legal and privacy notices must be accepted",
             "$.consent.accepted",
+            FieldReason.NOT_ACCEPTED,
         )
     if consent.notice_version != current_version:
         raise ProtocolError(
@@ -194,14 +236,19 @@ def check_consent(consent: Consent, current_version: str) -> None:
             f"consent was given for notices version {consent.notice_version!r}, "
             f"the notices in force are version {current_version!r}",
             "$.consent.notice_version",
+            FieldReason.OUTDATED,
         )
 
 
 __all__ = [
     "BankIdentity",
+    "BankPage",
+    "CheckRequest",
+    "CheckResponse",
     "Consent",
     "ErrorBody",
     "ErrorResponse",
+    "FieldsResponse",
     "IceServersResponse",
     "JoinRequest",
     "JoinResponse",

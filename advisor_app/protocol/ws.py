@@ -266,6 +266,7 @@ class ErrorMessage(_HubMessage, tag="error"):
     code: str
     message: str
     field: str | None = None
+    reason: str | None = None  # fields.FieldReason, when a field was refused by its rules
 
 
 IceServers = list[IceServer]

@@ -1200,243 +1200,293 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="134"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="142"/>
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="137"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="145"/>
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="141"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="149"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="143"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="151"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="154"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="154"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="157"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="157"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="159"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="167"/>
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="160"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="168"/>
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="163"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="171"/>
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="169"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="177"/>
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="174"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="182"/>
         <source>Customer&apos;s video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="177"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="185"/>
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="179"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="187"/>
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="190"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="667"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="198"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="711"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="192"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="669"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="713"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="196"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="683"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="727"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="201"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="557"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="561"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="208"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="601"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="605"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="206"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="214"/>
         <source>Record status</source>
         <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="207"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="215"/>
         <source>&amp;Update</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="217"/>
         <source>Update the customer&apos;s record now</source>
         <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="212"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="220"/>
         <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
         <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="217"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="225"/>
         <source>&amp;View</source>
         <translation>A&amp;nsehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="219"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="227"/>
         <source>View the customer&apos;s record</source>
         <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="221"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="229"/>
         <source>Sa&amp;ve …</source>
         <translation>Spei&amp;chern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="223"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="231"/>
         <source>Save the customer&apos;s record as a file</source>
         <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="233"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="241"/>
         <source>Record for the customer</source>
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="261"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="269"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="263"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="271"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="500"/>
-        <source>picture in %1</source>
-        <translation>Bild empfangen %1</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="512"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="508"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="503"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="514"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="504"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="515"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="558"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="511"/>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
+        <source>loss %1 %</source>
+        <translation>Verlust %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="517"/>
+        <source>not measured</source>
+        <translation>nicht gemessen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="519"/>
+        <source>Round trip: %1</source>
+        <translation>Umlaufzeit: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="523"/>
+        <source>Loss, your picture and sound at the customer: %1</source>
+        <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="529"/>
+        <source>Loss, the customer&apos;s at you: %1</source>
+        <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="535"/>
+        <source>Video sent: %1</source>
+        <translation>Video gesendet: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
+        <source>Video received: %1</source>
+        <translation>Video empfangen: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="547"/>
+        <source>Sound sent / received: %1 / %2 kbit/s</source>
+        <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="557"/>
+        <source>none</source>
+        <translation>keins</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="562"/>
+        <source>%1 fps</source>
+        <translation>%1 Bilder/s</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="602"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="580"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="624"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="582"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="626"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="586"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="630"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="600"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="644"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="601"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="645"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="617"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="661"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="658"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="702"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="661"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="705"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="241"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="249"/>
         <source>C&amp;lose</source>
         <translation>Sch&amp;ließen</translation>
     </message>
@@ -1446,133 +1496,113 @@
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="194"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="725"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="199"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="207"/>
         <source>&amp;End</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="242"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="247"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="255"/>
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="258"/>
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="308"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="316"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="311"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="319"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="312"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="320"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="314"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="317"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="325"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="330"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="433"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="441"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="434"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="435"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="436"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="444"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="440"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="448"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="450"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="487"/>
-        <source>round trip %1 ms</source>
-        <translation>Umlaufzeit %1 ms</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="488"/>
-        <source>packets lost %1</source>
-        <translation>verlorene Pakete %1</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="492"/>
-        <source>video in %1 kbit/s</source>
-        <translation>Bild empfangen %1 kbit/s</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="496"/>
-        <source>video out %1 kbit/s</source>
-        <translation>Bild gesendet %1 kbit/s</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="614"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="658"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="667"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="711"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="669"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="713"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="725"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="683"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="727"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

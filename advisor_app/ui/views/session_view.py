@@ -8,7 +8,7 @@ import asyncio
 from datetime import datetime
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -76,6 +76,14 @@ async def confirm(owner: QWidget, title: str, text: str, yes_text: str) -> bool:
             owner.confirmation = None  # type: ignore[attr-defined]
         if shiboken6.isValid(box):
             box.deleteLater()
+
+
+def _percent(fraction: float) -> str:
+    return QLocale().toString(fraction * 100, "f", 1)
+
+
+def _kbps(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
 
 
 class AspectBox(QWidget):
@@ -481,44 +489,80 @@ class SessionView(QWidget):
             self.local_video.show_frame(frame)
 
     def _on_stats_updated(self, stats: LinkStats) -> None:
-        """A short line coloured green, amber or red; the details on hover."""
-        parts = []
-        if stats.round_trip_ms is not None:
-            parts.append(self.tr("round trip %1 ms").replace("%1", f"{stats.round_trip_ms:.0f}"))
-        parts.append(self.tr("packets lost %1").replace("%1", str(stats.packets_lost)))
-        details = list(parts)
-        if stats.inbound_video_kbps is not None:
-            details.append(
-                self.tr("video in %1 kbit/s").replace("%1", f"{stats.inbound_video_kbps:.0f}")
-            )
-        if stats.outbound_video_kbps is not None:
-            details.append(
-                self.tr("video out %1 kbit/s").replace("%1", f"{stats.outbound_video_kbps:.0f}")
-            )
-        if self.remote_video.last_frame_size is not None:
-            width, height = self.remote_video.last_frame_size
-            details.append(self.tr("picture in %1").replace("%1", f"{width}×{height}"))
-        lost = stats.fraction_lost or 0.0
-        rtt = stats.round_trip_ms
-        if rtt is None:
-            level = "unknown"
-        elif rtt < 200 and lost < 0.02:
-            level = "good"
-        elif rtt < 500 and lost < 0.08:
-            level = "fair"
-        else:
-            level = "poor"
+        """A short line coloured green, amber or red (the core grades it: LinkStats.quality);
+        round trip, loss, bitrate, resolution and frame rate both ways on hover."""
+        self.quality_label.setText("● " + self.quality_line(stats))
+        self.quality_label.setToolTip(self.quality_details(stats))
+        level = str(stats.quality) if stats.quality is not None else "unknown"
+        if self.quality_label.property("level") != level:
+            self.quality_label.setProperty("level", level)
+            repolish(self.quality_label)
+
+    def quality_line(self, stats: LinkStats) -> str:
         names = {
-            "unknown": self.tr("Connection: measuring …"),
             "good": self.tr("Connection: good"),
             "fair": self.tr("Connection: fair"),
             "poor": self.tr("Connection: poor"),
         }
-        self.quality_label.setText("● " + names[level] + " · " + " · ".join(parts))
-        self.quality_label.setToolTip("\n".join(details))
-        if self.quality_label.property("level") != level:
-            self.quality_label.setProperty("level", level)
-            repolish(self.quality_label)
+        if stats.quality is None:
+            return self.tr("Connection: measuring …")
+        parts = [names[str(stats.quality)]]
+        if stats.round_trip_ms is not None:
+            parts.append(self.tr("%1 ms").replace("%1", f"{stats.round_trip_ms:.0f}"))
+        if stats.fraction_lost is not None:
+            parts.append(self.tr("loss %1 %").replace("%1", _percent(stats.fraction_lost)))
+        return " · ".join(parts)
+
+    def quality_details(self, stats: LinkStats) -> str:
+        unknown = self.tr("not measured")
+        lines = [
+            self.tr("Round trip: %1").replace(
+                "%1",
+                f"{stats.round_trip_ms:.0f} ms" if stats.round_trip_ms is not None else unknown,
+            ),
+            self.tr("Loss, your picture and sound at the customer: %1").replace(
+                "%1",
+                _percent(stats.sent_fraction_lost) + " %"
+                if stats.sent_fraction_lost is not None
+                else unknown,
+            ),
+            self.tr("Loss, the customer's at you: %1").replace(
+                "%1",
+                _percent(stats.received_fraction_lost) + " %"
+                if stats.received_fraction_lost is not None
+                else unknown,
+            ),
+            self.tr("Video sent: %1").replace(
+                "%1",
+                self._video_figures(
+                    stats.outbound_video_size, stats.outbound_video_fps, stats.outbound_video_kbps
+                ),
+            ),
+            self.tr("Video received: %1").replace(
+                "%1",
+                self._video_figures(
+                    stats.inbound_video_size, stats.inbound_video_fps, stats.inbound_video_kbps
+                ),
+            ),
+            self.tr("Sound sent / received: %1 / %2 kbit/s")
+            .replace("%1", _kbps(stats.outbound_audio_kbps))
+            .replace("%2", _kbps(stats.inbound_audio_kbps)),
+        ]
+        return "\n".join(lines)
+
+    def _video_figures(
+        self, size: tuple[int, int] | None, fps: float | None, kbps: float | None
+    ) -> str:
+        if size is None and kbps is None:
+            return self.tr("none")
+        parts = []
+        if size is not None:
+            parts.append(f"{size[0]}×{size[1]}")
+        if fps is not None:
+            parts.append(self.tr("%1 fps").replace("%1", f"{fps:.0f}"))
+        if kbps is not None:
+            parts.append(f"{kbps:.0f} kbit/s")
+        return ", ".join(parts)
 
     # --- actions ---
 
