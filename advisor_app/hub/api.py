@@ -62,7 +62,9 @@ def json_response(body: msgspec.Struct, status: int = 200) -> web.Response:
 
 def error_response(error: ProtocolError, headers: dict[str, str] | None = None) -> web.Response:
     response = json_response(
-        rest.ErrorResponse(rest.ErrorBody(error.code.value, error.message, error.field)),
+        rest.ErrorResponse(
+            rest.ErrorBody(error.code.value, error.message, error.field, error.reason)
+        ),
         status=_STATUS_BY_CODE[error.code],
     )
     response.headers.update(headers or {})
