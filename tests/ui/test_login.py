@@ -11,7 +11,9 @@ from advisor_app.core import credentials
 from advisor_app.core.hub_client import LinkState
 from advisor_app.ui.dialogs.login_dialog import LoginDialog
 from advisor_app.ui.runtime.workstation import Workstation
+from advisor_app.ui.views.main_window import MainWindow
 from tests.support.hub import PASSWORD, free_port
+from tests.support.qt_advisor import RESOURCES
 from tests.support.threaded_hub import ThreadedHub
 from tests.ui.conftest import MemoryKeyring, QtLoop
 
@@ -63,6 +65,36 @@ def test_sign_in_stay_signed_in_and_sign_out(
     assert qloop.run(workstation.resume(threaded_hub.url, "anna")) is False
     assert workstation.session is None
     assert credentials.load_token(workstation.hub_url, "anna") is None
+
+
+def test_a_resumed_sign_in_shows_the_name_and_the_presence_the_hub_has(
+    qtbot: QtBot,
+    qloop: QtLoop,
+    threaded_hub: ThreadedHub,
+    workstation: Workstation,
+    second_workstation: Workstation,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    """A new start with the kept token: the title names the advisor (the hub's welcome says
+    who), and the presence is the hub's (away), not the list's first entry (Available)."""
+    qloop.run(workstation.sign_in(threaded_hub.url, "anna", PASSWORD, stay_signed_in=True))
+    name = workstation.display_name
+    assert name
+    session = workstation.require_session()
+    qloop.until(lambda: session.hub.state == LinkState.CONNECTED, what="hub link")
+    qloop.run(workstation.call(session.set_presence("away")))
+    qloop.run(workstation.stop_session())
+
+    fresh = second_workstation  # a new start: it knows nothing but the keyring
+    assert fresh.display_name == ""
+    assert qloop.run(fresh.resume(threaded_hub.url, "anna")) is True
+    context = fresh.require_context()
+    qloop.until(lambda: context.models.advisor.presence == "away", what="the hub's presence")
+    window = MainWindow(context, RESOURCES)
+    qtbot.addWidget(window)
+    assert window.windowTitle() == f"Videoberatung – {name}"
+    assert window.presence.currentData() == "away"
+    window.close_without_asking()
 
 
 def test_without_stay_signed_in_nothing_is_kept(
