@@ -1200,293 +1200,288 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="142"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="143"/>
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="145"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="146"/>
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="149"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="150"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="151"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="152"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="159"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="159"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="163"/>
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="163"/>
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="166"/>
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="166"/>
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="167"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="168"/>
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="168"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="169"/>
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="171"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="172"/>
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="177"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="178"/>
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="182"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="183"/>
         <source>Customer&apos;s video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="185"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="186"/>
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="187"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="188"/>
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="198"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="711"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="199"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="713"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="201"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="714"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="727"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="205"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="728"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="208"/>
         <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="601"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="605"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="210"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="602"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="606"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="214"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="215"/>
         <source>Record status</source>
         <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="215"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="216"/>
         <source>&amp;Update</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="217"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="218"/>
         <source>Update the customer&apos;s record now</source>
         <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="220"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="221"/>
         <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
         <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="225"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="226"/>
         <source>&amp;View</source>
         <translation>A&amp;nsehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="227"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="228"/>
         <source>View the customer&apos;s record</source>
         <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="229"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="230"/>
         <source>Sa&amp;ve …</source>
         <translation>Spei&amp;chern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="231"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="232"/>
         <source>Save the customer&apos;s record as a file</source>
         <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="241"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="242"/>
         <source>Record for the customer</source>
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="269"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="270"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="271"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="272"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="508"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="509"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="503"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="504"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="504"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="506"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="511"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="512"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
-        <source>loss %1 %</source>
-        <translation>Verlust %1 %</translation>
-    </message>
-    <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="517"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="518"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="519"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="520"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="523"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="524"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="529"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="530"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="535"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="536"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="542"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="547"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="548"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="557"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="558"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="562"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="563"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="602"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="603"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="624"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="625"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="626"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="627"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="630"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="631"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="644"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="645"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="645"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="646"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="661"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="662"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="702"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="703"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="705"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="249"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
         <source>C&amp;lose</source>
         <translation>Sch&amp;ließen</translation>
     </message>
@@ -1496,113 +1491,118 @@
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="725"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="203"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="207"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="208"/>
         <source>&amp;End</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="251"/>
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="255"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="256"/>
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="258"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="259"/>
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="316"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="317"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="319"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="320"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="320"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="321"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="323"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="325"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="326"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="330"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="331"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="441"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="444"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="444"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="445"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="448"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="449"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="450"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="451"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="658"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="514"/>
+        <source>loss %1</source>
+        <translation>Verlust %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="659"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="711"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="713"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="714"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="725"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="727"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="728"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

@@ -79,7 +79,8 @@ async def confirm(owner: QWidget, title: str, text: str, yes_text: str) -> bool:
 
 
 def _percent(fraction: float) -> str:
-    return QLocale().toString(fraction * 100, "f", 1)
+    # A no-break space: "0,0" and "%" must not be split over two lines.
+    return QLocale().toString(fraction * 100, "f", 1) + "\u00a0%"
 
 
 def _kbps(value: float | None) -> str:
@@ -510,7 +511,7 @@ class SessionView(QWidget):
         if stats.round_trip_ms is not None:
             parts.append(self.tr("%1 ms").replace("%1", f"{stats.round_trip_ms:.0f}"))
         if stats.fraction_lost is not None:
-            parts.append(self.tr("loss %1 %").replace("%1", _percent(stats.fraction_lost)))
+            parts.append(self.tr("loss %1").replace("%1", _percent(stats.fraction_lost)))
         return " · ".join(parts)
 
     def quality_details(self, stats: LinkStats) -> str:
@@ -522,13 +523,13 @@ class SessionView(QWidget):
             ),
             self.tr("Loss, your picture and sound at the customer: %1").replace(
                 "%1",
-                _percent(stats.sent_fraction_lost) + " %"
+                _percent(stats.sent_fraction_lost)
                 if stats.sent_fraction_lost is not None
                 else unknown,
             ),
             self.tr("Loss, the customer's at you: %1").replace(
                 "%1",
-                _percent(stats.received_fraction_lost) + " %"
+                _percent(stats.received_fraction_lost)
                 if stats.received_fraction_lost is not None
                 else unknown,
             ),
