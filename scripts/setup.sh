@@ -19,6 +19,7 @@ apt_packages=(
   fonts-dejavu-core ca-certificates
   postgresql  # the PostgreSQL storage tests start their own temporary server from it
   espeak-ng sox  # benchmarks/echo.py --write-wav: real speech, and measuring what was written
+  iproute2 nftables  # benchmarks/network_quality.py: namespaces, tc tbf, random loss
 )
 
 install_debian_packages() {

@@ -1,0 +1,234 @@
+"""The product's side of benchmarks/network_quality.py, run inside the advisor's namespace:
+a hub (on a thread of its own, as a separate server would be) and the real AdvisorSession
+(aiortc, a test picture and a tone) that takes the first customer and records what arrives.
+
+JSON lines on stdout: {"url": ...} when the hub is up, {"event": "measuring"} when the
+measured window starts, then the figures; it exits on "quit" on stdin or end of stdin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+# --source DIR: the product's code (and the page the hub serves) from a copy, for before/after.
+SOURCE = Path(sys.argv[sys.argv.index("--source") + 1]) if "--source" in sys.argv else REPO
+for _path in (str(Path(__file__).resolve().parent), str(SOURCE)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from _media_figures import audio_figures, sent_figures, video_figures  # noqa: E402
+from aiohttp import web  # noqa: E402
+from aiortc import MediaStreamTrack  # noqa: E402
+
+from advisor_app.core.hub_client import HubClient, LinkState  # noqa: E402
+from advisor_app.core.session import AdvisorSession  # noqa: E402
+from advisor_app.hub.app import create_app  # noqa: E402
+from advisor_app.hub.guard import GuardedSite, guard_limits  # noqa: E402
+from advisor_app.rtc.peer import LinkStats  # noqa: E402
+from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink  # noqa: E402
+from tests.support.browser import synthetic_media  # noqa: E402
+from tests.support.hub import PASSWORD, add_advisor, settings_for  # noqa: E402
+
+
+class Tap(MediaStreamTrack):
+    """Passes a remote track's frames on, noting each one's arrival and RTP time."""
+
+    def __init__(self, source: MediaStreamTrack, record: list[Any]) -> None:
+        super().__init__()
+        self.kind = source.kind
+        self.source = source
+        self.record = record
+        self.recording = False
+
+    async def recv(self):  # type: ignore[no-untyped-def]
+        frame = await self.source.recv()
+        if self.recording:
+            now = time.monotonic()
+            if self.kind == "video":
+                self.record.append((now, frame.pts, frame.width, frame.height))
+            else:
+                self.record.append(frame.pts)
+        return frame
+
+
+class TappedVideoSink(LatestFrameSink):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.frames: list[tuple[float, int, int, int]] = []
+        self.tap: Tap | None = None
+
+    def attach(self, track: MediaStreamTrack) -> None:
+        self.tap = Tap(track, self.frames)
+        super().attach(self.tap)
+
+
+class TappedAudioSink(PcmRingSink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pts: list[int] = []
+        self.tap: Tap | None = None
+
+    def attach(self, track: MediaStreamTrack) -> None:
+        self.tap = Tap(track, self.pts)
+        super().attach(self.tap)
+
+
+class HubThread:
+    """The hub on its own loop and thread, listening on the advisor namespace's address."""
+
+    def __init__(self, host: str) -> None:
+        self.data_dir = Path(tempfile.mkdtemp(prefix="nq-hub-"))
+        self.host = host
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="hub", daemon=True)
+
+    def start(self) -> str:
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise TimeoutError("the hub did not start")
+        return self.url
+
+    def _run(self) -> None:
+        self._loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        await add_advisor(self.data_dir, "anna", "Anna Berger")
+        settings = settings_for(self.data_dir, host=self.host)
+        app = create_app(settings)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1)
+        await runner.setup()
+        site = GuardedSite(runner, self.host, settings.port, limits=guard_limits(settings))
+        await site.start()
+        self.url = f"http://{self.host}:{settings.port}"
+        self._stop = asyncio.Event()
+        self._ready.set()
+        await self._stop.wait()
+        await runner.cleanup()
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def say(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+async def until(condition: Any, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def playout_counters(session: AdvisorSession) -> dict[str, int]:
+    """The audio playout's own counters, where the media layer has them (None before)."""
+    consultation = session.consultation
+    peer = consultation.peer if consultation is not None else None
+    if peer is None:
+        return {}
+    for receiver in peer.pc.getReceivers():
+        counters = getattr(receiver, "playout_counters", None)
+        if receiver.track is not None and receiver.track.kind == "audio" and counters:
+            return dict(counters())
+    return {}
+
+
+async def main(host: str, warmup: float, seconds: float) -> None:
+    hub = HubThread(host)
+    url = hub.start()
+    client = HubClient(url)
+    await client.login("anna", PASSWORD)
+    session = AdvisorSession(client, synthetic_media())
+    video = TappedVideoSink(on_frame=session._on_remote_frame)
+    audio = TappedAudioSink()
+    session.remote_video = video
+    session.remote_audio = audio
+    sent: list[dict[str, Any]] = []
+    measuring = False
+
+    def on_stats(stats: LinkStats) -> None:
+        if measuring:
+            size = stats.outbound_video_size
+            sent.append({
+                "kbps": stats.outbound_video_kbps,
+                "size": f"{size[0]}x{size[1]}" if size else None,
+                "audio_kbps": stats.outbound_audio_kbps,
+                "paused": getattr(stats, "video_paused", None),
+            })  # fmt: skip
+
+    session.stats_updated.connect(on_stats)
+    await session.start()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line.strip())
+        loop.call_soon_threadsafe(lines.put_nowait, "quit")
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    try:
+        await until(lambda: client.state == LinkState.CONNECTED, 20, "hub link")
+        say({"url": url})
+        await until(lambda: len(session.queue) >= 1, 120, "a customer")
+        await session.take_next()
+        await until(lambda: video.frames_received > 0 and audio.frames_received > 0, 60, "media")
+        say({"event": "media"})  # the parent shapes the line now and answers "go"
+        while (command := await lines.get()) != "go":
+            if command == "quit":
+                return
+        await asyncio.sleep(warmup)
+        assert video.tap is not None and audio.tap is not None
+        before = playout_counters(session)
+        video.tap.recording = audio.tap.recording = True
+        measuring = True
+        started = time.monotonic()
+        say({"event": "measuring"})
+        await asyncio.sleep(seconds)
+        video.tap.recording = audio.tap.recording = False
+        measuring = False
+        elapsed = time.monotonic() - started
+        after = playout_counters(session)
+        concealed = after.get("concealed", 0) - before.get("concealed", 0)
+        say({
+            "seconds": elapsed,
+            "video_in": video_figures(video.frames, elapsed),
+            "audio_in": audio_figures(audio.pts, concealed, elapsed),
+            "video_out": sent_figures(sent),
+            "playout": {k: after.get(k, 0) - before.get(k, 0) for k in after},
+        })  # fmt: skip
+        while await lines.get() != "quit":
+            pass
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(session.stop(), 10)
+        hub.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--source", type=Path, default=REPO)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.host, arguments.warmup, arguments.seconds))
