@@ -14,7 +14,8 @@ override:
   (device); the user's value wins, as macOS applies them.
 
 Policy value names: HubUrl, Language, LogLevel, AllowStaySignedIn, EchoCancellation,
-NoiseSuppression, AutoGainControl (``POLICY_NAMES``). Per-user choices that are not locked live in
+NoiseSuppression, AutoGainControl, WrapUpSeconds, BankName, BankLogo, AccentColour
+(``POLICY_NAMES``). Per-user choices that are not locked live in
 the UI's QSettings (there the advisor switches the audio processing when IT has not locked it).
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import os
 import plistlib
+import re
 import sys
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -45,12 +47,16 @@ POLICY_NAMES = {
     "NoiseSuppression": "noise_suppression",
     "AutoGainControl": "auto_gain_control",
     "WrapUpSeconds": "wrap_up_seconds",
+    "BankName": "bank_name",
+    "BankLogo": "bank_logo",
+    "AccentColour": "accent_colour",
 }
 BOOLEAN_SETTINGS = frozenset(
     {"allow_stay_signed_in", "echo_cancellation", "noise_suppression", "auto_gain_control"}
 )
 
 INTEGER_SETTINGS = frozenset({"wrap_up_seconds"})
+LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".svg"})
 
 PolicySource = tuple[str, Mapping[str, object]]  # (where, raw values by policy name)
 
@@ -86,6 +92,20 @@ class AppConfig:
         metadata={
             "doc": "Seconds of wrap-up (Nachbearbeitung) after a consultation before the "
             "advisor is available again; 0: none."
+        },
+    )
+    bank_name: str | None = field(
+        default=None,
+        metadata={"doc": "The bank's name in the sign-in dialog's header and the window title."},
+    )
+    bank_logo: str | None = field(
+        default=None,
+        metadata={"doc": "A PNG, JPEG or SVG file shown in the sign-in dialog's header."},
+    )
+    accent_colour: str | None = field(
+        default=None,
+        metadata={
+            "doc": "The bank's accent colour as #rrggbb (buttons, links, focus); default blue."
         },
     )
     locked: frozenset[str] = frozenset()  # names set by IT (file, environment, policy)
@@ -130,6 +150,17 @@ def _value(name: str, raw: object) -> object:
     text = str(raw).strip()
     if name == "language" and text not in ("de", "en"):
         raise AppConfigError(f"language: {raw!r} is neither de nor en")
+    if name == "accent_colour" and not re.fullmatch(r"#[0-9a-fA-F]{6}", text):
+        raise AppConfigError(f"accent_colour: {raw!r} is not a colour like #0b5cad")
+    if name == "bank_name" and len(text) > 60:
+        raise AppConfigError(f"bank_name: {len(text)} characters, at most 60 fit the header")
+    if name == "bank_logo":
+        logo = Path(text).expanduser()
+        if logo.suffix.lower() not in LOGO_SUFFIXES:
+            raise AppConfigError(f"bank_logo: {text!r} is not a PNG, JPEG or SVG file")
+        if not logo.is_file():
+            raise AppConfigError(f"bank_logo: {text!r} does not exist")
+        return str(logo)
     return text
 
 

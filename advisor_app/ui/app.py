@@ -42,7 +42,7 @@ from advisor_app.ui.runtime import preload, single_instance
 from advisor_app.ui.runtime.event_loop import run_ui, wait_dialog
 from advisor_app.ui.runtime.settings import DeviceChoice, UserSettings, audio_processing_choice
 from advisor_app.ui.runtime.workstation import Workstation
-from advisor_app.ui.style import apply_style
+from advisor_app.ui.style import ACCENT, apply_style
 
 if TYPE_CHECKING:  # imported when first needed: the sign-in dialog paints without them
     from advisor_app.ui.views.main_window import MainWindow
@@ -247,6 +247,8 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
                     username=settings.username,
                     stay_signed_in=settings.stay_signed_in,
                     stay_signed_in_allowed=config.allow_stay_signed_in,
+                    bank_name=config.bank_name or "",
+                    bank_logo=config.bank_logo,
                 )
                 preload.start_after_painted(dialog)
                 if await wait_dialog(dialog) != QDialog.DialogCode.Accepted:
@@ -277,8 +279,10 @@ async def _run_window(
     preload.wait()
     from advisor_app.ui.views.main_window import MainWindow
 
+    context = workstation.require_context()
+    context.bank_name = config.bank_name or ""
     window = MainWindow(
-        workstation.require_context(),
+        context,
         resources_dir(),
         store=store,
         wrap_up_seconds=config.wrap_up_seconds,
@@ -379,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
     install_translations(app, config.language)
-    apply_style(app)
+    apply_style(app, accent=config.accent_colour or ACCENT)
     reporter = ErrorReporter(log_file)
     sys.excepthook = reporter
     if ready_file := os.environ.get(READY_ENV):

@@ -28,7 +28,7 @@ def system_is_dark() -> bool:
     return window.lightness() < 110
 
 
-def palette(dark: bool) -> QPalette:
+def palette(dark: bool, accent: str = ACCENT) -> QPalette:
     pal = QPalette()
     if dark:
         colours = {
@@ -58,9 +58,9 @@ def palette(dark: bool) -> QPalette:
             QPalette.ColorRole.ToolTipBase: "#ffffe1",
             QPalette.ColorRole.ToolTipText: "#1d2329",
             QPalette.ColorRole.PlaceholderText: "#6b7480",
-            QPalette.ColorRole.Highlight: ACCENT,
+            QPalette.ColorRole.Highlight: accent,
             QPalette.ColorRole.HighlightedText: "#ffffff",
-            QPalette.ColorRole.Link: ACCENT,
+            QPalette.ColorRole.Link: accent,
         }
     for role, colour in colours.items():
         pal.setColor(role, QColor(colour))
@@ -117,7 +117,7 @@ def apply_style(app: QApplication, *, dark: bool | None = None, accent: str = AC
     if dark is None:
         dark = system_is_dark()
     app.setStyle("Fusion")  # the same look on every platform, and the stylesheet fits it
-    app.setPalette(palette(dark))
+    app.setPalette(palette(dark, accent))
     app.setStyleSheet(stylesheet(dark, accent))
     return dark
 

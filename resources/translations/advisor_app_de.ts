@@ -546,96 +546,101 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="50"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="59"/>
         <source>Videoberatung – sign in</source>
         <translation>Videoberatung – Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="51"/>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="96"/>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="97"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="60"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="105"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="106"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="54"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="63"/>
         <source>Hub address</source>
         <translation>Adresse des Beratungsdienstes</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="58"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="67"/>
         <source>Set by your IT department</source>
         <translation>Von Ihrer IT-Abteilung festgelegt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="60"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="69"/>
         <source>User name</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="63"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="72"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="64"/>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="65"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="73"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="74"/>
         <source>Stay signed in</source>
         <translation>Angemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="69"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="78"/>
         <source>Your IT department has switched this off.</source>
         <translation>Ihre IT-Abteilung hat das abgeschaltet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="73"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="82"/>
         <source>Not available: this computer has no secure credential store.</source>
         <translation>Nicht verfügbar: Dieser Computer hat keinen sicheren Anmeldedatenspeicher.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="83"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="92"/>
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="87"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="96"/>
         <source>&amp;Hub:</source>
         <translation>&amp;Dienst:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="88"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="97"/>
         <source>&amp;User name:</source>
         <translation>&amp;Benutzername:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="89"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="98"/>
         <source>&amp;Password:</source>
         <translation>&amp;Passwort:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="99"/>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="100"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="108"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="109"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="104"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="114"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="106"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="126"/>
+        <source>Bank logo</source>
+        <translation>Logo der Bank</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="128"/>
         <source>Video advice for your customers. Sign in to start.</source>
         <translation>Videoberatung für Ihre Kunden. Melden Sie sich an, um zu beginnen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="128"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="153"/>
         <source>Enter the hub address and your user name.</source>
         <translation>Geben Sie die Adresse des Dienstes und Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="131"/>
+        <location filename="../../advisor_app/ui/dialogs/login_dialog.py" line="156"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -643,12 +648,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="400"/>
+        <location filename="../../advisor_app/ui/app.py" line="404"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="395"/>
+        <location filename="../../advisor_app/ui/app.py" line="399"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -656,7 +661,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="325"/>
+        <location filename="../../advisor_app/ui/app.py" line="329"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -666,118 +671,118 @@
         <translation>Videoberatung – %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="88"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="89"/>
         <source>Work areas</source>
         <translation>Arbeitsbereiche</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="89"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="255"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="90"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="256"/>
         <source>&amp;Queue</source>
         <translation>&amp;Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="90"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="435"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="91"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="436"/>
         <source>&amp;Inbox</source>
         <translation>Nachr&amp;ichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="96"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="100"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="97"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="101"/>
         <source>Presence</source>
         <translation>Anwesenheit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="101"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="102"/>
         <source>Available</source>
         <translation>Verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="102"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="103"/>
         <source>Away</source>
         <translation>Abwesend</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="103"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="104"/>
         <source>Busy</source>
         <translation>Beschäftigt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="105"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="106"/>
         <source>Presence:</source>
         <translation>Anwesenheit:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="109"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="110"/>
         <source>Wrap-up</source>
         <translation>Nachbearbeitung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="110"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="111"/>
         <source>Available &amp;now</source>
         <translation>&amp;Jetzt verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="112"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="113"/>
         <source>End the wrap-up and take customers again.</source>
         <translation>Die Nachbearbeitung beenden und wieder Kunden annehmen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="128"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="129"/>
         <source>Sign &amp;out</source>
         <translation>Ab&amp;melden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="139"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="140"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="146"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="147"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="152"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="153"/>
         <source>Queue</source>
         <translation>Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="157"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="158"/>
         <source>Messages</source>
         <translation>Nachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="175"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="176"/>
         <source>Connection to the hub</source>
         <translation>Verbindung zum Dienst</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="178"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="179"/>
         <source>Device notice</source>
         <translation>Hinweis zu Geräten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="183"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="271"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="184"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="272"/>
         <source>Microphone unprocessed: echo cancellation is not available</source>
         <translation>Mikrofon unbearbeitet: Echounterdrückung nicht verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="185"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="186"/>
         <source>Device missing: test picture or tone in use</source>
         <translation>Gerät fehlt: Testbild oder Testton aktiv</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/main_window.py" line="80"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="199"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="298"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="200"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="299"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="255"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="256"/>
         <source>&amp;Queue (%n)</source>
         <translation>
             <numerusform>&amp;Warteschlange (%n)</numerusform>
@@ -785,7 +790,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="259"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="260"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n Person wartet.</numerusform>
@@ -793,95 +798,95 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="259"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="260"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="284"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="285"/>
         <source>Hub: offline</source>
         <translation>Dienst: nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="285"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="286"/>
         <source>Hub: connecting …</source>
         <translation>Dienst: Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="286"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="287"/>
         <source>Hub: connected</source>
         <translation>Dienst: verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="287"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="288"/>
         <source>Hub: connection lost, reconnecting …</source>
         <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="288"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="289"/>
         <source>Hub: signed out, please sign in again</source>
         <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="294"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="295"/>
         <source>%1 is waiting.</source>
         <translation>%1 wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="298"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="299"/>
         <source>A customer is waiting.</source>
         <translation>Eine Kundin oder ein Kunde wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="377"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="378"/>
         <source>Wrap-up over: you are available again.</source>
         <translation>Nachbearbeitung vorbei: Sie sind wieder verfügbar.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="385"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="386"/>
         <source>Wrap-up – %1 left</source>
         <translation>Nachbearbeitung – noch %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="464"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="466"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="465"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="467"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="465"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="466"/>
         <source>A consultation is in progress. Sign out and end it?</source>
         <translation>Eine Beratung läuft. Abmelden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="475"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="477"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="476"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="478"/>
         <source>Quit</source>
         <translation>Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="476"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="477"/>
         <source>A consultation is in progress. Quit and end it?</source>
         <translation>Eine Beratung läuft. Programm beenden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="162"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="412"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="163"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="413"/>
         <source>Consultation</source>
         <translation>Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="121"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="122"/>
         <source>Se&amp;ttings …</source>
         <translation>&amp;Einstellungen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="151"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="152"/>
         <source>&amp;Go</source>
         <translation>Ansic&amp;ht</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="435"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="436"/>
         <source>&amp;Inbox (%n)</source>
         <translation>
             <numerusform>Nachr&amp;ichten (%n)</numerusform>
@@ -889,7 +894,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="438"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="439"/>
         <source>%n new message(s).</source>
         <translation>
             <numerusform>%n neue Nachricht.</numerusform>
@@ -897,12 +902,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="438"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="439"/>
         <source>No messages.</source>
         <translation>Keine Nachrichten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="444"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="445"/>
         <source>New message from %1.</source>
         <translation>Neue Nachricht von %1.</translation>
     </message>

@@ -178,3 +178,41 @@ def test_without_policies_the_other_sources_apply_as_before(tmp_path: Path) -> N
 
 def test_there_are_no_system_policies_on_linux() -> None:
     assert system_policy_sources("linux") == []
+
+
+def test_the_bank_brands_the_workstation_by_policy(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="80" height="40"/>')
+    config = load_app_config(
+        None,
+        environ={},
+        policies=[
+            (
+                "HKLM",
+                {"BankName": "Musterbank eG", "BankLogo": str(logo), "AccentColour": "#005A9C"},
+            )
+        ],
+    )
+    assert (config.bank_name, config.bank_logo, config.accent_colour) == (
+        "Musterbank eG",
+        str(logo),
+        "#005A9C",
+    )
+    assert {"bank_name", "bank_logo", "accent_colour"} <= config.locked
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"AccentColour": "blue"}, "accent_colour: 'blue' is not a colour like #0b5cad"),
+        ({"BankLogo": "/nowhere/logo.png"}, "bank_logo: '/nowhere/logo.png' does not exist"),
+        ({"BankLogo": "/etc/hostname"}, "is not a PNG, JPEG or SVG file"),
+        ({"BankName": "B" * 61}, "bank_name: 61 characters, at most 60 fit the header"),
+    ],
+)
+def test_bad_branding_is_one_clear_error(
+    tmp_path: Path, values: dict[str, object], message: str
+) -> None:
+    with pytest.raises(AppConfigError) as caught:
+        load_app_config(None, environ={}, policies=[("HKLM", values)])
+    assert message in str(caught.value)

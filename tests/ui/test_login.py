@@ -3,6 +3,8 @@ unreachable hub."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
@@ -156,3 +158,26 @@ def test_a_hub_address_preset_by_it_is_fixed(
     qtbot.addWidget(dialog)
     assert dialog.hub_url.isReadOnly()
     assert dialog.hub_url.text() == "https://hub.bank.example"
+
+
+def test_the_bank_brands_the_sign_in(
+    qtbot: QtBot, workstation: Workstation, tmp_path: Path
+) -> None:
+    logo = tmp_path / "logo.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
+        '<rect width="120" height="40" fill="#005a9c"/></svg>'
+    )
+    dialog = make_dialog(qtbot, workstation, "", bank_name="Musterbank eG", bank_logo=str(logo))
+    assert dialog.header.text() == "Musterbank eG · Videoberatung"
+    assert dialog.logo.isVisible()
+    assert dialog.logo.accessibleName() == "Musterbank eG"
+    pixmap = dialog.logo.pixmap()
+    assert round(pixmap.height() / pixmap.devicePixelRatio()) == 40
+    # The logo is drawn, not blank: its middle has the bank's blue.
+    image = pixmap.toImage()
+    assert image.pixelColor(image.width() // 2, image.height() // 2).name() == "#005a9c"
+
+    plain = make_dialog(qtbot, workstation, "")
+    assert plain.header.text() == "Videoberatung"
+    assert not plain.logo.isVisible()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -33,6 +36,9 @@ class SignsIn(Protocol):
     ) -> LoginResponse: ...
 
 
+LOGO_HEIGHT = 40
+
+
 class LoginDialog(QDialog):
     def __init__(
         self,
@@ -43,8 +49,11 @@ class LoginDialog(QDialog):
         username: str = "",
         stay_signed_in: bool = False,
         stay_signed_in_allowed: bool = True,
+        bank_name: str = "",
+        bank_logo: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``bank_name`` and ``bank_logo`` (a file) brand the header, as IT preset them."""
         super().__init__(parent)
         self._workstation = workstation
         self.setWindowTitle(self.tr("Videoberatung – sign in"))
@@ -101,14 +110,30 @@ class LoginDialog(QDialog):
         self.buttons.accepted.connect(self._on_sign_in_clicked)
         self.buttons.rejected.connect(self.reject)
 
-        self.header = QLabel(self.tr("Videoberatung"))
+        self.header = QLabel(
+            f"{bank_name} · {self.tr('Videoberatung')}" if bank_name else self.tr("Videoberatung")
+        )
         self.header.setObjectName("product-header")
+        self.header.setTextFormat(Qt.TextFormat.PlainText)  # a name from a policy, as it is
+        self.logo = QLabel()
+        self.logo.setObjectName("bank-logo")
+        self.logo.setVisible(False)
+        if bank_logo:
+            # QIcon draws SVG as well as PNG/JPEG, sharp at the screen's pixel ratio.
+            pixmap = QIcon(bank_logo).pixmap(QSize(200, LOGO_HEIGHT), self.devicePixelRatioF())
+            if not pixmap.isNull():
+                self.logo.setPixmap(pixmap)
+                self.logo.setAccessibleName(bank_name or self.tr("Bank logo"))
+                self.logo.setVisible(True)
         self.subtitle = QLabel(self.tr("Video advice for your customers. Sign in to start."))
         self.subtitle.setObjectName("product-subtitle")
         self.subtitle.setWordWrap(True)
+        heading = QHBoxLayout()
+        heading.addWidget(self.logo)
+        heading.addWidget(self.header, 1)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        layout.addWidget(self.header)
+        layout.addLayout(heading)
         layout.addWidget(self.subtitle)
         layout.addSpacing(6)
         layout.addLayout(form)

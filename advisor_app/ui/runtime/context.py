@@ -21,6 +21,7 @@ class ViewContext:
     # A camera or microphone missing (a test picture or tone in its place), by device name.
     device_notices: tuple[str, ...] = ()
     processing_unavailable: bool = False  # the microphone goes out unprocessed
+    bank_name: str = ""  # IT's branding, in the window title
 
     def __post_init__(self) -> None:
         self.models.listen_to(self.events)

@@ -74,11 +74,12 @@ class MainWindow(QMainWindow):
         self._store = store  # window geometry and splitter positions; None: not kept
         self.confirmation = None  # the open "are you sure?" question, if any
         self._close_confirmed = False
-        self.setWindowTitle(
+        title = (
             self.tr("Videoberatung – %1").replace("%1", models.advisor.display_name)
             if models.advisor.display_name
             else self.tr("Videoberatung")
         )
+        self.setWindowTitle(f"{context.bank_name} · {title}" if context.bank_name else title)
         self.resize(1280, 800)
 
         self.queue_view = QueueView(models.queue, context.actions)
