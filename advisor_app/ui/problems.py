@@ -4,6 +4,7 @@ log (``describe`` logs it), the person reads a sentence in their language."""
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -63,3 +64,35 @@ def describe(error: UserFacingError) -> str:
     if isinstance(code, str):
         return describe_code(code)
     return QCoreApplication.translate("Problems", _TEXTS[error.problem])
+
+
+# A file that could not be written (saving a record): the system's message is English.
+_FILE_TEXTS = {
+    errno.EACCES: QT_TRANSLATE_NOOP("FileProblems", "you may not write to that folder"),
+    errno.EPERM: QT_TRANSLATE_NOOP("FileProblems", "you may not write to that folder"),
+    errno.EROFS: QT_TRANSLATE_NOOP("FileProblems", "that drive cannot be written to"),
+    errno.ENOSPC: QT_TRANSLATE_NOOP("FileProblems", "the drive is full"),
+    errno.ENOENT: QT_TRANSLATE_NOOP("FileProblems", "that folder does not exist"),
+    errno.ENAMETOOLONG: QT_TRANSLATE_NOOP("FileProblems", "the file name is too long"),
+    errno.EISDIR: QT_TRANSLATE_NOOP("FileProblems", "a folder has that name"),
+}  # fmt: skip
+
+
+def describe_file_error(error: OSError) -> str:
+    """Why a file could not be written, in the user's language; the system's words go to the
+    log (they may name a path: at debug level only)."""
+    logger.info("file not written: %s (%s)", type(error).__name__, error.errno)
+    logger.debug("file not written: %s", error)
+    text = _FILE_TEXTS.get(error.errno or 0)
+    if text is None:
+        return QCoreApplication.translate("FileProblems", "the file could not be written")
+    return QCoreApplication.translate("FileProblems", text)
+
+
+def describe_unexpected(error: Exception, what: str) -> str:
+    """A failure the user can do nothing about but try again: logged with its traceback (it
+    may be a bug), shown without the library's English."""
+    logger.error("%s failed", what, exc_info=error)
+    return QCoreApplication.translate(
+        "Problems", "Something went wrong; the details are in the log file."
+    )

@@ -4,13 +4,18 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../../advisor_app/ui/views/chat_view.py" line="117"/>
-        <location filename="../../advisor_app/ui/views/chat_view.py" line="121"/>
+        <location filename="../../advisor_app/ui/views/chat_view.py" line="107"/>
+        <source>Message from %1: %2</source>
+        <translation>Nachricht von %1: %2</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/chat_view.py" line="145"/>
+        <location filename="../../advisor_app/ui/views/chat_view.py" line="149"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/chat_view.py" line="122"/>
+        <location filename="../../advisor_app/ui/views/chat_view.py" line="150"/>
         <source>(sending …)</source>
         <translation>(wird gesendet …)</translation>
     </message>
@@ -212,7 +217,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/document_pane.py" line="226"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="581"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="583"/>
         <source>The customer sees this page</source>
         <translation>Kunde sieht diese Seite</translation>
     </message>
@@ -300,40 +305,40 @@
         <translation>Falsches Passwort.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="378"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="380"/>
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="512"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="530"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="514"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="532"/>
         <source>The consultation has ended; its documents were closed.</source>
         <translation>Die Beratung ist beendet; ihre Dokumente wurden geschlossen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="561"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="563"/>
         <source>Page %1 of %2</source>
         <translation>Seite %1 von %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="566"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="568"/>
         <source>shared with the customer</source>
         <translation>mit der Kundin oder dem Kunden geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="566"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="568"/>
         <source>not shared</source>
         <translation>nicht geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="569"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="579"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="571"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="581"/>
         <source>shared, waiting for the customer&apos;s connection</source>
         <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="529"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="572"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="531"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="574"/>
         <source>No document</source>
         <translation>Kein Dokument</translation>
     </message>
@@ -352,79 +357,118 @@
     </message>
 </context>
 <context>
+    <name>FileProblems</name>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="71"/>
+        <location filename="../../advisor_app/ui/problems.py" line="72"/>
+        <source>you may not write to that folder</source>
+        <translation>Sie dürfen in diesen Ordner nicht schreiben</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="73"/>
+        <source>that drive cannot be written to</source>
+        <translation>Auf dieses Laufwerk kann nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="74"/>
+        <source>the drive is full</source>
+        <translation>Das Laufwerk ist voll</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="75"/>
+        <source>that folder does not exist</source>
+        <translation>Diesen Ordner gibt es nicht</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="76"/>
+        <source>the file name is too long</source>
+        <translation>Der Dateiname ist zu lang</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="77"/>
+        <source>a folder has that name</source>
+        <translation>Ein Ordner hat diesen Namen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="88"/>
+        <source>the file could not be written</source>
+        <translation>Die Datei konnte nicht geschrieben werden</translation>
+    </message>
+</context>
+<context>
     <name>HubErrors</name>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="32"/>
+        <location filename="../../advisor_app/ui/problems.py" line="33"/>
         <source>The hub could not read the request. Please report this to IT.</source>
         <translation>Der Dienst konnte die Anfrage nicht lesen. Bitte melden Sie das der IT.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="33"/>
+        <location filename="../../advisor_app/ui/problems.py" line="34"/>
         <source>The hub did not accept an entry in the request. Check your input and try again.</source>
         <translation>Der Dienst hat eine Angabe in der Anfrage nicht angenommen. Prüfen Sie Ihre Eingabe und versuchen Sie es erneut.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="34"/>
+        <location filename="../../advisor_app/ui/problems.py" line="35"/>
         <source>The hub does not know this request. The workstation and the hub may be of different versions; please tell IT.</source>
         <translation>Der Dienst kennt diese Anfrage nicht. Arbeitsplatz und Dienst haben womöglich verschiedene Versionen; bitte sagen Sie der IT Bescheid.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="35"/>
+        <location filename="../../advisor_app/ui/problems.py" line="36"/>
         <source>That is too large for the hub.</source>
         <translation>Das ist für den Dienst zu groß.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="36"/>
+        <location filename="../../advisor_app/ui/problems.py" line="37"/>
         <source>The customer&apos;s consent is missing.</source>
         <translation>Die Einwilligung der Kundin oder des Kunden fehlt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="37"/>
+        <location filename="../../advisor_app/ui/problems.py" line="38"/>
         <source>The consultation service is closed right now.</source>
         <translation>Die Videoberatung ist gerade geschlossen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="38"/>
+        <location filename="../../advisor_app/ui/problems.py" line="39"/>
         <source>Your sign-in has expired. Please sign in again.</source>
         <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="39"/>
+        <location filename="../../advisor_app/ui/problems.py" line="40"/>
         <source>You are not allowed to do this.</source>
         <translation>Das dürfen Sie nicht.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="40"/>
+        <location filename="../../advisor_app/ui/problems.py" line="41"/>
         <source>The hub could not find it: the customer has left or it was removed.</source>
         <translation>Der Dienst findet das nicht: Die Person ist gegangen oder es wurde entfernt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="41"/>
+        <location filename="../../advisor_app/ui/problems.py" line="42"/>
         <source>Someone else was quicker: another advisor has just taken this customer or changed this.</source>
         <translation>Jemand war schneller: Eine andere Beraterin oder ein anderer Berater hat die Person gerade angenommen oder dies geändert.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="42"/>
+        <location filename="../../advisor_app/ui/problems.py" line="43"/>
         <source>Too many requests. Wait a moment, then try again.</source>
         <translation>Zu viele Anfragen. Warten Sie einen Moment und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="43"/>
+        <location filename="../../advisor_app/ui/problems.py" line="44"/>
         <source>That is no longer there: the customer&apos;s place or the consultation has ended.</source>
         <translation>Das gibt es nicht mehr: Der Platz in der Warteschlange oder die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="44"/>
+        <location filename="../../advisor_app/ui/problems.py" line="45"/>
         <source>That is not possible right now.</source>
         <translation>Das ist gerade nicht möglich.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="45"/>
+        <location filename="../../advisor_app/ui/problems.py" line="46"/>
         <source>The hub cannot store anything right now. Try again later; if it persists, tell IT.</source>
         <translation>Der Dienst kann gerade nichts speichern. Versuchen Sie es später erneut; bleibt es so, sagen Sie der IT Bescheid.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="46"/>
+        <location filename="../../advisor_app/ui/problems.py" line="47"/>
         <source>The hub ran into an error and did nothing. Try again; if it persists, tell IT.</source>
         <translation>Beim Dienst ist ein Fehler aufgetreten, nichts wurde ausgeführt. Versuchen Sie es erneut; bleibt es so, sagen Sie der IT Bescheid.</translation>
     </message>
@@ -915,54 +959,59 @@
 <context>
     <name>Problems</name>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="18"/>
+        <location filename="../../advisor_app/ui/problems.py" line="19"/>
         <source>Wrong user name or password.</source>
         <translation>Benutzername oder Passwort ist falsch.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="19"/>
+        <location filename="../../advisor_app/ui/problems.py" line="20"/>
         <source>Too many failed sign-ins. Wait a few minutes, then try again.</source>
         <translation>Zu viele fehlgeschlagene Anmeldungen. Warten Sie einige Minuten und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="20"/>
+        <location filename="../../advisor_app/ui/problems.py" line="21"/>
         <source>The hub cannot be reached. Check the hub address and the network connection.</source>
         <translation>Der Dienst ist nicht erreichbar. Prüfen Sie die Adresse des Dienstes und die Netzwerkverbindung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="21"/>
+        <location filename="../../advisor_app/ui/problems.py" line="22"/>
         <source>The hub refused this request.</source>
         <translation>Der Dienst hat diese Anfrage abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="22"/>
+        <location filename="../../advisor_app/ui/problems.py" line="23"/>
         <source>Your sign-in has expired. Please sign in again.</source>
         <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich neu an.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="23"/>
+        <location filename="../../advisor_app/ui/problems.py" line="24"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="24"/>
+        <location filename="../../advisor_app/ui/problems.py" line="25"/>
         <source>This customer has just been taken by another advisor or has left.</source>
         <translation>Diese Person wurde gerade von einer anderen Beratung angenommen oder hat die Warteschlange verlassen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="25"/>
+        <location filename="../../advisor_app/ui/problems.py" line="26"/>
         <source>End the current consultation first.</source>
         <translation>Beenden Sie zuerst die laufende Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="26"/>
+        <location filename="../../advisor_app/ui/problems.py" line="27"/>
         <source>Not connected to the hub right now; the connection is being restored.</source>
         <translation>Gerade keine Verbindung zum Dienst; sie wird wiederhergestellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="27"/>
+        <location filename="../../advisor_app/ui/problems.py" line="28"/>
         <source>No secure credential store is available.</source>
         <translation>Es ist kein sicherer Anmeldedatenspeicher verfügbar.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="96"/>
+        <source>Something went wrong; the details are in the log file.</source>
+        <translation>Etwas ist schiefgegangen; die Einzelheiten stehen in der Protokolldatei.</translation>
     </message>
 </context>
 <context>
@@ -1094,97 +1143,97 @@
 <context>
     <name>RecordDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="66"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="67"/>
         <source>Save record</source>
         <translation>Protokoll speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="68"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="69"/>
         <source>PDF documents (*.pdf)</source>
         <translation>PDF-Dokumente (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="104"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="105"/>
         <source>Record %1</source>
         <translation>Protokoll %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="105"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="106"/>
         <source>Record preview</source>
         <translation>Protokollvorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="116"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="117"/>
         <source>Record pages</source>
         <translation>Protokollseiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="120"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="121"/>
         <source>Drawing the pages …</source>
         <translation>Die Seiten werden gezeichnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="121"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="122"/>
         <source>Record message</source>
         <translation>Protokollmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="123"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="124"/>
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="124"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="125"/>
         <source>&amp;Previous page</source>
         <translation>&amp;Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="125"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="126"/>
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="127"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="128"/>
         <source>&amp;Next page</source>
         <translation>&amp;Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="128"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="129"/>
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="130"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="131"/>
         <source>&amp;Save …</source>
         <translation>&amp;Speichern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="131"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="132"/>
         <source>Save the record as a file</source>
         <translation>Das Protokoll als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="133"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="134"/>
         <source>&amp;Close</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="134"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="135"/>
         <source>Close the record preview</source>
         <translation>Die Protokollvorschau schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="183"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="185"/>
         <source>The pages cannot be shown: %1</source>
         <translation>Die Seiten können nicht angezeigt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="194"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="199"/>
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/record_view.py" line="227"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="232"/>
         <source>Page %1 of %n</source>
         <translation>
             <numerusform>Seite %1 von %n</numerusform>
@@ -1192,12 +1241,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="241"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="246"/>
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="245"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="250"/>
         <source>Saved as %1</source>
         <translation>Gespeichert als %1</translation>
     </message>
@@ -1291,19 +1340,19 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="199"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="716"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="201"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="714"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="205"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="728"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
@@ -1471,17 +1520,17 @@
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="662"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="664"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="703"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="710"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
@@ -1497,7 +1546,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="203"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="730"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
@@ -1592,22 +1641,22 @@
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="716"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="714"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="730"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="728"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

@@ -214,8 +214,15 @@ def test_session_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     qloop.until(lambda: "send_chat" in actions.names(), what="sent")
     assert actions.calls[-1] == ("send_chat", ("Guten Tag",))
     entry = ChatEntry(7, 1, "c1", "customer", "Max Kunde", "Hallo!", NOW)
-    context.events.emit(ChatChanged(ChatChange(7, added=(entry,))))
+    own = ChatEntry(7, 2, "c2", "advisor", "Anna Berger", "Guten Tag", NOW)
+    context.events.emit(ChatChanged(ChatChange(7, added=(entry, own))))
     assert "Hallo!" in view.chat_list.document().toPlainText()
+    # The customer's message is told to screen readers; one's own is not.
+    assert view.chat_list.announced == ["Message from Max Kunde: Hallo!"]
+    # A chat view opened later shows the chat so far, once, and announces none of it.
+    late = SessionView(consultation(Phase.CONNECTED), context)
+    qtbot.addWidget(late)
+    assert late.chat_list.count() == 2 and late.chat_list.announced == []
 
     # Mute and camera: handed to the engine; one's own preview goes dark with the camera.
     view.mute_button.click()

@@ -156,6 +156,32 @@ def test_every_hub_error_code_has_its_own_german_sentence(german: None) -> None:
     )
 
 
+def test_local_failures_reach_a_german_ui_without_english(german: None, qtbot: QtBot) -> None:
+    """A file that cannot be written and a PDF that cannot be read: the system's and the
+    renderer's English go to the log; the advisor reads German."""
+    import errno
+
+    from advisor_app.documents.render import DocumentError
+    from advisor_app.documents.render import Problem as DocumentProblem
+    from advisor_app.ui.models import DocumentsModel
+    from advisor_app.ui.problems import describe_file_error
+    from advisor_app.ui.views.document_pane import DocumentPane
+    from tests.support.actions import StandInActions
+
+    denied = PermissionError(errno.EACCES, "Permission denied", "/srv/records/x.pdf")
+    assert describe_file_error(denied) == "Sie dürfen in diesen Ordner nicht schreiben"
+    full = OSError(errno.ENOSPC, "No space left on device")
+    assert describe_file_error(full) == "Das Laufwerk ist voll"
+    odd = OSError(errno.EIO, "Input/output error")
+    assert describe_file_error(odd) == "Die Datei konnte nicht geschrieben werden"
+
+    pane = DocumentPane(StandInActions().documents(1), DocumentsModel(), None, 1)
+    qtbot.addWidget(pane)
+    text = pane.describe(DocumentError(DocumentProblem.CORRUPT, "cannot open broken document"))
+    assert "cannot open" not in text
+    assert text.startswith("Die Datei ist beschädigt")
+
+
 def test_hub_errors_reach_a_german_ui_in_german(
     qtbot: QtBot,
     qloop: QtLoop,

@@ -13,7 +13,14 @@ from bisect import bisect_left
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QBrush,
+    QFont,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from advisor_app.core.chat_log import ChatChange, PendingMessage
@@ -60,6 +67,10 @@ class ChatView(QPlainTextEdit):
         self._grey.setForeground(QBrush(Qt.GlobalColor.darkGray))
         self._head = QTextCharFormat()  # time and author in bold: messages stand apart
         self._head.setFontWeight(QFont.Weight.Bold)
+        # One's own messages set apart: "Sie"/"You" in the accent colour (the palette's link).
+        self._own_head = QTextCharFormat(self._head)
+        self._own_head.setForeground(self.palette().link())
+        self.announced: list[str] = []  # what was told to screen readers, for tests
         self.writes = 0  # messages written (appended, inserted or confirmed): no rebuilds
         self._stick_to_bottom = QTimer(self)
         self._stick_to_bottom.setSingleShot(True)
@@ -80,38 +91,55 @@ class ChatView(QPlainTextEdit):
     # --- from the core ---
 
     def show_all(self, entries: Iterable[ChatEntry], pending: Iterable[PendingMessage]) -> None:
-        """The chat so far, once (the view opened after messages arrived)."""
-        self.apply(ChatChange(0, tuple(entries), tuple(pending)))
+        """The chat so far, once (the view opened after messages arrived); not announced."""
+        self.apply(ChatChange(0, tuple(entries), tuple(pending)), announce=False)
 
-    def apply(self, change: ChatChange) -> None:
+    def apply(self, change: ChatChange, *, announce: bool = True) -> None:
         """Only what changed: new stored messages go to their place (the end, nearly
-        always), a confirmed own message is rewritten in place, a new own one is appended."""
+        always), a confirmed own message is rewritten in place, a new own one is appended.
+        A new message from the customer is announced to screen readers (politely: it does
+        not interrupt what is being read)."""
         bar = self.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 4
         for entry in change.added:
-            self._add_entry(entry)
+            if self._add_entry(entry) and announce and entry.author_role != "advisor":
+                self._announce(
+                    self.tr("Message from %1: %2")
+                    .replace("%1", entry.author_name)
+                    .replace("%2", entry.text)
+                )
         for message in change.pending:
             if message.client_id not in self._pending:
                 self._pending.append(message.client_id)
-                self._write(self.count() - 1, self.pending_text(message), self._grey, new=True)
+                self._write(
+                    self.count() - 1, self.pending_text(message), self._grey, new=True, own=True
+                )
         if at_bottom and not self._stick_to_bottom.isActive():
             self._stick_to_bottom.start()
 
-    def _add_entry(self, entry: ChatEntry) -> None:
+    def _announce(self, text: str) -> None:
+        self.announced.append(text)
+        event = QAccessibleAnnouncementEvent(self, text)
+        event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
+        QAccessible.updateAccessibility(event)
+
+    def _add_entry(self, entry: ChatEntry) -> bool:
+        """Show a stored message; False if it was shown already."""
         row = bisect_left(self._seqs, entry.seq)
         if row < len(self._seqs) and self._seqs[row] == entry.seq:
-            return  # shown already (a history replay)
+            return False  # shown already (a history replay)
         text = self.entry_text(entry)
         if entry.author_role == "advisor" and entry.client_id in self._pending:
             pending_row = len(self._seqs) + self._pending.index(entry.client_id)
             self._pending.remove(entry.client_id)
             if pending_row == row:  # the usual case: it stays where it is
                 self._seqs.insert(row, entry.seq)
-                self._write(row, text, self._normal, new=False)
-                return
+                self._write(row, text, self._normal, new=False, own=True)
+                return True
             self._remove_row(pending_row)
         self._seqs.insert(row, entry.seq)
-        self._write(row, text, self._normal, new=True)
+        self._write(row, text, self._normal, new=True, own=entry.author_role == "advisor")
+        return True
 
     def entry_text(self, entry: ChatEntry) -> str:
         author = self.tr("You") if entry.author_role == "advisor" else entry.author_name
@@ -126,7 +154,9 @@ class ChatView(QPlainTextEdit):
 
     # --- the document, one block per row ---
 
-    def _write(self, row: int, text: str, form: QTextCharFormat, *, new: bool) -> None:
+    def _write(
+        self, row: int, text: str, form: QTextCharFormat, *, new: bool, own: bool = False
+    ) -> None:
         """Write ``row``: a new block there (``new``; the rows from there move down), or new
         text in the block that is there."""
         document = self.document()
@@ -138,24 +168,24 @@ class ChatView(QPlainTextEdit):
             cursor.movePosition(
                 QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
             )
-            self._insert(cursor, text, form)
+            self._insert(cursor, text, form, own)
         elif total == 1:  # the first message: the document's one empty block
             cursor.movePosition(QTextCursor.MoveOperation.End)
-            self._insert(cursor, text, form)
+            self._insert(cursor, text, form, own)
         elif row == total - 1:  # appended: nearly always
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.insertBlock()
-            self._insert(cursor, text, form)
+            self._insert(cursor, text, form, own)
         else:  # before the block now at that row
             cursor.setPosition(document.findBlockByNumber(row).position())
-            self._insert(cursor, text, form)
+            self._insert(cursor, text, form, own)
             cursor.insertBlock()
         self.writes += 1
 
-    def _insert(self, cursor: QTextCursor, text: str, form: QTextCharFormat) -> None:
+    def _insert(self, cursor: QTextCursor, text: str, form: QTextCharFormat, own: bool) -> None:
         head, colon, body = text.partition(": ")
         head_form = QTextCharFormat(form)
-        head_form.merge(self._head)
+        head_form.merge(self._own_head if own and form is self._normal else self._head)
         cursor.insertText(head + colon, head_form)
         cursor.insertText(body, form)
 

@@ -369,7 +369,9 @@ class DocumentPane(QWidget):
             Problem.NEEDS_PASSWORD: self.tr("The PDF needs a password."),
             Problem.WRONG_PASSWORD: self.tr("Wrong password."),
         }
-        return texts[error.problem] + (f" ({error.detail})" if error.detail else "")
+        if error.detail:  # the renderer's own words (English): for the log, not the screen
+            logger.info("document not shown: %s: %s", error.problem, error.detail)
+        return texts[error.problem]
 
     def _fill_thumbnails(self, count: int) -> None:
         self.thumbnails.blockSignals(True)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from advisor_app.ui.plain import plain_label
+from advisor_app.ui.problems import describe_file_error, describe_unexpected
 from advisor_app.ui.runtime.actions import Actions
 from advisor_app.ui.runtime.event_loop import wait_dialog
 
@@ -180,7 +181,11 @@ class RecordDialog(QDialog):
         try:
             drawn = await self._actions.run_blocking(draw_pages, pdf, int(width * ratio))
         except Exception as error:  # a damaged record: say it, Save still works
-            self.status.setText(self.tr("The pages cannot be shown: %1").replace("%1", str(error)))
+            self.status.setText(
+                self.tr("The pages cannot be shown: %1").replace(
+                    "%1", describe_unexpected(error, "drawing the record's pages")
+                )
+            )
             self.save_button.setEnabled(True)
             return
         if self._pdf is None:  # closed while drawing
@@ -238,7 +243,7 @@ class RecordDialog(QDialog):
         try:
             path = await ask_and_save(self, self._actions, pdf, record_file_name(self.reference))
         except OSError as error:
-            self.status.setText(self.tr("Not saved: %1").replace("%1", str(error)))
+            self.status.setText(self.tr("Not saved: %1").replace("%1", describe_file_error(error)))
             return
         if path is not None:
             self.saved_to = path

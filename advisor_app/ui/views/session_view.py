@@ -34,7 +34,7 @@ from advisor_app.protocol.fields import CHAT_TEXT_MAX
 from advisor_app.rtc.peer import LinkStats
 from advisor_app.ui.media.video import VideoView
 from advisor_app.ui.plain import plain_label
-from advisor_app.ui.problems import describe
+from advisor_app.ui.problems import describe, describe_file_error, describe_unexpected
 from advisor_app.ui.runtime.context import ViewContext
 from advisor_app.ui.runtime.event_loop import wait_dialog
 from advisor_app.ui.runtime.events import ConsultationSnapshot, Phase
@@ -656,7 +656,9 @@ class SessionView(QWidget):
             self._record_failed(self.describe_record_problem(error))
         except Exception as error:  # rendering trouble: say it, the consultation goes on
             self._record_failed(
-                self.tr("The record could not be made: %1").replace("%1", str(error))
+                self.tr("The record could not be made: %1").replace(
+                    "%1", describe_unexpected(error, "making the record")
+                )
             )
         else:
             self.status_message.emit(self.tr("Pages sent: the hub is making the record."))
@@ -700,7 +702,9 @@ class SessionView(QWidget):
             try:
                 path = await ask_and_save(self, self._actions, pdf, name)
             except OSError as error:
-                self._record_failed(self.tr("Record not saved: %1").replace("%1", str(error)))
+                self._record_failed(
+                    self.tr("Record not saved: %1").replace("%1", describe_file_error(error))
+                )
                 return
             if path is not None:
                 self.status_message.emit(self.tr("Record saved as %1").replace("%1", str(path)))
