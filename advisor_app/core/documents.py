@@ -18,10 +18,10 @@ import msgspec
 from aiortc import RTCDataChannel
 
 from advisor_app.annotations.model import AnnotationModel, Message
-from advisor_app.core.events import Event
 from advisor_app.core.page_cache import PageCache, PageKey
 from advisor_app.documents.record import ShownPage
 from advisor_app.documents.render import DocumentInfo, RenderedPage, Renderer
+from advisor_app.observe import Event
 from advisor_app.protocol import documents as dc
 from advisor_app.protocol import rest
 from advisor_app.protocol.chunks import digest, split

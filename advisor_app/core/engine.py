@@ -14,6 +14,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
+from advisor_app.core.errors import loop_exception_handler
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,6 +26,8 @@ class Engine:
         # A selector loop also on Windows: the proactor loses UDP after an ICMP error
         # (CPython gh-91227), which ICE checks provoke.
         self.loop = asyncio.SelectorEventLoop(selectors.DefaultSelector())
+        # What a task raised and nobody awaited is a bug: to the one hook, with its traceback.
+        self.loop.set_exception_handler(loop_exception_handler)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = threading.Event()
 

@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from advisor_app.core.errors import Problem, UserFacingError
-from advisor_app.core.events import Event
+from advisor_app.core.errors import Problem, UserFacingError, report
+from advisor_app.observe import Event
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, advisor_hub_decoder, encode
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
@@ -29,6 +29,11 @@ SIGNED_OUT_CLOSE_CODE = 4001
 _login_decoder: Decoder[rest.LoginResponse] = Decoder(rest.LoginResponse)
 _error_decoder: Decoder[rest.ErrorResponse] = Decoder(rest.ErrorResponse)
 _messages_decoder: Decoder[rest.MessagesResponse] = Decoder(rest.MessagesResponse)
+
+
+# What a broken link raises: aiohttp's client errors (DNS, refused, reset, TLS, a bad
+# handshake), the socket's own errors and timeouts. Anything else is a bug, not the network.
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, TimeoutError)
 
 
 class LinkState(StrEnum):
@@ -221,9 +226,15 @@ class HubClient:
             except _LoggedOut:
                 self._set_state(LinkState.LOGGED_OUT)
                 return
-            except Exception as error:  # network trouble of any kind: try again
-                logger.info("hub connection lost: %s", error)
+            except NETWORK_ERRORS as error:  # the link broke: try again
+                logger.info("hub connection lost: %s: %s", type(error).__name__, error)
                 welcomed = False
+            except Exception as error:
+                # A bug (ours, or a library's): reported with its traceback, then the link is
+                # tried again, more slowly: the workstation must not go offline for good.
+                report(error)
+                welcomed = False
+                delay = self.BACKOFF_MAX
             self._fail_waiting(UserFacingError(Problem.NOT_CONNECTED))
             first = False
             if welcomed:

@@ -19,10 +19,10 @@ from aiortc import MediaStreamTrack
 from advisor_app.core.chat_log import ChatChange, ChatLog
 from advisor_app.core.documents import DocumentShare, ShareState
 from advisor_app.core.errors import Problem, UserFacingError
-from advisor_app.core.events import Event
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.queue_state import QueueState
 from advisor_app.documents.render import Renderer, cpu_workers
+from advisor_app.observe import Event
 from advisor_app.protocol import ws
 from advisor_app.protocol.common import (
     AdvisorInfo,

@@ -23,7 +23,7 @@ from aiortc import (
 )
 from aiortc.sdp import candidate_from_sdp
 
-from advisor_app.core.events import Event
+from advisor_app.observe import Event
 from advisor_app.protocol.codec import encode_str
 from advisor_app.protocol.common import IceServer
 from advisor_app.protocol.documents import MediaState

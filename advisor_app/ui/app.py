@@ -12,10 +12,8 @@ import os
 import signal
 import sys
 import time
-import traceback
 from collections.abc import Coroutine
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
@@ -37,8 +35,8 @@ from advisor_app import __version__
 from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
 from advisor_app.core.engine import Engine
 from advisor_app.ui.dialogs.login_dialog import LoginDialog
-from advisor_app.ui.plain import plain_message_box
 from advisor_app.ui.runtime import preload, single_instance
+from advisor_app.ui.runtime.bug_report import BugReporter
 from advisor_app.ui.runtime.event_loop import run_ui, wait_dialog
 from advisor_app.ui.runtime.settings import DeviceChoice, UserSettings, audio_processing_choice
 from advisor_app.ui.runtime.workstation import Workstation
@@ -128,40 +126,6 @@ def install_translations(app: QCoreApplication, language: str | None) -> str:
         if qt.load("qtbase_de", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
             app.installTranslator(qt)
     return language
-
-
-class ErrorReporter:
-    """Anything that is not a UserFacingError is a bug: logged, shown once."""
-
-    def __init__(self, log_file: Path) -> None:
-        self._log_file = log_file
-        self._shown = False
-
-    def __call__(
-        self, kind: type[BaseException], error: BaseException, trace: TracebackType | None
-    ) -> None:
-        logger.error("unexpected error", exc_info=(kind, error, trace))
-        if self._shown or QApplication.instance() is None:
-            return
-        self._shown = True
-        box = plain_message_box(  # the error's text may quote anything
-            QMessageBox.Icon.Critical,
-            QCoreApplication.translate("ErrorReporter", "Unexpected error"),
-            QCoreApplication.translate(
-                "ErrorReporter",
-                "Something went wrong that should not have. The details are in the log file:",
-            )
-            + f"\n{self._log_file}\n\n"
-            + "".join(traceback.format_exception_only(kind, error)).strip(),
-        )
-        box.open()
-
-    def loop_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
-        error = context.get("exception")
-        if isinstance(error, BaseException):
-            self(type(error), error, error.__traceback__)
-        else:
-            logger.error("event loop: %s", context.get("message"))
 
 
 class ReadyReporter(QObject):
@@ -330,7 +294,7 @@ async def _edit_settings(
         )
 
 
-async def _with_reporter(reporter: ErrorReporter, work: Coroutine[Any, Any, int]) -> int:
+async def _with_reporter(reporter: BugReporter, work: Coroutine[Any, Any, int]) -> int:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(reporter.loop_handler)
     task = asyncio.ensure_future(work)
@@ -384,8 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
     install_translations(app, config.language)
     apply_style(app, accent=config.accent_colour or ACCENT)
-    reporter = ErrorReporter(log_file)
-    sys.excepthook = reporter
+    reporter = BugReporter(log_file)
+    reporter.install()  # the one hook for bugs: this thread, the engine's, any other
     if ready_file := os.environ.get(READY_ENV):
         app.installEventFilter(ReadyReporter(Path(ready_file), app))
 
