@@ -28,6 +28,7 @@ from advisor_app.protocol.codec import encode_str
 from advisor_app.protocol.common import IceServer
 from advisor_app.protocol.documents import MediaState
 from advisor_app.protocol.ws import IceCandidate, SessionDescription
+from advisor_app.rtc import aiortc_patches
 from advisor_app.rtc.sinks import FrameMeter
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ class AdvisorPeer:
         audio: MediaStreamTrack | None = None,
         video: MediaStreamTrack | None = None,
     ) -> None:
+        # Before the first peer connection: its receivers, encoders and offer use them.
+        aiortc_patches.install()
         # Always an explicit list: with none given aiortc falls back to a public STUN server
         # and waits ~5 s for it where it is unreachable (RISKS.md, item 3).
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=rtc_ice_servers(ice_servers)))

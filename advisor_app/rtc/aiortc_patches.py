@@ -1,0 +1,361 @@
+"""Where aiortc's media is changed to hold on a weak line (issue 15): every change to aiortc's
+own classes is made here and nowhere else, for the one version it was written against.
+
+Why patches and not a fork or subclasses: ``RTCPeerConnection`` builds its own receivers and
+encoders (no factory to hand ours in), and ``RTCRtpReceiver`` keeps its state in
+name-mangled attributes; a fork would have to be packaged for every platform. The patches
+replace whole methods and touch only these private attributes of aiortc 1.16.0:
+``RTCRtpReceiver.__kind/__codecs/__active_ssrc/__remote_streams/__stop_decoder`` and
+``RTCRtpReceiver._track._queue``. ``install()`` patches no other aiortc version (a test
+checks the version), so an upgrade runs plain aiortc and fails that test instead of
+half-working.
+
+What changes (each is a candidate for aiortc upstream, see docs/performance.md):
+
+* **Opus in the offer** carries ``useinbandfec=1;usedtx=1``: browsers then send in-band
+  FEC (when they see loss in our receiver reports) and stop sending in silence.
+* **Opus sending** at a speech bitrate (32 kbit/s mono, was 96 kbit/s stereo) with in-band
+  FEC on, expecting 10 % loss, and DTX.
+* **Audio receiving** through ``Playout`` (a time-based jitter buffer with Opus PLC/FEC)
+  instead of the packet-count ``JitterBuffer`` and decoder thread.
+* **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
+  frames in order, a keyframe request (PLI) within ~150-300 ms of a frame that cannot be
+  completed, instead of aiortc's one-shot NACK and its 512-packet jitter buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import logging
+import time
+from typing import Any
+
+import aiortc
+import av
+from aiortc import clock as aiortc_clock
+from aiortc import codecs as aiortc_codecs
+from aiortc import rtcrtpsender
+from aiortc.codecs.opus import OpusEncoder
+from aiortc.codecs.vpx import VpxPayloadDescriptor
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RtcpPsfbPacket,
+    pack_remb_fci,
+    unwrap_rtx,
+)
+
+from advisor_app.rtc.opus import SAMPLE_RATE, load_opus
+from advisor_app.rtc.playout import Playout
+from advisor_app.rtc.video_receive import (
+    FRAME_WAIT_S,
+    FrameAssembler,
+    NackList,
+    SequenceUnwrapper,
+    VideoPacket,
+)
+
+logger = logging.getLogger(__name__)
+
+PATCHED_AIORTC = "1.16.0"
+OPUS_FMTP = {"minptime": 10, "useinbandfec": 1, "usedtx": 1}
+OPUS_BITRATE = 32_000  # wideband speech with room for FEC (libwebrtc's default is 32 kbit/s)
+OPUS_EXPECTED_LOSS = 10  # percent: how much redundancy libopus puts into FEC
+
+_installed = False
+
+
+class SpeechOpusEncoder(OpusEncoder):
+    """aiortc's Opus encoder at a speech bitrate, mono, with in-band FEC and DTX."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        codec = av.CodecContext.create("libopus", "w")
+        codec.bit_rate = OPUS_BITRATE
+        codec.format = "s16"
+        codec.layout = "mono"
+        codec.sample_rate = SAMPLE_RATE
+        codec.time_base = fractions.Fraction(1, SAMPLE_RATE)
+        codec.options = {
+            "application": "voip",
+            "fec": "1",
+            "packet_loss": str(OPUS_EXPECTED_LOSS),
+            "dtx": "1",
+        }
+        self.codec = codec
+        self.resampler = av.AudioResampler(
+            format="s16", layout="mono", rate=SAMPLE_RATE, frame_size=960
+        )
+
+
+def _get_encoder(codec: Any) -> Any:
+    if codec.mimeType.lower() == "audio/opus":
+        return SpeechOpusEncoder()
+    return _original["get_encoder"](codec)
+
+
+# --- receiving audio ---
+
+
+class _AudioPlayoutDriver:
+    """Runs one receiver's ``Playout`` on the event loop: frames go to the track's queue as
+    they fall due."""
+
+    def __init__(self, queue: asyncio.Queue[Any]) -> None:
+        decoder = load_opus()
+        fallback = None
+        if decoder is None:
+            fallback = av.CodecContext.create("libopus", "r")
+            fallback.format = "s16"
+            fallback.layout = "stereo"
+            fallback.sample_rate = SAMPLE_RATE
+        self.playout = Playout(decoder, fallback)
+        self._queue = queue
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, timestamp: int, payload: bytes, arrival: float) -> None:
+        self.playout.add(timestamp, payload, arrival)
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            for frame in self.playout.pull(time.monotonic()):
+                self._queue.put_nowait(frame)
+            due = self.playout.next_due
+            await asyncio.sleep(0.02 if due is None else max(0.0, due - time.monotonic()))
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if self.playout.decoder is not None:
+            self.playout.decoder.close()
+
+
+def _playout_driver(receiver: RTCRtpReceiver) -> _AudioPlayoutDriver | None:
+    driver = receiver.__dict__.get("_advisor_playout")
+    if driver is None and receiver._track is not None:
+        driver = _AudioPlayoutDriver(receiver._track._queue)
+        receiver.__dict__["_advisor_playout"] = driver
+    return driver
+
+
+# --- receiving video ---
+
+
+class _VideoReceiveState:
+    """One receiver's VP8 state and the timer that re-sends NACKs and gives up on frames
+    even when no packet arrives."""
+
+    def __init__(self, ssrc: int) -> None:
+        self.ssrc = ssrc
+        self.unwrapper = SequenceUnwrapper()
+        self.nack = NackList()
+        self.assembler = FrameAssembler()
+        self.task: asyncio.Task[None] | None = None
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+
+def _private(receiver: RTCRtpReceiver, name: str) -> Any:
+    return getattr(receiver, f"_RTCRtpReceiver__{name}")
+
+
+async def _video_pump(receiver: RTCRtpReceiver, state: _VideoReceiveState) -> None:
+    """Frames out to the decoder, PLI and NACK out to the sender, as they fall due."""
+    now = time.monotonic()
+    assembler = state.assembler
+    wait = max(FRAME_WAIT_S, 2.5 * state.nack.rtt_s)
+    decoder_queue = _private(receiver, "decoder_queue")
+    codec = receiver.__dict__.get("_advisor_video_codec")
+    for timestamp, data in assembler.pop_frames(now, wait):
+        if _private(receiver, "decoder_thread") is not None and codec is not None:
+            mapped = _private(receiver, "timestamp_mapper").map(timestamp)
+            decoder_queue.put((codec, JitterFrame(data=data, timestamp=mapped)))
+    if assembler.next_seq is not None:
+        state.nack.forget_before(assembler.next_seq)
+    decode_error = _private(receiver, "decoder_error")
+    if decode_error.is_set():
+        decode_error.clear()
+        assembler.request_keyframe()
+    if assembler.wants_keyframe(now):
+        await receiver._send_rtcp_pli(state.ssrc)
+    lost = state.nack.due(now)
+    if lost:
+        await receiver._send_rtcp_nack(state.ssrc, sorted({seq & 0xFFFF for seq in lost}))
+
+
+async def _video_timer(receiver: RTCRtpReceiver, state: _VideoReceiveState) -> None:
+    while True:
+        await asyncio.sleep(0.02)
+        with contextlib.suppress(ConnectionError):
+            await _video_pump(receiver, state)
+
+
+async def _handle_video(
+    self: RTCRtpReceiver, packet: Any, arrival_time_ms: int, codec: Any
+) -> None:
+    # aiortc's own steps first: the bandwidth estimate (REMB), sources, RTCP statistics, RTX.
+    estimator = _private(self, "remote_bitrate_estimator")
+    rtcp_ssrc = _private(self, "rtcp_ssrc")
+    if estimator is not None and packet.extensions.abs_send_time is not None:
+        remb = estimator.add(
+            abs_send_time=packet.extensions.abs_send_time,
+            arrival_time_ms=arrival_time_ms,
+            payload_size=len(packet.payload) + packet.padding_size,
+            ssrc=packet.ssrc,
+        )
+        if rtcp_ssrc is not None and remb is not None:
+            await self._send_rtcp(
+                RtcpPsfbPacket(
+                    fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(*remb)
+                )
+            )
+    _private(self, "active_ssrc")[packet.ssrc] = aiortc_clock.current_datetime()
+    streams = _private(self, "remote_streams")
+    if packet.ssrc not in streams:
+        streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+    streams[packet.ssrc].add(packet)
+    codecs = _private(self, "codecs")
+    retransmitted = False
+    if aiortc_codecs.is_rtx(codec):
+        original_ssrc = _private(self, "rtx_ssrc").get(packet.ssrc)
+        apt = codec.parameters.get("apt")
+        if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
+            return  # padding (bandwidth probes) or unknown
+        packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
+        codec = codecs[apt]
+        retransmitted = True
+    if codec.mimeType.lower() != "video/vp8":
+        return
+    self.__dict__["_advisor_video_codec"] = codec
+    state: _VideoReceiveState | None = self.__dict__.get("_advisor_video")
+    if state is None or state.ssrc != packet.ssrc:
+        if state is not None:
+            state.stop()
+        state = _VideoReceiveState(packet.ssrc)
+        self.__dict__["_advisor_video"] = state
+        state.task = asyncio.ensure_future(_video_timer(self, state))
+    now = time.monotonic()
+    seq = state.unwrapper.unwrap(packet.sequence_number)
+    if not state.nack.add(seq, now, retransmitted):
+        state.assembler.request_keyframe()
+    if packet.payload:
+        try:
+            descriptor, data = VpxPayloadDescriptor.parse(packet.payload)
+        except ValueError:
+            return
+        start = descriptor.partition_start == 1 and descriptor.partition_id == 0
+        state.assembler.add(
+            VideoPacket(
+                seq=seq,
+                timestamp=packet.timestamp,
+                marker=bool(packet.marker),
+                frame_start=start,
+                keyframe=start and bool(data) and not data[0] & 0x01,
+                data=data,
+            )
+        )
+    await _video_pump(self, state)
+
+
+async def _handle_rtp_packet(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int) -> None:
+    kind = self._RTCRtpReceiver__kind  # type: ignore[attr-defined]
+    codecs = self._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
+    codec = codecs.get(packet.payload_type)
+    if (
+        kind == "video"
+        and self._enabled
+        and codec is not None
+        and not self.__dict__.get("_advisor_stopped")
+        and _is_vp8(codec, codecs)
+    ):
+        await _handle_video(self, packet, arrival_time_ms, codec)
+        return
+    if (
+        kind != "audio"
+        or not self._enabled
+        or codec is None
+        or codec.mimeType.lower() != "audio/opus"
+        or self.__dict__.get("_advisor_stopped")
+    ):
+        await _original["handle_rtp"](self, packet, arrival_time_ms)
+        return
+    # The bookkeeping of aiortc's own method (sources, RTCP statistics), then the playout.
+    self._RTCRtpReceiver__active_ssrc[packet.ssrc] = aiortc_clock.current_datetime()  # type: ignore[attr-defined]
+    streams = self._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
+    if packet.ssrc not in streams:
+        streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+    streams[packet.ssrc].add(packet)
+    driver = _playout_driver(self)
+    if driver is not None and packet.payload:
+        driver.add(packet.timestamp, packet.payload, time.monotonic())
+
+
+def _is_vp8(codec: Any, codecs: dict[int, Any]) -> bool:
+    if aiortc_codecs.is_rtx(codec):
+        codec = codecs.get(codec.parameters.get("apt"))
+    return codec is not None and codec.mimeType.lower() == "video/vp8"
+
+
+def _stop_decoder(self: RTCRtpReceiver) -> None:
+    # The playout stops before aiortc's decoder thread ends the track (it queues None).
+    self.__dict__["_advisor_stopped"] = True
+    driver = self.__dict__.pop("_advisor_playout", None)
+    if driver is not None:
+        driver.stop()
+    video = self.__dict__.pop("_advisor_video", None)
+    if video is not None:
+        video.stop()
+    _original["stop_decoder"](self)
+
+
+def playout_counters(self: RTCRtpReceiver) -> dict[str, int]:
+    """What the audio playout did (frames played, FEC, concealed, dropped, late)."""
+    driver = self.__dict__.get("_advisor_playout")
+    return driver.playout.counters.as_dict() if driver is not None else {}
+
+
+def playout_target_ms(self: RTCRtpReceiver) -> float | None:
+    driver = self.__dict__.get("_advisor_playout")
+    return driver.playout.target_ms if driver is not None else None
+
+
+_original: dict[str, Any] = {}
+
+
+def install() -> bool:
+    """Apply the patches (once; idempotent). On an aiortc version they were not written for
+    nothing is patched (plain aiortc, with a warning) and False is returned: the call still
+    works, only less well on a weak line; tests/rtc/test_aiortc_patches.py fails on it."""
+    global _installed
+    if _installed:
+        return True
+    if aiortc.__version__ != PATCHED_AIORTC:
+        logger.warning(
+            "aiortc %s is not the %s the media patches were written for: not patched",
+            aiortc.__version__,
+            PATCHED_AIORTC,
+        )
+        return False
+    for codec in aiortc_codecs.CODECS["audio"]:
+        if codec.mimeType.lower() == "audio/opus":
+            codec.parameters.update(OPUS_FMTP)
+    _original["get_encoder"] = rtcrtpsender.get_encoder  # type: ignore[attr-defined]
+    rtcrtpsender.get_encoder = _get_encoder  # type: ignore[attr-defined]
+    _original["handle_rtp"] = RTCRtpReceiver._handle_rtp_packet
+    RTCRtpReceiver._handle_rtp_packet = _handle_rtp_packet  # type: ignore[method-assign]
+    _original["stop_decoder"] = RTCRtpReceiver._RTCRtpReceiver__stop_decoder  # type: ignore[attr-defined]
+    RTCRtpReceiver._RTCRtpReceiver__stop_decoder = _stop_decoder  # type: ignore[attr-defined]
+    RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
+    RTCRtpReceiver.playout_target_ms = playout_target_ms  # type: ignore[attr-defined]
+    _installed = True
+    logger.debug("aiortc %s patched for weak lines", aiortc.__version__)
+    return True
