@@ -11,16 +11,16 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_protocol import RequestPayloadError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from advisor_app.hub.accounts import token_hash
+from advisor_app.hub.convert import advisor_info, to_datetime
 from advisor_app.hub.keys import HUB
+from advisor_app.hub.record_keeping import NamedPdf
 from advisor_app.hub.security import bearer_token, client_address
-from advisor_app.hub.service import Hub, offline_message, to_datetime
-from advisor_app.hub.storage import AdvisorRecord, ConsultationRecord, CustomerRecord
+from advisor_app.hub.service import Hub
+from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
 from advisor_app.hub.storage.base import StorageFull
 from advisor_app.hub.transcript import TRANSCRIPT_CSP, render_transcript_html
 from advisor_app.protocol import rest
 from advisor_app.protocol.codec import Decoder, encode
-from advisor_app.protocol.common import AdvisorInfo, consultation_reference
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 from advisor_app.protocol.fields import ID_MAX
 
@@ -153,8 +153,7 @@ async def _advisor(request: web.Request) -> AdvisorRecord:
     token = bearer_token(request)
     if not token:
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "sign in first (Authorization: Bearer ...)")
-    hub = _hub(request)
-    return await hub.accounts.advisor_for(token, hub.clock())
+    return await _hub(request).logins.advisor_for(token)
 
 
 # --- public ---
@@ -208,13 +207,13 @@ async def join(request: web.Request) -> web.Response:
     body = await _body(request, _join_decoder)
     hub = _hub(request)
     address = client_address(request, hub.settings.trust_forwarded_for)
-    return json_response(await hub.join(body, address), status=201)
+    return json_response(await hub.queue.join(body, address), status=201)
 
 
 @routes.delete("/api/customers/me")
 async def leave(request: web.Request) -> web.Response:
     customer = await _customer(request)
-    await _hub(request).leave(customer)
+    await _hub(request).queue.leave(customer)
     return web.Response(status=204)
 
 
@@ -228,7 +227,7 @@ async def customer_ice_servers(request: web.Request) -> web.Response:
 @routes.get("/api/customers/me/transcript")
 async def transcript_json(request: web.Request) -> web.Response:
     customer = await _customer(request)
-    return json_response(await _hub(request).transcript(customer))
+    return json_response(await _hub(request).consultations.transcript(customer))
 
 
 @routes.get("/transcript")
@@ -236,7 +235,7 @@ async def transcript_html(request: web.Request) -> web.Response:
     """Print-friendly page; the token may come as ``?token=`` so a browser can open it."""
     hub = _hub(request)
     customer = await _customer(request)
-    transcript = await hub.transcript(customer)
+    transcript = await hub.consultations.transcript(customer)
     html = render_transcript_html(transcript)
     response = web.Response(text=html, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = TRANSCRIPT_CSP
@@ -282,7 +281,7 @@ async def upload_shown_pages(request: web.Request) -> web.Response:
     hub = _hub(request)
     advisor = await _advisor(request)
     consultation_id = _consultation_id(request)
-    await hub.own_consultation("advisor", advisor.advisor_id, consultation_id, active=False)
+    await hub.records.may_store_pages(advisor.advisor_id, consultation_id)
     if request.content_type != "multipart/form-data":
         raise ProtocolError(
             ErrorCode.MALFORMED, "send multipart/form-data with a manifest and a pages part"
@@ -312,65 +311,40 @@ async def upload_shown_pages(request: web.Request) -> web.Response:
         ) from None
     if manifest is None:
         raise ProtocolError(ErrorCode.MALFORMED, "the manifest part is missing", "manifest")
-    await hub.store_shown_pages(advisor.advisor_id, consultation_id, pdf, manifest)
+    await hub.records.store_shown_pages(advisor.advisor_id, consultation_id, pdf, manifest)
     return web.Response(status=204)
 
 
-def _pdf(pdf: bytes, filename: str) -> web.Response:
+def _pdf(pdf: NamedPdf) -> web.Response:
     return web.Response(
-        body=pdf,
+        body=pdf.data,
         content_type="application/pdf",
         headers={
             "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="{pdf.filename}"',
         },
     )
-
-
-def _record_name(consultation: ConsultationRecord, language: str) -> str:
-    stem = "Beratungsprotokoll" if language == "de" else "Consultation-record"
-    reference = consultation_reference(
-        consultation.consultation_id, to_datetime(consultation.started_at)
-    )
-    return f"{stem}-{reference}.pdf"
 
 
 @routes.get("/api/advisor/consultations/{consultation_id}/record")
 async def advisor_record(request: web.Request) -> web.Response:
     """The record as stored for the customer; only for the consultation's own advisor."""
-    hub = _hub(request)
     advisor = await _advisor(request)
     consultation_id = _consultation_id(request)
-    consultation = await hub.own_consultation(
-        "advisor", advisor.advisor_id, consultation_id, active=False
-    )
-    pdf = await hub.storage.record(consultation_id)
-    if pdf is None:
-        raise ProtocolError(ErrorCode.NOT_FOUND, "there is no record of this consultation (yet)")
-    return _pdf(pdf, _record_name(consultation, "de"))
+    return _pdf(await _hub(request).records.advisor_record(advisor.advisor_id, consultation_id))
 
 
 @routes.get("/api/customers/me/record")
 async def download_record(request: web.Request) -> web.Response:
-    hub = _hub(request)
     customer = await _customer(request)
-    consultation, pdf = await hub.customer_record(customer)
-    return _pdf(pdf, _record_name(consultation, customer.language))
+    return _pdf(await _hub(request).records.customer_record(customer))
 
 
 @routes.get("/api/customers/me/transcript.pdf")
 async def transcript_pdf(request: web.Request) -> web.Response:
     """The written conversation alone, as in the record (for a customer who wants only it)."""
-    hub = _hub(request)
     customer = await _customer(request)
-    pdf = await hub.transcript_pdf(customer)
-    consultation = await hub.storage.consultation_of_customer(customer.customer_id)
-    assert consultation is not None
-    stem = "Gespraechsprotokoll" if customer.language == "de" else "Chat-transcript"
-    reference = consultation_reference(
-        consultation.consultation_id, to_datetime(consultation.started_at)
-    )
-    return _pdf(pdf, f"{stem}-{reference}.pdf")
+    return _pdf(await _hub(request).records.transcript_pdf(customer))
 
 
 @routes.post("/api/messages")
@@ -378,13 +352,7 @@ async def leave_message(request: web.Request) -> web.Response:
     body = await _body(request, _message_decoder)
     hub = _hub(request)
     address = client_address(request, hub.settings.trust_forwarded_for)
-    record = await hub.leave_message(body, address)
-    return json_response(
-        rest.LeaveMessageResponse(
-            message_id=record.message_id, created_at=to_datetime(record.created_at)
-        ),
-        status=201,
-    )
+    return json_response(await hub.inbox.leave(body, address), status=201)
 
 
 # --- advisors ---
@@ -395,20 +363,13 @@ async def login(request: web.Request) -> web.Response:
     hub = _hub(request)
     body = await _body(request, _login_decoder)
     address = client_address(request, hub.settings.trust_forwarded_for)
-    try:
-        result = await hub.accounts.login(body.username, body.password, address, hub.clock())
-    except ProtocolError as error:
-        if error.code == ErrorCode.UNAUTHORIZED:
-            hub.metrics.login_failures.inc()
-            # Not the typed name: it may be a password typed into the wrong field.
-            logger.warning("failed login from %s", address)
-        raise
+    result = await hub.logins.login(body.username, body.password, address)
     advisor = result.advisor
     return json_response(
         rest.LoginResponse(
             token=result.token,
             expires_at=to_datetime(result.expires_at),
-            advisor=AdvisorInfo(advisor.advisor_id, advisor.username, advisor.display_name),
+            advisor=advisor_info(advisor),
         )
     )
 
@@ -417,9 +378,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     token = bearer_token(request)
     if token:
-        hub = _hub(request)
-        await hub.accounts.logout(token)
-        await hub.close_signed_out(token_hash(token))
+        await _hub(request).logins.logout(token)
     return web.Response(status=204)
 
 
@@ -434,8 +393,7 @@ async def advisor_ice_servers(request: web.Request) -> web.Response:
 async def list_messages(request: web.Request) -> web.Response:
     await _advisor(request)
     include_done = request.query.get("state", "open") == "all"
-    records = await _hub(request).storage.offline_messages(include_done)
-    return json_response(rest.MessagesResponse(messages=[offline_message(r) for r in records]))
+    return json_response(await _hub(request).inbox.messages(include_done))
 
 
 @routes.post("/api/advisor/messages/{message_id}/done")
@@ -443,7 +401,4 @@ async def mark_message_done(request: web.Request) -> web.Response:
     advisor = await _advisor(request)
     hub = _hub(request)
     message_id = _path_id(request, "message_id")
-    record = await hub.storage.mark_offline_message_done(message_id, advisor, hub.clock())
-    if record is None:
-        raise ProtocolError(ErrorCode.NOT_FOUND, f"there is no message {message_id}")
-    return json_response(offline_message(record))
+    return json_response(await hub.inbox.mark_done(message_id, advisor))

@@ -15,9 +15,10 @@ from aiohttp.http_exceptions import HttpProcessingError
 from advisor_app.hub import api, page_api, websockets
 from advisor_app.hub.cluster import Cluster
 from advisor_app.hub.config import HubSettings
+from advisor_app.hub.context import Clock
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import allowed_hosts_middleware, security_headers_middleware
-from advisor_app.hub.service import Clock, Hub
+from advisor_app.hub.service import Hub
 from advisor_app.hub.storage import Storage
 from advisor_app.hub.storage.base import NOBODY_PRESENT, Present
 from advisor_app.hub.storage.sqlite import SQLiteStorage

@@ -13,29 +13,29 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from advisor_app.protocol.common import Presence
 
-# Websocket text to deliver to the sockets of one customer / one advisor / all advisors.
-TO_CUSTOMER = "to_customer"
-TO_ADVISOR = "to_advisor"
-TO_ADVISORS = "to_advisors"
-# State changes another instance re-reads from storage.
-QUEUE_CHANGED = "queue"  # target: a customer id whose place in the queue changed
-PRESENCE_CHANGED = "presence"  # target: an advisor id; body: the presence or "" when gone
-CONSULTATION_ENDED = "ended"  # body: its handling time in seconds
-SIGNED_OUT = "signed_out"  # body: the hash of a token whose sockets must close
 
-EVENT_KINDS = frozenset(
-    {TO_CUSTOMER, TO_ADVISOR, TO_ADVISORS, QUEUE_CHANGED, PRESENCE_CHANGED,
-     CONSULTATION_ENDED, SIGNED_OUT}
-)  # fmt: skip
+class ClusterEventKind(StrEnum):
+    """What an event between hub instances says; the value is what ``hub_events`` stores."""
+
+    # Websocket text to deliver to the sockets of one customer / one advisor / all advisors.
+    TO_CUSTOMER = "to_customer"
+    TO_ADVISOR = "to_advisor"
+    TO_ADVISORS = "to_advisors"
+    # State changes another instance re-reads from storage.
+    QUEUE_CHANGED = "queue"  # target: a customer id whose place in the queue changed
+    PRESENCE_CHANGED = "presence"  # target: an advisor id; body: the presence or "" when gone
+    CONSULTATION_ENDED = "ended"  # body: its handling time in seconds
+    SIGNED_OUT = "signed_out"  # body: the hash of a token whose sockets must close
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterEvent:
-    kind: str
+    kind: ClusterEventKind
     target_id: int | None
     body: str
 
@@ -77,11 +77,13 @@ class Cluster(abc.ABC):
     async def stop(self) -> None: ...
 
     @abc.abstractmethod
-    def forward(self, kind: str, target_id: int | None, text: str) -> None:
+    def forward(self, kind: ClusterEventKind, target_id: int | None, text: str) -> None:
         """Deliver a websocket message to the target's sockets on the other instances."""
 
     @abc.abstractmethod
-    def announce(self, kind: str, target_id: int | None = None, body: str = "") -> None:
+    def announce(
+        self, kind: ClusterEventKind, target_id: int | None = None, body: str = ""
+    ) -> None:
         """Tell the other instances that something changed."""
 
     @abc.abstractmethod
@@ -131,10 +133,12 @@ class SoloCluster(Cluster):
     async def stop(self) -> None:
         return None
 
-    def forward(self, kind: str, target_id: int | None, text: str) -> None:
+    def forward(self, kind: ClusterEventKind, target_id: int | None, text: str) -> None:
         return None
 
-    def announce(self, kind: str, target_id: int | None = None, body: str = "") -> None:
+    def announce(
+        self, kind: ClusterEventKind, target_id: int | None = None, body: str = ""
+    ) -> None:
         return None
 
     def set_presence(self, advisor_id: int, presence: Presence | None) -> None:

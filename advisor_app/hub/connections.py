@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 import msgspec
 from aiohttp import WSCloseCode, web
 
-from advisor_app.hub.cluster import TO_ADVISOR, TO_ADVISORS, TO_CUSTOMER
+from advisor_app.hub.cluster import ClusterEventKind
 from advisor_app.protocol.codec import encode_str
-from advisor_app.protocol.common import Presence
+from advisor_app.protocol.common import Role
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Connection:
     """
 
     def __init__(
-        self, ws: web.WebSocketResponse, role: str, transport: asyncio.Transport | None = None
+        self, ws: web.WebSocketResponse, role: Role, transport: asyncio.Transport | None = None
     ) -> None:
         self.ws = ws
         self.role = role
@@ -118,15 +118,16 @@ class Connection:
         self._stopped = True
 
 
-Forward = Callable[[str, int | None, str], None]
+Forward = Callable[[ClusterEventKind, int | None, str], None]
 
 
-def _forget(kind: str, target_id: int | None, text: str) -> None:
+def _forget(kind: ClusterEventKind, target_id: int | None, text: str) -> None:
     return None
 
 
 class ConnectionRegistry:
-    """Which connections belong to which customer or advisor, and advisors' presence.
+    """Which connections belong to which customer or advisor (their presence is
+    ``presence.AdvisorPresence``'s).
 
     ``forward`` hands each message for a customer or advisor on to the other hub instances too
     (their sockets may be there); messages that arrive from them go to ``deliver_here``.
@@ -135,7 +136,6 @@ class ConnectionRegistry:
     def __init__(self, forward: Forward = _forget) -> None:
         self.customers: dict[int, set[Connection]] = {}
         self.advisors: dict[int, set[Connection]] = {}
-        self.presence: dict[int, Presence] = {}  # advisors with at least one connection
         self.all: set[Connection] = set()
         self._forward = forward
 
@@ -160,17 +160,18 @@ class ConnectionRegistry:
         if connections:
             return False
         del table[connection.subject_id]
-        if connection.role == "advisor":
-            self.presence.pop(connection.subject_id, None)
         return True
 
     def customer_connected(self, customer_id: int) -> bool:
         return customer_id in self.customers
 
+    def advisor_connected(self, advisor_id: int) -> bool:
+        return advisor_id in self.advisors
+
     def to_customer(self, customer_id: int, message: msgspec.Struct) -> None:
         text = encode_str(message)
         self._send(self.customers.get(customer_id, ()), text)
-        self._forward(TO_CUSTOMER, customer_id, text)
+        self._forward(ClusterEventKind.TO_CUSTOMER, customer_id, text)
 
     def to_customer_here(self, customer_id: int, message: msgspec.Struct) -> None:
         """Only to this instance's sockets (each instance pushes positions to its own)."""
@@ -185,19 +186,24 @@ class ConnectionRegistry:
     def to_advisor(self, advisor_id: int, message: msgspec.Struct) -> None:
         text = encode_str(message)
         self._send(self.advisors.get(advisor_id, ()), text)
-        self._forward(TO_ADVISOR, advisor_id, text)
+        self._forward(ClusterEventKind.TO_ADVISOR, advisor_id, text)
 
     def to_all_advisors(self, message: msgspec.Struct) -> None:
         text = encode_str(message)
         self._send_to_all_advisors(text)
-        self._forward(TO_ADVISORS, None, text)
+        self._forward(ClusterEventKind.TO_ADVISORS, None, text)
 
-    def deliver_here(self, kind: str, target_id: int | None, text: str) -> None:
-        """A message another instance forwarded."""
-        if kind == TO_ADVISORS:
+    def to_both(self, advisor_id: int, customer_id: int, message: msgspec.Struct) -> None:
+        """To both sides of a consultation."""
+        self.to_advisor(advisor_id, message)
+        self.to_customer(customer_id, message)
+
+    def deliver_here(self, kind: ClusterEventKind, target_id: int | None, text: str) -> None:
+        """A message another instance forwarded (or one this instance missed)."""
+        if kind == ClusterEventKind.TO_ADVISORS:
             self._send_to_all_advisors(text)
         elif target_id is not None:
-            table = self.customers if kind == TO_CUSTOMER else self.advisors
+            table = self.customers if kind == ClusterEventKind.TO_CUSTOMER else self.advisors
             self._send(table.get(target_id, ()), text)
 
     def _send_to_all_advisors(self, text: str) -> None:

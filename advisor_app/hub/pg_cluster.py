@@ -20,14 +20,14 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import cast
+from typing import Literal, cast
 
 import asyncpg
 
 from advisor_app.hub.cluster import (
-    PRESENCE_CHANGED,
     Cluster,
     ClusterEvent,
+    ClusterEventKind,
     ClusterMember,
     PresenceCounts,
     count_presence,
@@ -41,11 +41,24 @@ EVENT_KEEP_SECONDS = HUB_EVENTS_KEPT
 BATCH_MAX = 500
 DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
-_Operation = tuple[str, int | None, str]  # (kind, target, body); kind "=presence" writes the row
+# Not an event: the instance's presence row for an advisor, written in the same batch.
+_PRESENCE_ROW: Literal["=presence"] = "=presence"
+_Operation = tuple[ClusterEventKind | Literal["=presence"], int | None, str]  # (kind, target, body)
 
 
 def new_instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _events(rows: Iterable[tuple[str, int | None, str]]) -> list[ClusterEvent]:
+    """The rows as events; a kind this version does not know (a newer instance's) is skipped."""
+    events = []
+    for kind, target_id, body in rows:
+        try:
+            events.append(ClusterEvent(ClusterEventKind(kind), target_id, body))
+        except ValueError:
+            logger.warning("ignoring a cluster event of unknown kind %r", kind)
+    return events
 
 
 class PostgresCluster(Cluster):
@@ -127,16 +140,18 @@ class PostgresCluster(Cluster):
 
     # --- telling the others ---
 
-    def forward(self, kind: str, target_id: int | None, text: str) -> None:
+    def forward(self, kind: ClusterEventKind, target_id: int | None, text: str) -> None:
         self._queue((kind, target_id, text))
 
-    def announce(self, kind: str, target_id: int | None = None, body: str = "") -> None:
+    def announce(
+        self, kind: ClusterEventKind, target_id: int | None = None, body: str = ""
+    ) -> None:
         self._queue((kind, target_id, body))
 
     def set_presence(self, advisor_id: int, presence: Presence | None) -> None:
         # The row first, then the event: whoever is notified reads the new row.
-        self._queue(("=presence", advisor_id, presence or ""))
-        self._queue((PRESENCE_CHANGED, advisor_id, presence or ""))
+        self._queue((_PRESENCE_ROW, advisor_id, presence or ""))
+        self._queue((ClusterEventKind.PRESENCE_CHANGED, advisor_id, presence or ""))
 
     def _queue(self, operation: _Operation) -> None:
         self._outbox.append(operation)
@@ -168,9 +183,9 @@ class PostgresCluster(Cluster):
         presence = [
             (target, cast(Presence, body) or None)
             for kind, target, body in batch
-            if kind == "=presence" and target is not None
+            if kind == _PRESENCE_ROW and target is not None
         ]
-        events = [operation for operation in batch if operation[0] != "=presence"]
+        events = [operation for operation in batch if operation[0] != _PRESENCE_ROW]
         try:
             await self._tables.publish(self.instance_id, presence, events, self._clock())
         except BaseException:
@@ -191,8 +206,8 @@ class PostgresCluster(Cluster):
                     logger.warning("cannot read what other hub instances said (%s)", error)
                     self._broken = True
                     continue
-                events = [ClusterEvent(row[0], row[1], row[2]) for row in rows]
-                if any(event.kind == PRESENCE_CHANGED for event in events):
+                events = _events(rows)
+                if any(event.kind == ClusterEventKind.PRESENCE_CHANGED for event in events):
                     await self._refresh_presence()
                 assert self._member is not None
                 try:

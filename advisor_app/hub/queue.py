@@ -1,124 +1,275 @@
-"""The waiting queue as the hub keeps it in memory, and the wait estimate.
-
-Storage is the truth (claims are atomic there); this view exists so that positions can be
-pushed to thousands of customers without a query per customer.
-"""
+"""The waiting queue: joining, leaving, the grace period, and telling the waiting their place."""
 
 from __future__ import annotations
 
-import math
-from collections import deque
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Literal
 
-from advisor_app.hub.storage import CustomerRecord
+from advisor_app.hub.accounts import new_token, token_hash
+from advisor_app.hub.cluster import ClusterEventKind, PresenceCounts
+from advisor_app.hub.context import HubContext
+from advisor_app.hub.convert import queue_entry, rfc3339, to_datetime
+from advisor_app.hub.fanout import PositionFanout, shown
+from advisor_app.hub.hours import OpeningHours
+from advisor_app.hub.senders import SenderLimits
+from advisor_app.hub.storage import CustomerRecord, NewCustomer
+from advisor_app.hub.waiting_list import WaitEstimator, WaitingList
+from advisor_app.protocol import rest, ws
+from advisor_app.protocol.common import QueueEntry
+from advisor_app.protocol.errors import ErrorCode, ProtocolError
+
+logger = logging.getLogger(__name__)
+
+QueueExit = Literal["left", "expired"]
 
 
-class QueueView:
-    """Waiting customers, first come first (ordered by their storage id)."""
+class Queue:
+    """Owns the waiting customers as this instance sees them (storage holds the truth, and
+    claims are atomic there), the grace period of each waiting customer without a socket,
+    the wait estimate and the position fan-out."""
 
-    def __init__(self) -> None:
-        self._order: list[int] = []
-        self._records: dict[int, CustomerRecord] = {}
-        self._positions: dict[int, int] | None = None
+    def __init__(
+        self,
+        context: HubContext,
+        hours: OpeningHours,
+        senders: SenderLimits,
+        notice_version: str,
+        counts: Callable[[], PresenceCounts],
+    ) -> None:
+        self._context = context
+        self._hours = hours
+        self._senders = senders
+        self._notice_version = notice_version
+        self._counts = counts
+        self._waiting = WaitingList()
+        self.estimator = WaitEstimator(context.settings.handling_time_samples)
+        self._fanout = PositionFanout(context.connections, self._waiting, self.estimator, counts)
+        self._expiry: dict[int, asyncio.TimerHandle] = {}
 
-    def load(self, customers: list[CustomerRecord]) -> None:
-        self._order = [customer.customer_id for customer in customers]
-        self._records = {customer.customer_id: customer for customer in customers}
-        self._positions = None
-
-    def append(self, customer: CustomerRecord) -> int:
-        # Ids grow with arrival, so appending keeps the order; a late arrival of a smaller id
-        # (two joins racing through storage) is put in its place.
-        self._records[customer.customer_id] = customer
-        if not self._order or self._order[-1] < customer.customer_id:
-            self._order.append(customer.customer_id)
-            if self._positions is not None:
-                self._positions[customer.customer_id] = len(self._order)
-        else:
-            self._order.append(customer.customer_id)
-            self._order.sort()
-            self._positions = None
-        return self.position(customer.customer_id) or len(self._order)
-
-    def remove(self, customer_id: int) -> bool:
-        if self._records.pop(customer_id, None) is None:
-            return False
-        self._order.remove(customer_id)
-        self._positions = None
-        return True
-
-    def position(self, customer_id: int) -> int | None:
-        if self._positions is None:
-            self._positions = {cid: index + 1 for index, cid in enumerate(self._order)}
-        return self._positions.get(customer_id)
+    # --- what is in it ---
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._waiting)
 
     def __contains__(self, customer_id: object) -> bool:
-        return customer_id in self._records
+        return customer_id in self._waiting
 
     def entries(self) -> list[tuple[int, CustomerRecord]]:
         """(position, customer) in queue order."""
-        return [(index + 1, self._records[cid]) for index, cid in enumerate(self._order)]
+        return self._waiting.entries()
 
-    def in_order(self) -> list[CustomerRecord]:
-        """The waiting customers, first first (position = index + 1)."""
-        records = self._records
-        return [records[cid] for cid in self._order]
+    def entries_for_advisors(self, connected: set[int]) -> list[QueueEntry]:
+        return [
+            queue_entry(position, customer, customer.customer_id in connected)
+            for position, customer in self._waiting.entries()
+        ]
 
-    def first(self) -> CustomerRecord | None:
-        return self._records[self._order[0]] if self._order else None
+    async def position_of(self, customer_id: int) -> int | None:
+        """The customer's place, from storage when other instances change the queue too."""
+        position = self._waiting.position(customer_id)
+        if position is not None and self._context.cluster.shared:
+            position = await self._context.storage.waiting_position(customer_id) or position
+        return position
 
+    def estimate_for(self, position: int) -> int | None:
+        staffed, available = self._counts()
+        return self.estimator.estimate(position, staffed, available)
 
-ShownWait = int | str | None
+    # --- life cycle ---
 
+    async def load(self) -> None:
+        """Read the queue and the handling times; every waiting customer not connected to
+        another instance gets a full grace period from now (nobody is connected here)."""
+        context = self._context
+        waiting = await context.storage.waiting_customers()
+        self._waiting.load(waiting)
+        await self._load_handling_times()
+        linked = await context.cluster.linked_customers(())
+        for customer in waiting:
+            if customer.customer_id not in linked:
+                self.schedule_expiry(customer.customer_id)
+        context.metrics.waiting.set(len(self._waiting))
+        self._fanout.start()
 
-def shown_wait(seconds: int | None) -> ShownWait:
-    """The estimate as the customer page words it (resources/web/js/main.js, waitText):
-    unknown, "a moment" (<= 15 s), "less than a minute", or whole minutes (rounded half up,
-    at least 1). A change within one of these is not worth a push to thousands of sockets."""
-    if seconds is None:
-        return None
-    if seconds <= 15:
-        return "moment"
-    if seconds < 60:
-        return "under a minute"
-    return max(1, math.floor(seconds / 60 + 0.5))
+    async def _load_handling_times(self) -> None:
+        samples = self._context.settings.handling_time_samples
+        self.estimator.load(await self._context.storage.recent_handling_times(samples))
 
+    async def stop(self) -> None:
+        for handle in self._expiry.values():
+            handle.cancel()
+        self._expiry.clear()
+        await self._fanout.stop()
 
-class WaitEstimator:
-    """Estimates waits from a rolling mean of recent handling times.
+    # --- joining and leaving ---
 
-    With no history, or nobody staffed, the estimate is unknown (None): never a made-up number.
-    """
+    async def join(self, request: rest.JoinRequest, address: str) -> rest.JoinResponse:
+        context = self._context
+        rest.check_consent(request.consent, self._notice_version)
+        now = context.clock()
+        if not self._hours.is_open(to_datetime(now)):
+            opening = self._hours.next_opening(to_datetime(now))
+            when = f"; it opens again at {rfc3339(opening)}" if opening else ""
+            raise ProtocolError(
+                ErrorCode.CLOSED, f"the video advisory is closed now{when}; leave a message"
+            )
+        # Counted last, after what a correct request passes: a refused join is not counted.
+        await self._senders.allow(
+            "join",
+            address,
+            context.settings.joins_per_address,
+            "too many joins from this address",
+        )
+        token = new_token()
+        customer = await context.storage.add_customer(
+            NewCustomer(
+                token_hash=token_hash(token),
+                name=request.name,
+                phone=request.phone,
+                mode=request.mode,
+                see_advisor=request.see_advisor,
+                show_me=request.show_me,
+                consent_version=request.consent.notice_version,
+                consent_at=now,
+                joined_at=now,
+                language=request.language,
+            )
+        )
+        position = self._waiting.append(customer)
+        context.cluster.announce(ClusterEventKind.QUEUE_CHANGED, customer.customer_id)
+        if context.cluster.shared:
+            position = await context.storage.waiting_position(customer.customer_id) or position
+        self.schedule_expiry(customer.customer_id)
+        context.metrics.joins.inc()
+        context.metrics.waiting.set(len(self._waiting))
+        context.connections.to_all_advisors(
+            ws.QueueAdded(entry=queue_entry(position, customer, False))
+        )
+        return rest.JoinResponse(
+            customer_id=customer.customer_id,
+            token=token,
+            position=position,
+            estimated_wait_seconds=self.estimate_for(position),
+            grace_seconds=int(context.settings.grace_seconds),
+        )
 
-    def __init__(self, samples: int) -> None:
-        self._durations: deque[float] = deque(maxlen=samples)
-        self._mean: float | None = None  # kept current: a fan-out asks once per customer
+    async def leave(self, customer: CustomerRecord) -> None:
+        await self._finish_waiting(customer.customer_id, "left")
 
-    def load(self, newest_first: list[float]) -> None:
-        self._durations.clear()
-        self._durations.extend(reversed(newest_first))
-        self._update_mean()
+    async def _finish_waiting(self, customer_id: int, state: QueueExit) -> None:
+        context = self._context
+        record = await context.storage.finish_waiting(customer_id, state, context.clock())
+        if record is None:
+            current = await context.storage.customer(customer_id)
+            if current is not None and current.state in ("left", "expired"):
+                return  # already gone: leaving twice is fine
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "only a waiting customer can leave the queue; end instead"
+            )
+        self._cancel_expiry(customer_id)
+        self._waiting.remove(customer_id)
+        context.cluster.announce(ClusterEventKind.QUEUE_CHANGED, customer_id)
+        context.metrics.queue_exits.labels(state).inc()
+        context.metrics.waiting.set(len(self._waiting))
+        context.connections.to_customer(customer_id, ws.QueueLeft(reason=state))
+        context.connections.to_all_advisors(ws.QueueRemoved(customer_id=customer_id, reason=state))
+        self._fanout.request()
 
-    def record(self, duration: float) -> None:
-        self._durations.append(max(0.0, duration))
-        self._update_mean()
+    def taken(self, customer_id: int) -> None:
+        """An advisor here claimed the customer (storage says so already)."""
+        self.drop(customer_id)
+        self._context.cluster.announce(ClusterEventKind.QUEUE_CHANGED, customer_id)
+        self._context.metrics.waiting.set(len(self._waiting))
 
-    def _update_mean(self) -> None:
-        durations = self._durations
-        self._mean = sum(durations) / len(durations) if durations else None
+    # --- the customer's socket ---
 
-    @property
-    def mean_handling_time(self) -> float | None:
-        return self._mean
+    def customer_arrived(self, customer_id: int) -> None:
+        """A waiting customer's socket here said hello: the grace period stops."""
+        self._cancel_expiry(customer_id)
 
-    def estimate(self, position: int, staffed: int, available: int) -> int | None:
-        """Seconds until the customer at ``position`` is likely taken."""
-        mean = self.mean_handling_time
-        if mean is None or staffed <= 0:
-            return None
-        ahead = position - available
-        if ahead <= 0:
-            return 0
-        return math.ceil(ahead * mean / staffed)
+    def told(self, customer_id: int, position: int, estimate: int | None) -> None:
+        """The customer's welcome said this place; the fan-out goes on from it."""
+        _, available = self._counts()
+        self._fanout.told(customer_id, shown(position, estimate, available))
+
+    def customer_departed(self, customer_id: int) -> None:
+        """A customer's last socket here closed: the grace period starts if still waiting."""
+        self._fanout.forget(customer_id)
+        if customer_id in self._waiting:
+            self.schedule_expiry(customer_id)
+
+    # --- the grace period ---
+
+    def schedule_expiry(self, customer_id: int) -> None:
+        self._cancel_expiry(customer_id)
+        loop = asyncio.get_running_loop()
+        self._expiry[customer_id] = loop.call_later(
+            self._context.settings.grace_seconds,
+            lambda: asyncio.ensure_future(self._expire(customer_id)),
+        )
+
+    def _cancel_expiry(self, customer_id: int) -> None:
+        handle = self._expiry.pop(customer_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    async def _expire(self, customer_id: int) -> None:
+        self._expiry.pop(customer_id, None)
+        connections = self._context.connections
+        if connections.customer_connected(customer_id) or customer_id not in self._waiting:
+            return
+        if await self._context.cluster.linked_elsewhere(customer_id):
+            return  # connected to another instance; that one keeps the clock
+        logger.info("customer %d did not come back within the grace period", customer_id)
+        with contextlib.suppress(ProtocolError):
+            await self._finish_waiting(customer_id, "expired")
+
+    async def adopt_orphans(self) -> None:
+        """Give a grace period to waiting customers connected nowhere (their instance died)."""
+        connections = self._context.connections
+        orphans = [
+            customer.customer_id
+            for _, customer in self._waiting.entries()
+            if customer.customer_id not in self._expiry
+            and not connections.customer_connected(customer.customer_id)
+        ]
+        if not orphans:
+            return
+        linked = await self._context.cluster.linked_customers(())
+        for customer_id in orphans:
+            if customer_id not in linked and customer_id in self._waiting:
+                self.schedule_expiry(customer_id)
+
+    # --- what other instances changed ---
+
+    def adopt(self, customer: CustomerRecord) -> bool:
+        """A customer waiting by storage (joined elsewhere); True if new here."""
+        if customer.customer_id in self._waiting:
+            return False
+        self._waiting.append(customer)
+        return True
+
+    def drop(self, customer_id: int) -> bool:
+        """The customer waits no longer (taken or gone); True if it was waiting here."""
+        self._cancel_expiry(customer_id)
+        self._fanout.forget(customer_id)
+        return self._waiting.remove(customer_id)
+
+    async def reload(self) -> set[int]:
+        """Read the queue and handling times again; returns who was waiting before."""
+        before = {customer.customer_id for _, customer in self._waiting.entries()}
+        self._waiting.load(await self._context.storage.waiting_customers())
+        await self._load_handling_times()
+        return before
+
+    def changed(self) -> None:
+        """The queue or what its customers are told changed: count it and push soon."""
+        self._context.metrics.waiting.set(len(self._waiting))
+        self._fanout.request()
+
+    def positions_changed(self) -> None:
+        """Presence or a handling time changed: push the places and estimates soon."""
+        self._fanout.request()

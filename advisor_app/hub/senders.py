@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from advisor_app.hub.context import HubContext
 from advisor_app.hub.storage import Storage
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
@@ -34,3 +35,23 @@ class RateLimited(ProtocolError):
             ErrorCode.RATE_LIMITED, f"{what}: try again in {int(retry_after) + 1} seconds"
         )
         self.retry_after = retry_after
+
+
+class SenderLimits:
+    """How many joins and messages an address may send within the window (counted in
+    storage, so every instance agrees)."""
+
+    def __init__(self, context: HubContext) -> None:
+        self._context = context
+        self.keys = SenderKeys(context.storage)
+
+    async def allow(self, scope: str, address: str, limit: int, what: str) -> None:
+        """One more ``scope`` from this address, or RateLimited (and nothing is counted)."""
+        context = self._context
+        key = await self.keys.key("address", address)
+        wait = await context.storage.take_allowance(
+            scope, key, context.clock(), context.settings.sender_window_seconds, limit
+        )
+        if wait > 0:
+            context.metrics.rate_limited.labels(scope).inc()
+            raise RateLimited(what, wait)

@@ -14,7 +14,6 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from advisor_app.hub.accounts import token_hash
 from advisor_app.hub.connections import Connection
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.security import origin_allowed
@@ -23,6 +22,7 @@ from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
 from advisor_app.hub.storage.base import StorageFull
 from advisor_app.protocol import PROTOCOL_VERSION, ws
 from advisor_app.protocol.codec import Decoder, advisor_decoder, customer_decoder, ref_of
+from advisor_app.protocol.common import Role
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _error(error: ProtocolError, ref: str | None) -> ws.ErrorMessage:
     )
 
 
-async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse, Connection]:
+async def _open(request: web.Request, role: Role) -> tuple[web.WebSocketResponse, Connection]:
     hub = request.app[HUB]
     if not origin_allowed(request, hub.settings.public_origins, hub.settings.trust_forwarded_for):
         hub.metrics.rejected.labels(ErrorCode.FORBIDDEN.value).inc()
@@ -69,7 +69,7 @@ async def _open(request: web.Request, role: str) -> tuple[web.WebSocketResponse,
     await socket.prepare(request)
     hub.metrics.websockets.labels(role).inc()
     connection = Connection(socket, role, request.transport)
-    hub.connections.all.add(connection)
+    hub.arrivals.opened(connection)
     return socket, connection
 
 
@@ -104,7 +104,7 @@ async def _hello(
 
 async def _run(
     request: web.Request,
-    role: str,
+    role: Role,
     decoder: Decoder[Any],
     identify: Callable[[Hub, Connection, ws.Hello], Awaitable[Handler]],
 ) -> web.WebSocketResponse:
@@ -127,12 +127,7 @@ async def _run(
             return socket
         await _serve(hub, socket, connection, decoder, handle)
     finally:
-        if connection.subject_id is not None:
-            if role == "customer":
-                await hub.customer_disconnected(connection)
-            else:
-                await hub.advisor_disconnected(connection)
-        hub.connections.all.discard(connection)
+        await hub.arrivals.closed(connection)
         await connection.close()
         if not socket.closed:
             await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"not identified")
@@ -152,17 +147,13 @@ def _check_version(hello: ws.Hello) -> None:
 
 async def _identify_customer(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
     _check_version(hello)
-    customer = await hub.customer_for(hello.token)
-    connection.token_hash = token_hash(hello.token)
-    await hub.customer_connected(connection, customer)
+    customer = await hub.arrivals.customer_hello(connection, hello.token)
     return lambda message: _customer_message(hub, connection, customer, message)
 
 
 async def _identify_advisor(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
     _check_version(hello)
-    advisor = await hub.accounts.advisor_for(hello.token, hub.clock())
-    connection.token_hash = token_hash(hello.token)
-    await hub.advisor_connected(connection, advisor)
+    advisor = await hub.arrivals.advisor_hello(connection, hello.token)
     return lambda message: _advisor_message(hub, connection, advisor, message)
 
 
@@ -216,15 +207,15 @@ async def _customer_message(
         case ws.Hello():
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was sent already")
         case ws.Leave():
-            await hub.leave(customer)
+            await hub.queue.leave(customer)
         case ws.Signal():
-            await hub.relay_signal("customer", customer_id, message)
+            await hub.consultations.relay_signal("customer", customer_id, message)
         case ws.ChatSend():
-            await hub.chat(connection, "customer", customer.name, message)
+            await hub.consultations.chat(connection, "customer", customer.name, message)
         case ws.ChatHistoryRequest():
-            connection.send(await hub.chat_history("customer", customer_id, message))
+            connection.send(await hub.consultations.chat_history("customer", customer_id, message))
         case ws.End():
-            await hub.end("customer", customer_id, message.consultation_id)
+            await hub.consultations.end("customer", customer_id, message.consultation_id)
         case _:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_TYPE, "customers cannot send this message type", "$.type"
@@ -241,27 +232,19 @@ async def _advisor_message(
         case ws.Hello():
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was sent already")
         case ws.SetPresence():
-            if message.presence == "available" and await hub.storage.active_consultation_of_advisor(
-                advisor_id
-            ):
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED,
-                    "you are in a consultation: end it to be available",
-                    "$.presence",
-                )
-            hub.set_presence(advisor_id, message.presence)
+            await hub.presence.choose(advisor_id, message.presence)
         case ws.TakeNext():
-            await hub.take(advisor, None, message.ref)
+            await hub.consultations.take(advisor, None, message.ref)
         case ws.Take():
-            await hub.take(advisor, message.customer_id, message.ref)
+            await hub.consultations.take(advisor, message.customer_id, message.ref)
         case ws.Signal():
-            await hub.relay_signal("advisor", advisor_id, message)
+            await hub.consultations.relay_signal("advisor", advisor_id, message)
         case ws.ChatSend():
-            await hub.chat(connection, "advisor", advisor.display_name, message)
+            await hub.consultations.chat(connection, "advisor", advisor.display_name, message)
         case ws.ChatHistoryRequest():
-            connection.send(await hub.chat_history("advisor", advisor_id, message))
+            connection.send(await hub.consultations.chat_history("advisor", advisor_id, message))
         case ws.End():
-            await hub.end("advisor", advisor_id, message.consultation_id)
+            await hub.consultations.end("advisor", advisor_id, message.consultation_id)
         case _:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_TYPE, "advisors cannot send this message type", "$.type"

@@ -26,7 +26,7 @@ from tests.ui.test_consultation import RESOURCES, open_window
 
 def hub_presence(hub: ThreadedHub) -> set[str]:
     """What the hub counts the connected advisors as."""
-    return set(hub.running.hub.connections.presence.values())
+    return set(hub.running.hub.presence.here().values())
 
 
 def test_wrap_up_after_end_then_available(
