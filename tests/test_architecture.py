@@ -38,6 +38,8 @@ def test_layering_contracts_hold() -> None:
         ("hub/leak.py", "import advisor_app.core\n", "The hub imports nothing of ours"),
         ("protocol/leak.py", "import aiohttp\n", "protocol depends on nothing"),
         ("ui/views/leak.py", "import advisor_app.core.session\n", "Views get models and actions"),
+        ("rtc/leak.py", "import advisor_app.core.session\n", "Layers"),
+        ("documents/leak.py", "import advisor_app.annotations.model\n", "Layers"),
         (
             "ui/dialogs/leak.py",
             "from advisor_app.ui.runtime import workstation\n",

@@ -186,7 +186,9 @@ def policy_settings(sources: Sequence[PolicySource]) -> dict[str, object]:
 
 def _read_registry(hive: str) -> dict[str, object]:
     """The values under POLICY_KEY in HKLM or HKCU (Windows only)."""
-    import winreg  # type: ignore[import-not-found,unused-ignore]
+    if sys.platform != "win32":  # also tells mypy that winreg's names exist below
+        return {}
+    import winreg
 
     root = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[hive]
     values: dict[str, object] = {}

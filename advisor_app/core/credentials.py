@@ -140,10 +140,10 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring that keeps nothing beyond the process: for the gallery, the benchmarks and the
     tests, so that a person's own credential store is never touched."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring's is unannotated
         self.items: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

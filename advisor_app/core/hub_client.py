@@ -32,8 +32,14 @@ _messages_decoder: Decoder[rest.MessagesResponse] = Decoder(rest.MessagesRespons
 
 
 # What a broken link raises: aiohttp's client errors (DNS, refused, reset, TLS, a bad
-# handshake), the socket's own errors and timeouts. Anything else is a bug, not the network.
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, TimeoutError)
+# handshake), the socket's own errors and timeouts. Anything else is a bug, not the network
+# (EOFError: asyncio's IncompleteReadError, a stream cut mid-frame).
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+    EOFError,
+)
 
 
 class LinkState(StrEnum):
@@ -231,10 +237,9 @@ class HubClient:
                 welcomed = False
             except Exception as error:
                 # A bug (ours, or a library's): reported with its traceback, then the link is
-                # tried again, more slowly: the workstation must not go offline for good.
+                # tried again as after a network error: the workstation must not go offline.
                 report(error)
                 welcomed = False
-                delay = self.BACKOFF_MAX
             self._fail_waiting(UserFacingError(Problem.NOT_CONNECTED))
             first = False
             if welcomed:

@@ -24,10 +24,12 @@ class QueueState:
             case ws.QueueRemoved(customer_id=customer_id):
                 return self._entries.pop(customer_id, None) is not None
             case ws.QueueConnection(customer_id=customer_id, connected=connected):
-                entry = self._entries.get(customer_id)
-                if entry is None or entry.connected == connected:
+                current = self._entries.get(customer_id)
+                if current is None or current.connected == connected:
                     return False
-                self._entries[customer_id] = QueueEntry(entry.customer, entry.position, connected)
+                self._entries[customer_id] = QueueEntry(
+                    current.customer, current.position, connected
+                )
                 return True
         return False
 

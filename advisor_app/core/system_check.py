@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import av
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection
 
 from advisor_app.core import credentials
 from advisor_app.documents.render import DocumentError, Renderer
@@ -67,12 +67,14 @@ async def check_ice(ice_servers: list[IceServer], limit: float = 8.0) -> CheckRe
     try:
         channel = first.createDataChannel("check")
 
-        @second.on("datachannel")
-        def on_channel(remote: object) -> None:
-            @remote.on("message")  # type: ignore[attr-defined]
-            def on_message(message: str) -> None:
-                if not received.done():
-                    received.set_result(message)
+        def on_message(message: str) -> None:
+            if not received.done():
+                received.set_result(message)
+
+        def on_channel(remote: RTCDataChannel) -> None:
+            remote.on("message", on_message)
+
+        second.on("datachannel", on_channel)
 
         @channel.on("open")
         def on_open() -> None:

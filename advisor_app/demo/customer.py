@@ -223,7 +223,6 @@ class SimulatedCustomer:
             if channel.readyState == "open":
                 report_viewport()
 
-        @channel.on("message")
         def on_message(data: str | bytes) -> None:
             if isinstance(data, bytes):
                 if self.shared.feed_frame(data):
@@ -236,6 +235,8 @@ class SimulatedCustomer:
                 return
             self.shared.apply(message)
             self.shared_changed.set()
+
+        channel.on("message", on_message)
 
     def set_viewport(self, css_width: float, css_height: float, dpr: float = 1.0) -> None:
         """Like a browser window being resized: tell the advisor."""

@@ -151,7 +151,9 @@ class ReadyReporter(QObject):
             return False
         report = {"window": type(watched).__name__, "shown": self._shown or now, "painted": now}
         self._path.write_text(json.dumps(report) + "\n", encoding="utf-8")
-        QCoreApplication.instance().removeEventFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         return False
 
 

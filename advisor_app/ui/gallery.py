@@ -643,7 +643,8 @@ def _prepare_process(language: str) -> Any:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     keyring.set_keyring(MemoryKeyring())
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setQuitOnLastWindowClosed(False)
     from advisor_app.ui.style import apply_style
 

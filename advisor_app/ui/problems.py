@@ -51,9 +51,9 @@ _CODE_TEXTS = {
 def describe_code(code: str) -> str:
     """The sentence for one of the hub's error codes (an unknown one: "refused")."""
     try:
-        return QCoreApplication.translate("HubErrors", _CODE_TEXTS[ErrorCode(code)])
+        return QCoreApplication.translate("HubErrors", str(_CODE_TEXTS[ErrorCode(code)]))
     except ValueError:
-        return QCoreApplication.translate("Problems", _TEXTS[Problem.HUB_REFUSED])
+        return QCoreApplication.translate("Problems", str(_TEXTS[Problem.HUB_REFUSED]))
 
 
 def describe(error: UserFacingError) -> str:
@@ -63,7 +63,7 @@ def describe(error: UserFacingError) -> str:
     code = getattr(error, "code", None)  # a HubRequestError (hub_client needs aiohttp: not here)
     if isinstance(code, str):
         return describe_code(code)
-    return QCoreApplication.translate("Problems", _TEXTS[error.problem])
+    return QCoreApplication.translate("Problems", str(_TEXTS[error.problem]))
 
 
 # A file that could not be written (saving a record): the system's message is English.
@@ -86,7 +86,7 @@ def describe_file_error(error: OSError) -> str:
     text = _FILE_TEXTS.get(error.errno or 0)
     if text is None:
         return QCoreApplication.translate("FileProblems", "the file could not be written")
-    return QCoreApplication.translate("FileProblems", text)
+    return QCoreApplication.translate("FileProblems", str(text))
 
 
 def describe_unexpected(error: Exception, what: str) -> str:

@@ -129,12 +129,12 @@ _ADVICE = {
 
 
 def title(result: CheckResult) -> str:
-    return _tr(_TITLES[result.key])
+    return _tr(str(_TITLES[result.key]))
 
 
 def advice(result: CheckResult) -> str:
     """What to do when a check failed."""
-    return "" if result.ok else _tr(_ADVICE[result.key])
+    return "" if result.ok else _tr(str(_ADVICE[result.key]))
 
 
 def format_report(results: list[CheckResult]) -> tuple[str, bool]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from advisor_app.core.system_check import CheckResult
 from advisor_app.documents.render import DocumentInfo, RenderedPage
-from advisor_app.protocol.common import OfflineMessage
+from advisor_app.protocol.common import OfflineMessage, Presence
 from advisor_app.protocol.documents import Tool
 from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
 from advisor_app.ui.runtime.actions import Actions, DocumentActions
@@ -93,7 +93,7 @@ class StandInActions:
     async def take(self, customer_id: int) -> None:
         await self._answer("take", customer_id)
 
-    async def set_presence(self, presence: str) -> None:
+    async def set_presence(self, presence: Presence) -> None:
         await self._answer("set_presence", presence)
 
     async def messages(self, include_done: bool) -> list[OfflineMessage]:

@@ -225,7 +225,7 @@ def test_the_record_preview_shows_its_pages_and_saves_the_same_bytes(
         dialog.previous_button.click()
         assert dialog.page_label.text() == f"Page 1 of {pages}"
     assert all(not label.pixmap().isNull() for label in dialog.pages)
-    assert dialog.scroll.accessibleName() and dialog.save_button.accessibleName()
+    assert dialog.scroll_area.accessibleName() and dialog.save_button.accessibleName()
 
     # Save: the save-as dialog proposes the record's name; the file gets the same bytes.
     dialog.save_button.click()

@@ -118,7 +118,7 @@ def test_a_listener_that_is_gone_is_dropped_and_a_failing_one_does_not_stop_the_
     for listener in (failing, listening, gone):
         events.subscribe(listener)
     del gone, listener  # the last reference
-    events.emit(PresenceChanged("busy"))
+    events.deliver(PresenceChanged("busy"))
     assert seen == ["busy"]  # once: the deleted listener was not called
     assert bugs == [RuntimeError]  # the bug went to the one hook
 
@@ -155,7 +155,7 @@ def test_queue_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     assert view.stack.currentWidget() is view.empty_state
     assert not view.take_next_button.isEnabled()
 
-    events.emit(QueueChanged(queued("Max Kunde", "Erika Muster")))
+    events.deliver(QueueChanged(queued("Max Kunde", "Erika Muster")))
     assert view.stack.currentWidget() is view.table
     assert view.summary.text() == "2 person(s) waiting."
     view.table.selectRow(1)
@@ -163,7 +163,7 @@ def test_queue_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     # The queue changes order (Max was taken elsewhere, Jo joined): the selection stays
     # with the customer, not the row.
     erika, jo = customer(2, "Erika Muster"), customer(3, "Jo Neu")
-    events.emit(QueueChanged((QueueEntry(erika, 1, True), QueueEntry(jo, 2, True))))
+    events.deliver(QueueChanged((QueueEntry(erika, 1, True), QueueEntry(jo, 2, True))))
     assert view.selected_customer_id() == 2
     assert view.table.selectionModel().selectedRows()[0].row() == 0
     assert view.summary.text() == "2 person(s) waiting."
@@ -191,7 +191,7 @@ def test_inbox_view_alone_fetches_when_the_count_changes(qtbot: Any, qloop: QtLo
     actions.inbox = [
         OfflineMessage(5, "Erika Muster", "+49 30 555", "Bitte um Rückruf", NOW, "2026-11")
     ]
-    events.emit(InboxChanged(1))  # the hub's count: the list follows without Refresh
+    events.deliver(InboxChanged(1))  # the hub's count: the list follows without Refresh
     qloop.until(lambda: model.rowCount() == 1, what="the list fetched")
     assert actions.names() == ["messages"]
     assert view.stack.currentWidget() is view.table
@@ -204,7 +204,7 @@ def test_inbox_view_alone_fetches_when_the_count_changes(qtbot: Any, qloop: QtLo
 
 def test_session_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     context, actions = stand_in_context()
-    context.events.emit(ConsultationChanged(consultation(Phase.CONNECTING)))
+    context.events.deliver(ConsultationChanged(consultation(Phase.CONNECTING)))
     view = SessionView(consultation(Phase.CONNECTING), context)
     keep(qtbot, view)
 
@@ -215,7 +215,7 @@ def test_session_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     assert actions.calls[-1] == ("send_chat", ("Guten Tag",))
     entry = ChatEntry(7, 1, "c1", "customer", "Max Kunde", "Hallo!", NOW)
     own = ChatEntry(7, 2, "c2", "advisor", "Anna Berger", "Guten Tag", NOW)
-    context.events.emit(ChatChanged(ChatChange(7, added=(entry, own))))
+    context.events.deliver(ChatChanged(ChatChange(7, added=(entry, own))))
     assert "Hallo!" in view.chat_list.document().toPlainText()
     # The customer's message is told to screen readers; one's own is not.
     assert view.chat_list.announced == ["Message from Max Kunde: Hallo!"]
@@ -245,7 +245,7 @@ def test_session_view_alone(qtbot: Any, qloop: QtLoop) -> None:
         outbound_video_fps=25.0,
         quality=Quality.FAIR,
     )
-    context.events.emit(StatsUpdated(stats))
+    context.events.deliver(StatsUpdated(stats))
     assert view.quality_label.property("level") == "fair"
     details = view.quality_label.toolTip()
     assert "640×480" in details and "320×240" in details and "180 ms" in details
@@ -258,7 +258,7 @@ def test_session_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     answer(qloop, view, yes=True)
     qloop.until(lambda: "end" in actions.names(), what="ended")
 
-    context.events.emit(ConsultationChanged(consultation(Phase.ENDED)))
+    context.events.deliver(ConsultationChanged(consultation(Phase.ENDED)))
     view.update_consultation(consultation(Phase.ENDED))
     assert view.close_button.isVisibleTo(view) and not view.end_button.isVisibleTo(view)
     assert not view.chat_input.isEnabled()
@@ -269,8 +269,8 @@ def test_main_window_alone_shows_what_the_hub_said_before_it_opened(
 ) -> None:
     context, actions = stand_in_context()
     # The hub's welcome arrived during the sign-in, before the window: busy, two waiting.
-    context.events.emit(PresenceChanged("busy"))
-    context.events.emit(QueueChanged(queued("Max Kunde", "Erika Muster")))
+    context.events.deliver(PresenceChanged("busy"))
+    context.events.deliver(QueueChanged(queued("Max Kunde", "Erika Muster")))
     context.models.advisor.display_name = "Anna Berger"
     window = MainWindow(context, RESOURCES, wrap_up_seconds=60)
     keep(qtbot, window)
@@ -279,9 +279,9 @@ def test_main_window_alone_shows_what_the_hub_said_before_it_opened(
     assert window.windowTitle() == "Videoberatung – Anna Berger"
 
     # A consultation starts: its tab; it ends: the wrap-up keeps the advisor away.
-    context.events.emit(ConsultationChanged(consultation(Phase.CONNECTED)))
+    context.events.deliver(ConsultationChanged(consultation(Phase.CONNECTED)))
     assert window.session_view is not None
-    context.events.emit(ConsultationChanged(consultation(Phase.ENDED)))
+    context.events.deliver(ConsultationChanged(consultation(Phase.ENDED)))
     assert window.wrap_up_left == 60
     qloop.until(lambda: ("set_presence", ("away",)) in actions.calls, what="away")
 

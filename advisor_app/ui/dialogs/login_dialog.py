@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.core import credentials
 from advisor_app.core.errors import UserFacingError
 from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe
+from advisor_app.ui.runtime.event_loop import async_slot
 
 if TYPE_CHECKING:
     from advisor_app.protocol.rest import LoginResponse
@@ -147,7 +147,7 @@ class LoginDialog(QDialog):
         self.error.setText(text)
         self.error.show()
 
-    @asyncSlot()
+    @async_slot()
     async def _on_sign_in_clicked(self) -> None:
         if not self.hub_url.text().strip() or not self.username.text().strip():
             self.show_error(self.tr("Enter the hub address and your user name."))

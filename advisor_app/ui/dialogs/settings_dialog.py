@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.core.app_config import AppConfig
 from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
 from advisor_app.rtc.tracks import AUDIO_RATE
 from advisor_app.ui.media.devices import MicrophoneCapture, device_id, find_device, pcm_format
 from advisor_app.ui.runtime.actions import Actions
+from advisor_app.ui.runtime.event_loop import async_slot
 from advisor_app.ui.runtime.settings import (
     AUDIO_PROCESSING,
     DeviceChoice,
@@ -99,8 +99,8 @@ class SettingsDialog(QDialog):
         self.speaker_test_button.clicked.connect(self._on_speaker_test_clicked)
         self.speaker_test_button.setEnabled(self.speaker_box.isEnabled())
 
-        devices = QGroupBox(self.tr("Devices"))
-        form = QFormLayout(devices)
+        devices_box = QGroupBox(self.tr("Devices"))
+        form = QFormLayout(devices_box)
         form.addRow(self.tr("&Camera:"), self.camera_box)
         form.addRow("", self.preview)
         form.addRow(self.tr("&Microphone:"), self.microphone_box)
@@ -126,15 +126,15 @@ class SettingsDialog(QDialog):
         processing = QGroupBox(self.tr("Microphone processing"))
         processing_layout = QVBoxLayout(processing)
         for name in AUDIO_PROCESSING:
-            box = QCheckBox(labels[name])
-            box.setAccessibleName(names[name])
-            box.setChecked(getattr(self._initial_processing, name))
+            check = QCheckBox(labels[name])
+            check.setAccessibleName(names[name])
+            check.setChecked(getattr(self._initial_processing, name))
             if self._config.is_locked(name):
-                box.setEnabled(False)
-                box.setToolTip(self.tr("Set by your IT department."))
-            box.toggled.connect(self._apply_processing)
-            processing_layout.addWidget(box)
-            self.processing_boxes[name] = box
+                check.setEnabled(False)
+                check.setToolTip(self.tr("Set by your IT department."))
+            check.toggled.connect(self._apply_processing)
+            processing_layout.addWidget(check)
+            self.processing_boxes[name] = check
         # The level meter's own processor: the meter shows what the customer would hear.
         self.processor = AudioProcessor(self._initial_processing)
 
@@ -158,7 +158,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(devices)
+        layout.addWidget(devices_box)
         layout.addWidget(processing)
         layout.addWidget(checks)
         layout.addWidget(buttons)
@@ -235,7 +235,7 @@ class SettingsDialog(QDialog):
         if output is not None:
             output.write(self._tone)
 
-    @asyncSlot()
+    @async_slot()
     async def _on_check_clicked(self) -> None:
         self.check_button.setEnabled(False)
         self.check_list.clear()

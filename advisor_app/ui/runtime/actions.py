@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from advisor_app.core.session import AdvisorSession
     from advisor_app.core.system_check import CheckResult
     from advisor_app.documents.render import DocumentInfo, RenderedPage
-    from advisor_app.protocol.common import OfflineMessage
+    from advisor_app.protocol.common import OfflineMessage, Presence
     from advisor_app.rtc.audio_processing import ProcessingOptions
     from advisor_app.ui.runtime.workstation import Workstation
 
@@ -65,7 +65,7 @@ class Actions(Protocol):
     # the queue, presence and the inbox
     async def take_next(self) -> None: ...
     async def take(self, customer_id: int) -> None: ...
-    async def set_presence(self, presence: str) -> None: ...
+    async def set_presence(self, presence: Presence) -> None: ...
     async def messages(self, include_done: bool) -> list[OfflineMessage]: ...
     async def mark_done(self, message_id: int) -> None: ...
 
@@ -117,7 +117,7 @@ class EngineActions:
     async def take(self, customer_id: int) -> None:
         await self._call(lambda s: s.take(customer_id))
 
-    async def set_presence(self, presence: str) -> None:
+    async def set_presence(self, presence: Presence) -> None:
         await self._call(lambda s: s.set_presence(presence))
 
     async def messages(self, include_done: bool) -> list[OfflineMessage]:
@@ -155,7 +155,10 @@ class EngineActions:
     def latest_own_frame(self) -> av.VideoFrame | None:
         session = self._workstation.session
         camera = session.camera if session is not None else None
-        return camera.latest if camera is not None else None
+        frame = camera.latest if camera is not None else None
+        from av import VideoFrame  # loaded by the engine already; not at the UI's start
+
+        return frame if isinstance(frame, VideoFrame) else None
 
     def documents(self, consultation_id: int) -> DocumentActions:
         return EngineDocumentActions(self._workstation, consultation_id)

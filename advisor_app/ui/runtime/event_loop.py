@@ -26,7 +26,18 @@ import qasync
 from PySide6.QtWidgets import QApplication, QDialog
 
 
-class UiEventLoop(qasync.QEventLoop):
+def async_slot[**P](
+    *types: type,
+) -> Callable[[Callable[P, Coroutine[Any, Any, None]]], Callable[P, None]]:
+    """qasync's ``asyncSlot`` with its type said (qasync ships no type information): the slot
+    returns at once, its coroutine runs on the UI loop as a task."""
+    decorator: Callable[[Callable[P, Coroutine[Any, Any, None]]], Callable[P, None]] = (
+        qasync.asyncSlot(*types)
+    )
+    return decorator
+
+
+class UiEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untyped
     def call_later(
         self,
         delay: float,
@@ -35,7 +46,10 @@ class UiEventLoop(qasync.QEventLoop):
         context: Context | None = None,
     ) -> asyncio.Handle:
         # call_soon and call_at come through here too.
-        return super().call_later(delay, self._as_running, callback, *args, context=context)
+        handle: asyncio.Handle = super().call_later(
+            delay, self._as_running, callback, *args, context=context
+        )
+        return handle
 
     def _as_running(self, callback: Callable[..., object], *args: Any) -> None:
         if asyncio._get_running_loop() is self:
@@ -61,6 +75,11 @@ def run_ui[T](main: Coroutine[Any, Any, T]) -> T:
 async def wait_dialog(dialog: QDialog) -> int:
     """Show a dialog modal to its window and wait for its result on the running loop."""
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    dialog.finished.connect(lambda result: future.done() or future.set_result(result))
+
+    def finished(result: int) -> None:
+        if not future.done():
+            future.set_result(result)
+
+    dialog.finished.connect(finished)
     dialog.open()
     return await future

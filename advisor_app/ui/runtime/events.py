@@ -6,8 +6,8 @@ registers every such handler the listener has, once (as Electrum's event listene
 listener that is gone (a closed view) is dropped without being called.
 
 Threads: the bridge calls ``post`` on the engine thread; a UI-thread timer drains the posted
-events in order and dispatches them. ``emit`` dispatches at once and is for the UI thread
-only (the bridge's drain, the workstation's own notices, tests that drive a view).
+events in order and dispatches them. ``deliver`` dispatches at once and is for the UI thread
+only (the stream's own drain, tests that drive a view). (Not ``emit``: QObject has one.)
 """
 
 from __future__ import annotations
@@ -176,15 +176,15 @@ class EventStream(QObject):
                 event = self._latest.pop(next(iter(self._latest)))
             except (KeyError, StopIteration, RuntimeError):  # changed by the engine meanwhile
                 break
-            self.emit(event)
+            self.deliver(event)
         while True:
             try:
                 event = self._posted.get_nowait()
             except queue.Empty:
                 return
-            self.emit(event)
+            self.deliver(event)
 
-    def emit(self, event: object) -> None:
+    def deliver(self, event: object) -> None:
         name = handler_name(type(event))
         for ref in list(self._listeners):
             listener = ref()

@@ -151,7 +151,7 @@ class Workstation(QObject):
             Models(advisor=AdvisorModel(self.display_name)),
             document_library=self.document_library,
             device_notices=tuple(self.media.notices),
-            processing_unavailable=self.media.processing_unavailable,
+            processing_unavailable=bool(self.media.processing_unavailable),
         )
         # Emitted on the processing's own thread: posted, so it is handled on this one.
         self.media.processing_notice.connect(lambda text: events.post(ProcessingNotice(text)))

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
 from advisor_app.protocol.common import OfflineMessage
 from advisor_app.ui.models import InboxModel
 from advisor_app.ui.problems import describe
 from advisor_app.ui.runtime.actions import Actions
+from advisor_app.ui.runtime.event_loop import async_slot
 
 
 class InboxView(QWidget):
@@ -132,8 +132,11 @@ class InboxView(QWidget):
     def refresh_soon(self) -> None:
         self._on_refresh_clicked()  # an asyncSlot: returns at once
 
-    @asyncSlot()
+    @async_slot()
     async def _on_refresh_clicked(self) -> None:
+        await self._refresh()
+
+    async def _refresh(self) -> None:
         self.refresh_button.setEnabled(False)
         try:
             messages = await self._actions.messages(self.show_done.isChecked())
@@ -150,7 +153,7 @@ class InboxView(QWidget):
             QGuiApplication.clipboard().setText(message.phone)
             self.status_message.emit(self.tr("Phone number copied."))
 
-    @asyncSlot()
+    @async_slot()
     async def _on_done_clicked(self) -> None:
         message = self.selected()
         if message is None:
@@ -158,7 +161,7 @@ class InboxView(QWidget):
         self.done_button.setEnabled(False)
         try:
             await self._actions.mark_done(message.message_id)
-            await self._on_refresh_clicked()
+            await self._refresh()
         except UserFacingError as error:
             self.status_message.emit(describe(error))
         finally:

@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
 from advisor_app.core.hub_client import LinkState
-from advisor_app.protocol.common import OfflineMessage, QueueEntry
+from advisor_app.protocol.common import OfflineMessage, Presence, QueueEntry
 from advisor_app.ui.plain import no_mnemonic, plain_label, plain_tooltip
 from advisor_app.ui.problems import describe
 from advisor_app.ui.runtime.context import ViewContext
+from advisor_app.ui.runtime.event_loop import async_slot
 from advisor_app.ui.runtime.events import (
     ConsultationSnapshot,
     Phase,
@@ -230,10 +230,10 @@ class MainWindow(QMainWindow):
             return
         geometry = self._store.value("window/geometry")
         if geometry:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+            self.restoreGeometry(geometry)
         state = self._store.value("window/state")
         if state:
-            self.restoreState(state)  # type: ignore[arg-type]
+            self.restoreState(state)
 
     def save_window(self) -> None:
         if self._store is None:
@@ -335,8 +335,8 @@ class MainWindow(QMainWindow):
         else:
             self._send_presence(presence)
 
-    @asyncSlot(str)
-    async def _send_presence(self, presence: str) -> None:
+    @async_slot(str)
+    async def _send_presence(self, presence: Presence) -> None:
         try:
             await self._actions.set_presence(presence)
         except UserFacingError as error:
@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         self.presence.setCurrentIndex(index)
         self._send_presence("away")
 
-    def end_wrap_up(self, presence: str | None = "available") -> None:
+    def end_wrap_up(self, presence: Presence | None = "available") -> None:
         """Stop the wrap-up; ``presence`` is sent then (None: nothing, e.g. a new customer
         was taken and the hub made the advisor busy)."""
         if not self.wrap_up_left:
@@ -457,7 +457,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.session_view)
         return await confirm(self, title, text, yes_text)
 
-    @asyncSlot()
+    @async_slot()
     async def _on_sign_out_triggered(self) -> None:
         if self.confirmation is not None:
             return
@@ -470,7 +470,7 @@ class MainWindow(QMainWindow):
             await self._end_wrap_up_before_leaving()
             self.sign_out_requested.emit()
 
-    @asyncSlot()
+    @async_slot()
     async def _ask_before_closing(self) -> None:
         if await self._confirm_leaving(
             self.tr("Quit"),
@@ -495,7 +495,7 @@ class MainWindow(QMainWindow):
         except UserFacingError as error:  # offline: the hub resets it at the next welcome
             logger.info("presence not restored before leaving: %s", error.problem)
 
-    @asyncSlot()
+    @async_slot()
     async def _close_after_wrap_up(self) -> None:
         await self._end_wrap_up_before_leaving()
         self.close()

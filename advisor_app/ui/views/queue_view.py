@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.core.errors import UserFacingError
 from advisor_app.protocol.errors import ErrorCode
 from advisor_app.ui.models import QueueModel
 from advisor_app.ui.problems import describe
 from advisor_app.ui.runtime.actions import Actions
+from advisor_app.ui.runtime.event_loop import async_slot
 
 
 class QueueView(QWidget):
@@ -114,11 +114,11 @@ class QueueView(QWidget):
         self.take_next_button.setEnabled(has_entries)
         self.take_selected_button.setEnabled(has_entries)
 
-    @asyncSlot()
+    @async_slot()
     async def _on_take_next_clicked(self) -> None:
         await self._take(None)
 
-    @asyncSlot()
+    @async_slot()
     async def _on_take_selected_clicked(self) -> None:
         customer_id = self.selected_customer_id()
         if customer_id is None:

@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe_file_error, describe_unexpected
 from advisor_app.ui.runtime.actions import Actions
-from advisor_app.ui.runtime.event_loop import wait_dialog
+from advisor_app.ui.runtime.event_loop import async_slot, wait_dialog
 
 PAGE_GAP = 12
 MAX_PAGE_WIDTH = 1000  # pixels the pages are drawn at, at most (before the device ratio)
@@ -111,12 +110,14 @@ class RecordDialog(QDialog):
         self.page_layout = QVBoxLayout(self.page_box)
         self.page_layout.setSpacing(PAGE_GAP)
         self.page_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.page_box)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAccessibleName(self.tr("Record pages"))
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.scroll.verticalScrollBar().valueChanged.connect(lambda _: self._update_page_label())
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(self.page_box)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setAccessibleName(self.tr("Record pages"))
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.scroll_area.verticalScrollBar().valueChanged.connect(
+            lambda _: self._update_page_label()
+        )
 
         self.status = plain_label(self.tr("Drawing the pages …"))  # may quote an error
         self.status.setAccessibleName(self.tr("Record message"))
@@ -150,7 +151,7 @@ class RecordDialog(QDialog):
         bottom.addWidget(self.save_button)
         bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(bottom)
         # Ctrl+S saves, as everywhere; Page Up/Down and the arrows scroll the pages.
         save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
@@ -162,7 +163,7 @@ class RecordDialog(QDialog):
             self.resize(min(900, int(available.width() * 0.9)), int(available.height() * 0.9))
         else:
             self.resize(900, 700)
-        self.scroll.setFocus()
+        self.scroll_area.setFocus()
         self._draw()
 
     @property
@@ -171,7 +172,7 @@ class RecordDialog(QDialog):
 
     # --- pages ---
 
-    @asyncSlot()
+    @async_slot()
     async def _draw(self) -> None:
         pdf = self._pdf
         if pdf is None:
@@ -209,10 +210,10 @@ class RecordDialog(QDialog):
 
     def current_page(self) -> int:
         """The page at the top of the view (0-based)."""
-        top = self.scroll.verticalScrollBar().value() + PAGE_GAP
+        top = self.scroll_area.verticalScrollBar().value() + PAGE_GAP
         current = 0
         for index, label in enumerate(self.pages):
-            if label.y() <= top + self.scroll.viewport().height() // 3:
+            if label.y() <= top + self.scroll_area.viewport().height() // 3:
                 current = index
         return current
 
@@ -220,7 +221,7 @@ class RecordDialog(QDialog):
         if not self.pages:
             return
         index = max(0, min(index, len(self.pages) - 1))
-        self.scroll.verticalScrollBar().setValue(self.pages[index].y() - PAGE_GAP // 2)
+        self.scroll_area.verticalScrollBar().setValue(self.pages[index].y() - PAGE_GAP // 2)
         self._update_page_label()
 
     def _update_page_label(self) -> None:
@@ -235,7 +236,7 @@ class RecordDialog(QDialog):
 
     # --- saving and closing ---
 
-    @asyncSlot()
+    @async_slot()
     async def _on_save_clicked(self) -> None:
         pdf = self._pdf
         if pdf is None:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.core.chat_log import ChatChange
 from advisor_app.core.errors import UserFacingError
@@ -36,7 +35,7 @@ from advisor_app.ui.media.video import VideoView
 from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe, describe_file_error, describe_unexpected
 from advisor_app.ui.runtime.context import ViewContext
-from advisor_app.ui.runtime.event_loop import wait_dialog
+from advisor_app.ui.runtime.event_loop import async_slot, wait_dialog
 from advisor_app.ui.runtime.events import ConsultationSnapshot, Phase
 from advisor_app.ui.style import icon, repolish
 from advisor_app.ui.views.chat_view import ChatView
@@ -282,8 +281,8 @@ class SessionView(QWidget):
         controls = QHBoxLayout(self.call_bar)
         controls.setContentsMargins(0, 0, 0, 0)
         controls.setSpacing(4)
-        for button in (self.mute_button, self.camera_button, self.share_button):
-            controls.addWidget(button)
+        for call_button in (self.mute_button, self.camera_button, self.share_button):
+            controls.addWidget(call_button)
         controls.addStretch(1)
         controls.addWidget(self.end_button)
         controls.addWidget(self.close_button)
@@ -567,7 +566,7 @@ class SessionView(QWidget):
 
     # --- actions ---
 
-    @asyncSlot()
+    @async_slot()
     async def _on_send_clicked(self) -> None:
         text = self.chat_input.text().strip()
         if not text:
@@ -579,7 +578,7 @@ class SessionView(QWidget):
             self.chat_input.setText(text)
             self.status_message.emit(describe(error))
 
-    @asyncSlot()
+    @async_slot()
     async def _on_end_clicked(self) -> None:
         if self.confirmation is not None:
             return
@@ -645,7 +644,7 @@ class SessionView(QWidget):
             return self.tr("Record: the hub has no record of this consultation yet.")
         return self.tr("Record: %1").replace("%1", describe(error))
 
-    @asyncSlot()
+    @async_slot()
     async def _on_update_record_clicked(self) -> None:
         self._record_busy = True
         self._record_error = ""
@@ -675,7 +674,7 @@ class SessionView(QWidget):
             self._update_record_controls()
         return pdf
 
-    @asyncSlot()
+    @async_slot()
     async def _on_view_record_clicked(self) -> None:
         self.view_record_button.setEnabled(False)
         try:
@@ -691,7 +690,7 @@ class SessionView(QWidget):
         self.record_dialog = dialog
         dialog.show()
 
-    @asyncSlot()
+    @async_slot()
     async def _on_save_record_clicked(self) -> None:
         self.save_record_button.setEnabled(False)
         try:
