@@ -172,7 +172,8 @@ async def main(host: str, warmup: float, seconds: float) -> None:
                 "kbps": stats.outbound_video_kbps,
                 "size": f"{size[0]}x{size[1]}" if size else None,
                 "audio_kbps": stats.outbound_audio_kbps,
-                "paused": getattr(stats, "video_paused", None),
+                "target_kbps": getattr(stats, "outbound_video_target_kbps", None),
+                "reduced": getattr(stats, "outbound_video_reduced", None),
             })  # fmt: skip
 
     session.stats_updated.connect(on_stats)

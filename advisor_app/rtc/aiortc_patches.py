@@ -18,6 +18,9 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
   FEC on, expecting 10 % loss, and DTX.
 * **Audio receiving** through ``Playout`` (a time-based jitter buffer with Opus PLC/FEC)
   instead of the packet-count ``JitterBuffer`` and decoder thread.
+* **VP8 sending** through ``video_send.AdaptiveVp8Encoder``: the estimate followed down to
+  50 kbit/s (was clamped at 250), frame rate and then resolution lowered, no new encoder
+  (keyframe) for a bitrate change; each packet retransmitted at most 3 times.
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
   frames in order, a keyframe request (PLI) within ~150-300 ms of a frame that cannot be
   completed, instead of aiortc's one-shot NACK and its 512-packet jitter buffer.
@@ -41,6 +44,7 @@ from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
+from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RtcpPsfbPacket,
@@ -57,6 +61,7 @@ from advisor_app.rtc.video_receive import (
     SequenceUnwrapper,
     VideoPacket,
 )
+from advisor_app.rtc.video_send import AdaptiveVp8Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +99,32 @@ class SpeechOpusEncoder(OpusEncoder):
 def _get_encoder(codec: Any) -> Any:
     if codec.mimeType.lower() == "audio/opus":
         return SpeechOpusEncoder()
+    if codec.mimeType.lower() == "video/vp8":
+        return AdaptiveVp8Encoder()
     return _original["get_encoder"](codec)
+
+
+MAX_RETRANSMISSIONS = 3  # per packet: past that the receiver has given up on its frame
+
+
+async def _retransmit(self: RTCRtpSender, sequence_number: int) -> None:
+    """aiortc's retransmission, at most MAX_RETRANSMISSIONS times per packet (it resent a
+    packet as often as it was asked, which on a saturated line only adds to the queue)."""
+    counts: dict[int, int] = self.__dict__.setdefault("_advisor_retransmits", {})
+    count = counts.get(sequence_number, 0)
+    if count >= MAX_RETRANSMISSIONS:
+        return
+    counts[sequence_number] = count + 1
+    if len(counts) > 2048:  # the sender's history holds 128 packets; forget the oldest
+        for old in list(counts)[:1024]:
+            del counts[old]
+    await _original["retransmit"](self, sequence_number)
+
+
+def video_encoder(sender: RTCRtpSender) -> AdaptiveVp8Encoder | None:
+    """The sender's VP8 encoder (what it aims at, what it sends), None before it encodes."""
+    encoder = getattr(sender, "_RTCRtpSender__encoder", None)
+    return encoder if isinstance(encoder, AdaptiveVp8Encoder) else None
 
 
 # --- receiving audio ---
@@ -354,6 +384,8 @@ def install() -> bool:
     RTCRtpReceiver._handle_rtp_packet = _handle_rtp_packet  # type: ignore[method-assign]
     _original["stop_decoder"] = RTCRtpReceiver._RTCRtpReceiver__stop_decoder  # type: ignore[attr-defined]
     RTCRtpReceiver._RTCRtpReceiver__stop_decoder = _stop_decoder  # type: ignore[attr-defined]
+    _original["retransmit"] = RTCRtpSender._retransmit
+    RTCRtpSender._retransmit = _retransmit  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
     RTCRtpReceiver.playout_target_ms = playout_target_ms  # type: ignore[attr-defined]
     _installed = True

@@ -30,6 +30,7 @@ from advisor_app.protocol.documents import MediaState
 from advisor_app.protocol.ws import IceCandidate, SessionDescription
 from advisor_app.rtc import aiortc_patches
 from advisor_app.rtc.sinks import FrameMeter
+from advisor_app.rtc.video_send import AdaptiveVp8Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,11 @@ class LinkStats:
     received_fraction_lost: float | None = None
     received_packets_lost: int = 0
     quality: Quality | None = None
+    # What our video sender aims at: the customer's estimate of the line (REMB), as followed.
+    outbound_video_target_kbps: float | None = None
+    # True while our picture is sent smaller or at a lower frame rate because the line is
+    # weak (audio keeps its share); the views may say so.
+    outbound_video_reduced: bool = False
 
 
 def rtc_ice_servers(servers: list[IceServer]) -> list[RTCIceServer]:
@@ -249,8 +255,9 @@ class AdvisorPeer:
         aiortc reports no bytes received, no frame sizes and no frame counts (its inbound-rtp
         has packets only), so the received bitrates come from the customer's RTCP sender
         reports (the bytes it sent, on its clock: remote-outbound-rtp), and sizes and frame
-        rates from the frames our sink decoded (``received_video``) and our track handed to
-        the encoder (``sent_video``; aiortc encodes every frame at its own size).
+        rates from the frames our sink decoded (``received_video``) and, for what we send, from
+        our VP8 encoder (which may scale down or leave frames out on a weak line), else from
+        what our track handed to it (``sent_video``).
         """
         report = await self.pc.getStats()
         round_trips: list[float] = []
@@ -275,6 +282,10 @@ class AdvisorPeer:
             elif item.type == "outbound-rtp":
                 rate = self._per_second(f"out-{item.kind}", now, item.bytesSent)
                 kbps[f"out-{item.kind}"] = None if rate is None else rate * 8 / 1000
+        encoder = None
+        for sender in self.pc.getSenders():
+            if sender.track is not None and sender.track.kind == "video":
+                encoder = aiortc_patches.video_encoder(sender)
         round_trip = max(round_trips) if round_trips else None
         sent_fraction = max(sent_fractions) if sent_fractions else None
         received_fraction = self._received_fraction(received_lost, received_packets)
@@ -290,14 +301,16 @@ class AdvisorPeer:
             inbound_audio_kbps=kbps.get("in-audio"),
             outbound_audio_kbps=kbps.get("out-audio"),
             inbound_video_size=received_video.size if received_video is not None else None,
-            outbound_video_size=sent_video.size if sent_video is not None else None,
+            outbound_video_size=self._sent_size(encoder, sent_video),
             inbound_video_fps=self._fps("in-frames", now, received_video),
-            outbound_video_fps=self._fps("out-frames", now, sent_video),
+            outbound_video_fps=self._sent_fps(now, encoder, sent_video),
             sent_fraction_lost=sent_fraction,
             sent_packets_lost=sent_lost,
             received_fraction_lost=received_fraction,
             received_packets_lost=received_lost,
             quality=classify_quality(round_trip, fraction),
+            outbound_video_target_kbps=encoder.target_bitrate / 1000 if encoder else None,
+            outbound_video_reduced=encoder.reduced if encoder else False,
         )
 
     def _per_second(self, key: str, now: float, total: int) -> float | None:
@@ -312,6 +325,24 @@ class AdvisorPeer:
         if meter is None or meter.size is None:
             return None
         return self._per_second(key, now, meter.frames)
+
+    @staticmethod
+    def _sent_size(
+        encoder: AdaptiveVp8Encoder | None, meter: FrameMeter | None
+    ) -> tuple[int, int] | None:
+        if meter is None or meter.size is None:
+            return None
+        # The encoder may scale the picture down for a weak line; else the track's size.
+        return encoder.size_of_last if encoder and encoder.size_of_last else meter.size
+
+    def _sent_fps(
+        self, now: float, encoder: AdaptiveVp8Encoder | None, meter: FrameMeter | None
+    ) -> float | None:
+        if meter is None or meter.size is None:
+            return None
+        if encoder is not None:  # frames encoded (it leaves some out on a weak line)
+            return self._per_second("out-frames", now, encoder.frames_encoded)
+        return self._per_second("out-frames", now, meter.frames)
 
     def _reported_kbps(self, kind: str, sent_at: float, total: int) -> float | None:
         """kbit/s between the customer's last two sender reports, on the customer's clock.

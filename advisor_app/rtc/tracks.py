@@ -24,10 +24,15 @@ AUDIO_PTIME = 0.020
 
 
 class _Paced:
-    """Real-time pacing for a synthetic source (frames leave on the wall clock)."""
+    """Real-time pacing for a synthetic source (frames leave on the wall clock).
 
-    def __init__(self, interval: float) -> None:
+    ``drop_late``: a consumer that falls behind misses the slots it was late for, as with a
+    camera (a frame not picked up is gone), instead of getting every slot back to back with
+    ever older time stamps: that built seconds of delay behind a busy encoder (RISKS.md 2)."""
+
+    def __init__(self, interval: float, drop_late: bool = False) -> None:
         self._interval = interval
+        self._drop_late = drop_late
         self._start: float | None = None
         self._count = 0
 
@@ -39,6 +44,8 @@ class _Paced:
             wait = self._start + self._count * self._interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
+            elif self._drop_late and -wait >= self._interval:
+                self._count += int(-wait / self._interval)
         return self._count
 
 
@@ -51,7 +58,7 @@ class TestPictureTrack(MediaStreamTrack):
     def __init__(self, width: int = 640, height: int = 480, fps: int = 30) -> None:
         super().__init__()
         self.width, self.height, self.fps = width, height, fps
-        self._pace = _Paced(1 / fps)
+        self._pace = _Paced(1 / fps, drop_late=True)
         self._time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
 
     async def recv(self) -> av.VideoFrame:

@@ -83,6 +83,9 @@ async def test_resolution_bitrate_and_loss_are_reported_both_ways() -> None:
         assert stats.fraction_lost == 0
         assert stats.packets_lost == stats.sent_packets_lost + stats.received_packets_lost == 0
         assert stats.quality == classify_quality(stats.round_trip_ms, 0.0) is not None
+        # The customer's estimate of the line, as our sender follows it (aiortc's REMB).
+        assert stats.outbound_video_target_kbps is not None
+        assert 50 <= stats.outbound_video_target_kbps <= 1500
     finally:
         received.detach()
         heard.detach()
