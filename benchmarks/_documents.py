@@ -23,8 +23,9 @@ from _support import RESOURCES, clock
 from advisor_app.core.session import AdvisorSession, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.protocol import documents as dc
-from tests.support.browser import CHROMIUM, GRANTING_ARGS, scripted_advisor, until, until_async
+from tests.support.browser import CHROMIUM, GRANTING_ARGS, scripted_advisor
 from tests.support.hub import RunningHub, add_advisor, settings_for
+from tests.support.polling import until, until_async
 
 SHEET = RESOURCES / "samples" / "Produktblatt-Baufinanzierung.pdf"
 ADVISORS = ("anna", "ben", "carla", "dirk")

@@ -383,14 +383,12 @@ class QtWorkstation:
         return self.loop.run_until_complete(asyncio.wait_for(work, timeout))
 
     def until(self, condition: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
-        async def poll() -> None:
-            deadline = clock() + timeout
-            while not condition():
-                if clock() > deadline:
-                    raise TimeoutError(f"timed out waiting for {what or condition}")
-                await asyncio.sleep(0.005)
+        # Imported here: the repository is on sys.path only once this module has run.
+        from tests.support.polling import until
 
-        self.loop.run_until_complete(poll())
+        what = what or str(condition)
+        work = until(condition, timeout, what, interval=0.005, error=TimeoutError)
+        self.loop.run_until_complete(work)
 
     def pause(self, seconds: float) -> None:
         self.loop.run_until_complete(asyncio.sleep(seconds))

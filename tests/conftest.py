@@ -7,7 +7,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.support.hub import RunningHub, add_advisor, settings_for
+from tests.support.hub import RunningHub, running_hub
 from tests.support.postgres import INSTALL_HINT, PostgresServer, PostgresUnavailable
 
 
@@ -20,12 +20,8 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
     """A real hub on a loopback port with a fresh SQLite file and advisors anna and ben."""
-    await add_advisor(tmp_path, "anna", "Anna Berger")
-    await add_advisor(tmp_path, "ben", "Ben Schulz")
-    running = RunningHub(settings_for(tmp_path, grace_seconds=60))
-    await running.start()
-    yield running
-    await running.close()
+    async with running_hub(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,13 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from advisor_app.core.session import AdvisorSession, MediaSources, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
+from tests.support import polling
 from tests.support.clients import CustomerClient
 from tests.support.hub import RunningHub
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
-    assert condition(), what
+    await polling.until(condition, timeout, what, interval=0.02)
 
 
 def synthetic_media() -> MediaSources:

@@ -21,7 +21,7 @@ from tests.support.browser import (
     Screenshots,
     scripted_advisor,
 )
-from tests.support.hub import RunningHub, add_advisor, settings_for
+from tests.support.hub import RunningHub, running_hub
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -52,12 +52,8 @@ async def browser(playwright: Playwright) -> AsyncIterator[Browser]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
     """A real hub on a loopback port with advisors anna and ben (none signed in)."""
-    await add_advisor(tmp_path, "anna", "Anna Berger")
-    await add_advisor(tmp_path, "ben", "Ben Schulz")
-    running = RunningHub(settings_for(tmp_path, grace_seconds=60))
-    await running.start()
-    yield running
-    await running.close()
+    async with running_hub(tmp_path) as running:
+        yield running
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -22,6 +22,7 @@ from advisor_app.hub.storage.base import NewCustomer
 from advisor_app.hub.storage.postgres import PostgresStorage
 from tests.support.clients import AdvisorClient, CustomerClient, Socket, hello, open_socket
 from tests.support.hub import HubProcess, RunningHub, password_hash, settings_for
+from tests.support.polling import settled
 
 pytestmark = pytest.mark.slow
 
@@ -90,16 +91,6 @@ async def database_rows(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         return list(await connection.fetch(sql, *args))
     finally:
         await connection.close()
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll an async condition until it is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.05)
 
 
 async def signed_in(session: aiohttp.ClientSession, url: str, username: str) -> AdvisorClient:
@@ -235,13 +226,16 @@ async def test_positions_and_estimates_count_every_instance(
 async def eventually_status(
     session: aiohttp.ClientSession, url: str, condition: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + 10
-    while True:
+    latest: dict[str, Any] = {}
+
+    async def check() -> bool:
+        nonlocal latest
         async with session.get(f"{url}/api/status") as response:
-            status = await response.json()
-        if condition(status) or time.monotonic() > deadline:
-            return status
-        await asyncio.sleep(0.05)
+            latest = await response.json()
+        return condition(latest)
+
+    await settled(check)
+    return latest
 
 
 async def test_a_customer_hears_the_welcome_before_anything_else(
@@ -415,7 +409,7 @@ async def test_killing_an_instance_loses_no_place_and_no_consultation(
         await advisor.socket.expect(
             "queue.connection", customer_id=abandoned.customer_id, connected=False, timeout=10
         )
-        assert await eventually(abandoned_gone, timeout=20)
+        assert await settled(abandoned_gone, 20)
         rows = await database_rows(
             cluster.dsn, "SELECT id FROM customers WHERE state = 'waiting' ORDER BY id"
         )

@@ -21,6 +21,7 @@ import aiohttp
 
 from tests.support.clients import AdvisorClient, CustomerClient
 from tests.support.hub import NOTICE_VERSION, RunningHub, add_advisor, settings_for
+from tests.support.polling import until_async
 
 DAY = 86_400.0
 ADVISOR_HUB = Path(sys.executable).with_name("advisor-hub")
@@ -245,11 +246,7 @@ async def test_advisor_hub_purge_deletes_old_data_and_keeps_new(
 
 async def wait_for(condition: Callable[[], Awaitable[bool]]) -> None:
     """Poll a condition until it holds (the purge runs on its own schedule), up to 10 s."""
-    async with asyncio.timeout(10):
-        while True:
-            if await condition():
-                return
-            await asyncio.sleep(0.05)
+    await until_async(condition, 10, "the purge", interval=0.05)
 
 
 async def test_the_hub_purges_periodically(tmp_path: Path, session: aiohttp.ClientSession) -> None:

@@ -7,11 +7,9 @@ mode does and does not do.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,10 @@ from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.session import AdvisorSession, MediaSources
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
 from tests.support.hub import PASSWORD
+
+# Re-exported: the e2e tests import them from here.
+from tests.support.polling import until as until
+from tests.support.polling import until_async as until_async
 
 CHROMIUM = "/usr/bin/chromium"
 BASE_ARGS = [
@@ -170,32 +172,6 @@ CONTRAST_SCRIPT = """
 UNNAMED_CONTROL = re.compile(
     r"^\s*- (button|textbox|checkbox|radio|switch|link|combobox|slider)\b(?! \")", re.M
 )
-
-
-async def until(
-    condition: Callable[[], bool], seconds: float = 20.0, what: str = "condition"
-) -> None:
-    """Wait (polling) until ``condition()`` holds; the time limit only guards against hangs."""
-    try:
-        async with asyncio.timeout(seconds):
-            # Polling on purpose: the states watched (counters, phases) have no events.
-            while not condition():
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
-
-
-async def until_async(
-    condition: Callable[[], Awaitable[Any]], seconds: float = 20.0, what: str = "condition"
-) -> Any:
-    """Like ``until`` for an async check; returns its last (truthy) result."""
-    try:
-        async with asyncio.timeout(seconds):
-            while not (result := await condition()):
-                await asyncio.sleep(0.1)
-            return result
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def synthetic_media() -> MediaSources:

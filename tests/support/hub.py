@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import signal
@@ -10,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,23 @@ class RunningHub:
         if self.session is not None:
             await self.session.close()
             self.session = None
+
+
+ADVISORS = {"anna": "Anna Berger", "ben": "Ben Schulz"}
+
+
+@contextlib.asynccontextmanager
+async def running_hub(data_dir: Path, **changes: Any) -> AsyncIterator[RunningHub]:
+    """The tests' usual hub: a real one on a loopback port with a fresh SQLite file in
+    ``data_dir``, advisors anna and ben (none signed in), a 60 s grace period."""
+    for username, display_name in ADVISORS.items():
+        await add_advisor(data_dir, username, display_name)
+    running = RunningHub(settings_for(data_dir, **{"grace_seconds": 60, **changes}))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.close()
 
 
 class HubProcess:

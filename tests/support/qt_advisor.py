@@ -6,10 +6,10 @@ the end-to-end test against the Chromium customer. It reports what it sees as JS
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,6 +24,7 @@ from advisor_app.ui.runtime.event_loop import run_ui
 from advisor_app.ui.runtime.workstation import Workstation
 from advisor_app.ui.views.document_canvas import Tool
 from advisor_app.ui.views.main_window import MainWindow
+from tests.support import polling
 from tests.support.qt_marking import click, drag
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -34,10 +35,8 @@ def report(**values: object) -> None:
     print(json.dumps(values), flush=True)
 
 
-async def until(condition, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.05)
+async def until(condition: Callable[[], object], seconds: float = 60) -> None:
+    await polling.until(condition, seconds)
 
 
 async def drive(hub_url: str, user: str, password: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from advisor_app.ui.runtime.event_loop import UiEventLoop
 from advisor_app.ui.runtime.workstation import Workstation
+from tests.support.polling import until
 from tests.support.threaded_hub import ThreadedHub
 
 
@@ -46,14 +46,9 @@ class QtLoop:
         return self.loop.run_until_complete(asyncio.wait_for(work, timeout))
 
     def until(self, condition: Callable[[], bool], timeout: float = 20, what: str = "") -> None:
-        async def poll() -> None:
-            deadline = time.monotonic() + timeout
-            while not condition():
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"timed out waiting for {what or condition}")
-                await asyncio.sleep(0.02)
-
-        self.loop.run_until_complete(poll())
+        self.loop.run_until_complete(
+            until(condition, timeout, what or str(condition), interval=0.02)
+        )
 
     def pause(self, seconds: float) -> None:
         self.loop.run_until_complete(asyncio.sleep(seconds))
