@@ -32,7 +32,7 @@ class SharedView:
     def apply(self, message: dc.AdvisorChannelMessage) -> None:
         self.updated_at = time.monotonic()
         match message:
-            case dc.ShareState(sharing=sharing):
+            case dc.DocShare(sharing=sharing):
                 self.sharing = sharing
                 if not sharing:
                     self.image = None

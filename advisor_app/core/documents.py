@@ -207,7 +207,7 @@ class DocumentShare:
 
     def set_sharing(self, sharing: bool) -> None:
         self.sharing = sharing
-        self._send([dc.ShareState(sharing=sharing)])
+        self._send([dc.DocShare(sharing=sharing)])
         if not sharing:
             self._cancel_sending()
         self._announce_state()

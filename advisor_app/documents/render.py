@@ -32,7 +32,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg", ".gif", ".bmp", ".tif", ".tif
 SUPPORTED_SUFFIXES = {".pdf", *IMAGE_SUFFIXES}
 
 
-class Problem(StrEnum):
+class DocumentProblem(StrEnum):
     NEEDS_PASSWORD = "needs_password"
     WRONG_PASSWORD = "wrong_password"
     CORRUPT = "corrupt"
@@ -45,12 +45,12 @@ class Problem(StrEnum):
 class DocumentError(Exception):
     """A document that cannot be shown as asked; ``problem`` says why, for the UI's text."""
 
-    def __init__(self, problem: Problem, detail: str = "") -> None:
+    def __init__(self, problem: DocumentProblem, detail: str = "") -> None:
         super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
         self.problem = problem
         self.detail = detail
 
-    def __reduce__(self) -> tuple[type[DocumentError], tuple[Problem, str]]:
+    def __reduce__(self) -> tuple[type[DocumentError], tuple[DocumentProblem, str]]:
         return DocumentError, (self.problem, self.detail)
 
 
@@ -86,17 +86,17 @@ def _open(path: str, password: str | None):  # type: ignore[no-untyped-def]  # p
     try:
         document = pymupdf.open(path)
     except Exception as error:  # pymupdf raises several kinds for broken files
-        raise DocumentError(Problem.CORRUPT, str(error)) from error
+        raise DocumentError(DocumentProblem.CORRUPT, str(error)) from error
     if document.needs_pass:
         if not password:
             document.close()
-            raise DocumentError(Problem.NEEDS_PASSWORD)
+            raise DocumentError(DocumentProblem.NEEDS_PASSWORD)
         if not document.authenticate(password):
             document.close()
-            raise DocumentError(Problem.WRONG_PASSWORD)
+            raise DocumentError(DocumentProblem.WRONG_PASSWORD)
     if document.page_count < 1:
         document.close()
-        raise DocumentError(Problem.CORRUPT, "no pages")
+        raise DocumentError(DocumentProblem.CORRUPT, "no pages")
     return document
 
 
@@ -111,7 +111,7 @@ def _pixel_count(path: str) -> int | None:
         with Image.open(path) as image:
             width, height = image.size
     except Exception as error:
-        raise DocumentError(Problem.CORRUPT, str(error)) from error
+        raise DocumentError(DocumentProblem.CORRUPT, str(error)) from error
     return width * height
 
 
@@ -120,17 +120,17 @@ def _check_file(path: str) -> None:
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(Problem.UNSUPPORTED, f"{suffix or 'no suffix'}")
+        raise DocumentError(DocumentProblem.UNSUPPORTED, f"{suffix or 'no suffix'}")
     try:
         size = file.stat().st_size
     except OSError as error:
-        raise DocumentError(Problem.CORRUPT, str(error)) from error
+        raise DocumentError(DocumentProblem.CORRUPT, str(error)) from error
     if size > MAX_FILE_BYTES:
-        raise DocumentError(Problem.TOO_LARGE, f"{size} bytes")
+        raise DocumentError(DocumentProblem.TOO_LARGE, f"{size} bytes")
     pixels = _pixel_count(path)
     if pixels is not None and pixels > MAX_IMAGE_PIXELS:
         raise DocumentError(
-            Problem.TOO_LARGE,
+            DocumentProblem.TOO_LARGE,
             f"{pixels / 1e6:.0f} megapixels (at most {MAX_IMAGE_PIXELS // 10**6})",
         )
 
@@ -147,7 +147,7 @@ def inspect_document(path: str, password: str | None = None) -> DocumentInfo:
     except DocumentError:
         raise
     except Exception as error:
-        raise DocumentError(Problem.CORRUPT, str(error)) from error
+        raise DocumentError(DocumentProblem.CORRUPT, str(error)) from error
     finally:
         document.close()
 
@@ -166,11 +166,13 @@ def render_page(
     document = _open(path, password)
     try:
         if not 0 <= page_index < document.page_count:
-            raise DocumentError(Problem.NO_SUCH_PAGE, f"{page_index + 1} of {document.page_count}")
+            raise DocumentError(
+                DocumentProblem.NO_SUCH_PAGE, f"{page_index + 1} of {document.page_count}"
+            )
         page = document.load_page(page_index)
         rect = page.rect
         if rect.width <= 0 or rect.height <= 0:
-            raise DocumentError(Problem.CORRUPT, "the page has no size")
+            raise DocumentError(DocumentProblem.CORRUPT, "the page has no size")
         width = max(16, min(width_px, MAX_OUTPUT_WIDTH))
         scale = width / rect.width
         if rect.height * scale > MAX_OUTPUT_HEIGHT:  # a very tall page: fit its height
@@ -190,7 +192,7 @@ def render_page(
     except DocumentError:
         raise
     except Exception as error:
-        raise DocumentError(Problem.CORRUPT, str(error)) from error
+        raise DocumentError(DocumentProblem.CORRUPT, str(error)) from error
     finally:
         document.close()
 
@@ -223,11 +225,13 @@ class Renderer:
         except TimeoutError:
             self._kill_pool()
             raise DocumentError(
-                Problem.TIMEOUT, f"no result within {time_limit or self.time_limit:.0f} s"
+                DocumentProblem.TIMEOUT, f"no result within {time_limit or self.time_limit:.0f} s"
             ) from None
         except concurrent.futures.process.BrokenProcessPool as error:
             self._kill_pool()
-            raise DocumentError(Problem.CORRUPT, "the renderer crashed on this file") from error
+            raise DocumentError(
+                DocumentProblem.CORRUPT, "the renderer crashed on this file"
+            ) from error
 
     async def inspect(self, path: Path, password: str | None = None) -> DocumentInfo:
         return await self._call(inspect_document, str(path), password, time_limit=None)

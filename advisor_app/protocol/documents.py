@@ -73,7 +73,7 @@ Mark = StrokeMark | PinMark
 # --- advisor -> customer, documents channel ---
 
 
-class ShareState(_Message, tag="doc.share"):
+class DocShare(_Message, tag="doc.share"):
     """Sharing on or off; off hides the document area at once."""
 
     sharing: bool
@@ -180,7 +180,7 @@ class SnapshotRequest(_Message, tag="snapshot.request"):
 
 
 AdvisorChannelMessage = (
-    ShareState | PageAnnounce | Snapshot | StrokeBegin | StrokeExtend | MarkAdd | MarkErase
+    DocShare | PageAnnounce | Snapshot | StrokeBegin | StrokeExtend | MarkAdd | MarkErase
     | PageClear | MediaState | PointerMove
 )  # fmt: skip
 CustomerChannelMessage = Viewport | SnapshotRequest

@@ -13,7 +13,7 @@ import pytest
 from advisor_app.documents.render import (
     MAX_OUTPUT_WIDTH,
     DocumentError,
-    Problem,
+    DocumentProblem,
     Renderer,
 )
 
@@ -57,10 +57,10 @@ async def test_an_encrypted_pdf_asks_for_its_password(renderer: Renderer, tmp_pa
     )
     with pytest.raises(DocumentError) as missing:
         await renderer.inspect(path)
-    assert missing.value.problem == Problem.NEEDS_PASSWORD
+    assert missing.value.problem == DocumentProblem.NEEDS_PASSWORD
     with pytest.raises(DocumentError) as wrong:
         await renderer.inspect(path, "falsch")
-    assert wrong.value.problem == Problem.WRONG_PASSWORD
+    assert wrong.value.problem == DocumentProblem.WRONG_PASSWORD
     info = await renderer.inspect(path, "kunde123")
     assert info.page_count == 3
     page = await renderer.render(path, 0, 300, password="kunde123")
@@ -78,7 +78,7 @@ async def test_corrupt_files_get_a_clear_error(
     path.write_bytes(content)
     with pytest.raises(DocumentError) as error:
         await renderer.inspect(path)
-    assert error.value.problem == Problem.CORRUPT
+    assert error.value.problem == DocumentProblem.CORRUPT
 
 
 async def test_unsupported_and_missing_files(renderer: Renderer, tmp_path: Path) -> None:
@@ -86,13 +86,13 @@ async def test_unsupported_and_missing_files(renderer: Renderer, tmp_path: Path)
     text.write_bytes(b"PK\x03\x04")
     with pytest.raises(DocumentError) as unsupported:
         await renderer.inspect(text)
-    assert unsupported.value.problem == Problem.UNSUPPORTED
+    assert unsupported.value.problem == DocumentProblem.UNSUPPORTED
     with pytest.raises(DocumentError) as missing:
         await renderer.inspect(tmp_path / "gone.pdf")
-    assert missing.value.problem == Problem.CORRUPT
+    assert missing.value.problem == DocumentProblem.CORRUPT
     with pytest.raises(DocumentError) as page:
         await renderer.render(PRODUCT_SHEET, 3, 400)
-    assert page.value.problem == Problem.NO_SUCH_PAGE
+    assert page.value.problem == DocumentProblem.NO_SUCH_PAGE
 
 
 async def test_a_thousand_page_pdf_opens_and_renders_its_last_page(
@@ -151,7 +151,7 @@ async def test_a_100_megapixel_image_renders_and_a_larger_one_is_refused(
     png_of_size(huge, 20_000, 12_000)
     with pytest.raises(DocumentError) as error:
         await renderer.inspect(huge)
-    assert error.value.problem == Problem.TOO_LARGE
+    assert error.value.problem == DocumentProblem.TOO_LARGE
 
 
 async def test_a_slow_page_hits_the_time_limit_and_the_pool_recovers(
@@ -170,7 +170,7 @@ async def test_a_slow_page_hits_the_time_limit_and_the_pool_recovers(
     document.close()
     with pytest.raises(DocumentError) as error:
         await renderer.render(path, 0, 2400, time_limit=0.05)
-    assert error.value.problem == Problem.TIMEOUT
+    assert error.value.problem == DocumentProblem.TIMEOUT
     # The stuck worker was ended; the next render works.
     page_after = await renderer.render(PRODUCT_SHEET, 0, 200)
     assert page_after.width == 200

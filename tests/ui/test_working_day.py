@@ -161,8 +161,7 @@ def test_local_failures_reach_a_german_ui_without_english(german: None, qtbot: Q
     renderer's English go to the log; the advisor reads German."""
     import errno
 
-    from advisor_app.documents.render import DocumentError
-    from advisor_app.documents.render import Problem as DocumentProblem
+    from advisor_app.documents.render import DocumentError, DocumentProblem
     from advisor_app.ui.models import DocumentsModel
     from advisor_app.ui.problems import describe_file_error
     from advisor_app.ui.views.document_pane import DocumentPane
