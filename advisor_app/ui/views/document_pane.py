@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from advisor_app.core.documents import ShareState
 from advisor_app.documents.render import SUPPORTED_SUFFIXES, DocumentError, DocumentProblem
@@ -43,7 +42,7 @@ from advisor_app.protocol.documents import Mark
 from advisor_app.ui.models import DocumentsModel
 from advisor_app.ui.plain import plain_label
 from advisor_app.ui.runtime.actions import DocumentActions, DocumentsClosed
-from advisor_app.ui.runtime.event_loop import wait_dialog
+from advisor_app.ui.runtime.event_loop import async_slot, wait_dialog
 from advisor_app.ui.style import icon, repolish, tool_icon
 from advisor_app.ui.views.document_canvas import DocumentCanvas, Tool
 
@@ -165,9 +164,7 @@ class DocumentPane(QWidget):
         ):
             self.width_box.addItem(name, width)
         self.width_box.setCurrentIndex(1)
-        self.width_box.currentIndexChanged.connect(
-            lambda _: setattr(self.canvas, "width_fraction", self.width_box.currentData())
-        )
+        self.width_box.currentIndexChanged.connect(self._on_width_chosen)
         tools.addWidget(self.width_box)
         self.pin_label = QLineEdit()
         self.pin_label.setPlaceholderText(self.tr("Pin label (optional)"))
@@ -212,9 +209,9 @@ class DocumentPane(QWidget):
         self.thumbnails.setMovement(QListWidget.Movement.Static)
         self.thumbnails.currentRowChanged.connect(self._on_thumbnail_chosen)
         self.canvas = DocumentCanvas()
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.canvas)
-        self.scroll.setAccessibleName(self.tr("Document view"))
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(self.canvas)
+        self.scroll_area.setAccessibleName(self.tr("Document view"))
         self.status = plain_label()  # a PDF's title, a file name: as they are
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Document message"))
@@ -231,7 +228,7 @@ class DocumentPane(QWidget):
         stage_layout.setContentsMargins(0, 0, 0, 0)
         stage_layout.setSpacing(0)
         stage_layout.addWidget(self.sharing_banner)
-        stage_layout.addWidget(self.scroll, 1)
+        stage_layout.addWidget(self.scroll_area, 1)
 
         pages = QHBoxLayout()
         pages.setSpacing(4)
@@ -268,7 +265,7 @@ class DocumentPane(QWidget):
         action = QAction(text, self)
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(slot)
         self.toolbar.addAction(action)
         self.addAction(action)
         return action
@@ -310,8 +307,11 @@ class DocumentPane(QWidget):
     def open_path_soon(self, path: Path) -> None:
         self._open(path)  # an asyncSlot: returns at once
 
-    @asyncSlot(object)
-    async def _open(self, path: Path, password: str | None = None) -> None:
+    @async_slot(object)
+    async def _open(self, path: Path) -> None:
+        await self._open_now(path)
+
+    async def _open_now(self, path: Path, password: str | None = None) -> None:
         if self.closed:
             return
         self.status.setText(self.tr("Opening %1 …").replace("%1", path.name))
@@ -336,7 +336,7 @@ class DocumentPane(QWidget):
                 text = dialog.textValue()
                 dialog.deleteLater()
                 if ok and text:
-                    await self._open(path, text)
+                    await self._open_now(path, text)
                 else:
                     self.status.setText(self.tr("Not opened: the password is needed."))
                 return
@@ -385,7 +385,7 @@ class DocumentPane(QWidget):
         self.thumbnails.blockSignals(False)
         self._render_thumbnails(min(count, 60))  # the first ones; more would only cost time
 
-    @asyncSlot(int)
+    @async_slot(int)
     async def _render_thumbnails(self, count: int) -> None:
         self._document_generation += 1
         generation = self._document_generation
@@ -430,7 +430,7 @@ class DocumentPane(QWidget):
         self._update_controls()
 
     def _layout_canvas(self) -> None:
-        viewport = self.scroll.viewport().size()
+        viewport = self.scroll_area.viewport().size()
         width, height = self.canvas.size_for(viewport.width(), viewport.height())
         self.canvas.resize(width, height)
 
@@ -443,7 +443,7 @@ class DocumentPane(QWidget):
         if self._state is not None and self._state.document is not None:
             self._reshow(self._state.page_index)
 
-    @asyncSlot(int)
+    @async_slot(int)
     async def _reshow(self, index: int) -> None:
         await self._show(index)
 
@@ -486,6 +486,9 @@ class DocumentPane(QWidget):
             self.canvas.colour = "#ffd400"
         else:
             self.canvas.colour = self.colour_box.currentData()
+
+    def _on_width_chosen(self, _: int) -> None:
+        self.canvas.width_fraction = self.width_box.currentData()
 
     def _on_colour_chosen(self, _: int) -> None:
         self.canvas.colour = self.colour_box.currentData()
