@@ -3,7 +3,6 @@ processor, locked ones disabled, kept on Save and put back on Cancel (pytest-qt,
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from advisor_app.rtc.audio_processing import AudioProcessor, ProcessingOptions
 from advisor_app.ui.dialogs.settings_dialog import SettingsDialog
 from advisor_app.ui.runtime.settings import DeviceChoice, UserSettings, audio_processing_choice
 from tests.support.actions import StandInActions
+from tests.support.polling import until_blocking
 
 
 class _Copy:
@@ -30,13 +30,6 @@ class _Copy:
 
     def set_delay(self, delay_ms: int) -> None:
         pass
-
-
-def _wait_for(condition: Any, seconds: float = 2.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert condition()
 
 
 @pytest.fixture
@@ -67,8 +60,8 @@ def test_toggling_a_box_changes_the_running_processor_and_the_meters(
     boxes["auto_gain_control"].setChecked(True)
     boxes["echo_cancellation"].setChecked(False)
     wanted = ProcessingOptions(echo_cancellation=False, auto_gain_control=True)
-    _wait_for(lambda: running.options == wanted)
-    _wait_for(lambda: dialog.processor.options == wanted)  # the level meter's processor
+    until_blocking(lambda: running.options == wanted)
+    until_blocking(lambda: dialog.processor.options == wanted)  # the level meter's processor
     assert actions.processing == wanted  # the next consultation's
 
     dialog.done(QDialog.DialogCode.Accepted)
@@ -85,9 +78,9 @@ def test_cancel_puts_the_running_processor_back(qtbot: Any, running: AudioProces
     settings = UserSettings()
     dialog, actions = _dialog(qtbot, running, settings=settings)
     dialog.processing_boxes["noise_suppression"].setChecked(False)
-    _wait_for(lambda: not running.options.noise_suppression)
+    until_blocking(lambda: not running.options.noise_suppression)
     dialog.done(QDialog.DialogCode.Rejected)
-    _wait_for(lambda: running.options == ProcessingOptions())
+    until_blocking(lambda: running.options == ProcessingOptions())
     assert actions.processing == ProcessingOptions()
     assert settings.noise_suppression == ""  # nothing kept
 
