@@ -26,6 +26,7 @@ from advisor_app.protocol import documents as dc
 from advisor_app.protocol import rest
 from advisor_app.protocol.chunks import digest, split
 from advisor_app.protocol.codec import Decoder
+from advisor_app.protocol.documents import page_text
 from advisor_app.protocol.errors import ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -259,6 +260,7 @@ class DocumentShare:
                     size=len(rendered.data),
                     sha256=digest(rendered.data),
                     chunks=len(frames),
+                    text=page_text(rendered.text),
                 )
             ]
         )

@@ -75,6 +75,7 @@ class RenderedPage:
     data: bytes
     stride: int
     mime: str  # "raw/rgb" for samples
+    text: str = ""  # the page's text (PNG/JPEG for sending): what a screen reader reads
 
 
 # --- what the worker processes run ---
@@ -186,8 +187,11 @@ def render_page(
             data, mime = pixmap.tobytes("jpeg", jpg_quality=88), "image/jpeg"
         else:
             data, mime = bytes(pixmap.samples_mv), "raw/rgb"
+        # The customer's screen reader reads the page from its text (pymupdf, reading order);
+        # a scanned page without a text layer has none.
+        text = page.get_text("text", sort=True) if encoding != "raw" else ""
         return RenderedPage(
-            page_index, pixmap.width, pixmap.height, aspect, data, pixmap.stride, mime
+            page_index, pixmap.width, pixmap.height, aspect, data, pixmap.stride, mime, text
         )
     except DocumentError:
         raise

@@ -18,6 +18,7 @@ import msgspec
 # aiortc refuses messages over the peer's advertised maximum (64 KiB assumed); 16 KiB frames
 # are safe everywhere (RISKS.md, item 5).
 CHUNK_FRAME_MAX = 16 * 1024
+PAGE_TEXT_MAX = 3000
 CHUNK_MAGIC = b"VBP1"
 CHUNK_HEADER = struct.Struct(">4sIII")  # magic, transfer id, index, count
 CHUNK_PAYLOAD_MAX = CHUNK_FRAME_MAX - CHUNK_HEADER.size
@@ -79,6 +80,16 @@ class DocShare(_Message, tag="doc.share"):
     sharing: bool
 
 
+def page_text(text: str) -> str:
+    """A page's text as ``PageAnnounce.text``: lines kept, runs of blanks made one, cut to
+    ``PAGE_TEXT_MAX`` characters (with an ellipsis)."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    joined = "\n".join(line for line in lines if line)
+    if len(joined) <= PAGE_TEXT_MAX:
+        return joined
+    return joined[: PAGE_TEXT_MAX - 1] + "…"
+
+
 class PageAnnounce(_Message, tag="doc.page"):
     """A page image follows in ``chunks`` binary frames with this ``transfer_id``.
 
@@ -97,6 +108,9 @@ class PageAnnounce(_Message, tag="doc.page"):
     size: Annotated[int, msgspec.Meta(ge=1, le=PAGE_BYTES_MAX)]
     sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
     chunks: Annotated[int, msgspec.Meta(ge=1)]
+    # The page's text for the customer's screen reader (at most PAGE_TEXT_MAX characters, so
+    # the announce stays well inside one data channel message).
+    text: Annotated[str, msgspec.Meta(max_length=PAGE_TEXT_MAX)] = ""
 
     def __post_init__(self) -> None:
         if self.chunks != math.ceil(self.size / CHUNK_PAYLOAD_MAX):
