@@ -19,6 +19,7 @@ apt_packages=(
   fonts-dejavu-core ca-certificates
   postgresql  # the PostgreSQL storage tests start their own temporary server from it
   espeak-ng sox  # benchmarks/echo.py --write-wav: real speech, and measuring what was written
+  nodejs  # the customer page's unit tests (node --test) and npm for axe-core (tests/web)
   iproute2 nftables  # benchmarks/network_quality.py: namespaces, tc tbf, random loss
 )
 
@@ -79,6 +80,14 @@ make_venv() {
   echo "$wanted" > "$stamp"
 }
 
+# axe-core for the accessibility checks in tests/e2e, pinned by tests/web/package-lock.json.
+install_web_tools() {
+  command -v npm >/dev/null || { say "npm is missing: the e2e accessibility checks cannot run"; return 0; }
+  [ -f tests/web/node_modules/axe-core/axe.min.js ] && return 0
+  say "installing axe-core into tests/web/node_modules"
+  npm ci --prefix tests/web --no-audit --no-fund --silent
+}
+
 command="${1:-}"
 shift || true
 case "$command" in
@@ -95,9 +104,11 @@ case "$command" in
     install_debian_packages
     make_venv
     export QT_QPA_PLATFORM=offscreen
+    install_web_tools
     if [ $# -gt 0 ]; then
       exec "$venv/bin/python" -X faulthandler -m pytest "$@"
     fi
+    node --test tests/web/ || exit $?
     "$venv/bin/python" -X faulthandler -m pytest --ignore=tests/ui || exit $?
     # The Qt tests run in a process of their own: the workstation runs Python's garbage
     # collector on its UI thread only (advisor_app/ui/runtime/collector.py switches the automatic one

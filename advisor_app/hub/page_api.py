@@ -12,6 +12,7 @@ from aiohttp import web
 from advisor_app.hub.api import json_response
 from advisor_app.hub.config import LOGO_TYPES
 from advisor_app.hub.keys import HUB
+from advisor_app.hub.security import bearer_token
 from advisor_app.protocol import rest
 from advisor_app.protocol.codec import Decoder
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
@@ -68,6 +69,23 @@ async def check(request: web.Request) -> web.Response:
         except ValueError as error:
             refused["$.text"] = _problem(error).value
     return json_response(rest.CheckResponse(ok=not refused, refused=refused, phone=phone))
+
+
+@routes.get("/api/customers/me/record/ready")
+async def record_ready(request: web.Request) -> web.Response:
+    """Whether the consultation's record is there yet: 200 either way, so that the end
+    screen's looking for it does not fill the browser's console with 404s."""
+    token = bearer_token(request)
+    if not token:
+        raise ProtocolError(ErrorCode.UNAUTHORIZED, "the customer token is missing")
+    hub = request.app[HUB]
+    customer = await hub.customer_for(token)
+    consultation = await hub.storage.consultation_of_customer(customer.customer_id)
+    ready = (
+        consultation is not None
+        and await hub.storage.record(consultation.consultation_id) is not None
+    )
+    return json_response(rest.RecordReady(ready=ready))
 
 
 @routes.get("/api/bank")

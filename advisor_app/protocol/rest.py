@@ -193,6 +193,12 @@ class FieldsResponse(msgspec.Struct, kw_only=True):
     reasons: list[str]
 
 
+class RecordReady(msgspec.Struct, kw_only=True):
+    """``GET /api/customers/me/record/ready``: whether the record can be downloaded."""
+
+    ready: bool
+
+
 class BankPage(msgspec.Struct, kw_only=True):
     """``GET /api/bank``: who the customer is talking to, for the page's head, footer and
     notices (settings; empty strings when not set)."""
@@ -258,6 +264,7 @@ __all__ = [
     "LoginResponse",
     "MessagesResponse",
     "OpeningPeriod",
+    "RecordReady",
     "ShownPage",
     "ShownPages",
     "Status",

@@ -50,10 +50,13 @@ async def test_marks_stay_on_the_content_at_any_size_and_zoom(
     session = step(page, "session")
     await expect(session.locator(".docview__caption")).to_contain_text("Seite 1 von 3")
     share.add_pin(*PIN, "Zinssatz")
+    said = session.locator(".docview [aria-live]")
+    await expect(said).to_contain_text("Markierung 1: Zinssatz")
     stroke = share.begin_stroke("highlighter", "#ffd400", 0.02, (0.1, 0.6))
     share.extend_stroke(stroke, [(0.3, 0.6), (0.6, 0.6)])
+    # Every kind of mark is said, not only pins.
+    await expect(said).to_contain_text("Neue Markierung mit dem Textmarker.")
     first = await marks_in_place(page)
-    await expect(session.locator(".docview [aria-live]")).to_have_text("Markierung 1: Zinssatz")
     await screenshots.take(page, "documents-1280")
 
     # Another window size: the page is drawn at another size, the marks follow the content.
@@ -185,7 +188,7 @@ async def test_marks_painted_as_they_arrive_look_as_after_a_full_repaint(
     assert first is not None
     await session.get_by_role("button", name="Vergrößern").click()
     await until_async(lambda: canvas_wider_than(page, first["width"]), what="a zoomed page")
-    await session.get_by_role("button", name="An die Breite anpassen").click()
+    await session.get_by_role("button", name="Einpassen: ganze Seite zeigen").click()
     await until_async(
         lambda: page.evaluate(
             f"() => document.querySelector('.docview__marks').width === {first['width']}"
@@ -194,4 +197,7 @@ async def test_marks_painted_as_they_arrive_look_as_after_a_full_repaint(
     )
     compared = await page.evaluate(COMPARE_PIXELS)
     assert compared["inside"] == 0, compared
-    assert compared["differing"] <= 0.02 * compared["painted"], compared
+    # Antialiased edges grow with the marks' outline, the painted pixels with their area: the
+    # whole page fitted into the area (smaller than fitted to the width) makes edges a larger
+    # share, hence 4 %; a wrong paint shows inside an area of one colour.
+    assert compared["differing"] <= 0.04 * compared["painted"], compared

@@ -25,7 +25,15 @@ from tests.support.hub import RunningHub
 pytestmark = E2E
 
 # The same in both languages: people's names, times, and words English shares with German.
-SAME_IN_BOTH = {"Chat", NAME, "Anna Berger", "Hello from the customer"}
+BANK = "Musterbank eG"  # the bank's name and address are the same in any language
+SAME_IN_BOTH = {
+    "Chat",
+    NAME,
+    "Anna Berger",
+    "Hello from the customer",
+    BANK,
+    f"{BANK} · Musterstraße 1, 60311 Frankfurt am Main",
+}
 LETTER = re.compile(r"[^\W\d_]")
 GERMAN_LETTERS = re.compile(r"[äöüÄÖÜß„]")
 

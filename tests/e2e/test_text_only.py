@@ -83,12 +83,16 @@ async def test_text_only_chat_on_a_phone(
     # The advisor ends.
     await advisor.end()
     await expect_step(page, "end")
-    await expect(page.locator("#end-who")).to_have_text("Ihr Berater hat die Beratung beendet.")
+    await expect(page.locator("#end-who")).to_have_text(
+        "Ihre Beraterin oder Ihr Berater hat die Beratung beendet."
+    )
     await until(lambda: consultation.phase == Phase.ENDED, what="ended")
     await no_sideways_scroll(page, screenshots, "end")
     # A reload keeps the end screen (and the token that fetches the transcript).
     await page.reload()
     await expect(step(page, "end")).to_be_visible()
-    await expect(page.locator("#end-who")).to_have_text("Ihr Berater hat die Beratung beendet.")
+    await expect(page.locator("#end-who")).to_have_text(
+        "Ihre Beraterin oder Ihr Berater hat die Beratung beendet."
+    )
     await step(page, "end").get_by_role("button", name="Gesprächsprotokoll drucken").click()
     await expect(page.locator("#print-transcript .print-text")).to_have_count(3)

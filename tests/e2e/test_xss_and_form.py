@@ -114,13 +114,11 @@ async def test_form_errors_in_german_at_the_field_and_the_hubs_word_is_final(
     await submit.click()
     await expect(page.locator("#phone-error")).to_contain_text("zu kurz")
 
-    # Looks like a number to the page, but no such number exists: the hub says so.
+    # Looks like a number to the page, but no such number exists: the hub says so while the
+    # customer is still on the form (POST /api/customers/check), before anything else.
     await phone.fill("0000 000000")
     await consent.check()
     await submit.click()
-    await expect_step(page, "mode")
-    await step(page, "mode").get_by_label("nur Text übertragen").check()
-    await page.get_by_role("button", name="Gewählte Verbindung aufbauen").click()
     await expect(step(page, "form")).to_be_visible()
     await expect(page.locator("#phone-error")).to_have_text(
         "Diese Telefonnummer ist nicht gültig. Bitte prüfen Sie die Vorwahl; internationale "

@@ -5,6 +5,7 @@ from the settings."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,26 @@ async def test_the_bank_is_named_from_the_settings(hub: RunningHub) -> None:
         assert logo.status == 200
         assert logo.content_type == "image/svg+xml"
         assert await logo.read() == LOGO
+
+
+async def test_the_record_is_asked_for_without_a_404(hub: RunningHub) -> None:
+    status, joined = await post(f"{hub.url}/api/customers", join_body())
+    assert status == 201
+    headers = {"Authorization": f"Bearer {joined['token']}"}
+    url = f"{hub.url}/api/customers/me/record/ready"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, headers=headers) as response:
+            assert (response.status, await response.json()) == (200, {"ready": False})
+        async with session.get(url) as response:
+            assert response.status == 401
+
+
+def test_the_pages_own_limits_until_it_has_asked_are_the_protocols() -> None:
+    """resources/web/js/validate.js starts with these before GET /api/fields answers."""
+    script = (
+        Path(__file__).resolve().parents[2] / "resources" / "web" / "js" / "validate.js"
+    ).read_text(encoding="utf-8")
+    block = re.search(r"export const limits = \{(.*?)\};", script, re.DOTALL)
+    assert block is not None
+    page = {name: int(value) for name, value in re.findall(r"(\w+): (\d+)", block.group(1))}
+    assert page == protocol_fields.limits()

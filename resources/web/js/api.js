@@ -2,11 +2,12 @@
 // and, where one field is to blame, its JSON path (e.g. "$.phone").
 
 export class ApiError extends Error {
-  constructor(status, code, message, field = null) {
+  constructor(status, code, message, field = null, reason = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.reason = reason; // why the field was refused (docs/protocol.md §3.1); never parse message
   }
 }
 
@@ -46,6 +47,7 @@ async function request(method, path, { body, token } = {}) {
       error.code || `http_${response.status}`,
       error.message || response.statusText,
       error.field || null,
+      error.reason || null,
     );
   }
   return payload;
@@ -53,6 +55,9 @@ async function request(method, path, { body, token } = {}) {
 
 export const api = {
   status: () => request("GET", "/api/status"),
+  fields: () => request("GET", "/api/fields"),
+  bank: () => request("GET", "/api/bank"),
+  check: (body) => request("POST", "/api/customers/check", { body }),
   notices: () => request("GET", "/notices.json"),
   join: (body) => request("POST", "/api/customers", { body }),
   leave: (token) => request("DELETE", "/api/customers/me", { token }),
@@ -67,15 +72,12 @@ export function recordUrl(token) {
   return `/api/customers/me/record?${new URLSearchParams({ token }).toString()}`;
 }
 
-/** Whether the record is there yet (HEAD: nothing is downloaded). */
+/** Whether the record is there yet (the hub answers 200 with ready true or false: a 404
+ * would be logged in the browser's console on every look). */
 export async function recordReady(token) {
   try {
-    const response = await fetch("/api/customers/me/record", {
-      method: "HEAD",
-      headers: { Authorization: `Bearer ${token}` },
-      cache: "no-store",
-    });
-    return response.ok;
+    const answer = await request("GET", "/api/customers/me/record/ready", { token });
+    return Boolean(answer && answer.ready);
   } catch {
     return false;
   }

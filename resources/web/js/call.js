@@ -105,6 +105,24 @@ export class Call {
     for (const candidate of early) sendCandidate(candidate);
   }
 
+  /** Send the tracks of ``stream`` (null: send nothing) on the running connection, without
+   * renegotiating: a camera or microphone opened again after it failed, or none after the
+   * customer went on by text. */
+  async replaceLocal(stream) {
+    this.localStream = stream;
+    if (!this.pc) return;
+    for (const transceiver of this.pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind;
+      if (kind === "video" && !this.consultation.show_me) continue;
+      const track = stream ? (kind === "audio" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0]) : null;
+      try {
+        await transceiver.sender.replaceTrack(track || null);
+      } catch (error) {
+        console.warn("could not replace the local track", error);
+      }
+    }
+  }
+
   /** Switch a local track on or off without renegotiating (silence / black is sent). */
   setEnabled(kind, enabled) {
     if (!this.localStream) return;

@@ -16,6 +16,9 @@ export const documents = {
   /** Called with a "media.state" message (the advisor's camera and microphone, not a document
    * message; set by main.js); returns false when it refuses the message. */
   onMediaState: null,
+  /** Called with {title, page, count} when a page is shown, null when sharing stops (set by
+   * the session step: a shared document takes the stage). */
+  onShown: null,
   /** How many messages arrived on each channel (for diagnostics and tests). */
   received: { documents: 0, pointer: 0 },
 };

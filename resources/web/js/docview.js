@@ -34,6 +34,8 @@ const state = {
   zoomIndex: 0,
   refused: 0,
   pagesShown: 0,
+  pageText: "",
+  saidPage: "",
 };
 
 let view = null; // the elements, made once
@@ -65,6 +67,8 @@ function build() {
   if (!area || view) return;
   const empty = area.querySelector(".documents__empty");
   const image = el("img", { class: "docview__image", alt: "" });
+  // The page's text (sent by the advisor's side with the image) for screen readers.
+  const pageText = el("div", { class: "sr-only docview__text" });
   const canvas = el("canvas", { class: "docview__marks" });
   canvas.setAttribute("aria-hidden", "true");
   const pointerCanvas = el("canvas", { class: "docview__pointer" });
@@ -72,15 +76,20 @@ function build() {
   const stage = el("div", { class: "docview__stage" }, image, canvas, pointerCanvas);
   const scroller = el("div", { class: "docview__scroller" }, stage);
   scroller.tabIndex = 0;
+  scroller.setAttribute("role", "region"); // a named, scrollable region (aria-label on a plain div is not allowed)
   const caption = el("p", { class: "docview__caption muted" });
   const zoomOut = el("button", { type: "button", class: "button button--control" });
   const zoomIn = el("button", { type: "button", class: "button button--control" });
   const zoomReset = el("button", { type: "button", class: "button button--control" });
   const tools = el("div", { class: "docview__tools" }, zoomOut, zoomIn, zoomReset);
   tools.setAttribute("role", "group");
-  const announcer = el("p", { class: "sr-only" });
+  // A log: marks arriving close together are each said (a single text would keep the last).
+  const announcer = el("div", { class: "sr-only", role: "log" });
   announcer.setAttribute("aria-live", "polite");
-  const root = el("div", { class: "docview" }, caption, scroller, tools, announcer);
+  const outside = el("button", { type: "button", class: "button button--small button--secondary docview__outside" });
+  outside.hidden = true;
+  outside.addEventListener("click", showMarksOutside);
+  const root = el("div", { class: "docview" }, caption, scroller, outside, tools, pageText, announcer);
   root.hidden = true;
   area.append(root);
   zoomIn.addEventListener("click", () => setZoom(state.zoomIndex + 1));
@@ -104,11 +113,12 @@ function build() {
     scroller.scrollTop = drag.top - (event.clientY - drag.y);
   });
   scroller.addEventListener("pointerup", () => { drag = null; });
+  scroller.addEventListener("scroll", () => renderOutside());
   image.addEventListener("load", () => layout());
   new ResizeObserver(() => { layout(); reportViewportSoon(); }).observe(area);
   view = {
     area, empty, root, scroller, stage, image, canvas, pointerCanvas, caption, zoomIn, zoomOut,
-    zoomReset, announcer,
+    zoomReset, announcer, pageText, outside,
   };
   texts();
   onLanguageChange(texts);
@@ -129,9 +139,59 @@ function texts() {
 
 function caption() {
   if (!view) return;
-  view.caption.textContent = state.pageCount
-    ? t("docs.page", { title: state.title, page: state.pageIndex + 1, count: state.pageCount })
-    : "";
+  const args = { title: state.title, page: state.pageIndex + 1, count: state.pageCount };
+  view.caption.textContent = state.pageCount ? t("docs.page", args) : "";
+  view.image.alt = state.pageCount ? t("docs.imageAlt", args) : "";
+  view.pageText.textContent = state.pageText ? `${t("docs.pageText", args)} ${state.pageText}` : "";
+  renderOutside();
+}
+
+const SAID_KEPT = 5;
+
+function say(key, args) {
+  if (!view) return;
+  view.announcer.append(el("p", { text: t(key, args) }));
+  while (view.announcer.childElementCount > SAID_KEPT) view.announcer.firstElementChild.remove();
+}
+
+/** Marks that lie outside the visible part of the page (zoomed in, or a long page): said on
+ * a button that scrolls to the first of them. */
+function marksOutside() {
+  if (!view || !state.sharing) return [];
+  const scroller = view.scroller;
+  const width = view.stage.offsetWidth;
+  const height = view.stage.offsetHeight;
+  if (!width || !height) return [];
+  const left = scroller.scrollLeft / width;
+  const top = scroller.scrollTop / height;
+  const right = left + scroller.clientWidth / width;
+  const bottom = top + scroller.clientHeight / height;
+  const outside = [];
+  for (const mark of state.marks.values()) {
+    const points = mark.kind === "stroke" ? mark.points : [[mark.x, mark.y]];
+    if (!points.length) continue;
+    const seen = points.some(([x, y]) => x >= left && x <= right && y >= top && y <= bottom);
+    if (!seen) outside.push({ x: points[0][0], y: points[0][1] });
+  }
+  return outside;
+}
+
+function renderOutside() {
+  if (!view) return;
+  const outside = marksOutside();
+  view.outside.hidden = outside.length === 0;
+  if (outside.length) view.outside.textContent = t("docs.marksOutside", { n: outside.length });
+}
+
+function showMarksOutside() {
+  const [first] = marksOutside();
+  if (!first || !view) return;
+  const scroller = view.scroller;
+  scroller.scrollTo({
+    left: first.x * view.stage.offsetWidth - scroller.clientWidth / 2,
+    top: first.y * view.stage.offsetHeight - scroller.clientHeight / 2,
+  });
+  renderOutside();
 }
 
 function setZoom(index) {
@@ -139,10 +199,15 @@ function setZoom(index) {
   layout();
 }
 
-/** Size the page to the area's width (times the zoom) and the canvas to the page. */
-function layout() {
+/** Size the page to the area (the whole page at zoom 1, times the zoom) and the canvas to
+ * the page. Scrollbars come and go with the size, so the area is measured again once. */
+function layout(again = true) {
   if (!view) return;
-  const width = Math.max(50, view.scroller.clientWidth) * ZOOMS[state.zoomIndex];
+  // Fit the whole page by default: as wide as the area, but no taller than it.
+  const areaWidth = view.scroller.clientWidth;
+  const areaHeight = view.scroller.clientHeight;
+  const fit = areaHeight > 120 ? Math.min(areaWidth, areaHeight * state.aspect) : areaWidth;
+  const width = Math.max(50, fit) * ZOOMS[state.zoomIndex];
   const height = width / state.aspect;
   view.stage.style.width = `${width}px`;
   view.stage.style.height = `${height}px`;
@@ -154,6 +219,10 @@ function layout() {
     canvas.style.height = `${height}px`;
   }
   draw();
+  renderOutside();
+  if (again && (view.scroller.clientWidth !== areaWidth || view.scroller.clientHeight !== areaHeight)) {
+    layout(false);
+  }
 }
 
 function ratio() {
@@ -204,17 +273,19 @@ function showSharing() {
 }
 
 function announcePin(mark) {
-  if (!view) return;
-  view.announcer.textContent = mark.label
-    ? t("docs.pinAnnounce", { n: mark.number, label: mark.label })
-    : t("docs.pinAnnounceBare", { n: mark.number });
+  if (mark.label) say("docs.pinAnnounce", { n: mark.number, label: mark.label });
+  else say("docs.pinAnnounceBare", { n: mark.number });
 }
 
 function apply(message) {
   switch (message.type) {
     case "doc.share":
       state.sharing = Boolean(message.sharing);
-      if (!state.sharing) setImage(null);
+      if (!state.sharing) {
+        setImage(null);
+        say("docs.hidden");
+        documents.onShown?.(null);
+      }
       showSharing();
       break;
     case "doc.snapshot":
@@ -235,6 +306,9 @@ function apply(message) {
       const replaced = state.marks.has(mark.mark_id);
       state.marks.set(mark.mark_id, mark);
       if (mark.kind === "pin" && message.type === "mark.add") announcePin(mark);
+      else if (message.type === "stroke.begin" && !replaced) {
+        say(mark.tool === "highlighter" ? "docs.highlighterAnnounce" : "docs.penAnnounce");
+      }
       if (replaced) break; // the old one may show elsewhere: repaint everything
       if (view) drawBox(boxOf(mark));
       return;
@@ -251,9 +325,10 @@ function apply(message) {
       return;
     }
     case "mark.erase":
-      if (message.page_index === state.pageIndex) state.marks.delete(message.mark_id);
+      if (message.page_index === state.pageIndex && state.marks.delete(message.mark_id)) say("docs.eraseAnnounce");
       break;
     case "page.clear":
+      if (message.page_index === state.pageIndex && state.marks.size) say("docs.clearAnnounce");
       if (message.page_index === state.pageIndex) state.marks.clear();
       break;
     case "pointer":
@@ -321,10 +396,17 @@ async function feedFrame(buffer) {
   state.pageCount = announce.page_count;
   state.title = announce.title;
   state.aspect = announce.aspect;
+  state.pageText = typeof announce.text === "string" ? announce.text : "";
   state.pagesShown += 1;
   setImage(new Blob([whole], { type: announce.mime }));
   caption();
   layout();
+  const shown = { title: state.title, page: state.pageIndex + 1, count: state.pageCount };
+  // A new page is said once (a sharper copy of the same page after a resize is not).
+  const said = `${announce.document_id}|${announce.page_index}`;
+  if (said !== state.saidPage) say("docs.pageAnnounce", shown);
+  state.saidPage = said;
+  documents.onShown?.(shown);
 }
 
 function onDocumentsMessage(event) {

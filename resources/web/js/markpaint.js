@@ -73,10 +73,10 @@ export function markBox(ctx, mark, w, h, ratio) {
     setPinFont(ctx, r);
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    const text = ctx.measureText(mark.label);
-    box.x1 = Math.max(box.x1, cx + r + 4 + text.actualBoundingBoxRight + AA);
-    box.y0 = Math.min(box.y0, cy - text.actualBoundingBoxAscent - AA);
-    box.y1 = Math.max(box.y1, cy + text.actualBoundingBoxDescent + AA);
+    const label = labelBox(ctx, mark.label, cx + r + 4, cy, r);
+    box.x1 = Math.max(box.x1, label.x + label.w + AA);
+    box.y0 = Math.min(box.y0, label.y - AA);
+    box.y1 = Math.max(box.y1, label.y + label.h + AA);
   }
   return box;
 }
@@ -132,10 +132,31 @@ function paintPin(ctx, mark, w, h, ratio) {
   ctx.textBaseline = "middle";
   ctx.fillText(String(mark.number), cx, cy);
   if (mark.label) {
+    // The label on a white plate with a dark edge: readable on any page colour or picture.
     ctx.textAlign = "left";
+    const plate = labelBox(ctx, mark.label, cx + r + 4, cy, r);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(plate.x, plate.y, plate.w, plate.h);
     ctx.fillStyle = "#111111";
-    ctx.fillText(mark.label, cx + r + 4, cy);
+    ctx.fillText(mark.label, cx + r + 4 + plate.pad, cy);
   }
+}
+
+/** The plate behind a pin's label (its font set by the caller). */
+function labelBox(ctx, label, x, cy, r) {
+  const text = ctx.measureText(label);
+  const pad = Math.max(3, Math.round(r * 0.3));
+  const ascent = text.actualBoundingBoxAscent || r * 0.8;
+  const descent = text.actualBoundingBoxDescent || r * 0.2;
+  // Whole pixels: a plate painted in a box and painted whole look the same.
+  const top = Math.floor(cy - ascent - pad);
+  return {
+    x: Math.floor(x),
+    y: top,
+    w: Math.ceil(text.actualBoundingBoxRight + 2 * pad),
+    h: Math.ceil(cy + descent + pad) - top,
+    pad,
+  };
 }
 
 /**

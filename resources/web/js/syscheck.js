@@ -131,7 +131,21 @@ export class SystemCheck {
       delete row.hint.dataset.i18n;
     }
     row.hint.hidden = !hint;
+    this.hideRepeatedHints();
     this.onChange();
+  }
+
+  /** The same advice in two rows (camera and microphone both blocked) is given once, in
+   * the first of them. */
+  hideRepeatedHints() {
+    const seen = new Set();
+    for (const name of ROWS) {
+      const hint = this.rows[name]?.hint;
+      if (!hint || !hint.dataset.i18n) continue;
+      const said = `${hint.dataset.i18n}|${hint.dataset.i18nArgs || ""}`;
+      hint.hidden = seen.has(said);
+      seen.add(said);
+    }
   }
 
   get done() {
@@ -363,13 +377,16 @@ export class SystemCheck {
     const yes = el("button", { type: "button", class: "button button--small button--secondary", i18n: "check.speaker.yes" });
     const no = el("button", { type: "button", class: "button button--small button--secondary", i18n: "check.speaker.no" });
     play.addEventListener("click", () => playTestTone());
+    // The button pressed goes away: focus moves to the one that stays, not to the page.
     yes.addEventListener("click", () => {
       this.set("speaker", "ok", "check.speaker.ok");
       row.extra.replaceChildren(play);
+      play.focus();
     });
     no.addEventListener("click", () => {
       this.set("speaker", "fail", "check.speaker.fail", "check.speaker.hint");
       row.extra.replaceChildren(el("div", { class: "button-row" }, play, yes));
+      play.focus();
     });
     row.extra.replaceChildren(el("div", { class: "button-row" }, play, yes, no));
     this.set("speaker", "action", "check.speaker.prompt");

@@ -1,0 +1,163 @@
+// Step 4, the connection: „Bild und Ton übertragen“ (with the see / be-seen switches) or
+// „nur Text übertragen“, then „Gewählte Verbindung aufbauen“: camera and microphone are asked
+// for (help when refused) and the customer joins the queue.
+
+import { ApiError, api } from "../api.js";
+import { $, $all, focus } from "../dom.js";
+import { generalError, showAlert } from "../forms.js";
+import { language, localize } from "../i18n.js";
+import { browserFamily, classify, openMedia, reasonOf, stopStream } from "../media.js";
+import { store } from "../store.js";
+
+export function mountMode(app) {
+  const root = $("#step-mode");
+
+  function readChoice() {
+    const mode = $("#mode-text", root).checked ? "text" : "av";
+    return {
+      mode,
+      see_advisor: mode === "av" && $("#see-advisor", root).checked,
+      show_me: mode === "av" && $("#show-me", root).checked,
+    };
+  }
+
+  function renderChoice() {
+    const choice = readChoice();
+    $("#av-options", root).disabled = choice.mode !== "av";
+    const note = $("#permission-note", root);
+    note.hidden = choice.mode !== "av";
+    localize(note, choice.show_me ? "mode.permissionNote" : "mode.permissionNoteMic");
+  }
+
+  function show({ moveFocus = true } = {}) {
+    app.go("mode", { moveFocus });
+    let choice = app.state.choice;
+    const summary = app.state.checkSummary;
+    const warn = summary === "check.textOnly";
+    $("#mode-warning", root).hidden = !warn;
+    if (warn && !store.get("choiceTouched")) choice = { mode: "text", see_advisor: true, show_me: true };
+    else if (summary === "check.noCamera" && !store.get("choiceTouched")) choice = { ...choice, show_me: false };
+    $("#mode-av", root).checked = choice.mode === "av";
+    $("#mode-text", root).checked = choice.mode === "text";
+    $("#see-advisor", root).checked = choice.mode === "text" ? true : choice.see_advisor;
+    $("#show-me", root).checked = choice.mode === "text" ? true : choice.show_me;
+    $("#denied", root).hidden = true;
+    $("#mode-form", root).hidden = false;
+    showAlert($("#mode-error", root), null);
+    renderChoice();
+  }
+
+  function setWorking(working) {
+    for (const id of ["#mode-submit", "#denied-textonly", "#denied-retry"]) $(id, root).disabled = working;
+    const status = $("#mode-working", root);
+    if (working) localize(status, "mode.working");
+    else {
+      status.textContent = "";
+      delete status.dataset.i18n;
+    }
+  }
+
+  function showMediaProblem(error) {
+    const kind = classify(error);
+    const denied = kind === "denied";
+    localize($("#denied-title", root), denied ? "denied.title" : "unavailable.title");
+    if (denied) localize($("#denied-text", root), "denied.text");
+    else localize($("#denied-text", root), `unavailable.${kind}`, { reason: reasonOf(error) });
+    $("#denied-help", root).hidden = !denied;
+    const family = browserFamily() === "edge" ? "chrome" : browserFamily();
+    for (const item of $all("#denied-help li", root)) item.classList.toggle("help-list__mine", item.dataset.browser === family);
+    $("#denied", root).hidden = false;
+    focus($("#denied-title", root));
+  }
+
+  async function connect(choice) {
+    app.state.choice = choice;
+    store.set({ choice });
+    setWorking(true);
+    showAlert($("#mode-error", root), null);
+    try {
+      stopStream(app.state.localStream);
+      app.state.localStream = null;
+      if (choice.mode === "av") {
+        try {
+          app.state.localStream = await openMedia({ audio: true, video: choice.show_me });
+        } catch (error) {
+          showMediaProblem(error);
+          return;
+        }
+      }
+      $("#denied", root).hidden = true;
+      await join(choice);
+    } finally {
+      setWorking(false);
+    }
+  }
+
+  async function join(choice) {
+    const state = app.state;
+    if (!state.noticeVersion) await app.steps.start.load();
+    const body = {
+      name: state.person.name,
+      phone: state.person.phone,
+      consent: { accepted: true, notice_version: state.noticeVersion || "" },
+      mode: choice.mode,
+      see_advisor: choice.see_advisor,
+      show_me: choice.show_me,
+      language: language(),
+    };
+    let joined;
+    try {
+      joined = await api.join(body);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.field) {
+        stopStream(state.localStream);
+        state.localStream = null;
+        if (error.field === "$.consent.notice_version") {
+          await app.steps.start.load();
+          state.consent = null;
+          store.remove("consent");
+        }
+        app.steps.form.show({ moveFocus: false });
+        if (!app.steps.form.showRefusal(error.field, error.reason)) showAlert($("#form-error"), "form.summary");
+        return;
+      }
+      if (error.code === "closed") {
+        stopStream(state.localStream);
+        state.localStream = null;
+        await app.steps.start.load();
+        app.steps.message.show(false);
+        showAlert($("#msg-form-error"), "err.closed");
+        return;
+      }
+      const [key, args] = generalError(error);
+      showAlert($("#mode-error", root), key, args);
+      return;
+    }
+    state.token = joined.token;
+    store.set({ token: joined.token, customerId: joined.customer_id, draftStep: null });
+    state.queue = { position: joined.position, estimate: joined.estimated_wait_seconds, available: null, online: null };
+    app.steps.waiting.show();
+    app.hub.connect();
+  }
+
+  for (const id of ["#mode-av", "#mode-text", "#see-advisor", "#show-me"]) {
+    $(id, root).addEventListener("change", () => {
+      store.set({ choiceTouched: true });
+      renderChoice();
+    });
+  }
+  $("#mode-form", root).addEventListener("submit", (event) => {
+    event.preventDefault();
+    connect(readChoice());
+  });
+  $("#mode-back", root).addEventListener("click", () => app.steps.form.show());
+  $("#denied-retry", root).addEventListener("click", () => connect(readChoice()));
+  $("#denied-textonly", root).addEventListener("click", () => {
+    $("#mode-text", root).checked = true;
+    renderChoice();
+    connect({ mode: "text", see_advisor: false, show_me: false });
+  });
+
+  return { show };
+}
