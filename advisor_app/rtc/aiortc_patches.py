@@ -4,11 +4,12 @@ own classes is made here and nowhere else, for the one version it was written ag
 Why patches and not a fork or subclasses: ``RTCPeerConnection`` builds its own receivers and
 encoders (no factory to hand ours in), and ``RTCRtpReceiver`` keeps its state in
 name-mangled attributes; a fork would have to be packaged for every platform. The patches
-replace whole methods and touch only these private attributes of aiortc 1.16.0:
-``RTCRtpReceiver.__kind/__codecs/__active_ssrc/__remote_streams/__stop_decoder`` and
-``RTCRtpReceiver._track._queue``. ``install()`` patches no other aiortc version (a test
-checks the version), so an upgrade runs plain aiortc and fails that test instead of
-half-working.
+replace whole methods and touch only these private parts of aiortc 1.16.0 and aioice 0.13.0:
+``RTCRtpReceiver.__kind/__codecs/__active_ssrc/__remote_streams/__stop_decoder`` (and the
+others listed in ``_private``), ``RTCRtpReceiver._track._queue``, ``RTCRtpSender.__encoder``,
+``rtcdtlstransport.clock`` and aioice's ``Connection.data_received/recvfrom``. ``install()``
+patches no other versions (a test checks them), so an upgrade runs plain aiortc and fails
+that test instead of half-working.
 
 What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 
@@ -21,6 +22,8 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 * **VP8 sending** through ``video_send.AdaptiveVp8Encoder``: the estimate followed down to
   50 kbit/s (was clamped at 250), frame rate and then resolution lowered, no new encoder
   (keyframe) for a bitrate change; each packet retransmitted at most 3 times.
+* **Arrival times** for the bandwidth estimate (REMB) taken when the socket is read
+  (aioice's ``Connection.data_received``), not when the DTLS task handles the datagram.
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
   frames in order, a keyframe request (PLI) within ~150-300 ms of a frame that cannot be
   completed, instead of aiortc's one-shot NACK and its 512-packet jitter buffer.
@@ -33,13 +36,16 @@ import contextlib
 import fractions
 import logging
 import time
+from collections import deque
 from typing import Any
 
+import aioice
 import aiortc
 import av
+from aioice import ice as aioice_ice
 from aiortc import clock as aiortc_clock
 from aiortc import codecs as aiortc_codecs
-from aiortc import rtcrtpsender
+from aiortc import rtcdtlstransport, rtcrtpsender
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
@@ -66,6 +72,7 @@ from advisor_app.rtc.video_send import AdaptiveVp8Encoder
 logger = logging.getLogger(__name__)
 
 PATCHED_AIORTC = "1.16.0"
+PATCHED_AIOICE = "0.13.0"
 OPUS_FMTP = {"minptime": 10, "useinbandfec": 1, "usedtx": 1}
 OPUS_BITRATE = 32_000  # wideband speech with room for FEC (libwebrtc's default is 32 kbit/s)
 OPUS_EXPECTED_LOSS = 10  # percent: how much redundancy libopus puts into FEC
@@ -358,6 +365,44 @@ def playout_target_ms(self: RTCRtpReceiver) -> float | None:
     return driver.playout.target_ms if driver is not None else None
 
 
+# --- arrival times for the bandwidth estimate ---
+
+NTP_UNIX_OFFSET_S = 2_208_988_800  # aiortc's clock counts from 1900
+_arrival: list[float | None] = [None]  # socket time of the datagram being handled now
+
+
+def _data_received(self: aioice_ice.Connection, data: bytes, component: int) -> None:
+    # Stamped when the socket is read, not when the DTLS task gets round to the datagram:
+    # aiortc took the time there, so any wait on the shared loop looked like congestion to
+    # the estimator, and its REMB told the customer to send less.
+    arrivals = self.__dict__.setdefault("_advisor_arrivals", deque())
+    arrivals.append(time.time())
+    _original["data_received"](self, data, component)
+
+
+async def _recvfrom(self: aioice_ice.Connection) -> tuple[bytes, int]:
+    result: tuple[bytes, int] = await _original["recvfrom"](self)
+    arrivals = self.__dict__.get("_advisor_arrivals")
+    # The queue is first in, first out, and only data_received puts data into it.
+    _arrival[0] = arrivals.popleft() if arrivals else None
+    return result
+
+
+class _ArrivalClock:
+    """aiortc's clock as rtcdtlstransport sees it: ``current_ms`` is the arrival time of the
+    datagram just received (no await lies between receiving it and asking the time)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(aiortc_clock, name)
+
+    @staticmethod
+    def current_ms() -> int:
+        at, _arrival[0] = _arrival[0], None
+        if at is None:
+            return aiortc_clock.current_ms()
+        return int((at + NTP_UNIX_OFFSET_S) * 1000)
+
+
 _original: dict[str, Any] = {}
 
 
@@ -368,11 +413,14 @@ def install() -> bool:
     global _installed
     if _installed:
         return True
-    if aiortc.__version__ != PATCHED_AIORTC:
+    if (aiortc.__version__, aioice.__version__) != (PATCHED_AIORTC, PATCHED_AIOICE):
         logger.warning(
-            "aiortc %s is not the %s the media patches were written for: not patched",
+            "aiortc %s / aioice %s are not the %s / %s the media patches were written for: "
+            "not patched",
             aiortc.__version__,
+            aioice.__version__,
             PATCHED_AIORTC,
+            PATCHED_AIOICE,
         )
         return False
     for codec in aiortc_codecs.CODECS["audio"]:
@@ -384,6 +432,11 @@ def install() -> bool:
     RTCRtpReceiver._handle_rtp_packet = _handle_rtp_packet  # type: ignore[method-assign]
     _original["stop_decoder"] = RTCRtpReceiver._RTCRtpReceiver__stop_decoder  # type: ignore[attr-defined]
     RTCRtpReceiver._RTCRtpReceiver__stop_decoder = _stop_decoder  # type: ignore[attr-defined]
+    _original["data_received"] = aioice_ice.Connection.data_received
+    aioice_ice.Connection.data_received = _data_received  # type: ignore[method-assign]
+    _original["recvfrom"] = aioice_ice.Connection.recvfrom
+    aioice_ice.Connection.recvfrom = _recvfrom  # type: ignore[method-assign]
+    rtcdtlstransport.clock = _ArrivalClock()  # type: ignore[attr-defined,assignment]
     _original["retransmit"] = RTCRtpSender._retransmit
     RTCRtpSender._retransmit = _retransmit  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]

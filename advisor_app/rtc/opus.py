@@ -58,6 +58,9 @@ def _library() -> ctypes.CDLL | None:
             library.opus_packet_get_nb_samples.argtypes = [
                 ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32
             ]  # fmt: skip
+            if hasattr(library, "opus_packet_has_lbrr"):  # libopus 1.5 and newer
+                library.opus_packet_has_lbrr.restype = ctypes.c_int
+                library.opus_packet_has_lbrr.argtypes = [ctypes.c_char_p, ctypes.c_int32]
             return library
         except (OSError, AttributeError):
             continue
@@ -81,6 +84,13 @@ class OpusDecoder:
         """How many samples (per channel) the packet holds; 0 if it is not valid Opus."""
         count = self._lib.opus_packet_get_nb_samples(payload, len(payload), SAMPLE_RATE)
         return max(0, int(count))
+
+    def has_fec(self, payload: bytes) -> bool | None:
+        """Whether the packet carries in-band FEC for the one before it (None: this libopus
+        cannot tell)."""
+        if not hasattr(self._lib, "opus_packet_has_lbrr"):
+            return None
+        return bool(self._lib.opus_packet_has_lbrr(payload, len(payload)) > 0)
 
     def _decode(self, payload: bytes | None, samples: int, fec: bool) -> bytes:
         if self._handle is None:

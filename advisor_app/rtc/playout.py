@@ -136,9 +136,10 @@ class Playout:
             following = self._packets.get((self._play_ts + FRAME_SAMPLES) % (1 << 32))
             self._advance(FRAME_SAMPLES)
             if following is not None and self.decoder is not None:
-                return self._frame(
-                    self.decoder.recover(following.payload, FRAME_SAMPLES), FRAME_SAMPLES, "fec"
-                )
+                # libopus conceals when the packet has no FEC; count it as what it was.
+                kind: Kind = "plc" if self.decoder.has_fec(following.payload) is False else "fec"
+                pcm = self.decoder.recover(following.payload, FRAME_SAMPLES)
+                return self._frame(pcm, FRAME_SAMPLES, kind)
             return self._frame(self._conceal(), FRAME_SAMPLES, "plc")
         # Nothing here at all: the network is late. Conceal and wait for it.
         self._stall_credit += 1

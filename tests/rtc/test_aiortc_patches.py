@@ -8,6 +8,7 @@ import re
 import time
 from typing import Any
 
+import aioice
 import aiortc
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
@@ -17,8 +18,10 @@ from advisor_app.rtc.tracks import ToneTrack
 
 
 def test_the_installed_aiortc_is_the_one_patched() -> None:
-    # An aiortc upgrade must come with a review of aiortc_patches (private attributes).
+    # An aiortc or aioice upgrade must come with a review of aiortc_patches (they replace
+    # methods and read private attributes of these exact versions).
     assert aiortc.__version__ == aiortc_patches.PATCHED_AIORTC
+    assert aioice.__version__ == aiortc_patches.PATCHED_AIOICE
     assert aiortc_patches.install()
 
 

