@@ -376,7 +376,7 @@ def report(name: str, result: dict[str, Any], seconds: float) -> list[str]:
                 f"{_fmt(figures[run]['concealed'])} | {_fmt(video['fps'])} | "
                 f"{_fmt(figures[run]['freezes_min'])} ({_fmt(video['freeze_s'])} s) | "
                 f"{_fmt(video['delay_p50_ms'], '.0f')} / {_fmt(video['delay_p95_ms'], '.0f')} | "
-                f"{video['size']} | {figures[run]['sent']} |"
+                f"{video['size']} | {figures[run]['sent']} | {_fmt(result[run].get('load'))} |"
             )
         if len(figures) == 2:
             p, r = figures["product"], figures["reference"]
@@ -384,7 +384,7 @@ def report(name: str, result: dict[str, Any], seconds: float) -> list[str]:
                 f"| {name} | {title} | product/reference | "
                 f"{_ratio(p['audio_lost'], r['audio_lost'])} | {_ratio(p['fps'], r['fps'])} | "
                 f"{_ratio(p['freezes_min'], r['freezes_min'])} | "
-                f"- / {_ratio(p['delay_p95'], r['delay_p95'])} | | |"
+                f"- / {_ratio(p['delay_p95'], r['delay_p95'])} | | | |"
             )
     return rows
 
@@ -404,9 +404,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     print(f"  {name} ({profile}): {run} ...", flush=True)
                     runner = run_product if run == "product" else run_reference
                     try:
-                        results[name][run] = await runner(
-                            playwright, line, profile, args.warmup, args.seconds
-                        )
+                        result = await runner(playwright, line, profile, args.warmup, args.seconds)
+                        # The machine's 1-minute load average at the end of the run: runs
+                        # on a busy machine are told apart from those on a quiet one.
+                        result["load"] = os.getloadavg()[0]
+                        results[name][run] = result
                     except Exception as error:  # one failed run must not lose the others
                         print(f"    {run} failed: {error!r}", flush=True)
                 for row in report(name, results[name], args.seconds):
@@ -441,8 +443,8 @@ def main() -> int:
     results = asyncio.run(main_async(args))
     print(
         "\n| profile | direction | run | audio missing / concealed % | fps | freezes/min (s) | "
-        "delay p50 / p95 ms | size received | sent (size kbit/s) |\n"
-        "|---|---|---|---|---|---|---|---|---|"
+        "delay p50 / p95 ms | size received | sent (size kbit/s) | load |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
     )
     for name, result in results.items():
         for row in report(name, result, args.seconds):

@@ -7,7 +7,8 @@ name-mangled attributes; a fork would have to be packaged for every platform. Th
 replace whole methods and touch only these private parts of aiortc 1.16.0 and aioice 0.13.0:
 ``RTCRtpReceiver.__kind/__codecs/__active_ssrc/__remote_streams/__stop_decoder`` (and the
 others listed in ``_private``), ``RTCRtpReceiver._track._queue``, ``RTCRtpSender.__encoder``,
-``rtcdtlstransport.clock`` and aioice's ``Connection.data_received/recvfrom``. ``install()``
+``rtcdtlstransport.clock`` and aioice's ``Connection.data_received/recvfrom`` and
+``StunProtocol.datagram_received``. ``install()``
 patches no other versions (a test checks them), so an upgrade runs plain aiortc and fails
 that test instead of half-working.
 
@@ -22,8 +23,8 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 * **VP8 sending** through ``video_send.AdaptiveVp8Encoder``: the estimate followed down to
   50 kbit/s (was clamped at 250), frame rate and then resolution lowered, no new encoder
   (keyframe) for a bitrate change; each packet retransmitted at most 3 times.
-* **Arrival times** for the bandwidth estimate (REMB) taken when the socket is read
-  (aioice's ``Connection.data_received``), not when the DTLS task handles the datagram.
+* **Arrival times** for the bandwidth estimate (REMB) as the kernel stamped the datagram
+  (Linux ``SIOCGSTAMP``; elsewhere when aioice reads it), not when the DTLS task handles it.
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
   frames in order, a keyframe request (PLI) within ~150-300 ms of a frame that cannot be
   completed, instead of aiortc's one-shot NACK and its 512-packet jitter buffer.
@@ -35,6 +36,9 @@ import asyncio
 import contextlib
 import fractions
 import logging
+import socket
+import struct
+import sys
 import time
 from collections import deque
 from typing import Any
@@ -68,6 +72,9 @@ from advisor_app.rtc.video_receive import (
     VideoPacket,
 )
 from advisor_app.rtc.video_send import AdaptiveVp8Encoder
+
+if sys.platform == "linux":
+    import fcntl  # the kernel's receive time stamps (below); not on Windows
 
 logger = logging.getLogger(__name__)
 
@@ -371,12 +378,49 @@ NTP_UNIX_OFFSET_S = 2_208_988_800  # aiortc's clock counts from 1900
 _arrival: list[float | None] = [None]  # socket time of the datagram being handled now
 
 
+# Linux keeps the time each datagram reached the socket; SIOCGSTAMP reads the last one's
+# (struct timeval, two 64-bit longs on 64-bit Linux). Elsewhere the time it is read is used.
+SIOCGSTAMP = 0x8906
+SO_TIMESTAMP = 29  # Linux's SO_TIMESTAMP_OLD (Python's socket module does not name it)
+_KERNEL_STAMPS = sys.platform == "linux" and struct.calcsize("l") == 8
+_received_at: list[float | None] = [None]  # set by the protocol for data_received
+
+
+def _kernel_arrival(protocol: aioice_ice.StunProtocol) -> float | None:
+    fd = protocol.__dict__.get("_advisor_fd")
+    if fd is None:
+        sock = protocol.transport.get_extra_info("socket")
+        if sock is None:
+            return None
+        fd = sock.fileno()
+        with contextlib.suppress(OSError):  # ask the kernel to stamp what arrives
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
+        protocol.__dict__["_advisor_fd"] = fd
+    try:
+        seconds, micros = struct.unpack("qq", fcntl.ioctl(fd, SIOCGSTAMP, bytes(16)))
+    except OSError:
+        return None
+    stamp = seconds + micros / 1e6
+    return stamp if 0 <= time.time() - stamp < 5 else None
+
+
+def _datagram_received(self: aioice_ice.StunProtocol, data: bytes, addr: Any) -> None:
+    # asyncio hands over each datagram right after reading it, so the socket's last stamp
+    # is this datagram's.
+    _received_at[0] = _kernel_arrival(self) if _KERNEL_STAMPS else None
+    try:
+        _original["datagram_received"](self, data, addr)
+    finally:
+        _received_at[0] = None
+
+
 def _data_received(self: aioice_ice.Connection, data: bytes, component: int) -> None:
-    # Stamped when the socket is read, not when the DTLS task gets round to the datagram:
-    # aiortc took the time there, so any wait on the shared loop looked like congestion to
-    # the estimator, and its REMB told the customer to send less.
+    # Stamped when the datagram reached the socket (or at least when it was read), not when
+    # the DTLS task gets round to it: aiortc took the time there, so any wait on the shared
+    # loop looked like congestion to the estimator, and its REMB told the customer to send
+    # less.
     arrivals = self.__dict__.setdefault("_advisor_arrivals", deque())
-    arrivals.append(time.time())
+    arrivals.append(_received_at[0] or time.time())
     _original["data_received"](self, data, component)
 
 
@@ -432,6 +476,8 @@ def install() -> bool:
     RTCRtpReceiver._handle_rtp_packet = _handle_rtp_packet  # type: ignore[method-assign]
     _original["stop_decoder"] = RTCRtpReceiver._RTCRtpReceiver__stop_decoder  # type: ignore[attr-defined]
     RTCRtpReceiver._RTCRtpReceiver__stop_decoder = _stop_decoder  # type: ignore[attr-defined]
+    _original["datagram_received"] = aioice_ice.StunProtocol.datagram_received
+    aioice_ice.StunProtocol.datagram_received = _datagram_received  # type: ignore[method-assign,assignment]
     _original["data_received"] = aioice_ice.Connection.data_received
     aioice_ice.Connection.data_received = _data_received  # type: ignore[method-assign]
     _original["recvfrom"] = aioice_ice.Connection.recvfrom

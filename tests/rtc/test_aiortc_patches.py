@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
+import sys
 import time
 from typing import Any
 
 import aioice
 import aiortc
+import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from advisor_app.rtc import aiortc_patches
@@ -180,3 +183,36 @@ async def test_audio_stays_continuous_through_loss() -> None:
     played = counters["a"]
     assert played["concealed"] <= 0.12 * played["frames"], counters
     assert played["normal"] + played["fec"] >= 0.85 * played["frames"], counters
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="kernel receive stamps are read on Linux")
+async def test_arrival_is_when_the_datagram_came_not_when_a_late_loop_read_it() -> None:
+    loop = asyncio.get_running_loop()
+    stamps: list[tuple[float, float | None]] = []
+
+    class Probe(asyncio.DatagramProtocol):
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+
+        def datagram_received(self, data: bytes, addr: Any) -> None:
+            stamps.append((time.time(), aiortc_patches._kernel_arrival(self)))  # type: ignore[arg-type]
+
+    transport, _ = await loop.create_datagram_endpoint(Probe, local_addr=("127.0.0.1", 0))
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        address = transport.get_extra_info("sockname")
+        for _ in range(3):
+            sent = time.time()
+            sender.sendto(b"x", address)
+            time.sleep(0.1)  # noqa: ASYNC251 (on purpose: the loop is busy, the datagram waits)
+            async with asyncio.timeout(5):
+                while len(stamps) < 1:
+                    await asyncio.sleep(0.001)
+            read_at, arrived = stamps.pop()
+            assert read_at - sent >= 0.1
+    finally:
+        sender.close()
+        transport.close()
+    # The last datagram's stamp (the first may come before the kernel stamps this socket).
+    assert arrived is not None
+    assert arrived - sent < 0.05, (arrived - sent, read_at - sent)

@@ -68,9 +68,11 @@ async def test_resolution_bitrate_and_loss_are_reported_both_ways() -> None:
                 )
         assert stats.outbound_video_size == (320, 240)
         assert stats.inbound_video_size == (256, 144)
-        # aiortc's VP8 starts near 500 kbit/s; Opus sends some 10-60 kbit/s even for a tone.
-        assert stats.outbound_video_kbps is not None and stats.outbound_video_kbps > 30
-        assert stats.inbound_video_kbps is not None and stats.inbound_video_kbps > 30
+        # VP8 starts near 500 kbit/s, but follows the receiver's estimate down to 50 kbit/s
+        # and below by leaving frames out (a busy machine delays packets, which the estimate
+        # reads as a weak line); Opus sends some 10-60 kbit/s even for a tone.
+        assert stats.outbound_video_kbps is not None and stats.outbound_video_kbps > 5
+        assert stats.inbound_video_kbps is not None and stats.inbound_video_kbps > 5
         assert stats.outbound_audio_kbps is not None and stats.outbound_audio_kbps > 5
         assert stats.inbound_audio_kbps is not None and stats.inbound_audio_kbps > 5
         # 15 frames a second out, 30 in (the test picture's default); a loaded machine may lag.
