@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from advisor_app.hub import api, page_api, websockets
+from advisor_app.hub import api, licences, page_api, websockets
 from advisor_app.hub.cluster import Cluster
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.context import Clock
@@ -26,6 +26,20 @@ from advisor_app.hub.storage.sqlite import SQLiteStorage
 logger = logging.getLogger(__name__)
 
 DEFAULT_NOTICE_VERSION = "1"
+
+
+def web_root_problem(web_root: Path) -> str | None:
+    """What is missing for the hub to serve customers: the page itself and the notices they
+    consent to (whose version each consent is stamped with). None: nothing."""
+    if not (web_root / "index.html").is_file():
+        return f"the customer page is missing: {web_root} has no index.html"
+    try:
+        version = json.loads((web_root / "notices.json").read_text("utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"the notices are missing: {web_root / 'notices.json'} has no version"
+    if not isinstance(version, str) or not version.strip():
+        return f"the notices are missing: {web_root / 'notices.json'} has no version"
+    return None
 
 
 def notice_version(web_root: Path) -> str:
@@ -127,6 +141,7 @@ def create_app(
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(api.routes)
     app.router.add_routes(page_api.routes)
+    app.router.add_routes(licences.routes)
     app.router.add_get("/ws/customer", websockets.customer_socket)
     app.router.add_get("/ws/advisor", websockets.advisor_socket)
     if settings.web_root.is_dir():

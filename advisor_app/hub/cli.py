@@ -18,7 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from advisor_app import __version__
 from advisor_app.hub.accounts import PASSWORD_MIN, hash_password
-from advisor_app.hub.app import create_app, open_storage
+from advisor_app.hub.app import create_app, open_storage, web_root_problem
 from advisor_app.hub.config import ENV_PREFIX, ConfigError, HubSettings, load_settings, setting_docs
 from advisor_app.hub.guard import GuardedSite, guard_limits
 from advisor_app.hub.storage.base import DuplicateError, Storage, StorageError
@@ -186,6 +186,10 @@ class AccessLogger(AbstractAccessLogger):
 
 
 def serve(settings: HubSettings, *, print_url: bool = True) -> None:
+    if problem := web_root_problem(settings.web_root):
+        # Serving without them would answer customers with 404 and stamp consents with a
+        # notice version nobody showed them.
+        raise ConfigError(f"{problem} (reinstall advisor-app, or set web_root)")
     ssl_context = None
     cert, key = settings.tls_cert, settings.tls_key
     if settings.tls_self_signed:
@@ -256,7 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "serve":
-        serve(settings)
+        try:
+            serve(settings)
+        except ConfigError as error:
+            print(f"advisor-hub: {error}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "add-advisor":
         return _add_advisor(settings, args)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 import tomllib
 import urllib.parse
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import Any, get_type_hints
 import platformdirs
 
 from advisor_app.hub.hours import OpeningHours, OpeningHoursError
+from advisor_app.paths import resources_dir
 
 ENV_PREFIX = "ADVISOR_HUB_"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -28,13 +28,8 @@ LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp
 
 
 def default_resources_dir() -> Path:
-    """``resources/`` beside the package in a checkout, or inside a frozen bundle."""
-    if override := os.environ.get("ADVISOR_RESOURCES"):
-        return Path(override)
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    """The project's resources: a checkout's, an installed wheel's or a frozen bundle's."""
+    return resources_dir()
 
 
 def _doc(text: str, default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
@@ -95,6 +90,12 @@ class HubSettings:
     time_zone: str = _doc(
         "Time zone of the opening hours and of every time in records and transcripts.",
         "Europe/Berlin",
+    )
+    source_url: str = _doc(
+        "Where customers and advisors get this version's source code (AGPL-3.0 § 13), shown "
+        "at /licenses, e.g. https://git.bank.example/videoberatung; empty: they are asked to "
+        "contact the bank (bank_contact).",
+        "",
     )
     security_contact: str = _doc(
         "Where to report a security problem (mailto:… or https://…), served as "

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from advisor_app import __version__
 from advisor_app.core.app_config import AppConfig, AppConfigError, load_app_config, setting_docs
 from advisor_app.core.engine import Engine
+from advisor_app.paths import resources_dir
 from advisor_app.ui.dialogs.login_dialog import LoginDialog
 from advisor_app.ui.runtime import preload, single_instance
 from advisor_app.ui.runtime.bug_report import BugReporter
@@ -50,15 +51,6 @@ logger = logging.getLogger("advisor_app")
 ORGANIZATION = "Videoberatung"
 APPLICATION = "advisor-app"
 READY_ENV = "ADVISOR_APP_REPORT_READY"  # benchmark hook, see ReadyReporter
-
-
-def resources_dir() -> Path:
-    if override := os.environ.get("ADVISOR_RESOURCES"):
-        return Path(override)
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
 
 
 def build_parser() -> argparse.ArgumentParser:

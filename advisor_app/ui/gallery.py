@@ -419,7 +419,7 @@ class Gallery:
 
     async def run(self) -> None:
         from advisor_app.demo.embedded import EmbeddedDemo
-        from advisor_app.ui.app import resources_dir
+        from advisor_app.paths import resources_dir
         from advisor_app.ui.runtime.workstation import Workstation
 
         demo = EmbeddedDemo(preferred_port=_free_port())
@@ -517,7 +517,7 @@ class Gallery:
 
     async def consultation_screens(self, demo: Any, window: Any, customer: Any) -> None:
         from advisor_app.core.session import Phase
-        from advisor_app.ui.app import resources_dir
+        from advisor_app.paths import resources_dir
         from advisor_app.ui.gallery_data import CHAT, PIN_LABEL
 
         window.queue_view.take_next_button.click()

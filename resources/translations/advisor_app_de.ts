@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="32"/>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="33"/>
+        <source>About Videoberatung</source>
+        <translation>Über Videoberatung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="34"/>
+        <source>Videoberatung %1</source>
+        <translation>Videoberatung %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="38"/>
+        <source>Free software under the GNU Affero General Public License, version 3 or later (AGPL-3.0-or-later): you may use, study, share and change it. Your IT department has its source code. PyMuPDF, which shows the documents, is AGPL-3.0 or under a commercial licence from Artifex.</source>
+        <translation>Freie Software unter der GNU Affero General Public License, Version 3 oder später (AGPL-3.0-or-later): Sie dürfen sie nutzen, untersuchen, weitergeben und ändern. Ihre IT-Abteilung hat den Quellcode. PyMuPDF, das die Dokumente anzeigt, steht unter der AGPL-3.0 oder einer kommerziellen Lizenz von Artifex.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="47"/>
+        <source>Third-party licences</source>
+        <translation>Lizenzen von Drittanbietern</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="50"/>
+        <source>The third-party notices are missing from this installation.</source>
+        <translation>Die Lizenzhinweise fehlen in dieser Installation.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="54"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/dialogs/about_dialog.py" line="58"/>
+        <source>Third-party licences:</source>
+        <translation>Lizenzen von Drittanbietern:</translation>
+    </message>
+</context>
+<context>
     <name>ChatView</name>
     <message>
         <location filename="../../advisor_app/ui/views/chat_view.py" line="107"/>
@@ -36,203 +75,203 @@
 <context>
     <name>DocumentPane</name>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="73"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="72"/>
         <source>Documents</source>
         <translation>Dokumente</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="75"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="74"/>
         <source>Document tools</source>
         <translation>Dokumentwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="79"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="78"/>
         <source>&amp;Open …</source>
         <translation>Ö&amp;ffnen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="82"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="81"/>
         <source>Document library</source>
         <translation>Dokumentbibliothek</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="83"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="82"/>
         <source>Library …</source>
         <translation>Bibliothek …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="90"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="89"/>
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="93"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="92"/>
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="96"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="95"/>
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="99"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="98"/>
         <source>Zoom</source>
         <translation>Zoom</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="100"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="99"/>
         <source>Fit width</source>
         <translation>Seitenbreite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="101"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="100"/>
         <source>Fit page</source>
         <translation>Ganze Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="107"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="106"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="123"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="122"/>
         <source>Marking tools</source>
         <translation>Markierwerkzeuge</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="129"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="128"/>
         <source>Pointer</source>
         <translation>Zeiger</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="130"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="129"/>
         <source>Pen</source>
         <translation>Stift</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="131"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="130"/>
         <source>Highlighter</source>
         <translation>Textmarker</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="132"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="131"/>
         <source>Numbered pin</source>
         <translation>Nummerierte Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="133"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="132"/>
         <source>Eraser</source>
         <translation>Radierer</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="148"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="147"/>
         <source>Colour</source>
         <translation>Farbe</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="149"/>
         <source>Red</source>
         <translation>Rot</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="151"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="150"/>
         <source>Blue</source>
         <translation>Blau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="152"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="151"/>
         <source>Green</source>
         <translation>Grün</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="153"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="152"/>
         <source>Black</source>
         <translation>Schwarz</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="154"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="153"/>
         <source>Yellow</source>
         <translation>Gelb</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="160"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="159"/>
         <source>Line width</source>
         <translation>Linienstärke</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="162"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="161"/>
         <source>Thin</source>
         <translation>Dünn</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="163"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="162"/>
         <source>Medium</source>
         <translation>Mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="164"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="163"/>
         <source>Thick</source>
         <translation>Dick</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="173"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="170"/>
         <source>Pin label (optional)</source>
         <translation>Beschriftung (optional)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="174"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="171"/>
         <source>Label for the next pin</source>
         <translation>Beschriftung der nächsten Markierung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="179"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="176"/>
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="182"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="179"/>
         <source>Redo</source>
         <translation>Wiederholen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="185"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="182"/>
         <source>Clear page</source>
         <translation>Seite leeren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="205"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="202"/>
         <source>Pages</source>
         <translation>Seiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="217"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="214"/>
         <source>Document view</source>
         <translation>Dokumentansicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="220"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="217"/>
         <source>Document message</source>
         <translation>Hinweis zum Dokument</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="226"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="583"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="223"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="586"/>
         <source>The customer sees this page</source>
         <translation>Kunde sieht diese Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="228"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="225"/>
         <source>Sharing</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="297"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="294"/>
         <source>Open document</source>
         <translation>Dokument öffnen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="299"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="296"/>
         <source>Documents and images (%1)</source>
         <translation>Dokumente und Bilder (%1)</translation>
     </message>
@@ -310,35 +349,35 @@
         <translation>Seite %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="514"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="532"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="517"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="535"/>
         <source>The consultation has ended; its documents were closed.</source>
         <translation>Die Beratung ist beendet; ihre Dokumente wurden geschlossen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="563"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="566"/>
         <source>Page %1 of %2</source>
         <translation>Seite %1 von %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="568"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="571"/>
         <source>shared with the customer</source>
         <translation>mit der Kundin oder dem Kunden geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="568"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="571"/>
         <source>not shared</source>
         <translation>nicht geteilt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="571"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="581"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="574"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="584"/>
         <source>shared, waiting for the customer&apos;s connection</source>
         <translation>geteilt, wartet auf die Verbindung der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="531"/>
-        <location filename="../../advisor_app/ui/views/document_pane.py" line="574"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="534"/>
+        <location filename="../../advisor_app/ui/views/document_pane.py" line="577"/>
         <source>No document</source>
         <translation>Kein Dokument</translation>
     </message>
@@ -346,12 +385,12 @@
 <context>
     <name>ErrorReporter</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="149"/>
+        <location filename="../../advisor_app/ui/runtime/bug_report.py" line="97"/>
         <source>Unexpected error</source>
         <translation>Unerwarteter Fehler</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="150"/>
+        <location filename="../../advisor_app/ui/runtime/bug_report.py" line="98"/>
         <source>Something went wrong that should not have. The details are in the log file:</source>
         <translation>Etwas ist schiefgegangen, das nicht hätte passieren dürfen. Die Einzelheiten stehen in der Protokolldatei:</translation>
     </message>
@@ -559,7 +598,7 @@
         <translation>Erledigt von %1 am %2</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/inbox_view.py" line="151"/>
+        <location filename="../../advisor_app/ui/views/inbox_view.py" line="154"/>
         <source>Phone number copied.</source>
         <translation>Telefonnummer kopiert.</translation>
     </message>
@@ -692,12 +731,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="404"/>
+        <location filename="../../advisor_app/ui/app.py" line="362"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="399"/>
+        <location filename="../../advisor_app/ui/app.py" line="357"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -705,128 +744,138 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="329"/>
+        <location filename="../../advisor_app/ui/app.py" line="287"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="78"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="79"/>
         <source>Videoberatung – %1</source>
         <translation>Videoberatung – %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="89"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="90"/>
         <source>Work areas</source>
         <translation>Arbeitsbereiche</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="90"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="256"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="91"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="264"/>
         <source>&amp;Queue</source>
         <translation>&amp;Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="91"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="436"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="92"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="450"/>
         <source>&amp;Inbox</source>
         <translation>Nachr&amp;ichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="97"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="101"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="98"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="102"/>
         <source>Presence</source>
         <translation>Anwesenheit</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="102"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="103"/>
         <source>Available</source>
         <translation>Verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="103"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="104"/>
         <source>Away</source>
         <translation>Abwesend</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="104"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="105"/>
         <source>Busy</source>
         <translation>Beschäftigt</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="106"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="107"/>
         <source>Presence:</source>
         <translation>Anwesenheit:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="110"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="111"/>
         <source>Wrap-up</source>
         <translation>Nachbearbeitung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="111"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="112"/>
         <source>Available &amp;now</source>
         <translation>&amp;Jetzt verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="113"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="114"/>
         <source>End the wrap-up and take customers again.</source>
         <translation>Die Nachbearbeitung beenden und wieder Kunden annehmen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="129"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="130"/>
         <source>Sign &amp;out</source>
         <translation>Ab&amp;melden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="140"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="141"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="147"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="148"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="153"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="154"/>
         <source>Queue</source>
         <translation>Warteschlange</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="158"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="159"/>
         <source>Messages</source>
         <translation>Nachrichten</translation>
     </message>
     <message>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="175"/>
+        <source>&amp;Help</source>
+        <translation>Hi&amp;lfe</translation>
+    </message>
+    <message>
         <location filename="../../advisor_app/ui/views/main_window.py" line="176"/>
+        <source>&amp;About Videoberatung</source>
+        <translation>Ü&amp;ber Videoberatung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="184"/>
         <source>Connection to the hub</source>
         <translation>Verbindung zum Dienst</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="179"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="187"/>
         <source>Device notice</source>
         <translation>Hinweis zu Geräten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="184"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="272"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="192"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="286"/>
         <source>Microphone unprocessed: echo cancellation is not available</source>
         <translation>Mikrofon unbearbeitet: Echounterdrückung nicht verfügbar</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="186"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="194"/>
         <source>Device missing: test picture or tone in use</source>
         <translation>Gerät fehlt: Testbild oder Testton aktiv</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="80"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="299"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="81"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="208"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="313"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="256"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="264"/>
         <source>&amp;Queue (%n)</source>
         <translation>
             <numerusform>&amp;Warteschlange (%n)</numerusform>
@@ -834,7 +883,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="260"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="268"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n Person wartet.</numerusform>
@@ -842,95 +891,95 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="260"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="268"/>
         <source>Nobody is waiting.</source>
         <translation>Niemand wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="285"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="299"/>
         <source>Hub: offline</source>
         <translation>Dienst: nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="286"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="300"/>
         <source>Hub: connecting …</source>
         <translation>Dienst: Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="287"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="301"/>
         <source>Hub: connected</source>
         <translation>Dienst: verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="288"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="302"/>
         <source>Hub: connection lost, reconnecting …</source>
         <translation>Dienst: Verbindung unterbrochen, wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="289"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="303"/>
         <source>Hub: signed out, please sign in again</source>
         <translation>Dienst: abgemeldet, bitte neu anmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="295"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="309"/>
         <source>%1 is waiting.</source>
         <translation>%1 wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="299"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="313"/>
         <source>A customer is waiting.</source>
         <translation>Eine Kundin oder ein Kunde wartet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="378"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="392"/>
         <source>Wrap-up over: you are available again.</source>
         <translation>Nachbearbeitung vorbei: Sie sind wieder verfügbar.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="386"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="400"/>
         <source>Wrap-up – %1 left</source>
         <translation>Nachbearbeitung – noch %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="465"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="467"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="479"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="481"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="466"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="480"/>
         <source>A consultation is in progress. Sign out and end it?</source>
         <translation>Eine Beratung läuft. Abmelden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="476"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="478"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="490"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="492"/>
         <source>Quit</source>
         <translation>Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="477"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="491"/>
         <source>A consultation is in progress. Quit and end it?</source>
         <translation>Eine Beratung läuft. Programm beenden und die Beratung beenden?</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="163"/>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="413"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="164"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="427"/>
         <source>Consultation</source>
         <translation>Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="122"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="123"/>
         <source>Se&amp;ttings …</source>
         <translation>&amp;Einstellungen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="152"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="153"/>
         <source>&amp;Go</source>
         <translation>Ansic&amp;ht</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="436"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="450"/>
         <source>&amp;Inbox (%n)</source>
         <translation>
             <numerusform>Nachr&amp;ichten (%n)</numerusform>
@@ -938,7 +987,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="439"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="453"/>
         <source>%n new message(s).</source>
         <translation>
             <numerusform>%n neue Nachricht.</numerusform>
@@ -946,12 +995,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="439"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="453"/>
         <source>No messages.</source>
         <translation>Keine Nachrichten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/main_window.py" line="445"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="459"/>
         <source>New message from %1.</source>
         <translation>Neue Nachricht von %1.</translation>
     </message>
@@ -1143,97 +1192,97 @@
 <context>
     <name>RecordDialog</name>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="67"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="66"/>
         <source>Save record</source>
         <translation>Protokoll speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="69"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="68"/>
         <source>PDF documents (*.pdf)</source>
         <translation>PDF-Dokumente (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="105"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="104"/>
         <source>Record %1</source>
         <translation>Protokoll %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="106"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="105"/>
         <source>Record preview</source>
         <translation>Protokollvorschau</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="117"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="116"/>
         <source>Record pages</source>
         <translation>Protokollseiten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="121"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="122"/>
         <source>Drawing the pages …</source>
         <translation>Die Seiten werden gezeichnet …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="122"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="123"/>
         <source>Record message</source>
         <translation>Protokollmeldung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="124"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="125"/>
         <source>Page</source>
         <translation>Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="125"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="126"/>
         <source>&amp;Previous page</source>
         <translation>&amp;Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="126"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="127"/>
         <source>Previous page</source>
         <translation>Vorherige Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="128"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="129"/>
         <source>&amp;Next page</source>
         <translation>&amp;Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="129"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="130"/>
         <source>Next page</source>
         <translation>Nächste Seite</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="131"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="132"/>
         <source>&amp;Save …</source>
         <translation>&amp;Speichern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="132"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="133"/>
         <source>Save the record as a file</source>
         <translation>Das Protokoll als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="134"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="135"/>
         <source>&amp;Close</source>
         <translation>S&amp;chließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="135"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="136"/>
         <source>Close the record preview</source>
         <translation>Die Protokollvorschau schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="185"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="186"/>
         <source>The pages cannot be shown: %1</source>
         <translation>Die Seiten können nicht angezeigt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="199"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="200"/>
         <source>Page %1</source>
         <translation>Seite %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/record_view.py" line="232"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="233"/>
         <source>Page %1 of %n</source>
         <translation>
             <numerusform>Seite %1 von %n</numerusform>
@@ -1241,12 +1290,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="246"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="247"/>
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/record_view.py" line="250"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="251"/>
         <source>Saved as %1</source>
         <translation>Gespeichert als %1</translation>
     </message>
@@ -1254,409 +1303,409 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="143"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="142"/>
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="146"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="145"/>
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="150"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="149"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="152"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="151"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="159"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="159"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="163"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="163"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="166"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="166"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="168"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="167"/>
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="169"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="168"/>
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="172"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="171"/>
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="178"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="177"/>
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="183"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="182"/>
         <source>Customer&apos;s video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="186"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="185"/>
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="188"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="187"/>
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="199"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="716"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="198"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="715"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="201"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="717"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="205"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="731"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="208"/>
         <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="210"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="602"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="606"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="601"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="605"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="215"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="214"/>
         <source>Record status</source>
         <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="216"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="215"/>
         <source>&amp;Update</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="218"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="217"/>
         <source>Update the customer&apos;s record now</source>
         <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="221"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="220"/>
         <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
         <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="226"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="225"/>
         <source>&amp;View</source>
         <translation>A&amp;nsehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="228"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="227"/>
         <source>View the customer&apos;s record</source>
         <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="230"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="229"/>
         <source>Sa&amp;ve …</source>
         <translation>Spei&amp;chern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="232"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="231"/>
         <source>Save the customer&apos;s record as a file</source>
         <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="242"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="241"/>
         <source>Record for the customer</source>
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="270"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="269"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="272"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="271"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="509"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="508"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="504"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="503"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="504"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="506"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="512"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="511"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="518"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="517"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="520"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="519"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="524"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="523"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="530"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="529"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="536"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="535"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="542"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="548"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="547"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="558"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="557"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="563"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="562"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="603"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="602"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="625"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="624"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="627"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="626"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="631"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="630"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="645"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="644"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="646"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="645"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="664"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="663"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="705"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="710"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="709"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="249"/>
         <source>C&amp;lose</source>
         <translation>Sch&amp;ließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="63"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="62"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="203"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="730"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="729"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="208"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="207"/>
         <source>&amp;End</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="251"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="256"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="255"/>
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="259"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="258"/>
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="317"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="316"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="320"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="319"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="321"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="320"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="323"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="326"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="325"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="331"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="330"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="441"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="444"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="445"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="444"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="449"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="448"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="451"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="450"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="514"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
         <source>loss %1</source>
         <translation>Verlust %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="659"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="658"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="716"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="715"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="717"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="730"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="729"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="731"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

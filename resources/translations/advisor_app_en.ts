@@ -15,7 +15,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="255"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="264"/>
         <source>&amp;Queue (%n)</source>
         <translation>
             <numerusform>&amp;Queue (%n)</numerusform>
@@ -23,7 +23,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="259"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="268"/>
         <source>%n person(s) waiting.</source>
         <translation>
             <numerusform>%n person waiting.</numerusform>
@@ -31,7 +31,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="435"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="450"/>
         <source>&amp;Inbox (%n)</source>
         <translation>
             <numerusform>&amp;Inbox (%n)</numerusform>
@@ -39,7 +39,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/main_window.py" line="438"/>
+        <location filename="../../advisor_app/ui/views/main_window.py" line="453"/>
         <source>%n new message(s).</source>
         <translation>
             <numerusform>%n new message.</numerusform>
@@ -61,7 +61,7 @@
 <context>
     <name>RecordDialog</name>
     <message numerus="yes">
-        <location filename="../../advisor_app/ui/views/record_view.py" line="227"/>
+        <location filename="../../advisor_app/ui/views/record_view.py" line="233"/>
         <source>Page %1 of %n</source>
         <translation>
             <numerusform>Page %1 of %n</numerusform>

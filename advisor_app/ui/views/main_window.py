@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from advisor_app.core.errors import UserFacingError
 from advisor_app.core.hub_client import LinkState
 from advisor_app.protocol.common import OfflineMessage, Presence, QueueEntry
+from advisor_app.ui.dialogs.about_dialog import AboutDialog
 from advisor_app.ui.plain import no_mnemonic, plain_label, plain_tooltip
 from advisor_app.ui.problems import describe
 from advisor_app.ui.runtime.context import ViewContext
@@ -171,6 +172,13 @@ class MainWindow(QMainWindow):
             self.show_consultation_action,
         ):
             view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = QAction(self.tr("&About Videoberatung"), self)
+        self.about_action.setObjectName("about")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+        self.about_dialog: AboutDialog | None = None
 
         self.link_label = plain_label()
         self.link_label.setAccessibleName(self.tr("Connection to the hub"))
@@ -259,6 +267,12 @@ class MainWindow(QMainWindow):
             index,
             self.tr("%n person(s) waiting.", "", count) if count else self.tr("Nobody is waiting."),
         )
+
+    def show_about(self) -> None:
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
 
     def bring_to_front(self) -> None:
         if self.isMinimized():
