@@ -334,6 +334,14 @@ async def advisor_record(request: web.Request) -> web.Response:
     return _pdf(await _hub(request).records.advisor_record(advisor.advisor_id, consultation_id))
 
 
+@routes.get("/api/compliance/consultations/{reference}/record")
+async def compliance_record(request: web.Request) -> web.Response:
+    """Any consultation's record, for compliance accounts only; each request is audited."""
+    account = await _advisor(request)
+    reference = request.match_info["reference"]
+    return _pdf(await _hub(request).records.compliance_record(account, reference))
+
+
 @routes.get("/api/customers/me/record")
 async def download_record(request: web.Request) -> web.Response:
     customer = await _customer(request)

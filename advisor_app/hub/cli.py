@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from advisor_app import __version__
+from advisor_app.hub import cli_records
 from advisor_app.hub.accounts import PASSWORD_MIN, hash_password
 from advisor_app.hub.app import create_app, open_storage, web_root_problem
 from advisor_app.hub.config import ENV_PREFIX, ConfigError, HubSettings, load_settings, setting_docs
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "purge", parents=[common], help="delete everything older than the retention period now"
     )
+    cli_records.add_commands(commands, common)
     return parser
 
 
@@ -272,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         return _list_advisors(settings)
     if args.command == "purge":
         return _purge(settings)
+    if args.command in cli_records.COMMANDS:
+        return cli_records.run(settings, args)
     return 2
 
 

@@ -9,21 +9,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import tomllib
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, cast, get_args, get_type_hints
 
 import platformdirs
 
 from advisor_app.hub.hours import OpeningHours, OpeningHoursError
+from advisor_app.hub.storage.base import RecordingRules
 from advisor_app.paths import resources_dir
+from advisor_app.protocol.common import RecordingPolicy
 
 ENV_PREFIX = "ADVISOR_HUB_"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # The logo's file types and how they are served (the page's CSP allows images of its own origin).
+RECORDING_POLICIES: tuple[str, ...] = get_args(RecordingPolicy)
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp"}
 
 
@@ -150,6 +154,37 @@ class HubSettings:
         "Customers, chats, messages and records older than this are deleted.", 30.0
     )
     purge_interval_seconds: float = _doc("How often the retention purge runs.", 3600.0)
+    recording_policy: str = _doc(
+        "Whether consultations are recorded (MiFID II Art. 16(7), § 83(3) WpHG): off, "
+        "on_request (the advisor may start it) or mandatory; for every topic that "
+        "recording_policy_by_topic does not name. Both sides are told before the consultation.",
+        "off",
+    )
+    recording_policy_by_topic: tuple[str, ...] = _doc(
+        'Recording policy per topic a customer chooses, "topic=policy" entries, e.g. '
+        '"wertpapiere=mandatory,kredit=on_request"; topics are a-z, 0-9, - and _.',
+        (),
+    )
+    recording_retention_days: float = _doc(
+        "How long consultations under a recording policy other than off are kept (record, chat, "
+        "sealed events, recordings) instead of retention_days: 5 years by default (MiFID II); "
+        "raise it to 7 years, or put single consultations on legal hold, when the authority asks.",
+        1826.0,
+    )
+    audit_retention_days: float = _doc(
+        "How long the audit log (compliance access to records, legal holds) is kept.", 3653.0
+    )
+    record_signing_pkcs12: Path | None = _doc(
+        "The bank's certificate and key (a PKCS#12 .p12/.pfx file) that sign every record "
+        "(PAdES); unset: the hub's own key and self-signed certificate naming bank_name, made on "
+        "first use beside the database.",
+        None,
+    )
+    record_signing_password_file: Path | None = _doc(
+        "A file holding the password of record_signing_pkcs12 (its first line); unset: the "
+        "PKCS#12 file has no password.",
+        None,
+    )
     token_lifetime_hours: float = _doc("How long an advisor's login token is valid.", 12.0)
     login_failures_per_account: int = _doc(
         "Logins for one account from one address within the window, before that address must "
@@ -240,6 +275,24 @@ class HubSettings:
     def database_path(self) -> Path:
         return self.data_dir / "hub.sqlite3"
 
+    def recording_rules(self) -> RecordingRules:
+        """The recording policy for each topic and the retention it brings."""
+        by_topic: dict[str, RecordingPolicy] = {}
+        for entry in self.recording_policy_by_topic:
+            topic, _, policy = entry.partition("=")
+            topic = topic.strip()
+            if not re.fullmatch(r"[a-z0-9_-]{1,40}", topic):
+                raise ConfigError(
+                    f"recording_policy_by_topic: {entry!r} is not topic=policy with a topic of "
+                    "a-z, 0-9, - and _"
+                )
+            by_topic[topic] = _recording_policy(policy.strip(), "recording_policy_by_topic")
+        return RecordingRules(
+            default=_recording_policy(self.recording_policy, "recording_policy"),
+            by_topic=by_topic,
+            keep_seconds=self.recording_retention_days * 86400,
+        )
+
     def validate(self) -> HubSettings:
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
@@ -259,6 +312,8 @@ class HubSettings:
             "grace_seconds",
             "retention_days",
             "purge_interval_seconds",
+            "recording_retention_days",
+            "audit_retention_days",
             "instance_heartbeat_seconds",
             "login_window_seconds",
             "login_failures_per_account",
@@ -303,11 +358,20 @@ class HubSettings:
                 raise ConfigError(f"{name} must be one line of at most 200 characters")
         if self.turn_urls and not self.turn_secret:
             raise ConfigError("turn_urls need turn_secret for time-limited credentials")
+        self.recording_rules()  # raises ConfigError for a policy it does not know
+        if self.record_signing_password_file is not None and self.record_signing_pkcs12 is None:
+            raise ConfigError("record_signing_password_file needs record_signing_pkcs12")
         try:
             OpeningHours(self.opening_hours, self.time_zone)
         except OpeningHoursError as error:
             raise ConfigError(f"opening_hours: {error}") from error
         return self
+
+
+def _recording_policy(value: str, name: str) -> RecordingPolicy:
+    if value not in RECORDING_POLICIES:
+        raise ConfigError(f"{name}: {value!r} is not one of {', '.join(RECORDING_POLICIES)}")
+    return cast(RecordingPolicy, value)
 
 
 def setting_docs() -> list[tuple[str, str, str, str]]:

@@ -56,9 +56,15 @@ class Consultations:
     ) -> ConsultationInfo:
         """Claim the next (or a chosen) waiting customer for ``advisor``."""
         context = self._context
+        if advisor.role != "advisor":
+            raise ProtocolError(
+                ErrorCode.FORBIDDEN, "this account is for compliance: it takes no customers"
+            )
         started = time.perf_counter()
         try:
-            claimed = await context.storage.claim(advisor, customer_id, context.clock())
+            claimed = await context.storage.claim(
+                advisor, customer_id, context.clock(), context.settings.recording_rules()
+            )
         except AdvisorBusyError:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "you are in a consultation already: end it first"

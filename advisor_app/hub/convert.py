@@ -102,4 +102,5 @@ def consultation_info(
         ended_at=to_datetime(record.ended_at) if record.ended_at is not None else None,
         ended_by=record.ended_by,
         reference=consultation_reference(record.consultation_id, started_at),
+        recording=record.recording,
     )

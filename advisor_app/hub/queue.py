@@ -136,6 +136,7 @@ class Queue:
                 consent_at=now,
                 joined_at=now,
                 language=request.language,
+                topic=request.topic,
             )
         )
         position = self._waiting.append(customer)
@@ -154,6 +155,7 @@ class Queue:
             position=position,
             estimated_wait_seconds=self.estimate_for(position),
             grace_seconds=int(context.settings.grace_seconds),
+            recording=context.settings.recording_rules().policy(request.topic),
         )
 
     async def leave(self, customer: CustomerRecord) -> None:

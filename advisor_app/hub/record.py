@@ -64,6 +64,10 @@ class RecordFacts:
     ended_at: datetime | None
     made_at: datetime
     messages: Sequence[ChatEntry]
+    # Who signs the record and the head of its sealed events (record_signing.py); empty: an
+    # unsigned rendering (the transcript).
+    signed_by: str = ""
+    chain_head: str = ""
 
 
 def _register_fonts() -> tuple[str, str]:
@@ -228,6 +232,14 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
         Spacer(1, 8),
         Paragraph(_text(say("record_note") if record else say("transcript_note")), small),
     ]
+    if record and facts.signed_by:
+        story += [
+            Spacer(1, 4),
+            Paragraph(
+                _text(say("sealed_note", bank=facts.signed_by, head=facts.chain_head[:16])),
+                small,
+            ),
+        ]
     if record:
         story.append(Paragraph(_text(say("shown")), heading))
         if not shown:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import functools
+import hashlib
 import logging
 import multiprocessing
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from advisor_app.hub import sealing
 from advisor_app.hub.access import ended_consultation_of, own_consultation
 from advisor_app.hub.context import HubContext
 from advisor_app.hub.convert import chat_entry, consultation_reference_of, to_datetime
@@ -18,11 +22,11 @@ from advisor_app.hub.record import (
     RecordFacts,
     ShownPagesError,
     check_shown_pages,
-    compose_record,
     compose_transcript,
 )
+from advisor_app.hub.record_signing import SigningIdentity, chain_of, load_identity, sealed_record
 from advisor_app.hub.record_text import Wording
-from advisor_app.hub.storage import ConsultationRecord, CustomerRecord
+from advisor_app.hub.storage import AdvisorRecord, ConsultationRecord, CustomerRecord, Storage
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
@@ -54,6 +58,7 @@ class RecordKeeping:
         self._locks: dict[int, asyncio.Lock] = {}
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._identity: SigningIdentity | None = None
 
     def stop(self) -> None:
         if self._pool is not None:
@@ -101,10 +106,23 @@ class RecordKeeping:
                 record = await storage.consultation(consultation_id)
                 if record is None:
                     raise ProtocolError(ErrorCode.NOT_FOUND, "there is no such consultation")
-                facts = await self._facts(record)
+                identity = await self._signing_identity()
+                events = chain_of(await storage.events(consultation_id))
+                head = events[-1].hash if events else sealing.GENESIS
+                facts = dataclasses.replace(
+                    await self._facts(record), signed_by=identity.signer, chain_head=head
+                )
                 shown = await storage.shown_pages(consultation_id)
                 pages = _manifest_decoder.decode(shown.manifest).pages if shown else []
-                pdf = await self._compose(compose_record, facts, shown.pdf if shown else b"", pages)
+                pdf = await self._compose(
+                    sealed_record,
+                    facts,
+                    shown.pdf if shown else b"",
+                    pages,
+                    sealing.document(facts.reference, events),
+                    head,
+                    identity,
+                )
                 await storage.save_record(consultation_id, pdf, self._context.clock())
         finally:
             if not lock.locked():
@@ -114,6 +132,12 @@ class RecordKeeping:
             record.advisor_id, record.customer_id, ws.RecordReady(consultation_id=consultation_id)
         )
         return pdf
+
+    async def _signing_identity(self) -> SigningIdentity:
+        """The key records are signed with: read (or made) once, off the loop."""
+        if self._identity is None:
+            self._identity = await asyncio.to_thread(load_identity, self._context.settings)
+        return self._identity
 
     def make_soon(self, consultation_id: int) -> None:
         task = asyncio.create_task(self._make_logged(consultation_id))
@@ -143,7 +167,20 @@ class RecordKeeping:
         except ShownPagesError as error:
             raise ProtocolError(ErrorCode.INVALID, str(error), "pages") from None
         storage = self._context.storage
-        await storage.save_shown_pages(consultation_id, pdf, manifest, self._context.clock())
+        now = self._context.clock()
+        await storage.save_shown_pages(consultation_id, pdf, manifest, now)
+        # The hub never sees the pages as they are shown (they go peer to peer): what it can
+        # seal is what the advisor's workstation says it showed, as received.
+        await storage.add_event(
+            consultation_id,
+            "pages_shown",
+            {
+                "pages": len(pages),
+                "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+            },
+            now,
+        )
         await self.make(consultation_id)
 
     async def transcript_pdf(self, customer: CustomerRecord) -> NamedPdf:
@@ -181,3 +218,40 @@ class RecordKeeping:
                 ErrorCode.NOT_FOUND, "there is no record of this consultation (yet)"
             )
         return NamedPdf(_named("Beratungsprotokoll", "Consultation-record", record, "de"), pdf)
+
+    async def compliance_record(self, account: AdvisorRecord, reference: str) -> NamedPdf:
+        """Any consultation's record, by its reference, for a compliance account; every
+        request is logged in the audit log first (a refused one too)."""
+        context = self._context
+        now = context.clock()
+        keep_until = now + context.settings.audit_retention_days * 86400
+        if account.role != "compliance":
+            await context.storage.add_audit(
+                account.username, "record.refused", reference[:40], now, keep_until
+            )
+            raise ProtocolError(ErrorCode.FORBIDDEN, "only compliance accounts read records")
+        await context.storage.add_audit(
+            account.username, "record.read", reference[:40], now, keep_until
+        )
+        record = await consultation_by_reference(context.storage, reference)
+        pdf = await context.storage.record(record.consultation_id)
+        if pdf is None and not record.active:
+            pdf = await self.make(record.consultation_id)
+        if pdf is None:
+            raise ProtocolError(
+                ErrorCode.NOT_FOUND, "there is no record of this consultation (yet)"
+            )
+        return NamedPdf(_named("Beratungsprotokoll", "Consultation-record", record, "de"), pdf)
+
+
+_REFERENCE = re.compile(r"VB-(\d{8})-(\d{6,})")
+
+
+async def consultation_by_reference(storage: Storage, reference: str) -> ConsultationRecord:
+    """The consultation a reference (``VB-20261203-000042``) names: its number, and the date
+    checked, so a mistyped reference cannot name another consultation."""
+    match = _REFERENCE.fullmatch(reference.strip())
+    record = await storage.consultation(int(match.group(2))) if match else None
+    if record is None or consultation_reference_of(record) != reference.strip():
+        raise ProtocolError(ErrorCode.NOT_FOUND, f"there is no consultation {reference[:40]!r}")
+    return record

@@ -37,6 +37,11 @@ _TEXT: dict[Language, dict[str, str]] = {
         "transcript_note": (
             "Schriftlicher Verlauf Ihres Gesprächs (Chat). Bild und Ton wurden nicht aufgezeichnet."
         ),
+        "sealed_note": (
+            "Elektronisch signiert von {bank}. Das Protokoll enthält die versiegelte Kette "
+            "der Ereignisse dieser Beratung (Einwilligung, Beginn, Nachrichten, Ende; Prüfwert "
+            "{head}…). Prüfen mit: advisor-hub\u00a0verify\u00a0<Datei>"
+        ),
         "shown": "Gezeigte Unterlagen",
         "shown_none": "In dieser Beratung wurden keine Unterlagen gezeigt.",
         "shown_entry": "{title}, Seite {page} von {pages}",
@@ -72,6 +77,11 @@ _TEXT: dict[Language, dict[str, str]] = {
         ),
         "transcript_note": (
             "The written part of your consultation (chat). Video and audio were not recorded."
+        ),
+        "sealed_note": (
+            "Signed electronically by {bank}. This record carries the sealed chain of this "
+            "consultation's events (consent, start, messages, end; check value {head}…). "
+            "Verify with: advisor-hub\u00a0verify\u00a0<file>"
         ),
         "shown": "Documents shown",
         "shown_none": "No documents were shown in this consultation.",

@@ -166,6 +166,7 @@ class Hub:
         now = to_datetime(self.clock())
         staffed, available = self.presence.counts()
         waiting = len(self.queue)
+        rules = self.settings.recording_rules()
         return rest.Status(
             open=self.hours.is_open(now),
             advisor_available=available > waiting,
@@ -181,6 +182,8 @@ class Hub:
             always_open=self.hours.always,
             next_opening=_utc(self.hours.next_opening(now)),
             notice_version=self.notice_version,
+            recording=rules.default,
+            recording_by_topic=dict(rules.by_topic),
         )
 
     def ice_servers(self, identity: str) -> list[IceServer]:

@@ -13,6 +13,8 @@ Role = Literal["customer", "advisor"]
 CustomerState = Literal["waiting", "in_consultation", "ended", "left", "expired"]
 # The customer page's languages; the record and transcript are made in the customer's.
 Language = Literal["de", "en"]
+# Whether a consultation is recorded (issue 18): not at all, when the advisor starts it, always.
+RecordingPolicy = Literal["off", "on_request", "mandatory"]
 
 
 def consultation_reference(consultation_id: int, started_at: datetime) -> str:
@@ -66,6 +68,8 @@ class ConsultationInfo(msgspec.Struct, frozen=True, omit_defaults=True):
     ended_at: datetime | None = None
     ended_by: Role | None = None
     reference: str = ""  # consultation_reference(); set by the hub
+    # The hub's recording policy for this consultation; absent: "off" (never recorded).
+    recording: RecordingPolicy = "off"
 
 
 class ChatEntry(msgspec.Struct, frozen=True):

@@ -15,6 +15,7 @@ from advisor_app.protocol.common import (
     Language,
     Mode,
     OfflineMessage,
+    RecordingPolicy,
 )
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 from advisor_app.protocol.fields import (
@@ -45,6 +46,9 @@ class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     see_advisor: bool = True
     show_me: bool = True
     language: Language = "de"  # the page's language: the record is made in it
+    # What the consultation is about, as the bank names its topics (recording_policy_by_topic):
+    # the hub's recording policy may differ per topic. Empty: none chosen.
+    topic: Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[a-z0-9_-]*$")] = ""
 
     def __post_init__(self) -> None:
         self.name = clean_name(self.name)
@@ -61,6 +65,8 @@ class JoinResponse(msgspec.Struct, kw_only=True):
     position: int
     estimated_wait_seconds: int | None
     grace_seconds: int
+    # Whether this customer's consultation will be recorded (the hub's policy for the topic).
+    recording: RecordingPolicy = "off"
 
 
 class LeaveMessageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -104,6 +110,10 @@ class Status(msgspec.Struct, kw_only=True):
     always_open: bool
     next_opening: datetime | None
     notice_version: str
+    # The recording policy for a consultation without a topic, and each topic's own (issue 18):
+    # what the page tells the customer before the consent.
+    recording: RecordingPolicy = "off"
+    recording_by_topic: dict[str, RecordingPolicy] = msgspec.field(default_factory=dict)
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor_app.hub import record_signing, sealing
 from advisor_app.hub.storage.base import (
     AdvisorBusyError,
     AdvisorRecord,
@@ -28,6 +29,7 @@ from advisor_app.hub.storage.base import (
     NewCustomer,
     OfflineMessageRecord,
     PurgeCounts,
+    RecordingRules,
     Storage,
     StorageError,
 )
@@ -323,9 +325,14 @@ async def test_claim_without_a_choice_takes_the_first_waiting(storage: Storage) 
         started_at=T0 + 100,
         ended_at=None,
         ended_by=None,
+        chain_head=consultation.chain_head,
     )
     assert consultation.active
     assert await storage.waiting_customers() == [second]
+    # Its chain begins with the consent, the join and the take (hub/sealing.py).
+    events = await storage.events(consultation.consultation_id)
+    assert [event.kind for event in events] == ["consent", "joined", "taken"]
+    assert consultation.chain_head == events[-1].hash and len(events[-1].hash) == 64
 
 
 async def test_claim_a_chosen_customer(storage: Storage) -> None:
@@ -506,8 +513,12 @@ async def test_a_consultation_ends_once(storage: Storage) -> None:
     ended = await storage.end_consultation(consultation.consultation_id, "customer", T0 + 70)
     again = await storage.end_consultation(consultation.consultation_id, "advisor", T0 + 80)
 
-    assert ended == dataclasses.replace(consultation, ended_at=T0 + 70, ended_by="customer")
     assert ended is not None and not ended.active
+    # The end is the chain's newest event.
+    assert ended.chain_head != consultation.chain_head
+    assert ended == dataclasses.replace(
+        consultation, ended_at=T0 + 70, ended_by="customer", chain_head=ended.chain_head
+    )
     assert again is None
     assert await storage.consultation(consultation.consultation_id) == ended
     assert await storage.consultation_of_customer(consultation.customer_id) == ended
@@ -1014,7 +1025,9 @@ async def test_purge_deletes_old_finished_visits_and_keeps_current_ones(storage:
     assert await storage.chat_since(gone.consultation_id, 0) == []
     assert await storage.record(gone.consultation_id) is None
     assert await storage.waiting_customers() == [still_waiting]
-    assert await storage.active_consultation_of_advisor(ben.advisor_id) == still_talking
+    talking = await storage.active_consultation_of_advisor(ben.advisor_id)
+    assert talking is not None  # its chain moved on with its chat message
+    assert talking == dataclasses.replace(still_talking, chain_head=talking.chain_head)
     assert await storage.chat_since(still_talking.consultation_id, 0) == [talking_chat]
     assert await storage.consultation(recent.consultation_id) == recent
     assert await storage.customer(at_the_limit.customer_id) is not None
@@ -1053,6 +1066,9 @@ async def test_everything_survives_close_and_reopen(backend: Backend) -> None:
     assert claimed is not None
     in_consultation, consultation = claimed
     message = await chat(storage, consultation.consultation_id, "m1", "hallo")
+    chained = await storage.consultation(consultation.consultation_id)  # its chain moved on
+    assert chained is not None
+    consultation = chained
     await storage.save_record(consultation.consultation_id, b"%PDF-1.7", T0 + 20)
     offline = await storage.add_offline_message("Max", "+49 2", "Rückruf", NOTICE, T0 + 30)
     await backend.close(storage)
@@ -1375,3 +1391,94 @@ async def test_an_old_consultation_with_someone_still_connected_is_not_abandoned
     # Once both have gone, the next purge ends and removes them.
     counts = await storage.purge(T0 + 2 * DAY, T0 + 2 * DAY)
     assert counts.abandoned_consultations == 2 and counts.consultations == 2
+
+
+# --- consultations a bank can prove (issue 18) ---
+
+
+async def test_the_chain_seals_every_event_and_moves_the_head(storage: Storage) -> None:
+    advisor = await add_advisor(storage)
+    consultation = await start_consultation(storage, advisor, "sealed", T0 + 10)
+    await chat(storage, consultation.consultation_id, "m1", "Guten Tag")
+    await chat(storage, consultation.consultation_id, "m1", "Guten Tag")  # a resend: no event
+    await storage.add_event(consultation.consultation_id, "pages_shown", {"pages": 2}, T0 + 20)
+    ended = await storage.end_consultation(consultation.consultation_id, "advisor", T0 + 30)
+    assert ended is not None
+
+    events = await storage.events(consultation.consultation_id)
+    assert [event.kind for event in events] == [
+        "consent",
+        "joined",
+        "taken",
+        "chat",
+        "pages_shown",
+        "ended",
+    ]
+    assert [event.seq for event in events] == [1, 2, 3, 4, 5, 6]
+    # Recomputed from what is stored, the chain gives the stored hashes and head.
+    assert sealing.check(record_signing.chain_of(events)) == events[-1].hash == ended.chain_head
+    stored = await storage.consultation(consultation.consultation_id)
+    assert stored is not None and stored.chain_head == ended.chain_head
+
+
+async def test_held_and_recorded_consultations_outlive_the_purge(storage: Storage) -> None:
+    advisor = await add_advisor(storage)
+    rules = RecordingRules(by_topic={"wertpapiere": "mandatory"}, keep_seconds=100 * DAY)
+    plain = await ended_consultation(storage, advisor, "plain", T0, T0 + 60)
+    held = await ended_consultation(storage, advisor, "held", T0 + 100, T0 + 160)
+    customer = await storage.add_customer(
+        dataclasses.replace(new_customer("recorded", joined_at=T0 + 200), topic="wertpapiere")
+    )
+    claimed = await storage.claim(advisor, customer.customer_id, T0 + 260, rules)
+    assert claimed is not None
+    recorded = claimed[1]
+    assert recorded.recording == "mandatory" and recorded.keep_until == T0 + 260 + 100 * DAY
+    assert plain.recording == "off" and plain.keep_until is None
+    await storage.end_consultation(recorded.consultation_id, "advisor", T0 + 300)
+    for consultation in (plain, held, recorded):
+        await chat(storage, consultation.consultation_id, "m1", "Hallo")
+    assert await storage.set_legal_hold(held.consultation_id, True)
+    assert not await storage.set_legal_hold(held.consultation_id + 1000, True)
+
+    # 30 days on: the plain one goes; the held one and the recorded one stay, chain and all.
+    now = T0 + 30 * DAY + 1000
+    await storage.purge(now - 30 * DAY, now)
+    assert await storage.consultation(plain.consultation_id) is None
+    assert await storage.customer(plain.customer_id) is None
+    for kept in (held, recorded):
+        assert await storage.consultation(kept.consultation_id) is not None
+        assert await storage.customer(kept.customer_id) is not None
+        assert len(await storage.chat_since(kept.consultation_id, 0)) == 1
+        assert len(await storage.events(kept.consultation_id)) == 6
+
+    # Past the recording's retention: it goes; the held one stays until released.
+    now = T0 + 101 * DAY
+    await storage.purge(now - 30 * DAY, now)
+    assert await storage.consultation(recorded.consultation_id) is None
+    assert await storage.events(recorded.consultation_id) == []
+    assert await storage.consultation(held.consultation_id) is not None
+    assert await storage.set_legal_hold(held.consultation_id, False)
+    await storage.purge(now - 30 * DAY, now)
+    assert await storage.consultation(held.consultation_id) is None
+
+
+async def test_roles_and_the_audit_log(storage: Storage) -> None:
+    anna = await add_advisor(storage, "anna")
+    assert anna.role == "advisor"
+    await storage.add_token(anna.advisor_id, "token-anna", T0, T0 + 3600)
+    assert await storage.set_role("ANNA", "compliance")
+    assert not await storage.set_role("nobody", "compliance")
+    changed = await storage.advisor_by_username("anna")
+    assert changed is not None and changed.role == "compliance"
+    assert await storage.advisor_by_token("token-anna", T0) is None  # signs in again
+
+    await storage.add_audit("anna", "record.read", "VB-20260101-000001", T0, T0 + 10)
+    await storage.add_audit("anna", "record.read", "VB-20260101-000002", T0 + 1, T0 + 1000)
+    entries = await storage.audit(10)
+    assert [(e.account, e.action, e.subject) for e in entries] == [
+        ("anna", "record.read", "VB-20260101-000001"),
+        ("anna", "record.read", "VB-20260101-000002"),
+    ]
+    assert [e.subject for e in await storage.audit(1)] == ["VB-20260101-000002"]
+    await storage.purge(T0 - DAY, T0 + 100)  # the audit log's own retention
+    assert [e.subject for e in await storage.audit(10)] == ["VB-20260101-000002"]

@@ -87,7 +87,7 @@ async def test_a_sqlite_database_of_version_4_upgrades_and_keeps_its_rows(tmp_pa
     storage = SQLiteStorage(old)
     await storage.open()
     try:
-        assert await storage.schema_version() == sqlite_storage.UPGRADES.latest == 5
+        assert await storage.schema_version() == sqlite_storage.UPGRADES.latest == 6
         await assert_rows_kept(storage)
         assert await storage.login_secret() == secret
     finally:
@@ -130,7 +130,7 @@ def second_postgres_database(postgres_server: PostgresServer) -> Iterator[str]:
     postgres_server.drop_database(dsn)
 
 
-async def test_a_postgresql_database_of_version_3_opens_and_keeps_its_rows(
+async def test_a_postgresql_database_of_version_3_upgrades_and_keeps_its_rows(
     postgres_database: str, second_postgres_database: str
 ) -> None:
     connection = await asyncpg.connect(postgres_database)
@@ -138,15 +138,15 @@ async def test_a_postgresql_database_of_version_3_opens_and_keeps_its_rows(
         await connection.execute((DATA / "postgresql_v3.sql").read_text("utf-8"))
     finally:
         await connection.close()
-    old_schema = await postgres_schema(postgres_database)
 
     storage = PostgresStorage(postgres_database)
     await storage.open()
     try:
-        assert await storage.schema_version() == postgres_storage.UPGRADES.latest == 3
+        assert await storage.schema_version() == postgres_storage.UPGRADES.latest == 4
         await assert_rows_kept(storage)
     finally:
         await storage.close()
+    old_schema = await postgres_schema(postgres_database)
 
     fresh = PostgresStorage(second_postgres_database)
     await fresh.open()

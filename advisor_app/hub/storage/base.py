@@ -7,9 +7,14 @@ can be rebuilt from here after a restart.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from advisor_app.protocol.common import CustomerState, Language, Mode, Role
+from advisor_app.protocol.common import CustomerState, Language, Mode, RecordingPolicy, Role
+
+# What an account may do: advise customers, or read any consultation's record (compliance).
+AccountRole = Literal["advisor", "compliance"]
 
 
 class StorageError(Exception):
@@ -40,6 +45,7 @@ class NewCustomer:
     consent_at: float
     joined_at: float
     language: Language = "de"
+    topic: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,7 @@ class CustomerRecord:
     state: CustomerState
     state_at: float
     language: Language = "de"
+    topic: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,12 @@ class ConsultationRecord:
     started_at: float
     ended_at: float | None
     ended_by: Role | None
+    recording: RecordingPolicy = "off"
+    # Kept until then whatever the general retention (a recording policy's retention); None:
+    # the general retention.
+    keep_until: float | None = None
+    legal_hold: bool = False
+    chain_head: str = ""  # the hash of the newest event in its chain (sealing.py); "": none
 
     @property
     def active(self) -> bool:
@@ -106,6 +119,50 @@ class AdvisorRecord:
     display_name: str
     password_hash: str
     created_at: float
+    role: AccountRole = "advisor"
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One link of a consultation's chain of events (see hub/sealing.py): what happened,
+    when, and the hash that seals it to every event before it."""
+
+    consultation_id: int
+    seq: int
+    kind: str
+    at: float
+    data: str  # the event's details as canonical JSON
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """Who did what to which consultation's record, when."""
+
+    entry_id: int
+    at: float
+    account: str
+    action: str
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRules:
+    """The recording policy of each topic (``default`` for the rest), and how long a
+    consultation under a policy other than "off" is kept."""
+
+    default: RecordingPolicy = "off"
+    by_topic: Mapping[str, RecordingPolicy] = field(default_factory=dict)
+    keep_seconds: float = 1826 * 86400.0
+
+    def policy(self, topic: str) -> RecordingPolicy:
+        return self.by_topic.get(topic, self.default)
+
+
+NO_RECORDING = RecordingRules()
+
+# An event's details as the chain takes them (str keys, JSON values).
+EventData = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,12 +280,18 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     async def claim(
-        self, advisor: AdvisorRecord, customer_id: int | None, now: float
+        self,
+        advisor: AdvisorRecord,
+        customer_id: int | None,
+        now: float,
+        rules: RecordingRules = NO_RECORDING,
     ) -> tuple[CustomerRecord, ConsultationRecord] | None:
         """Atomically take a waiting customer (the first one when ``customer_id`` is None).
 
         Exactly one caller gets a given customer; the others get None. An advisor with a
         consultation in progress gets AdvisorBusyError (checked in the same transaction).
+        The consultation gets its topic's recording policy from ``rules``, and its chain
+        begins: the customer's consent, the join, the take.
         """
 
     # --- consultations ---
@@ -340,6 +403,35 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def shown_pages(self, consultation_id: int) -> ShownPagesRecord | None: ...
 
+    # --- sealing, holds, roles and the audit log (issue 18) ---
+    @abc.abstractmethod
+    async def events(self, consultation_id: int) -> list[EventRecord]:
+        """The consultation's chain, in order."""
+
+    @abc.abstractmethod
+    async def add_event(
+        self, consultation_id: int, kind: str, data: EventData, now: float
+    ) -> EventRecord:
+        """Append an event to the consultation's chain (its head moves on)."""
+
+    @abc.abstractmethod
+    async def set_legal_hold(self, consultation_id: int, on: bool) -> bool:
+        """Hold (or release) a consultation: held, the purge keeps it. False: no such one."""
+
+    @abc.abstractmethod
+    async def set_role(self, username: str, role: AccountRole) -> bool:
+        """Give an account a role; False: no such account."""
+
+    @abc.abstractmethod
+    async def add_audit(
+        self, account: str, action: str, subject: str, now: float, keep_until: float
+    ) -> None:
+        """Log an access (kept until ``keep_until``, then purged)."""
+
+    @abc.abstractmethod
+    async def audit(self, limit: int) -> list[AuditRecord]:
+        """The newest ``limit`` entries of the audit log, oldest first."""
+
     # --- login attempts ---
     @abc.abstractmethod
     async def login_secret(self) -> bytes:
@@ -378,6 +470,8 @@ class Storage(abc.ABC):
         self, older_than: float, now: float, present: Present = NOBODY_PRESENT
     ) -> PurgeCounts:
         """Delete customers, consultations, chat and messages from before ``older_than``,
-        and expired tokens. Customers still waiting or in a consultation are kept; but a
-        consultation begun before ``older_than`` that never ended, and of which nobody is
-        connected (``present`` here, or on any instance), is abandoned: ended, then purged."""
+        and expired tokens; but never a consultation on legal hold or kept longer by its
+        recording policy (``keep_until``), nor its customer. Customers still waiting or in
+        a consultation are kept; but a consultation begun before ``older_than`` that never
+        ended, and of which nobody is connected (``present`` here, or on any instance), is
+        abandoned: ended, then purged."""

@@ -189,6 +189,37 @@ UPGRADES.add(
         PRIMARY KEY (account, address)
     )""",
 )
+UPGRADES.add(
+    "consultations a bank can prove (issue 18): account roles (compliance), the customer's "
+    "topic, each consultation's recording policy, retention and legal hold, its chain of "
+    "sealed events, and the audit log of who read which record",
+    "ALTER TABLE advisors ADD COLUMN role TEXT NOT NULL DEFAULT 'advisor' "
+    "CHECK (role IN ('advisor', 'compliance'))",
+    "ALTER TABLE customers ADD COLUMN topic TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE consultations ADD COLUMN recording TEXT NOT NULL DEFAULT 'off' "
+    "CHECK (recording IN ('off', 'on_request', 'mandatory'))",
+    "ALTER TABLE consultations ADD COLUMN keep_until DOUBLE PRECISION",
+    "ALTER TABLE consultations ADD COLUMN legal_hold BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE consultations ADD COLUMN chain_head TEXT NOT NULL DEFAULT ''",
+    """CREATE TABLE consultation_events (
+        consultation_id BIGINT NOT NULL REFERENCES consultations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL,
+        data TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (consultation_id, seq)
+    )""",
+    """CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY,
+        at DOUBLE PRECISION NOT NULL,
+        account TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        keep_until DOUBLE PRECISION NOT NULL
+    )""",
+    "CREATE INDEX audit_log_kept ON audit_log (keep_until)",
+)
 
 
 # A connection of the pool, as asyncpg hands it out.

@@ -11,9 +11,11 @@ from typing import Any, Protocol
 
 from advisor_app.hub.storage.base import (
     AdvisorRecord,
+    AuditRecord,
     ChatRecord,
     ConsultationRecord,
     CustomerRecord,
+    EventRecord,
     OfflineMessageRecord,
 )
 
@@ -30,15 +32,17 @@ class Row(Protocol):
 
 CUSTOMER_COLUMNS = (
     "id, name, phone, mode, see_advisor, show_me, consent_version, consent_at, joined_at, "
-    "state, state_at, language"
+    "state, state_at, language, topic"
 )
 CONSULTATION_COLUMNS = (
     "id, customer_id, advisor_id, advisor_name, mode, see_advisor, show_me, started_at, "
-    "ended_at, ended_by"
+    "ended_at, ended_by, recording, keep_until, legal_hold, chain_head"
 )
 CHAT_COLUMNS = "consultation_id, seq, client_id, author_role, author_name, text, sent_at"
 MESSAGE_COLUMNS = "id, name, phone, text, consent_version, created_at, done_at, done_by"
-ADVISOR_COLUMNS = "id, username, display_name, password_hash, created_at"
+ADVISOR_COLUMNS = "id, username, display_name, password_hash, created_at, role"
+EVENT_COLUMNS = "consultation_id, seq, kind, at, data, hash"
+AUDIT_COLUMNS = "id, at, account, action, subject"
 
 
 def customer_row(row: Row) -> CustomerRecord:
@@ -55,6 +59,7 @@ def customer_row(row: Row) -> CustomerRecord:
         state=row[9],
         state_at=row[10],
         language=row[11],
+        topic=row[12],
     )
 
 
@@ -70,6 +75,10 @@ def consultation_row(row: Row) -> ConsultationRecord:
         started_at=row[7],
         ended_at=row[8],
         ended_by=row[9],
+        recording=row[10],
+        keep_until=row[11],
+        legal_hold=bool(row[12]),
+        chain_head=row[13],
     )
 
 
@@ -83,6 +92,14 @@ def message_row(row: Row) -> OfflineMessageRecord:
 
 def advisor_row(row: Row) -> AdvisorRecord:
     return AdvisorRecord(*row)
+
+
+def event_row(row: Row) -> EventRecord:
+    return EventRecord(*row)
+
+
+def audit_row(row: Row) -> AuditRecord:
+    return AuditRecord(*row)
 
 
 def prefixed(columns: str, alias: str) -> str:

@@ -10,25 +10,33 @@ locks), how a list is passed (`Dialect.any_of`), and the tables only PostgreSQL 
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from advisor_app.hub import sealing
 from advisor_app.hub.storage.base import (
+    NO_RECORDING,
     NOBODY_PRESENT,
     RATE_EVENTS_KEPT,
+    AccountRole,
     AdvisorBusyError,
     AdvisorRecord,
+    AuditRecord,
     ChatRecord,
     ConsultationRecord,
     CustomerRecord,
     DuplicateError,
+    EventData,
+    EventRecord,
     LoginLimits,
     NewCustomer,
     OfflineMessageRecord,
     Present,
     PurgeCounts,
+    RecordingRules,
     ShownPagesRecord,
     Storage,
     login_keys,
@@ -36,15 +44,19 @@ from advisor_app.hub.storage.base import (
 )
 from advisor_app.hub.storage.rows import (
     ADVISOR_COLUMNS,
+    AUDIT_COLUMNS,
     CHAT_COLUMNS,
     CONSULTATION_COLUMNS,
     CUSTOMER_COLUMNS,
+    EVENT_COLUMNS,
     MESSAGE_COLUMNS,
     Row,
     advisor_row,
+    audit_row,
     chat_row,
     consultation_row,
     customer_row,
+    event_row,
     message_row,
     prefixed,
 )
@@ -151,8 +163,8 @@ class SQLStorage(Storage):
     async def add_customer(self, customer: NewCustomer) -> CustomerRecord:
         return await self._surely(
             "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
-            "consent_version, consent_at, joined_at, state, state_at, language) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9, $10) "
+            "consent_version, consent_at, joined_at, state, state_at, language, topic) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9, $10, $11) "
             f"RETURNING {CUSTOMER_COLUMNS}",
             customer.token_hash,
             customer.name,
@@ -164,6 +176,7 @@ class SQLStorage(Storage):
             customer.consent_at,
             customer.joined_at,
             customer.language,
+            customer.topic,
             convert=customer_row,
         )
 
@@ -216,7 +229,11 @@ class SQLStorage(Storage):
         )
 
     async def claim(
-        self, advisor: AdvisorRecord, customer_id: int | None, now: float
+        self,
+        advisor: AdvisorRecord,
+        customer_id: int | None,
+        now: float,
+        rules: RecordingRules = NO_RECORDING,
     ) -> tuple[CustomerRecord, ConsultationRecord] | None:
         async with self._transaction() as c:
             # The advisor's row lock orders two takes of one advisor (on different instances).
@@ -242,9 +259,11 @@ class SQLStorage(Storage):
             if row is None:
                 return None
             customer = customer_row(row)
+            recording = rules.policy(customer.topic)
             consultation = await c.fetchrow(
                 "INSERT INTO consultations (customer_id, advisor_id, advisor_name, mode, "
-                "see_advisor, show_me, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                "see_advisor, show_me, started_at, recording, keep_until) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
                 f"RETURNING {CONSULTATION_COLUMNS}",
                 customer.customer_id,
                 advisor.advisor_id,
@@ -253,9 +272,38 @@ class SQLStorage(Storage):
                 customer.see_advisor,
                 customer.show_me,
                 now,
+                recording,
+                None if recording == "off" else now + rules.keep_seconds,
             )
             assert consultation is not None
-            return customer, consultation_row(consultation)
+            record = consultation_row(consultation)
+            # The chain begins with what led here: the consent (to the notices of its
+            # version), the join, the take.
+            for kind, at, data in (
+                ("consent", customer.consent_at, {"notice_version": customer.consent_version}),
+                (
+                    "joined",
+                    customer.joined_at,
+                    {
+                        "customer_id": customer.customer_id,
+                        "customer_name": customer.name,
+                        "mode": customer.mode,
+                        "language": customer.language,
+                        "topic": customer.topic,
+                    },
+                ),
+                (
+                    "taken",
+                    now,
+                    {
+                        "advisor": advisor.username,
+                        "advisor_name": advisor.display_name,
+                        "recording": recording,
+                    },
+                ),
+            ):
+                head = (await self._append_event(c, record.consultation_id, kind, at, data)).hash
+            return customer, dataclasses.replace(record, chain_head=head)
 
     # --- consultations ---
 
@@ -300,7 +348,10 @@ class SQLStorage(Storage):
                 now,
                 record.customer_id,
             )
-            return record
+            event = await self._append_event(
+                c, consultation_id, "ended", now, {"ended_by": ended_by}
+            )
+            return dataclasses.replace(record, chain_head=event.hash)
 
     async def recent_handling_times(self, limit: int) -> list[float]:
         return await self._all(
@@ -346,7 +397,21 @@ class SQLStorage(Storage):
                 now,
             )
             assert row is not None
-            return chat_row(row), True
+            stored = chat_row(row)
+            await self._append_event(
+                c,
+                consultation_id,
+                "chat",
+                now,
+                {
+                    "seq": stored.seq,
+                    "client_id": stored.client_id,
+                    "author_role": stored.author_role,
+                    "author_name": stored.author_name,
+                    "text": stored.text,
+                },
+            )
+            return stored, True
 
     async def chat_since(self, consultation_id: int, after_seq: int) -> list[ChatRecord]:
         return await self._all(
@@ -522,6 +587,93 @@ class SQLStorage(Storage):
             convert=lambda row: ShownPagesRecord(bytes(row[0]), bytes(row[1]), row[2]),
         )
 
+    # --- sealing, holds, roles and the audit log ---
+
+    async def _append_event(
+        self, c: Connection, consultation_id: int, kind: str, at: float, data: EventData
+    ) -> EventRecord:
+        """The next link of the chain, in the caller's transaction (which holds the
+        consultation's row, so links are made one at a time)."""
+        last = await c.fetchrow(
+            "SELECT seq, hash FROM consultation_events WHERE consultation_id = $1 "
+            "ORDER BY seq DESC LIMIT 1",
+            consultation_id,
+        )
+        seq, previous = (int(last[0]) + 1, str(last[1])) if last else (1, sealing.GENESIS)
+        digest = sealing.link(previous, seq, kind, at, data)
+        row = await c.fetchrow(
+            "INSERT INTO consultation_events (consultation_id, seq, kind, at, data, hash) "
+            f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {EVENT_COLUMNS}",
+            consultation_id,
+            seq,
+            kind,
+            at,
+            sealing.data_text(data),
+            digest,
+        )
+        await c.execute(
+            "UPDATE consultations SET chain_head = $1 WHERE id = $2", digest, consultation_id
+        )
+        assert row is not None
+        return event_row(row)
+
+    async def events(self, consultation_id: int) -> list[EventRecord]:
+        return await self._all(
+            f"SELECT {EVENT_COLUMNS} FROM consultation_events WHERE consultation_id = $1 "
+            "ORDER BY seq",
+            consultation_id,
+            convert=event_row,
+        )
+
+    async def add_event(
+        self, consultation_id: int, kind: str, data: EventData, now: float
+    ) -> EventRecord:
+        async with self._transaction() as c:
+            await self._lock_row(c, "consultations", consultation_id)
+            return await self._append_event(c, consultation_id, kind, now, data)
+
+    async def set_legal_hold(self, consultation_id: int, on: bool) -> bool:
+        return (
+            await self._execute(
+                "UPDATE consultations SET legal_hold = $1 WHERE id = $2", on, consultation_id
+            )
+            > 0
+        )
+
+    async def set_role(self, username: str, role: AccountRole) -> bool:
+        async with self._transaction() as c:
+            advisor_id = await c.fetchval(
+                "UPDATE advisors SET role = $1 WHERE lower(username) = lower($2) RETURNING id",
+                role,
+                username,
+            )
+            if advisor_id is None:
+                return False
+            # A changed role takes effect at once: the account signs in again.
+            await c.execute("DELETE FROM advisor_tokens WHERE advisor_id = $1", advisor_id)
+            return True
+
+    async def add_audit(
+        self, account: str, action: str, subject: str, now: float, keep_until: float
+    ) -> None:
+        await self._execute(
+            "INSERT INTO audit_log (at, account, action, subject, keep_until) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            now,
+            account,
+            action,
+            subject,
+            keep_until,
+        )
+
+    async def audit(self, limit: int) -> list[AuditRecord]:
+        newest = await self._all(
+            f"SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1",
+            limit,
+            convert=audit_row,
+        )
+        return newest[::-1]
+
     # --- login attempts and other senders' events ---
 
     async def login_secret(self) -> bytes:
@@ -641,8 +793,14 @@ class SQLStorage(Storage):
                 "ended_at IS NOT NULL)",
                 now,
             )
-            # A customer still waiting or in a consultation is in the middle of a visit.
-            finished_before = "joined_at < $1 AND state NOT IN ('waiting', 'in_consultation')"
+            # A customer still waiting or in a consultation is in the middle of a visit; a
+            # consultation on legal hold, or kept longer by its recording policy, is kept
+            # with its customer (the record names them).
+            kept = "(legal_hold OR COALESCE(keep_until, 0) > $2)"
+            finished_before = (
+                "joined_at < $1 AND state NOT IN ('waiting', 'in_consultation') AND id NOT IN "
+                f"(SELECT customer_id FROM consultations WHERE {kept})"
+            )
             old_consultations = (
                 "SELECT id FROM consultations WHERE customer_id IN "
                 f"(SELECT id FROM customers WHERE {finished_before})"
@@ -650,18 +808,25 @@ class SQLStorage(Storage):
             chat = await c.execute(
                 f"DELETE FROM chat_messages WHERE consultation_id IN ({old_consultations})",
                 older_than,
+                now,
             )
-            for table in ("consultation_records", "consultation_shown_pages"):
+            for table in (
+                "consultation_records",
+                "consultation_shown_pages",
+                "consultation_events",
+            ):
                 await c.execute(
                     f"DELETE FROM {table} WHERE consultation_id IN ({old_consultations})",
                     older_than,
+                    now,
                 )
             consultations = await c.execute(
-                f"DELETE FROM consultations WHERE id IN ({old_consultations})", older_than
+                f"DELETE FROM consultations WHERE id IN ({old_consultations})", older_than, now
             )
             customers = await c.execute(
-                f"DELETE FROM customers WHERE {finished_before}", older_than
+                f"DELETE FROM customers WHERE {finished_before}", older_than, now
             )
+            await c.execute("DELETE FROM audit_log WHERE keep_until <= $1", now)
             messages = await c.execute(
                 "DELETE FROM offline_messages WHERE created_at < $1", older_than
             )

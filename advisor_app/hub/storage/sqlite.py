@@ -154,6 +154,38 @@ UPGRADES.add(
     "CREATE UNIQUE INDEX advisors_username ON advisors (lower(username))",
 )
 
+UPGRADES.add(
+    "consultations a bank can prove (issue 18): account roles (compliance), the customer's "
+    "topic, each consultation's recording policy, retention and legal hold, its chain of "
+    "sealed events, and the audit log of who read which record",
+    "ALTER TABLE advisors ADD COLUMN role TEXT NOT NULL DEFAULT 'advisor' "
+    "CHECK (role IN ('advisor', 'compliance'))",
+    "ALTER TABLE customers ADD COLUMN topic TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE consultations ADD COLUMN recording TEXT NOT NULL DEFAULT 'off' "
+    "CHECK (recording IN ('off', 'on_request', 'mandatory'))",
+    "ALTER TABLE consultations ADD COLUMN keep_until REAL",
+    "ALTER TABLE consultations ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE consultations ADD COLUMN chain_head TEXT NOT NULL DEFAULT ''",
+    """CREATE TABLE consultation_events (
+        consultation_id INTEGER NOT NULL REFERENCES consultations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        at REAL NOT NULL,
+        data TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (consultation_id, seq)
+    )""",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        account TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        keep_until REAL NOT NULL
+    )""",
+    "CREATE INDEX audit_log_kept ON audit_log (keep_until)",
+)
+
 
 @functools.lru_cache(maxsize=256)
 def _sqlite_sql(sql: str) -> str:

@@ -1,0 +1,216 @@
+"""``advisor-hub`` commands for proving consultations (issue 18): ``verify`` a record,
+``legal-hold`` a consultation, ``set-role`` of an account, and the ``audit`` log."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, cast
+
+from advisor_app.hub.app import open_storage
+from advisor_app.hub.config import HubSettings
+from advisor_app.hub.record_keeping import consultation_by_reference
+from advisor_app.hub.record_signing import (
+    RecordUnreadable,
+    SigningError,
+    Verdict,
+    check_record,
+    compare_with_database,
+    load_identity,
+    own_certificate,
+)
+from advisor_app.hub.storage.base import AccountRole, Storage, StorageError
+from advisor_app.protocol.errors import ProtocolError
+
+COMMANDS = ("verify", "legal-hold", "set-role", "audit")
+
+
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    verify = commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check a consultation record: its signature, its sealed events and, on the hub "
+        "host, the database (exit 0 valid, 1 tampered, 2 usage)",
+    )
+    verify.add_argument("file", type=Path, help="the record (a PDF)")
+
+    hold = commands.add_parser(
+        "legal-hold",
+        parents=[common],
+        help="keep a consultation past every retention period (--on) or release it (--off)",
+    )
+    hold.add_argument("reference", help="the consultation's reference, e.g. VB-20261203-000042")
+    switch = hold.add_mutually_exclusive_group(required=True)
+    switch.add_argument("--on", dest="hold", action="store_true", default=None)
+    switch.add_argument("--off", dest="hold", action="store_false")
+
+    role = commands.add_parser(
+        "set-role",
+        parents=[common],
+        help="make an account a compliance account (reads any record, takes no customers) "
+        "or an advisor again; its logins end",
+    )
+    role.add_argument("username")
+    role.add_argument("role", choices=("advisor", "compliance"))
+
+    audit = commands.add_parser(
+        "audit", parents=[common], help="list who read which record, and legal holds"
+    )
+    audit.add_argument("--limit", type=int, default=200, help="newest entries (default 200)")
+
+
+def run(settings: HubSettings, args: argparse.Namespace) -> int:
+    if args.command == "verify":
+        return _verify(settings, args.file)
+    if args.command == "legal-hold":
+        return _legal_hold(settings, args.reference, bool(args.hold))
+    if args.command == "set-role":
+        return _set_role(settings, args.username, cast(AccountRole, args.role))
+    if args.command == "audit":
+        return _audit(settings, args.limit)
+    return 2
+
+
+def _with_storage[T](settings: HubSettings, work: Callable[[Storage], Awaitable[T]]) -> T:
+    async def run() -> T:
+        storage, _ = open_storage(settings)
+        try:
+            await storage.open()
+        except StorageError as error:
+            print(f"advisor-hub: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+        try:
+            return await work(storage)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+def _operator() -> str:
+    """Who ran a command, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _legal_hold(settings: HubSettings, reference: str, on: bool) -> int:
+    async def work(storage: Storage) -> int:
+        try:
+            record = await consultation_by_reference(storage, reference)
+        except ProtocolError as error:
+            print(f"advisor-hub: {error.message}", file=sys.stderr)
+            return 2
+        await storage.set_legal_hold(record.consultation_id, on)
+        now = time.time()
+        await storage.add_audit(
+            _operator(),
+            "legal_hold.on" if on else "legal_hold.off",
+            reference.strip(),
+            now,
+            now + settings.audit_retention_days * 86400,
+        )
+        if on:
+            print(f"legal hold on {reference.strip()}: the purge keeps it until it is released")
+        else:
+            print(f"legal hold off {reference.strip()}: its retention period applies again")
+        return 0
+
+    return _with_storage(settings, work)
+
+
+def _set_role(settings: HubSettings, username: str, role: AccountRole) -> int:
+    async def work(storage: Storage) -> int:
+        if not await storage.set_role(username, role):
+            print(f"advisor-hub: there is no account {username!r}", file=sys.stderr)
+            return 2
+        now = time.time()
+        await storage.add_audit(
+            _operator(), f"role.{role}", username, now, now + settings.audit_retention_days * 86400
+        )
+        print(f"{username} is now a{'' if role == 'advisor' else ' '}{role} account")
+        return 0
+
+    return _with_storage(settings, work)
+
+
+def _audit(settings: HubSettings, limit: int) -> int:
+    async def work(storage: Storage) -> int:
+        entries = await storage.audit(max(1, limit))
+        for entry in entries:
+            when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(entry.at))
+            print(f"{when}\t{entry.account}\t{entry.action}\t{entry.subject}")
+        if not entries:
+            print("the audit log is empty", file=sys.stderr)
+        return 0
+
+    return _with_storage(settings, work)
+
+
+def _trusted(settings: HubSettings) -> list[bytes]:
+    """The certificates this hub signs with, if this is the hub's host."""
+    if settings.record_signing_pkcs12 is not None:
+        try:
+            return [load_identity(settings).certificate]
+        except SigningError as error:
+            print(f"advisor-hub: {error}", file=sys.stderr)
+            return []
+    own = own_certificate(settings.data_dir)
+    return [own] if own is not None else []
+
+
+def _on_hub_host(settings: HubSettings) -> bool:
+    return settings.database is not None or settings.database_path.is_file()
+
+
+def _verify(settings: HubSettings, path: Path) -> int:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"advisor-hub verify: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        verdict = check_record(data, _trusted(settings))
+    except RecordUnreadable as error:
+        print(f"advisor-hub verify: {path}: {error}", file=sys.stderr)
+        return 2
+    if verdict.valid:
+        if _on_hub_host(settings):
+            _with_storage(settings, lambda storage: _compare(storage, verdict))
+        else:
+            verdict.lines.append(
+                "Database: not on the hub's host (no database here): not compared."
+            )
+    for line in verdict.lines:
+        print(line)
+    if verdict.failure is not None:
+        print(f"NOT VALID: {verdict.failure}.")
+        return 1
+    print(f"VALID: {path.name} is the hub's record of {verdict.reference}, unchanged.")
+    return 0
+
+
+async def _compare(storage: Storage, verdict: Verdict) -> Any:
+    try:
+        record = await consultation_by_reference(storage, verdict.reference)
+    except ProtocolError:
+        verdict.lines.append(
+            f"Database: holds no consultation {verdict.reference} (purged after its "
+            "retention period?): not compared."
+        )
+        return
+    compare_with_database(
+        verdict,
+        await storage.events(record.consultation_id),
+        record.chain_head,
+        await storage.chat_since(record.consultation_id, 0),
+    )
