@@ -26,6 +26,7 @@ import plistlib
 import re
 import sys
 import tomllib
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -148,6 +149,12 @@ def _value(name: str, raw: object) -> object:
             raise AppConfigError(f"{name}: {number} is not between 0 and 3600")
         return number
     text = str(raw).strip()
+    if name == "hub_url":
+        parsed = urllib.parse.urlsplit(text)
+        if parsed.scheme not in ("https", "http") or not parsed.hostname:
+            raise AppConfigError(
+                f"hub_url: {raw!r} is not an address like https://hub.bank.example"
+            )
     if name == "language" and text not in ("de", "en"):
         raise AppConfigError(f"language: {raw!r} is neither de nor en")
     if name == "accent_colour" and not re.fullmatch(r"#[0-9a-fA-F]{6}", text):

@@ -86,13 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files only their owner may read: a log names hub addresses, user
+    names and what failed, nothing another account on a shared machine should read."""
+
+    def _open(self):  # type: ignore[no-untyped-def]  # typeshed: TextIOWrapper
+        stream = super()._open()
+        os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 def setup_logging(level: str) -> Path:
     folder = platformdirs.user_log_path(APPLICATION, appauthor=False)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / "advisor-app.log"
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
+    handler = PrivateLogFile(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)

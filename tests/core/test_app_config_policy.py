@@ -216,3 +216,12 @@ def test_bad_branding_is_one_clear_error(
     with pytest.raises(AppConfigError) as caught:
         load_app_config(None, environ={}, policies=[("HKLM", values)])
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("address", ["hub.bank.example", "ftp://hub.bank.example", "https://"])
+def test_a_hub_address_without_scheme_or_host_is_one_clear_error(address: str) -> None:
+    with pytest.raises(AppConfigError) as caught:
+        load_app_config(None, environ={}, policies=[("HKLM", {"HubUrl": address})])
+    assert f"hub_url: {address!r} is not an address like https://hub.bank.example" in str(
+        caught.value
+    )
