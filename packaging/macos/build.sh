@@ -79,8 +79,15 @@ if [ "$SIGN_IDENTITY" != "-" ]; then
 fi
 
 say "package: $pkg (installs into /Applications; for MDM / Jamf / Intune)"
-pkgbuild --component "$app" --install-location /Applications \
+# A component plist with BundleIsRelocatable false: the app lands in /Applications, not
+# wherever a copy of the same bundle id was found (a --component package would be relocated).
+pkg_root="$(mktemp -d)"
+ditto "$app" "$pkg_root/$(basename "$app")"
+pkgbuild --analyze --root "$pkg_root" "$pkg_root.plist"
+plutil -replace 0.BundleIsRelocatable -bool NO "$pkg_root.plist"
+pkgbuild --root "$pkg_root" --component-plist "$pkg_root.plist" --install-location /Applications \
   --identifier "$bundle_id" --version "$version" "$pkg_component"
+rm -rf "$pkg_root" "$pkg_root.plist"
 if [ "$SIGN_IDENTITY" = "-" ]; then
   productbuild --package "$pkg_component" "$pkg"
 else
