@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -178,6 +179,9 @@ def _verify(settings: HubSettings, path: Path) -> int:
     except OSError as error:
         print(f"advisor-hub verify: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
+    # pyHanko logs a certificate it cannot chain to a trusted root (ours is self-signed) as a
+    # warning with a traceback; the verdict's lines say what matters about the certificate.
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     try:
         verdict = check_record(data, _trusted(settings))
     except RecordUnreadable as error:

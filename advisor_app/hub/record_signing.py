@@ -300,6 +300,11 @@ def check_record(data: bytes, trusted: Sequence[bytes] = ()) -> Verdict:
                 "(not ours, or made by another hub)"
             )
             return verdict
+    else:
+        verdict.lines.append(
+            "Certificate: not compared with the hub's (none known here): compare the "
+            "fingerprint with the one the bank publishes."
+        )
     signed_at = status.signer_reported_dt
     if signed_at is not None:
         verdict.lines.append(
