@@ -53,17 +53,20 @@ def video_figures(frames: list[tuple[float, int, int, int]], seconds: float) -> 
     }
 
 
-def audio_figures(pts: list[int], concealed: int, seconds: float) -> dict[str, Any]:
+def audio_figures(
+    pts: list[int], concealed: int, seconds: float, dropped: int = 0
+) -> dict[str, Any]:
     """aiortc's side: ``pts`` of the 20 ms frames the track gave (48 kHz), ``concealed``: how
-    many of them the playout made up (Opus PLC or FEC). Missing: frames of the time span
-    that never came out at all."""
+    many of them the playout made up (Opus PLC), ``dropped``: frames it sped past to bring
+    the delay down. Missing: frames of the time span that never came out at all."""
     if not pts:
-        return {"missing": 1.0, "concealed": 0.0, "frames": 0}
+        return {"missing": 1.0, "concealed": 0.0, "dropped": 0.0, "frames": 0}
     ordered = sorted(set(unwrap(pts)))
     expected = max(1, round((ordered[-1] - ordered[0]) / 960) + 1)
     return {
         "missing": max(0, expected - len(ordered)) / expected,
         "concealed": concealed / expected,
+        "dropped": dropped / expected,
         "frames": len(pts),
         "expected": expected,
     }

@@ -210,10 +210,11 @@ async def main(host: str, warmup: float, seconds: float) -> None:
         elapsed = time.monotonic() - started
         after = playout_counters(session)
         concealed = after.get("concealed", 0) - before.get("concealed", 0)
+        dropped = after.get("dropped", 0) - before.get("dropped", 0)
         say({
             "seconds": elapsed,
             "video_in": video_figures(video.frames, elapsed),
-            "audio_in": audio_figures(audio.pts, concealed, elapsed),
+            "audio_in": audio_figures(audio.pts, concealed, elapsed, dropped),
             "video_out": sent_figures(sent),
             "playout": {k: after.get(k, 0) - before.get(k, 0) for k in after},
         })  # fmt: skip

@@ -118,6 +118,7 @@ MEASURE_SCRIPT = """
       } else if (r.type === "inbound-rtp" && r.kind === "audio") {
         entry.in_audio = { total: r.totalSamplesReceived, concealed: r.concealedSamples,
           silent: r.silentConcealedSamples, events: r.concealmentEvents,
+          removed: r.removedSamplesForAcceleration,
           jb_delay: r.jitterBufferDelay, jb_count: r.jitterBufferEmittedCount,
           lost: r.packetsLost, received: r.packetsReceived };
       } else if (r.type === "inbound-rtp" && r.kind === "video") {
@@ -192,7 +193,13 @@ def page_figures(data: dict[str, Any], seconds: float) -> dict[str, Any]:
     if "in_audio" in first and "in_audio" in last:
         total = (last["in_audio"]["total"] or 0) - (first["in_audio"]["total"] or 0)
         concealed = (last["in_audio"]["concealed"] or 0) - (first["in_audio"]["concealed"] or 0)
-        audio = {"concealed": concealed / total if total else math.nan, "missing": 0.0}
+        removed = (last["in_audio"].get("removed") or 0) - (first["in_audio"].get("removed") or 0)
+        audio = {
+            "concealed": concealed / total if total else math.nan,
+            "missing": 0.0,
+            # Sped past to bring the delay down (NetEq's acceleration), as a share of playout.
+            "dropped": removed / total if total else math.nan,
+        }
         jb = last["in_audio"]
         if jb.get("jb_count"):
             audio["jitter_buffer_ms"] = 1000 * jb["jb_delay"] / jb["jb_count"]
@@ -363,6 +370,7 @@ def report(name: str, result: dict[str, Any], seconds: float) -> list[str]:
                 "audio_lost": lost * 100 if audio else math.nan,
                 "missing": audio["missing"] * 100 if audio else math.nan,
                 "concealed": audio["concealed"] * 100 if audio else math.nan,
+                "dropped": audio.get("dropped", math.nan) * 100 if audio else math.nan,
                 "fps": video["fps"],
                 "freezes_min": video["freezes"] * per_minute,
                 "freeze_s": video["freeze_s"],
@@ -373,7 +381,8 @@ def report(name: str, result: dict[str, Any], seconds: float) -> list[str]:
             }
             rows.append(
                 f"| {name} | {title} | {run} | {_fmt(figures[run]['missing'])} / "
-                f"{_fmt(figures[run]['concealed'])} | {_fmt(video['fps'])} | "
+                f"{_fmt(figures[run]['concealed'])} / {_fmt(figures[run]['dropped'])} | "
+                f"{_fmt(video['fps'])} | "
                 f"{_fmt(figures[run]['freezes_min'])} ({_fmt(video['freeze_s'])} s) | "
                 f"{_fmt(video['delay_p50_ms'], '.0f')} / {_fmt(video['delay_p95_ms'], '.0f')} | "
                 f"{video['size']} | {figures[run]['sent']} | {_fmt(result[run].get('load'))} |"
@@ -442,7 +451,8 @@ def main() -> int:
           f"freeze: a gap > {FREEZE_S * 1000:.0f} ms")  # fmt: skip
     results = asyncio.run(main_async(args))
     print(
-        "\n| profile | direction | run | audio missing / concealed % | fps | freezes/min (s) | "
+        "\n| profile | direction | run | audio missing / concealed / dropped % | fps | "
+        "freezes/min (s) | "
         "delay p50 / p95 ms | size received | sent (size kbit/s) | load |\n"
         "|---|---|---|---|---|---|---|---|---|---|"
     )
