@@ -7,24 +7,22 @@ Screenshots of every step go to E2E_SCREENSHOTS when it names a folder."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Locator, Page, expect
 
 from advisor_app.core.session import AdvisorSession, Phase
+from tests.e2e.axe import assert_axe_clean, with_axe
 from tests.e2e.conftest import E2E, PageFactory
 from tests.e2e.docview import IMAGE_LOADED, SHEET
 from tests.e2e.journey import NAME, PHONE, step, take_customer
 from tests.support.browser import Screenshots, until, until_async
-from tests.support.hub import RunningHub
+from tests.support.hub import RunningHub, add_advisor, settings_for
 
 pytestmark = E2E
-
-AXE = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "axe-core" / "axe.min.js"
-WCAG21 = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 SIZES = {
     "1280x720": {"width": 1280, "height": 720},
@@ -33,29 +31,34 @@ SIZES = {
 }
 
 
-async def with_axe(page: Page) -> None:
-    """axe-core in every document of the page's context (an init script is not bound by the
-    page's Content-Security-Policy, as an injected script tag would be)."""
-    if not AXE.is_file():
-        pytest.fail(f"axe-core is missing ({AXE}): run bash scripts/setup.sh install")
-    await page.context.add_init_script(path=str(AXE))
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40"'
+    ' fill="#0b3a66"/><text x="60" y="27" font-size="20" text-anchor="middle" fill="#fff"'
+    ' font-family="sans-serif">MB</text></svg>'
+)
 
 
-async def axe_violations(page: Page, where: str) -> list[dict[str, Any]]:
-    found = await page.evaluate(
-        """async (tags) => {
-          const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-          return result.violations.map((v) => ({id: v.id, impact: v.impact,
-            nodes: v.nodes.map((n) => n.target.join(" ") + " " + n.failureSummary)}));
-        }""",
-        WCAG21,
+@pytest_asyncio.fixture(loop_scope="session")
+async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
+    """The e2e hub, with everything a bank sets about itself: logo, hotline, Impressum,
+    privacy policy (so that they are measured, looked at and checked by axe too)."""
+    logo = tmp_path / "logo.svg"
+    logo.write_text(LOGO, encoding="utf-8")
+    await add_advisor(tmp_path, "anna", "Anna Berger")
+    running = RunningHub(
+        settings_for(
+            tmp_path,
+            grace_seconds=60,
+            bank_logo=logo,
+            bank_hotline="069 1234-0 (Mo–Fr 8–20 Uhr)",
+            imprint_url="/notices/de.html#impressum",
+            privacy_url="/notices/de.html#datenschutz",
+            data_protection_contact="datenschutz@musterbank.example",
+        )
     )
-    return [dict(item, where=where) for item in found]
-
-
-async def assert_axe_clean(page: Page, where: str) -> None:
-    violations = await axe_violations(page, where)
-    assert not violations, json.dumps(violations, indent=1, ensure_ascii=False)
+    await running.start()
+    yield running
+    await running.close()
 
 
 async def assert_in_view(page: Page, locator: Locator, what: str) -> None:
@@ -169,9 +172,13 @@ async def test_every_step_fits_and_axe_finds_nothing(
     advisor.documents.set_sharing(True)
     await until_async(lambda: page.evaluate(IMAGE_LOADED), what="the page image")
     await expect(session.locator("#stage-notice")).to_be_visible()
-    await assert_in_view(
-        page, session.locator(".docview__image"), "the shared page (fit to the area)"
-    )
+    if size == "390x844":
+        # A phone fits the page's width; the page scrolls inside its area.
+        area = session.locator(".docview__scroller")
+        await assert_in_view(page, area, "the shared page's area")
+        await screenshots.take(page, f"tour-{lang}-{size}-7-document-fit-width", full_page=False)
+    else:
+        await assert_in_view(page, session.locator(".docview__image"), "the whole shared page")
     await call_fits("a shared document")
     await look(page, screenshots, "7-document", size, lang)
     await session.locator("#stage-switch").click()
@@ -199,3 +206,60 @@ async def test_every_step_fits_and_axe_finds_nothing(
     )
     await page_at_top(page)
     await look(page, screenshots, "9-end", size, lang)
+
+
+async def test_the_other_steps_pass_axe_and_fit(
+    hub: RunningHub, new_page: PageFactory, screenshots: Screenshots
+) -> None:
+    """Nobody signed in: the start offers a written message; the message form with its errors
+    and once sent; waiting while nobody is there; leaving the queue."""
+    page = await new_page(SIZES["1280x720"])
+    await with_axe(page)
+    await page.goto(hub.url)
+    start = step(page, "start")
+    await expect(page.locator("#avail")).to_have_attribute("data-state", "busy")
+    await assert_in_view(page, start.locator("#start-button"), "the start button")
+    await assert_in_view(page, start.locator("#start-message"), "the message button")
+    await look(page, screenshots, "nobody-start", "1280x720", "de")
+
+    await start.locator("#start-message").click()
+    message = step(page, "message")
+    await message.locator("#msg-submit").click()
+    await expect(message.locator("#msg-name-error")).to_be_visible()
+    await page_at_top(page)
+    await look(page, screenshots, "message-errors", "1280x720", "de")
+    await message.locator("#msg-name").fill(NAME)
+    await message.locator("#msg-phone").fill("123456")
+    await message.locator("#msg-text").fill("Bitte rufen Sie mich zurück.")
+    await message.locator("#msg-consent").check()
+    await message.locator("#msg-submit").click()
+    await expect(message.locator("#msg-phone-error")).to_contain_text("nicht gültig")
+    await message.locator("#msg-phone").fill(PHONE)
+    await message.locator("#msg-submit").click()
+    await expect(message.locator("#msg-sent")).to_be_visible()
+    await look(page, screenshots, "message-sent", "1280x720", "de")
+
+    await message.locator("#msg-restart").click()
+    await expect(start).to_be_visible()
+    await start.locator("#start-button").click()
+    check = step(page, "check")
+    await check.locator('[data-check="speaker"] button').nth(1).click()
+    await check.locator("#check-next").click()
+    form = step(page, "form")
+    await form.locator("#name").fill(NAME)
+    await form.locator("#phone").fill(PHONE)
+    await form.locator("#consent").check()
+    await form.locator("#form-submit").click()
+    mode = step(page, "mode")
+    await mode.locator("#mode-text").check()
+    await mode.locator("#mode-submit").click()
+    waiting = step(page, "waiting")
+    await expect(waiting.locator("#wait-busy")).to_be_visible()
+    await expect(waiting.locator("#queue-estimate")).to_have_text(
+        "Die Wartezeit können wir noch nicht abschätzen."
+    )
+    await page_at_top(page)
+    await look(page, screenshots, "waiting-nobody", "1280x720", "de")
+    await waiting.locator("#wait-leave").click()
+    await expect(step(page, "gone")).to_be_visible()
+    await look(page, screenshots, "gone", "1280x720", "de")

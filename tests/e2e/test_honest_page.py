@@ -9,6 +9,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from advisor_app.core.session import AdvisorSession, Phase
+from tests.e2e.axe import assert_axe_clean, with_axe
 from tests.e2e.conftest import E2E, PageFactory
 from tests.e2e.docview import IMAGE_LOADED, SHEET
 from tests.e2e.journey import (
@@ -88,6 +89,7 @@ async def test_a_microphone_that_stops_is_said_with_retry_and_text(
     hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory
 ) -> None:
     page = await new_page()
+    await with_axe(page)
     await join_and_connect(page, hub, advisor)
     session = step(page, "session")
     state = session.locator("#session-state")
@@ -100,6 +102,7 @@ async def test_a_microphone_that_stops_is_said_with_retry_and_text(
     trouble = session.locator("#media-trouble")
     await expect(trouble).to_be_visible()
     await expect(session.locator("#mic-toggle")).to_be_hidden()  # nothing to switch off
+    await assert_axe_clean(page, "a microphone that stopped")
 
     # „Erneut versuchen“ asks for the devices again and sends them on the same connection.
     asked = (await counts(page))["getUserMedia"]
@@ -123,6 +126,7 @@ async def test_a_microphone_that_stops_is_said_with_retry_and_text(
     await expect(session.get_by_label("Ihre Nachricht", exact=True)).to_be_focused()
     assert (await counts(page))["liveTracks"] == 0
     await expect(session.locator("#mic-toggle")).to_be_hidden()
+    await assert_axe_clean(page, "going on by text")
 
 
 async def test_the_switches_differ_on_and_off_in_forced_colours(

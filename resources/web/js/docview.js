@@ -206,7 +206,9 @@ function layout(again = true) {
   // Fit the whole page by default: as wide as the area, but no taller than it.
   const areaWidth = view.scroller.clientWidth;
   const areaHeight = view.scroller.clientHeight;
-  const fit = areaHeight > 120 ? Math.min(areaWidth, areaHeight * state.aspect) : areaWidth;
+  // On a phone the width is what is scarce: there the page fills it and scrolls.
+  const narrow = window.matchMedia("(max-width: 47.99rem)").matches;
+  const fit = areaHeight > 120 && !narrow ? Math.min(areaWidth, areaHeight * state.aspect) : areaWidth;
   const width = Math.max(50, fit) * ZOOMS[state.zoomIndex];
   const height = width / state.aspect;
   view.stage.style.width = `${width}px`;

@@ -233,7 +233,7 @@ export const de = {
 
   // waiting
   "wait.title": "Bitte warten Sie einen Moment",
-  "wait.greeting": "Vielen Dank, {name}. Sie sind angemeldet. Der nächste freie Onlineberater begrüßt Sie gleich.",
+  "wait.greeting": "Vielen Dank, {name}. Sie sind angemeldet. Sobald eine Beraterin oder ein Berater frei ist, werden Sie hier begrüßt.",
   "wait.statusLabel": "Ihr Platz in der Warteschlange",
   "wait.connecting": "Verbindung zur Warteschlange wird aufgebaut …",
   "wait.position": "Ihre Position in der Warteschlange: {position}",

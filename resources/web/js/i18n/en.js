@@ -215,7 +215,7 @@ export const en = {
   "unavailable.other": "The camera or microphone could not be started ({reason}).",
 
   "wait.title": "Please wait a moment",
-  "wait.greeting": "Thank you, {name}. You are signed in. The next free online advisor will greet you shortly.",
+  "wait.greeting": "Thank you, {name}. You are signed in. As soon as an advisor is free, you will be greeted here.",
   "wait.statusLabel": "Your place in the queue",
   "wait.connecting": "Connecting to the queue …",
   "wait.position": "Your position in the queue: {position}",
