@@ -38,6 +38,7 @@ def test_the_settled_packages_are_strict() -> None:
         "advisor_app.documents",
         "advisor_app.annotations",
         "advisor_app.core",
+        "advisor_app.rtc",
     }
     assert "advisor_app.ui" in checked_packages()
 

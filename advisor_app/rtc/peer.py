@@ -163,16 +163,18 @@ class AdvisorPeer:
             plan.send_audio and audio is not None, plan.receive_audio
         )
         if audio_direction:
-            self.pc.addTransceiver(
-                audio if audio_direction != "recvonly" else "audio", audio_direction
+            sent_audio: MediaStreamTrack | str = (
+                audio if audio is not None and audio_direction != "recvonly" else "audio"
             )
+            self.pc.addTransceiver(sent_audio, audio_direction)
         video_direction = MediaPlan.direction(
             plan.send_video and video is not None, plan.receive_video
         )
         if video_direction:
-            self.pc.addTransceiver(
-                video if video_direction != "recvonly" else "video", video_direction
+            sent_video: MediaStreamTrack | str = (
+                video if video is not None and video_direction != "recvonly" else "video"
             )
+            self.pc.addTransceiver(sent_video, video_direction)
         self.documents = self.pc.createDataChannel(DOCUMENTS_CHANNEL, ordered=True)
         self.pointer = self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
         for channel in (self.documents, self.pointer):

@@ -13,10 +13,14 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import av
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,8 @@ class LatestFrameSink:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
             while True:
                 frame = await track.recv()
+                if not isinstance(frame, av.VideoFrame):  # a decoded track hands frames
+                    continue
                 self.meter.count(frame)
                 with self._lock:
                     self._frame = frame
@@ -101,9 +107,11 @@ class PcmRingSink:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
             while True:
                 frame = await track.recv()
+                if not isinstance(frame, av.AudioFrame):
+                    continue
                 self.frames_received += 1
                 for converted in self._resampler.resample(frame):
-                    samples = converted.to_ndarray()
+                    samples: np.ndarray[Any, Any] = converted.to_ndarray()
                     if samples.size:
                         self.peak = float(abs(samples).max()) / 32768
                     self._push(bytes(converted.planes[0])[: converted.samples * 2])

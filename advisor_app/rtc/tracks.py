@@ -110,6 +110,8 @@ class SwitchableTrack(MediaStreamTrack):
 
     async def recv(self) -> av.AudioFrame | av.VideoFrame:
         frame = await self.source.recv()
+        if not isinstance(frame, av.AudioFrame | av.VideoFrame):
+            raise TypeError("a raw track handed over an encoded packet")
         self.latest = frame
         if isinstance(frame, av.VideoFrame):
             self.meter.count(frame)  # black ones too: they are what is encoded and sent
