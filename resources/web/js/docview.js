@@ -206,8 +206,8 @@ function layout(again = true) {
   // Fit the whole page by default: as wide as the area, but no taller than it.
   const areaWidth = view.scroller.clientWidth;
   const areaHeight = view.scroller.clientHeight;
-  // On a phone the width is what is scarce: there the page fills it and scrolls.
-  const narrow = window.matchMedia("(max-width: 47.99rem)").matches;
+  // On a phone (upright or sideways) the page fills the width and scrolls in its area.
+  const narrow = window.matchMedia("(max-width: 47.99rem), (max-height: 30rem)").matches;
   const fit = areaHeight > 120 && !narrow ? Math.min(areaWidth, areaHeight * state.aspect) : areaWidth;
   const width = Math.max(50, fit) * ZOOMS[state.zoomIndex];
   const height = width / state.aspect;
