@@ -1127,8 +1127,11 @@ async def test_times_floats_and_booleans_round_trip_exactly(storage: Storage) ->
     assert await storage.customer_by_token("customer-token-other") == other
     assert (other.see_advisor, other.show_me) == (True, False)
     stored_consultation = await storage.consultation(claimed[1].consultation_id)
-    assert stored_consultation == ended_record
-    assert stored_consultation is not None
+    assert stored_consultation is not None and ended_record is not None
+    # The chat after the end moved the chain on; all else is as the end left it.
+    assert stored_consultation == dataclasses.replace(
+        ended_record, chain_head=stored_consultation.chain_head
+    )
     assert (stored_consultation.started_at, stored_consultation.ended_at) == (started, ended)
     assert (stored_consultation.see_advisor, stored_consultation.show_me) == (False, True)
     assert await storage.recent_handling_times(1) == [ended - started]
@@ -1282,6 +1285,8 @@ DATED = {
     "rate_events": "at",
     "login_known_addresses": "at",
     "hub_events": "created_at",  # PostgreSQL only: what instances tell each other
+    "consultation_events": "at",  # purged with their consultation
+    "audit_log": "keep_until",  # its own retention
 }
 NOT_DATED = {
     "advisors",
@@ -1400,7 +1405,10 @@ async def test_the_chain_seals_every_event_and_moves_the_head(storage: Storage) 
     advisor = await add_advisor(storage)
     consultation = await start_consultation(storage, advisor, "sealed", T0 + 10)
     await chat(storage, consultation.consultation_id, "m1", "Guten Tag")
-    await chat(storage, consultation.consultation_id, "m1", "Guten Tag")  # a resend: no event
+    _, stored = await storage.add_chat(  # a resend: nothing new, no event
+        consultation.consultation_id, "m1", "customer", "Erika", "Guten Tag", T0
+    )
+    assert not stored
     await storage.add_event(consultation.consultation_id, "pages_shown", {"pages": 2}, T0 + 20)
     ended = await storage.end_consultation(consultation.consultation_id, "advisor", T0 + 30)
     assert ended is not None
@@ -1449,7 +1457,8 @@ async def test_held_and_recorded_consultations_outlive_the_purge(storage: Storag
         assert await storage.consultation(kept.consultation_id) is not None
         assert await storage.customer(kept.customer_id) is not None
         assert len(await storage.chat_since(kept.consultation_id, 0)) == 1
-        assert len(await storage.events(kept.consultation_id)) == 6
+        # consent, joined, taken, ended, and the chat written after the end (here only)
+        assert len(await storage.events(kept.consultation_id)) == 5
 
     # Past the recording's retention: it goes; the held one stays until released.
     now = T0 + 101 * DAY
