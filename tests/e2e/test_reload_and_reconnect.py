@@ -75,6 +75,8 @@ async def test_reload_keeps_the_place_and_the_link_comes_back(
             await until(lambda: consultation.phase == Phase.CONNECTED, what="media")
             await until_async(lambda: audio_arrives(page), what="advisor audio in the page")
             await send_chat(page, "Vor dem Neuladen")
+            # The reply after the question is stored (the chat shows the hub's order).
+            await until(lambda: len(consultation.chat) == 1, what="the customer's message stored")
             await advisor.send_chat("Antwort vor dem Neuladen")
             await expect(chat_texts(page)).to_have_count(2)
 
