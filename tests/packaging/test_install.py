@@ -143,23 +143,30 @@ def test_the_hub_alone_installs_checks_clean_and_serves_its_page(
     the notices' real version; `advisor-app` says how to get the workstation."""
     home = tmp_path / "venv"
     venv.create(home, with_pip=True)
+    # Nothing of this checkout may leak in: a PYTHONPATH pointing at it would make pip take
+    # the project as installed (its build left an egg-info there) and install nothing.
+    env = {
+        k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("ADVISOR_")
+    }
     python = home / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=900)
+    pip_install = [str(python), "-m", "pip", "install", "-q", str(wheel)]
+    subprocess.run(pip_install, check=True, timeout=900, env=env)
     check = subprocess.run(
-        [str(python), "-m", "pip", "check"], capture_output=True, text=True, timeout=120
+        [str(python), "-m", "pip", "check"], capture_output=True, text=True, timeout=120, env=env
     )
     assert check.returncode == 0, check.stdout
     for module in ("PySide6", "aiortc", "pymupdf", "qasync"):
-        probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True)
+        probe = subprocess.run(
+            [str(python), "-c", f"import {module}"], capture_output=True, env=env
+        )
         assert probe.returncode != 0, module
     app = subprocess.run(
-        [str(home / "bin" / "advisor-app"), "--version"], capture_output=True, text=True
+        [str(home / "bin" / "advisor-app"), "--version"], capture_output=True, text=True, env=env
     )
     assert app.returncode == 2 and "advisor-app[workstation]" in app.stderr
 
     port = _free_port()
     data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
     hub = subprocess.Popen(
         [str(home / "bin" / "advisor-hub"), "serve", "--port", str(port), "--data-dir", str(data)],
         cwd=tmp_path,  # not the checkout: the page must come from the wheel
