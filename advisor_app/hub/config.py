@@ -19,7 +19,7 @@ from typing import Any, cast, get_args, get_type_hints
 
 import platformdirs
 
-from advisor_app.hub.hours import OpeningHours, OpeningHoursError
+from advisor_app.hub.hours import OpeningHours, OpeningHoursError, parse_closed_days
 from advisor_app.hub.storage.base import RecordingRules
 from advisor_app.paths import resources_dir
 from advisor_app.protocol.common import RecordingPolicy
@@ -95,6 +95,12 @@ class HubSettings:
         "Time zone of the opening hours and of every time in records and transcripts.",
         "Europe/Berlin",
     )
+    holiday_region: str = _doc(
+        "Closed on this region's public holidays, a country and its state (ISO 3166), e.g. "
+        "DE-HE (Hesse), DE-BY, DE-NW; DE alone: the nationwide ones; empty: none.",
+        "",
+    )
+    closed_days: str = _doc('Extra days the queue stays closed, e.g. "2026-12-24, 2026-12-31".', "")
     source_url: str = _doc(
         "Where customers and advisors get this version's source code (AGPL-3.0 § 13), shown "
         "at /licenses, e.g. https://git.bank.example/videoberatung; empty: they are asked to "
@@ -362,10 +368,19 @@ class HubSettings:
         if self.record_signing_password_file is not None and self.record_signing_pkcs12 is None:
             raise ConfigError("record_signing_password_file needs record_signing_pkcs12")
         try:
-            OpeningHours(self.opening_hours, self.time_zone)
+            self.hours()
         except OpeningHoursError as error:
             raise ConfigError(f"opening_hours: {error}") from error
         return self
+
+    def hours(self) -> OpeningHours:
+        """The opening hours with the holidays and the closed days."""
+        return OpeningHours(
+            self.opening_hours,
+            self.time_zone,
+            holiday_region=self.holiday_region,
+            closed_days=parse_closed_days(self.closed_days),
+        )
 
 
 def _recording_policy(value: str, name: str) -> RecordingPolicy:

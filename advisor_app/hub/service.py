@@ -27,7 +27,6 @@ from advisor_app.hub.connections import ConnectionRegistry
 from advisor_app.hub.consultations import Consultations
 from advisor_app.hub.context import Clock, HubContext
 from advisor_app.hub.convert import to_datetime
-from advisor_app.hub.hours import OpeningHours
 from advisor_app.hub.inbox import Inbox
 from advisor_app.hub.logins import Logins
 from advisor_app.hub.metrics import HubMetrics
@@ -74,7 +73,7 @@ class Hub:
         self.cluster = cluster or SoloCluster()
         self.notice_version = notice_version
         self.clock = clock
-        self.hours = OpeningHours(settings.opening_hours, settings.time_zone)
+        self.hours = settings.hours()
         self.metrics = HubMetrics()
         self.connections = ConnectionRegistry(forward=self.cluster.forward)
         self.context = HubContext(

@@ -602,6 +602,7 @@ def test_the_hub_requirements_cover_every_third_party_import_of_the_hub() -> Non
         "pyhanko": "pyhanko",
         "pyhanko_certvalidator": "pyhanko-certvalidator",
         "asn1crypto": "asn1crypto",
+        "holidays": "holidays",
     }
     missing = [name for name in sorted(imports) if provided.get(name) not in distributions]
     assert missing == []
