@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from advisor_app import __version__
 from advisor_app.hub.config import ConfigError
 from tests.support.clients import (
     AdvisorClient,
@@ -61,9 +62,9 @@ async def test_websockets_from_other_origins_are_refused(
         assert (await response.json())["error"]["code"] == "forbidden"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     metrics = await read_metrics(session, hub)
-    assert metrics.get(("hub_websockets_open", (("role", role),)), 0) == 0
+    assert metrics.get(("advisor_hub_websockets_open", (("role", role),)), 0) == 0
     assert (
-        metrics[("hub_rejected_messages_total", (("code", "forbidden"),))]
+        metrics[("advisor_hub_rejected_messages_total", (("code", "forbidden"),))]
         == len(foreign_origins(hub)) + 1
     )
 
@@ -204,10 +205,12 @@ async def read_metrics(session: aiohttp.ClientSession, hub: RunningHub) -> dict[
 
 async def test_metrics_count_what_happens(hub: RunningHub, session: aiohttp.ClientSession) -> None:
     before = await read_metrics(session, hub)
-    assert before[("hub_customers_waiting", ())] == 0
-    assert before[("hub_joins_total", ())] == 0
-    assert before[("hub_takes_total", ())] == 0
-    assert before[("hub_consultations_active", ())] == 0
+    assert before[("advisor_hub_build_info", (("version", __version__),))] == 1
+    assert not [name for name, _ in before if not name.startswith("advisor_hub_")]
+    assert before[("advisor_hub_customers_waiting", ())] == 0
+    assert before[("advisor_hub_joins_total", ())] == 0
+    assert before[("advisor_hub_takes_total", ())] == 0
+    assert before[("advisor_hub_consultations_active", ())] == 0
 
     first = CustomerClient(session, hub.url)
     await first.join()
@@ -215,9 +218,9 @@ async def test_metrics_count_what_happens(hub: RunningHub, session: aiohttp.Clie
     async with session.post(f"{hub.url}/api/customers", json=join_body(phone="abc")) as r:
         assert r.status == 422
     middle = await read_metrics(session, hub)
-    assert middle[("hub_customers_waiting", ())] == 2
-    assert middle[("hub_joins_total", ())] == 2
-    assert middle[("hub_rejected_messages_total", (("code", "invalid"),))] == 1
+    assert middle[("advisor_hub_customers_waiting", ())] == 2
+    assert middle[("advisor_hub_joins_total", ())] == 2
+    assert middle[("advisor_hub_rejected_messages_total", (("code", "invalid"),))] == 1
 
     advisor = AdvisorClient(session, hub.url, "anna")
     await advisor.login()
@@ -226,13 +229,13 @@ async def test_metrics_count_what_happens(hub: RunningHub, session: aiohttp.Clie
     taken = await advisor.take()
     assert taken["type"] == "taken", taken
     after = await read_metrics(session, hub)
-    assert after[("hub_customers_waiting", ())] == 1
-    assert after[("hub_takes_total", ())] == 1
-    assert after[("hub_consultations_active", ())] == 1
-    assert after[("hub_websockets_open", (("role", "advisor"),))] == 1
-    assert after[("hub_websockets_open", (("role", "customer"),))] == 1
-    assert after[("hub_advisors_connected", (("presence", "busy"),))] == 1
-    assert after[("hub_take_seconds_count", ())] == 1
+    assert after[("advisor_hub_customers_waiting", ())] == 1
+    assert after[("advisor_hub_takes_total", ())] == 1
+    assert after[("advisor_hub_consultations_active", ())] == 1
+    assert after[("advisor_hub_websockets_open", (("role", "advisor"),))] == 1
+    assert after[("advisor_hub_websockets_open", (("role", "customer"),))] == 1
+    assert after[("advisor_hub_advisors_connected", (("presence", "busy"),))] == 1
+    assert after[("advisor_hub_take_seconds_count", ())] == 1
     await first.close()
     await advisor.close()
 
@@ -349,12 +352,12 @@ async def test_behind_a_trusted_tls_proxy_the_forwarded_origin_is_the_hubs_own(
 async def test_metrics_show_the_cycle_collectors_pauses(
     hub: RunningHub, session: aiohttp.ClientSession
 ) -> None:
-    key = ("hub_gc_pause_seconds_count", (("generation", "2"),))
+    key = ("advisor_hub_gc_pause_seconds_count", (("generation", "2"),))
     before = (await read_metrics(session, hub)).get(key, 0)
     gc.collect()
     after = await read_metrics(session, hub)
     assert after[key] >= before + 1
-    assert after[("hub_gc_pause_seconds_sum", (("generation", "2"),))] > 0
+    assert after[("advisor_hub_gc_pause_seconds_sum", (("generation", "2"),))] > 0
 
 
 async def test_a_request_for_another_host_name_is_refused_dns_rebinding(
