@@ -155,6 +155,8 @@ def _value(name: str, raw: object) -> object:
             raise AppConfigError(
                 f"hub_url: {raw!r} is not an address like https://hub.bank.example"
             )
+    if name == "log_level" and text.lower() not in ("debug", "info", "warning", "error"):
+        raise AppConfigError(f"log_level: {raw!r} is not one of debug, info, warning, error")
     if name == "language" and text not in ("de", "en"):
         raise AppConfigError(f"language: {raw!r} is neither de nor en")
     if name == "accent_colour" and not re.fullmatch(r"#[0-9a-fA-F]{6}", text):

@@ -25,6 +25,7 @@ from advisor_app.paths import resources_dir
 from advisor_app.protocol.common import RecordingPolicy
 
 ENV_PREFIX = "ADVISOR_HUB_"
+LOG_LEVELS = ("debug", "info", "warning", "error")
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # The logo's file types and how they are served (the page's CSP allows images of its own origin).
 RECORDING_POLICIES: tuple[str, ...] = get_args(RecordingPolicy)
@@ -300,6 +301,10 @@ class HubSettings:
         )
 
     def validate(self) -> HubSettings:
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ConfigError(
+                f"log_level: {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}"
+            )
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
         if (self.tls_cert is None) != (self.tls_key is None):

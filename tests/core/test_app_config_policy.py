@@ -225,3 +225,11 @@ def test_a_hub_address_without_scheme_or_host_is_one_clear_error(address: str) -
     assert f"hub_url: {address!r} is not an address like https://hub.bank.example" in str(
         caught.value
     )
+
+
+def test_a_bad_log_level_is_one_clear_error() -> None:
+    with pytest.raises(AppConfigError) as caught:
+        load_app_config(None, environ={"ADVISOR_APP_LOG_LEVEL": "bogus"}, policies=[])
+    assert str(caught.value).endswith(
+        "log_level: 'bogus' is not one of debug, info, warning, error"
+    )

@@ -759,3 +759,11 @@ async def test_the_database_is_readable_for_the_hubs_user_only(tmp_path: Path) -
     code, _, errors = await run_cli("list-advisors", "--data-dir", str(tmp_path))
     assert code == 0, errors
     assert (tmp_path / "hub.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_bad_log_level_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    code, _, err = await run_cli("serve", "--log-level", "bogus", "--data-dir", str(tmp_path))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "advisor-hub: log_level: 'bogus' is not one of debug, info, warning, error"
+    ]
