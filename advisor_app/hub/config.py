@@ -32,11 +32,6 @@ RECORDING_POLICIES: tuple[str, ...] = get_args(RecordingPolicy)
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp"}
 
 
-def default_resources_dir() -> Path:
-    """The project's resources: a checkout's, an installed wheel's or a frozen bundle's."""
-    return resources_dir()
-
-
 def _doc(text: str, default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
     if default is dataclasses.MISSING:
         return field(metadata={"doc": text}, **kwargs)
@@ -256,7 +251,7 @@ class HubSettings:
     turn_ttl_seconds: int = _doc("How long TURN credentials stay valid.", 86_400)
     max_message_bytes: int = _doc("Largest websocket message or request body accepted.", 65_536)
     web_root: Path = _doc(
-        "Folder of the customer page.", default_factory=lambda: default_resources_dir() / "web"
+        "Folder of the customer page.", default_factory=lambda: resources_dir() / "web"
     )
     log_level: str = _doc("Logging level: debug, info, warning, error.", "info")
 

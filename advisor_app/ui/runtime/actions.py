@@ -16,7 +16,6 @@ Tests of a single view pass a stand-in with the same methods (tests/support/acti
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -170,9 +169,7 @@ class EngineActions:
         return await self._call(lambda s: s.fetch_record(consultation_id))
 
     async def run_blocking[T](self, function: Callable[..., T], *args: Any) -> T:
-        # A thread started from the engine loop, not from the UI loop: qasync's executor
-        # reports back across threads in a way we avoid (see Engine.call).
-        return await self._workstation.engine.call(asyncio.to_thread(function, *args))
+        return await self._workstation.run_blocking(function, *args)
 
     async def check_hub(self) -> CheckResult:
         from advisor_app.core.system_check import check_hub

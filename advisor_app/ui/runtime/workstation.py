@@ -67,7 +67,7 @@ class Workstation(QObject):
         """Engine work for the sign-in and for tests; views go through ``context.actions``."""
         return await self.engine.call(work)
 
-    async def _blocking[T](self, function: Callable[..., T], *args: Any) -> T:
+    async def run_blocking[T](self, function: Callable[..., T], *args: Any) -> T:
         """Blocking work (the keyring) in a thread started from the engine loop, not from the
         UI loop: qasync's executor reports back across threads in a way we avoid (see
         Engine.call)."""
@@ -88,11 +88,11 @@ class Workstation(QObject):
             raise
         if stay_signed_in:
             try:
-                await self._blocking(credentials.save_token, hub_url, username, result.token)
+                await self.run_blocking(credentials.save_token, hub_url, username, result.token)
             except Exception as error:  # keyring trouble must not block the sign-in
                 logger.warning("could not keep the login: %s", error)
         else:
-            await self._blocking(credentials.forget_token, hub_url, username)
+            await self.run_blocking(credentials.forget_token, hub_url, username)
         self.display_name = result.advisor.display_name
         await self._start(client, hub_url, username)
         return result
@@ -103,7 +103,7 @@ class Workstation(QObject):
         from advisor_app.core.hub_client import LinkState, normalise_hub_url
 
         hub_url = normalise_hub_url(hub_url)
-        token = await self._blocking(credentials.load_token, hub_url, username)
+        token = await self.run_blocking(credentials.load_token, hub_url, username)
         if not token:
             return False
         client = await self.call(_make_client(hub_url))
@@ -111,7 +111,7 @@ class Workstation(QObject):
         await self._start(client, hub_url, username)
         state = await self.call(_wait_for_link(client))
         if state == LinkState.LOGGED_OUT:
-            await self._blocking(credentials.forget_token, hub_url, username)
+            await self.run_blocking(credentials.forget_token, hub_url, username)
             await self.stop_session()
             return False
         # Connected means the hub's welcome arrived: it says who we are (the window's title).
@@ -175,7 +175,7 @@ class Workstation(QObject):
         session = self.session
         if session is not None:
             await self.call(session.hub.logout())
-        await self._blocking(credentials.forget_token, self.hub_url, self.username)
+        await self.run_blocking(credentials.forget_token, self.hub_url, self.username)
         await self.stop_session()
         self.signed_out.emit()
 
