@@ -138,6 +138,10 @@ PY_EXCLUDES = [
     "pkg_resources",
     "_distutils_hack",
     "distutils",
+    # cffi's build-time helpers (compiling extensions) import distutils, which is left out
+    # above; PyInstaller then stops ("distutils already imported as ExcludedModule"). The app
+    # only loads extensions built already (argon2's bindings).
+    "cffi._shimmed_dist_utils",
     "yaml",  # a dev tool's; nothing the app runs needs it
     "curses",
     "readline",
@@ -206,7 +210,10 @@ QT_PLUGIN_FILE_EXCLUDES = (
 )
 TRANSLATION_LANGUAGES = ("de", "en")  # Qt's own .qm files kept; the app speaks these two
 
-RESOURCE_DIRS = ("icons", "sounds", "samples")  # resources/web is the hub's, not the app's
+# licenses: the About dialog shows the third-party notices (and the bundle must carry them);
+# web: the customer page and notices, for the embedded hub of `advisor-app --demo`, which
+# refuses to start without them (376 KB).
+RESOURCE_DIRS = ("icons", "sounds", "samples", "licenses", "web")
 
 # --- Linux: smaller copies of three kinds of libraries (packaging/shrink.py makes them) ---
 #

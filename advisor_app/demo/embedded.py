@@ -20,11 +20,15 @@ from advisor_app.demo.__main__ import (
     pick_port,
 )
 from advisor_app.demo.customer import SimulatedCustomer
-from advisor_app.hub.app import create_app
+from advisor_app.hub.app import create_app, web_root_problem
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.guard import GuardedSite, guard_limits
 
 logger = logging.getLogger(__name__)
+
+
+class DemoUnavailable(RuntimeError):
+    """The demo's hub cannot serve customers from this installation (its page is missing)."""
 
 
 # The demo's made-up bank, as records and transcripts name it.
@@ -64,6 +68,10 @@ class EmbeddedDemo:
             bank_address=DEMO_BANK[1],
             bank_contact=DEMO_BANK[2],
         ).validate()
+        # As `advisor-hub serve`: a hub without its customer page would print the address of a
+        # 404 and stamp consents with a made-up notice version.
+        if problem := web_root_problem(settings.web_root):
+            raise DemoUnavailable(f"the demo cannot start: {problem}")
         self._runner = web.AppRunner(create_app(settings))
         await self._runner.setup()
         await GuardedSite(

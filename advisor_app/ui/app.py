@@ -194,10 +194,17 @@ async def run_workstation(app: QApplication, args: argparse.Namespace, config: A
     hub_url = config.hub_url or settings.hub_url
     try:
         if args.demo:
-            from advisor_app.demo.embedded import EmbeddedDemo  # only the demo needs a hub
+            from advisor_app.demo.embedded import (  # only the demo needs a hub
+                DemoUnavailable,
+                EmbeddedDemo,
+            )
 
             demo = EmbeddedDemo()
-            hub_url = await demo.start()
+            try:
+                hub_url = await demo.start()
+            except DemoUnavailable as error:
+                print(f"advisor-app: {error}", file=sys.stderr)
+                return 2
             await workstation.sign_in(hub_url, demo.username, demo.password, stay_signed_in=False)
             print(demo.banner(), flush=True)
             demo.start_customer()

@@ -15,7 +15,7 @@
 # unlocked Secret Service, so the credential store is really used rather than only imported.
 #
 # Environment: PYTHON (default .venv/bin/python), STARTUP_RUNS (default 7), ARCHIVE=0 to skip
-# the .tar.zst.
+# the .tar.zst, GLIBC_FLOOR (default 2.36: the newest glibc the bundle may need).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -132,11 +132,11 @@ say "start-up time to a usable window (frozen, ${STARTUP_RUNS:-7} runs)"
 SSL_CERT_FILE="$hub_cert" "$python" packaging/linux/startup_time.py "$app" --hub "$hub_url" \
   --runs "${STARTUP_RUNS:-7}" || say "start-up time above its target (see above); the build goes on"
 
-# The oldest C library the bundle runs on: the highest GLIBC_x.y any of its ELF files needs.
-floor=$(find "$app_dir" -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -print0 \
-  | xargs -0 objdump -T 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sort -t. -k1,1 -k2,2n -u \
-  | sort -V | tail -n 1)
-say "needs ${floor:-no GLIBC symbol}: runs where glibc is at least that (docs/deployment.md)"
+# The oldest C library the bundle runs on: the highest GLIBC_x.y any of its ELF files needs. A
+# bundle that needs more than the oldest supported distribution's (GLIBC_FLOOR, 2.36 = Debian
+# 12; docs/deployment.md) fails the build: it was built on too new a system.
+say "glibc floor (supported from glibc ${GLIBC_FLOOR:-2.36})"
+"$python" packaging/linux/glibc_floor.py "$app_dir" --max "${GLIBC_FLOOR:-2.36}"
 
 # A menu entry and its icon, for the installer or `install -D` to put in place.
 install -D -m 0644 packaging/linux/advisor-app.desktop "$app_dir/share/applications/advisor-app.desktop"

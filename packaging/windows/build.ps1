@@ -5,11 +5,20 @@
 .DESCRIPTION
   powershell -ExecutionPolicy Bypass -File packaging\windows\build.ps1
   powershell -ExecutionPolicy Bypass -File packaging\windows\build.ps1 -SignCertThumbprint <sha1>
+  powershell -ExecutionPolicy Bypass -File packaging\windows\build.ps1 `
+      -SignDlib <Azure.CodeSigning.Dlib.dll> -SignMetadata <metadata.json>
 
   1. PyInstaller: packaging\advisor-app.spec -> dist\advisor-app\ (advisor-app.exe, a window
      app; advisor-app-cli.exe, the same with a console, for --self-check).
   2. Self-check of the frozen build (no hub: the installation's own checks must pass).
-  3. Optional Authenticode signature of the executables (the bank's code-signing certificate).
+  3. Optional Authenticode signature of the executables, in one of two ways:
+     - a certificate in the Windows certificate store, by its SHA-1 thumbprint: a hardware
+       token on the bank's build machine, or a PFX that CI imported first (build.yml);
+     - a signing service through signtool's /dlib plug-in (Azure Trusted Signing, or an HSM
+       vendor's): the key never leaves the service. Public CAs issue code-signing keys only in
+       hardware since June 2023, so a hosted runner signs either with an internal CA's PFX or
+       through such a service.
+     Each signature is checked with `signtool verify /pa` afterwards.
   4. WiX: packaging\windows\advisor-app.wxs -> dist\Videoberatung-<version>-x64.msi, the version
      taken from advisor_app.__version__; signed as well when a certificate is given.
 
@@ -20,6 +29,8 @@ param(
     [string]$Python = ".venv\Scripts\python.exe",
     [string]$WixVersion = "5.0.2",
     [string]$SignCertThumbprint = $env:SIGN_CERT_THUMBPRINT,
+    [string]$SignDlib = $env:SIGN_DLIB,
+    [string]$SignMetadata = $env:SIGN_METADATA,
     [string]$TimestampUrl = "http://timestamp.digicert.com",
     [switch]$SkipSelfCheck
 )
@@ -61,12 +72,21 @@ if (-not $SkipSelfCheck) {
     }
 }
 
+if ($SignDlib -and -not $SignMetadata) { throw "-SignDlib needs -SignMetadata (the service's metadata.json)" }
+if ($SignDlib -and $SignCertThumbprint) { throw "sign with a certificate or a service, not both" }
+
 function Sign-Files([string[]]$Files) {
-    if (-not $SignCertThumbprint) { return }
+    if (-not ($SignCertThumbprint -or $SignDlib)) { return }
     $SignTool = (Get-Command signtool.exe -ErrorAction SilentlyContinue).Source
     if (-not $SignTool) { throw "signtool.exe not found (Windows SDK)" }
-    Invoke-Checked $SignTool (@("sign", "/sha1", $SignCertThumbprint, "/fd", "SHA256",
-        "/tr", $TimestampUrl, "/td", "SHA256") + $Files)
+    if ($SignDlib) {
+        $Who = @("/dlib", $SignDlib, "/dmdf", $SignMetadata)
+    } else {
+        $Who = @("/sha1", $SignCertThumbprint)
+    }
+    Invoke-Checked $SignTool (@("sign") + $Who + @("/fd", "SHA256", "/tr", $TimestampUrl,
+        "/td", "SHA256") + $Files)
+    Invoke-Checked $SignTool (@("verify", "/pa") + $Files)
 }
 Sign-Files @((Join-Path $AppDir "advisor-app.exe"), (Join-Path $AppDir "advisor-app-cli.exe"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
 PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
@@ -134,6 +138,34 @@ def test_a_hub_with_no_customer_page_refuses_to_start(tmp_path: Path) -> None:
     assert "the notices are missing" in result.stderr
 
 
+def test_the_demo_refuses_to_start_without_the_customer_page(tmp_path: Path) -> None:
+    """`advisor-app --demo` from an installation without resources/web: one line and exit 2,
+    not a banner naming a page that answers 404."""
+    env = {
+        **os.environ,
+        "ADVISOR_RESOURCES": str(tmp_path),
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor_app", "--demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert (
+        f"advisor-app: the demo cannot start: the customer page is missing: {tmp_path / 'web'} "
+        "has no index.html" in result.stderr.splitlines()
+    )
+    assert "customer page (open in a browser)" not in result.stdout
+
+
 @pytest.mark.slow
 def test_the_hub_alone_installs_checks_clean_and_serves_its_page(
     wheel: Path, tmp_path: Path
@@ -143,11 +175,7 @@ def test_the_hub_alone_installs_checks_clean_and_serves_its_page(
     the notices' real version; `advisor-app` says how to get the workstation."""
     home = tmp_path / "venv"
     venv.create(home, with_pip=True)
-    # Nothing of this checkout may leak in: a PYTHONPATH pointing at it would make pip take
-    # the project as installed (its build left an egg-info there) and install nothing.
-    env = {
-        k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("ADVISOR_")
-    }
+    env = _clean_env()
     python = home / "bin" / "python"
     pip_install = [str(python), "-m", "pip", "install", "-q", str(wheel)]
     subprocess.run(pip_install, check=True, timeout=900, env=env)
@@ -165,10 +193,105 @@ def test_the_hub_alone_installs_checks_clean_and_serves_its_page(
     )
     assert app.returncode == 2 and "advisor-app[workstation]" in app.stderr
 
+    _serve_the_page(home / "bin" / "advisor-hub", tmp_path, env)
+
+
+@pytest.mark.slow
+def test_the_locked_requirements_install_the_hub_as_the_image_does(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """What the container image does: the pinned, hashed lock with --require-hashes, then the
+    wheel without dependencies. `pip check` is clean only if the lock holds everything the
+    wheel needs; a hash that PyPI's file does not match stops the install."""
+    home = tmp_path / "venv"
+    venv.create(home, with_pip=True)
+    env = _clean_env()
+    python = str(home / "bin" / "python")
+    lock = ROOT / "packaging/hub/requirements.lock"
+    for command in (
+        [python, "-m", "pip", "install", "-q", "--require-hashes", "--no-deps", "-r", str(lock)],
+        [python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+    ):
+        subprocess.run(command, check=True, timeout=900, env=env)
+    check = subprocess.run(
+        [python, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert check.returncode == 0, check.stdout
+    _serve_the_page(home / "bin" / "advisor-hub", tmp_path, env)
+
+
+def test_the_lock_pins_and_hashes_every_hub_requirement() -> None:
+    """packaging/hub/requirements.lock (the image's) against requirements.txt and pyproject:
+    every requirement pinned within its bounds, every pin with hashes."""
+    lock_text = (ROOT / "packaging/hub/requirements.lock").read_text("utf-8")
+    pins: dict[str, Version] = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", lock_text):
+        if entry.startswith("#") or not entry.strip():
+            continue
+        requirement = Requirement(entry.split("\\")[0].split(";")[0].strip())
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==", entry
+        assert "--hash=sha256:" in entry, f"{requirement.name} has no hash"
+        pins[canonicalize_name(requirement.name)] = Version(specifier.version)
+    wanted = [
+        line.split("#")[0].strip()
+        for line in (ROOT / "packaging/hub/requirements.txt").read_text("utf-8").splitlines()
+    ] + list(PYPROJECT["project"]["dependencies"])
+    for line in filter(None, wanted):
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in the lock"
+        assert requirement.specifier.contains(pins[name]), f"{name} {pins[name]}: {line}"
+
+
+def test_the_sdist_builds_the_wheel_the_hub_needs(tmp_path: Path) -> None:
+    """The source distribution (as CI publishes it) holds the page, the notices, the licence
+    and the translations, and a wheel built from it carries them."""
+    sdist_dir = tmp_path / "sdist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import setuptools.build_meta as b; b.build_sdist({str(sdist_dir)!r})",
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=300,
+        capture_output=True,
+    )
+    (sdist,) = sdist_dir.glob("advisor_app-*.tar.gz")
+    subprocess.run(
+        [*PIP_WHEEL, "-w", str(tmp_path / "wheel"), str(sdist)],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    (built,) = (tmp_path / "wheel").glob("advisor_app-*.whl")
+    names = set(zipfile.ZipFile(built).namelist())
+    for name in (
+        "advisor_app/resources/web/index.html",
+        "advisor_app/resources/web/notices.json",
+        "advisor_app/resources/translations/advisor_app_de.qm",
+        "advisor_app/resources/licenses/THIRD-PARTY-NOTICES-hub.txt",
+    ):
+        assert name in names, name
+
+
+def _clean_env() -> dict[str, str]:
+    # Nothing of this checkout may leak in: a PYTHONPATH pointing at it would make pip take
+    # the project as installed (its build left an egg-info there) and install nothing.
+    return {
+        k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("ADVISOR_")
+    }
+
+
+def _serve_the_page(hub_command: Path, tmp_path: Path, env: dict[str, str]) -> None:
+    """`advisor-hub serve` from an installed wheel shows the customer page, stamps consents
+    with the notices' real version and serves the licences."""
     port = _free_port()
     data = tmp_path / "data"
     hub = subprocess.Popen(
-        [str(home / "bin" / "advisor-hub"), "serve", "--port", str(port), "--data-dir", str(data)],
+        [str(hub_command), "serve", "--port", str(port), "--data-dir", str(data)],
         cwd=tmp_path,  # not the checkout: the page must come from the wheel
         env=env,
         stdout=subprocess.PIPE,

@@ -362,15 +362,15 @@ def test_the_workstation_does_not_import_the_postgresql_driver() -> None:
             assert not names & postgres, f"{path.relative_to(REPO)} imports {names & postgres}"
 
 
-def test_resources_and_translations_are_bundled_but_not_the_customer_page() -> None:
+def test_resources_translations_notices_and_the_demos_customer_page_are_bundled() -> None:
     datas = dict(
         (Path(src).relative_to(REPO).as_posix(), dest)
         for src, dest in bundle.data_files(REPO, "linux")
     )
     assert datas["resources/translations/advisor_app_de.qm"] == "resources/translations"
-    for name in ("icons", "sounds", "samples"):
+    # licenses: the About dialog's third-party notices; web: the page of --demo's hub
+    for name in ("icons", "sounds", "samples", "licenses", "web"):
         assert datas[f"resources/{name}"] == f"resources/{name}"
-    assert not any("web" in src for src in datas)
     mac = {dest for _, dest in bundle.data_files(REPO, "darwin")}
     assert {"de.lproj", "en.lproj"} <= mac
 
@@ -415,17 +415,45 @@ def test_the_linux_scripts_are_valid_bash() -> None:
 def test_the_workflow_parses_and_builds_on_three_systems_with_the_scripts() -> None:
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "build.yml").read_text("utf-8"))
     job = workflow["jobs"]["workstation"]
-    systems = {entry["os"].split("-")[0] for entry in job["strategy"]["matrix"]["include"]}
-    assert systems == {"windows", "macos", "ubuntu"}
+    matrix = job["strategy"]["matrix"]["include"]
+    assert {entry["os"].split("-")[0] for entry in matrix} == {"windows", "macos"}
+    # macOS: one package per architecture, both built
+    assert {entry.get("arch") for entry in matrix if entry["os"].startswith("macos")} == {
+        "arm64",
+        "x86_64",
+    }
     commands = "\n".join(step.get("run", "") for step in job["steps"])
-    for script in (
-        "packaging/linux/build.sh",
-        "packaging/windows/build.ps1",
-        "packaging/macos/build.sh",
-    ):
+    for script in ("packaging/windows/build.ps1", "packaging/macos/build.sh"):
         assert script in commands
+    # Linux: built in Debian 12, the oldest base the bundle supports, with the floor enforced
+    linux = workflow["jobs"]["workstation-linux"]
+    assert linux["container"].endswith("-bookworm") and linux["env"]["GLIBC_FLOOR"] == "2.36"
+    assert "packaging/linux/build.sh" in "\n".join(s.get("run", "") for s in linux["steps"])
+    # wheel and sdist, and the hub installed from the wheel with the hashed lock
+    dist = "\n".join(s.get("run", "") for s in workflow["jobs"]["python-dist"]["steps"])
+    assert "python -m build" in dist and "twine check" in dist
+    assert "--require-hashes" in dist and "pip check" in dist
     image = workflow["jobs"]["hub-image"]["steps"]
-    assert any(step.get("with", {}).get("file") == "packaging/hub/Containerfile" for step in image)
+    build = next(s for s in image if s.get("with", {}).get("file") == "packaging/hub/Containerfile")
+    args = build["with"]["build-args"]
+    for name in ("BASE_IMAGE", "VERSION", "REVISION", "CREATED", "SOURCE"):
+        assert f"{name}=" in args, name
+
+
+def test_every_action_is_pinned_to_a_commit() -> None:
+    text = (REPO / ".github" / "workflows" / "build.yml").read_text("utf-8")
+    uses = re.findall(r"uses:\s*(\S+)", text)
+    assert uses
+    for action in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+
+
+def test_the_image_installs_only_hashed_pins_and_labels_itself() -> None:
+    containerfile = (PACKAGING / "hub" / "Containerfile").read_text("utf-8")
+    assert "pip install --require-hashes --no-deps -r /tmp/requirements.lock" in containerfile
+    assert "requirements.txt" not in containerfile.split("\nFROM", 1)[1]
+    for label in ("version", "revision", "created", "source", "licenses", "base.name"):
+        assert f"org.opencontainers.image.{label}=" in containerfile, label
 
 
 # --- Windows ---
@@ -562,11 +590,12 @@ def test_the_systemd_unit_is_hardened() -> None:
 
 def test_the_container_runs_the_hub_unprivileged_with_a_health_check() -> None:
     text = (HUB / "Containerfile").read_text("utf-8")
-    assert re.search(r"^FROM python:3\.13-slim\b", text, re.MULTILINE)
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.13-slim-bookworm$", text, re.MULTILINE)
+    assert re.search(r"^FROM \$\{BASE_IMAGE\}$", text, re.MULTILINE)
     user = re.findall(r"^USER (\S+)", text, re.MULTILINE)
     assert user and not user[-1].startswith(("root", "0"))
     assert re.search(r"^HEALTHCHECK .*?/healthz", text, re.MULTILINE | re.DOTALL)
-    assert "requirements.txt" in text and "--no-deps" in text
+    assert "requirements.lock" in text and "--no-deps" in text
 
 
 def third_party_imports(folder: Path) -> set[str]:
