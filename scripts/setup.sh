@@ -21,6 +21,7 @@ apt_packages=(
   espeak-ng sox  # benchmarks/echo.py --write-wav: real speech, and measuring what was written
   nodejs  # the customer page's unit tests (node --test) and npm for axe-core (tests/web)
   iproute2 nftables  # benchmarks/network_quality.py: namespaces, tc tbf, random loss
+  binutils  # objdump: the frozen bundle's glibc floor (tests/packaging, packaging/linux)
 )
 
 install_debian_packages() {
