@@ -47,6 +47,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/licenses"): Operation(
         "The licence, where the source is, the third-party notices.", response_type="text/plain"
     ),
+    ("GET", "/supervisor/"): Operation(
+        "The supervisor page (live board, figures, administration).", response_type="text/html"
+    ),
+    ("GET", "/supervisor"): Operation(
+        "Redirects to /supervisor/.", response_type="text/plain", status=308
+    ),
     ("GET", "/api/openapi.json"): Operation("This description.", response_type=JSON),
     ("GET", "/api/ws-schema.json"): Operation(
         "The websocket messages as JSON Schema.", response_type=JSON
