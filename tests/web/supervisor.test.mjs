@@ -16,7 +16,7 @@ import {
   isoWeek,
   rangeProblem,
 } from "../../resources/web/supervisor/js/figurequery.js";
-import { clock, elapsed, percent, serviceLevelState } from "../../resources/web/supervisor/js/format.js";
+import { clock, elapsed, percent, serviceLevelState, topicLabel } from "../../resources/web/supervisor/js/format.js";
 
 test("durations read as minutes:seconds, hours when needed", () => {
   assert.equal(clock(0), "0:00");
@@ -44,6 +44,14 @@ test("shares in each language's way, unknown as a dash", () => {
   assert.equal(percent(0.78, "en"), "78%");
   assert.equal(percent(1, "en"), "100%");
   assert.equal(percent(null, "de"), "–");
+});
+
+test("the bank's topic codes read as words", () => {
+  assert.equal(topicLabel("baufinanzierung"), "Baufinanzierung");
+  assert.equal(topicLabel("kredit_kfz"), "Kredit kfz");
+  assert.equal(topicLabel("a--b"), "A b");
+  assert.equal(topicLabel(""), "–");
+  assert.equal(topicLabel("_"), "–");
 });
 
 test("the service level against its goal", () => {

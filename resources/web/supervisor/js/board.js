@@ -5,8 +5,13 @@
 
 import { $, el } from "../../js/dom.js";
 import { advisorSeconds, longestWait, sortAdvisors, stateCounts, STATES } from "./boardmodel.js";
-import { clock, elapsed, percent, serviceLevelState } from "./format.js";
+import { clock, elapsed, percent, serviceLevelState, topicLabel } from "./format.js";
 import { known, language, localize, onLanguageChange } from "./strings.js";
+
+/** How many wait: the hub lists only the first of a long queue (queue_length counts all). */
+function queueLength(data) {
+  return data.queue_length ?? data.queue.length;
+}
 
 export function mountBoard() {
   let summary = null;
@@ -28,8 +33,8 @@ export function mountBoard() {
 
   function renderTiles(data) {
     const { queue, today, target } = data;
-    $("#tile-waiting-value").textContent = String(queue.length);
-    const longest = longestWait(queue);
+    $("#tile-waiting-value").textContent = String(queueLength(data));
+    const longest = data.longest_wait_seconds ?? longestWait(queue);
     const longestCell = $("#tile-longest-value");
     if (longest === null) {
       longestCell.textContent = "–";
@@ -60,10 +65,15 @@ export function mountBoard() {
     return el("td", { class: "sv-col-lang", i18n: key });
   }
 
-  function renderQueue(queue) {
+  function renderQueue(data) {
+    const { queue } = data;
+    const total = queueLength(data);
     const names = queue.some((entry) => entry.name);
     $("#queue-name-head").hidden = !names;
-    $("#queue-count").textContent = `(${queue.length})`;
+    $("#queue-count").textContent = `(${total})`;
+    const more = $("#queue-more");
+    more.hidden = total <= queue.length;
+    if (!more.hidden) localize(more, "queue.more", { shown: queue.length, total });
     $("#queue-empty").hidden = queue.length > 0;
     $("#queue-table").hidden = queue.length === 0;
     $("#queue-body").replaceChildren(
@@ -74,7 +84,7 @@ export function mountBoard() {
           el("td", { class: "num", text: String(entry.position) }),
           ticker(el("td", { class: "num sv-time" }), entry.waiting_seconds),
           el("td", {}, el("span", { class: "sv-mode", dataset: { mode: entry.mode || "none" }, i18n: `mode.${entry.mode || "none"}` })),
-          el("td", { class: "sv-topic", text: entry.topic || "–" }),
+          el("td", { class: "sv-topic", text: topicLabel(entry.topic) }),
           languageCell(entry.language),
           names ? el("td", { text: entry.name || "–" }) : null,
         ),
@@ -142,7 +152,7 @@ export function mountBoard() {
     localize($("#board-open-text"), summary.open ? "board.open" : "board.closed");
     localize($("#board-asof"), "board.asOf", { time: { date: summary.generated_at, style: "timeSeconds" } });
     renderTiles(summary);
-    renderQueue(summary.queue);
+    renderQueue(summary);
     renderAdvisors(summary.advisors);
     renderToday(summary.today, summary.target);
     if (live) tick();

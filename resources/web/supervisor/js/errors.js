@@ -18,7 +18,8 @@ export function errorText(error, { conflict = null, args = {} } = {}) {
   if (code === "unavailable" || status === 503) return { key: "error.unavailable" };
   if (code === "forbidden" || status === 403) return { key: "error.forbidden" };
   if (code === "not_found" || status === 404) return { key: "error.notFound" };
-  if ((code === "conflict" || status === 409) && conflict) return { key: conflict, args };
+  // 409: "conflict" (a name taken) or "not_allowed" (an admin's own account).
+  if ((code === "conflict" || code === "not_allowed" || status === 409) && conflict) return { key: conflict, args };
   if (code === "invalid" || code === "malformed" || status === 400 || status === 422) {
     const key = FIELD_KEYS[error.field];
     if (key) return { key };

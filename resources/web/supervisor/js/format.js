@@ -33,3 +33,11 @@ export function serviceLevelState(level, goal) {
   if (level === null || level === undefined) return "none";
   return level + 1e-9 >= goal ? "ok" : "low";
 }
+
+/** A topic as the bank names it in its settings ("baufinanzierung", "kredit_kfz") made
+ * readable: "Baufinanzierung", "Kredit kfz"; none as a dash. */
+export function topicLabel(topic) {
+  if (!topic) return DASH;
+  const words = String(topic).replace(/[-_]+/g, " ").trim();
+  return words ? words[0].toLocaleUpperCase("de-DE") + words.slice(1) : DASH;
+}
