@@ -80,8 +80,14 @@ export function mountAdmin(app) {
         return el(
           "tr",
           { dataset: { username: account.username }, class: account.disabled ? "is-disabled" : null },
-          el("th", { scope: "row" }, account.username, own(account) ? el("span", { class: "muted", i18n: "admin.you" }) : null),
-          el("td", { text: account.display_name }),
+          el(
+            "th",
+            { scope: "row" },
+            account.username,
+            own(account) ? el("span", { class: "muted", i18n: "admin.you" }) : null,
+            el("span", { class: "sv-phone-only", text: account.display_name }),
+          ),
+          el("td", { class: "sv-col-display", text: account.display_name }),
           el("td", { class: "sv-role-list", text: roleNames(account.roles) }),
           el("td", {}, el("span", {
             class: "sv-status",
@@ -163,10 +169,19 @@ export function mountAdmin(app) {
           at,
           el("td", { text: entry.account || "–" }),
           el("td", known(actionKey) ? { i18n: actionKey } : { text: entry.action }),
-          el("td", { text: entry.subject || "–" }),
+          el("td", { text: subjectText(entry) }),
         );
       }),
     );
+  }
+
+  /** "ben: advisor,supervisor" (the hub's record of roles) with the roles in words. */
+  function subjectText(entry) {
+    const match = /^(.*): ([a-z_]+(?:,[a-z_]+)*)$/.exec(entry.subject || "");
+    if (match && ["account.add", "account.roles"].includes(entry.action)) {
+      return `${match[1]}: ${roleNames(match[2].split(","))}`;
+    }
+    return entry.subject || "–";
   }
 
   async function loadAudit(older = false) {

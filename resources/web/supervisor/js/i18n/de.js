@@ -139,6 +139,7 @@ export const de = {
   "admin.enabledDone": "„{username}“ ist wieder aktiv.",
   "admin.newPassword": "Neues Passwort",
   "admin.passwordHint": "Mindestens 10 Zeichen. Das Konto wird dabei überall abgemeldet.",
+  "admin.passwordRule": "Mindestens 10 Zeichen.",
   "admin.resetPassword": "Passwort zurücksetzen",
   "admin.passwordDone": "Das Passwort von „{username}“ wurde geändert.",
   "admin.add": "Konto anlegen",

@@ -139,6 +139,7 @@ export const en = {
   "admin.enabledDone": "“{username}” is active again.",
   "admin.newPassword": "New password",
   "admin.passwordHint": "At least 10 characters. The account is signed out everywhere.",
+  "admin.passwordRule": "At least 10 characters.",
   "admin.resetPassword": "Reset password",
   "admin.passwordDone": "The password of “{username}” has been changed.",
   "admin.add": "Add account",
