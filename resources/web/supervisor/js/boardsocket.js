@@ -7,7 +7,9 @@
 import { reconnectDelay } from "./backoff.js";
 
 const SILENCE_MS = 40000;
-const CLOSE_EXPIRED = 4401;
+// The sign-in ended: expired (4401), or signed out elsewhere, the password reset or the
+// account disabled (4001, as the advisors' sockets).
+const CLOSE_EXPIRED = new Set([4401, 4001]);
 const CLOSE_FORBIDDEN = 4403;
 
 export class BoardSocket {
@@ -89,7 +91,7 @@ export class BoardSocket {
       if (this.stopped) return;
       if (event.code === CLOSE_FORBIDDEN) {
         this.finish(socket, () => this.handlers.onForbidden?.());
-      } else if (event.code === CLOSE_EXPIRED) {
+      } else if (CLOSE_EXPIRED.has(event.code)) {
         this.finish(socket, () => this.handlers.onExpired?.());
       } else {
         this.scheduleReconnect();
