@@ -12,7 +12,15 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from advisor_app.hub import api, licences, openapi, page_api, supervisor_page, websockets
+from advisor_app.hub import (
+    api,
+    licences,
+    openapi,
+    page_api,
+    supervisor_api,
+    supervisor_page,
+    websockets,
+)
 from advisor_app.hub.cluster import Cluster
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.context import Clock
@@ -142,10 +150,12 @@ def create_app(
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(api.routes)
     app.router.add_routes(page_api.routes)
+    app.router.add_routes(supervisor_api.routes)
     app.router.add_routes(licences.routes)
     app.router.add_routes(openapi.routes)
     app.router.add_get("/ws/customer", websockets.customer_socket)
     app.router.add_get("/ws/advisor", websockets.advisor_socket)
+    app.router.add_get("/ws/supervisor", websockets.supervisor_socket)
     if settings.web_root.is_dir():
         app.router.add_get("/", _index)
         supervisor_page.add_routes(app.router)
