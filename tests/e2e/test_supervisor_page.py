@@ -207,10 +207,11 @@ async def test_an_admin_adds_an_account_assigns_a_role_and_sees_the_audit_log(
     )
     await expect(accounts.locator("tr", has_text="ben")).to_contain_text("Beratung, Teamleitung")
     audit = page.locator("#audit-body tr")
-    await expect(audit.first).to_contain_text("Rollen geändert")
+    await expect(audit.first).to_contain_text("Rollen jetzt: Beratung, Teamleitung")
     await expect(audit.first).to_contain_text("adam")
     await expect(audit.first).to_contain_text("ben")
     await expect(audit.nth(1)).to_contain_text("Konto angelegt")
+    await expect(audit.nth(1)).to_contain_text("clara: Beratung, Teamleitung")
     await assert_axe_clean(page, "the administration")
 
     # Disabling asks first; cancelling changes nothing.
@@ -225,13 +226,6 @@ async def test_an_admin_adds_an_account_assigns_a_role_and_sees_the_audit_log(
     await dialog.get_by_role("button", name="Sperren").click()
     await expect(accounts.locator("tr", has_text="ben")).to_contain_text("gesperrt")
     await expect(audit.first).to_contain_text("Konto gesperrt")
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{hub.url}/api/advisor/login", json={"username": "ben", "password": PASSWORD}
-        ) as response,
-    ):
-        assert response.status == 401
 
     # An admin cannot take the admin role from themselves: the hub refuses, the page says why.
     await page.get_by_role("button", name="Konto adam bearbeiten").click()
@@ -241,6 +235,15 @@ async def test_an_admin_adds_an_account_assigns_a_role_and_sees_the_audit_log(
     await expect(page.locator("#editor-error")).to_contain_text(
         "Ihr eigenes Konto können Sie weder sperren noch ihm die Rolle Verwaltung nehmen."
     )
+
+    # What the confirmation promised: the disabled account cannot sign in.
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{hub.url}/api/advisor/login", json={"username": "ben", "password": PASSWORD}
+        ) as response,
+    ):
+        assert response.status == 401
 
 
 async def assert_axe_clean_after_load(page: Page, hub: RunningHub) -> None:

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { auditAction, auditSubject } from "../../resources/web/supervisor/js/audittext.js";
 import { FIRST_DELAY_MS, MAX_DELAY_MS, reconnectDelay } from "../../resources/web/supervisor/js/backoff.js";
 import { advisorSeconds, longestWait, sortAdvisors, stateCounts } from "../../resources/web/supervisor/js/boardmodel.js";
 import { errorText } from "../../resources/web/supervisor/js/errors.js";
@@ -141,4 +142,15 @@ test("German and English have the same texts, with the same placeholders", async
   assert.deepEqual(Object.keys(en).sort(), Object.keys(de).sort());
   const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
   for (const key of Object.keys(de)) assert.deepEqual(placeholders(en[key]), placeholders(de[key]), key);
+});
+
+test("audit entries in words: the roles an action or a new account names", () => {
+  assert.deepEqual(auditAction("role.advisor+supervisor"), { key: "audit.action.roles", roles: ["advisor", "supervisor"] });
+  assert.deepEqual(auditAction("role.compliance"), { key: "audit.action.roles", roles: ["compliance"] });
+  assert.deepEqual(auditAction("account.disable"), { key: "audit.action.account.disable", roles: null });
+  assert.deepEqual(auditAction("role.Bad Thing"), { key: "audit.action.role.Bad Thing", roles: null });
+  assert.deepEqual(auditSubject("clara: advisor,supervisor"), { user: "clara", roles: ["advisor", "supervisor"] });
+  assert.deepEqual(auditSubject("ben"), { user: "ben", roles: null });
+  assert.deepEqual(auditSubject("ben: Ben Schulz"), { user: "ben: Ben Schulz", roles: null });
+  assert.deepEqual(auditSubject(""), { user: "", roles: null });
 });

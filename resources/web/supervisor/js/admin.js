@@ -3,6 +3,7 @@
 // (confirm.js); the hub's refusals are said in the page's language (errors.js).
 
 import { $, el, focus } from "../../js/dom.js";
+import { auditAction, auditSubject } from "./audittext.js";
 import { confirmStep } from "./confirm.js";
 import { errorText } from "./errors.js";
 import { hub } from "./hubapi.js";
@@ -162,26 +163,28 @@ export function mountAdmin(app) {
       ...auditEntries.map((entry) => {
         const at = el("td", { class: "sv-nowrap" });
         localizeDate(at, entry.at, "dateTimeSeconds");
-        const actionKey = `audit.action.${entry.action}`;
         return el(
           "tr",
           {},
           at,
           el("td", { text: entry.account || "–" }),
-          el("td", known(actionKey) ? { i18n: actionKey } : { text: entry.action }),
-          el("td", { text: subjectText(entry) }),
+          actionCell(entry.action),
+          el("td", { text: subjectText(entry.subject) }),
         );
       }),
     );
   }
 
-  /** "ben: advisor,supervisor" (the hub's record of roles) with the roles in words. */
-  function subjectText(entry) {
-    const match = /^(.*): ([a-z_]+(?:,[a-z_]+)*)$/.exec(entry.subject || "");
-    if (match && ["account.add", "account.roles"].includes(entry.action)) {
-      return `${match[1]}: ${roleNames(match[2].split(","))}`;
-    }
-    return entry.subject || "–";
+  function actionCell(action) {
+    const { key, roles } = auditAction(action);
+    if (roles) return el("td", { i18n: key, args: { roles: roleNames(roles) } });
+    return el("td", known(key) ? { i18n: key } : { text: action });
+  }
+
+  function subjectText(subject) {
+    const { user, roles } = auditSubject(subject);
+    if (!user && !roles) return "–";
+    return roles ? `${user}: ${roleNames(roles)}` : user;
   }
 
   async function loadAudit(older = false) {

@@ -179,6 +179,7 @@ export const de = {
   "audit.empty": "Noch keine Einträge.",
   "audit.more": "Ältere Einträge laden",
   "audit.action.account.add": "Konto angelegt",
+  "audit.action.roles": "Rollen jetzt: {roles}",
   "audit.action.account.roles": "Rollen geändert",
   "audit.action.account.display_name": "Name geändert",
   "audit.action.account.disable": "Konto gesperrt",

@@ -179,6 +179,7 @@ export const en = {
   "audit.empty": "No entries yet.",
   "audit.more": "Load older entries",
   "audit.action.account.add": "Account added",
+  "audit.action.roles": "Roles now: {roles}",
   "audit.action.account.roles": "Roles changed",
   "audit.action.account.display_name": "Name changed",
   "audit.action.account.disable": "Account disabled",
