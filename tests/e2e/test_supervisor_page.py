@@ -368,8 +368,9 @@ QUEUE = [  # mode, topic, language; minutes waited so far
 async def scripted_load(
     running: RunningHub, clock: MovableClock, session: aiohttp.ClientSession
 ) -> list[object]:
-    """Eight waiting customers; Anna in a consultation, Carl in wrap-up, Dora away, Ben free;
-    one customer answered and ended, one gave up: a morning's figures."""
+    """Eight waiting customers; Anna in a consultation, Carl in wrap-up, Dora away, Ben free,
+    Eva (new) signed out; one customer answered and ended, one gave up, three messages: a
+    morning's figures."""
     url = running.url
     advisors = {}
     for name in ("anna", "ben", "carl", "dora"):
@@ -420,7 +421,32 @@ async def scripted_load(
         await customer(mode=mode, topic=topic, language=language)
         later = QUEUE[index + 1][3] if index + 1 < len(QUEUE) else 0.0
         clock.offset += (minutes - later) * 60
+    # The admin's morning: a new colleague (not signed in yet), Ben also a team lead.
+    admin = AdvisorClient(session, url, "adam")
+    await admin.login()
+    headers = {"Authorization": f"Bearer {admin.token}"}
+    new = {"username": "eva", "display_name": "Eva Richter", "password": PASSWORD}
+    async with session.post(
+        f"{url}/api/admin/accounts", json={**new, "roles": ["advisor"]}, headers=headers
+    ) as response:
+        assert response.status == 201, await response.text()
+    ben = next(a for a in (await admin_accounts(session, url, headers)) if a["username"] == "ben")
+    async with session.patch(
+        f"{url}/api/admin/accounts/{ben['advisor_id']}",
+        json={"roles": ["advisor", "supervisor"]},
+        headers=headers,
+    ) as response:
+        assert response.status == 200, await response.text()
     return kept
+
+
+async def admin_accounts(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str]
+) -> list[dict[str, object]]:
+    async with session.get(f"{url}/api/admin/accounts", headers=headers) as response:
+        assert response.status == 200
+        accounts: list[dict[str, object]] = (await response.json())["accounts"]
+        return accounts
 
 
 async def test_the_board_under_a_scripted_load_fits_every_screen(
@@ -459,6 +485,9 @@ async def test_the_board_under_a_scripted_load_fits_every_screen(
                     await expect(states.locator("tr", has_text="Dora Öztürk")).to_have_attribute(
                         "data-state", "away"
                     )
+                    await expect(states.locator("tr", has_text="Eva Richter")).to_have_attribute(
+                        "data-state", "offline"
+                    )
                     await expect(page.locator("#tile-longest-value")).to_have_text(
                         re.compile(r"^(6:[3-5]\d|[7-9]:\d\d)$")
                     )
@@ -472,6 +501,7 @@ async def test_the_board_under_a_scripted_load_fits_every_screen(
                     await screenshots.take(page, f"supervisor-{lang}-{width}x{height}-full")
                     if width in (1280, 390):
                         await page.locator("#nav").get_by_role("link").nth(2).click()
-                        await expect(page.locator("#accounts-body tr")).to_have_count(5)
+                        await expect(page.locator("#accounts-body tr")).to_have_count(6)
+                        await expect(page.locator("#audit-body tr")).to_have_count(2)
                         await screenshots.take(page, f"supervisor-admin-{lang}-{width}x{height}")
                     await page.context.close()
