@@ -505,3 +505,29 @@ async def test_the_board_under_a_scripted_load_fits_every_screen(
                         await expect(page.locator("#audit-body tr")).to_have_count(2)
                         await screenshots.take(page, f"supervisor-admin-{lang}-{width}x{height}")
                     await page.context.close()
+
+
+async def test_a_board_whose_sign_in_ends_goes_back_to_the_sign_in(
+    hub: RunningHub, new_page: PageFactory
+) -> None:
+    page = await new_page()
+    await sign_in(page, hub, "sara")
+    await expect_board(page)
+    async with aiohttp.ClientSession() as session:
+        admin = AdvisorClient(session, hub.url, "adam")
+        await admin.login()
+        headers = {"Authorization": f"Bearer {admin.token}"}
+        sara = next(
+            a for a in await admin_accounts(session, hub.url, headers) if a["username"] == "sara"
+        )
+        async with session.post(
+            f"{hub.url}/api/admin/accounts/{sara['advisor_id']}/password",
+            json={"password": "a new password 2026"},
+            headers=headers,
+        ) as response:
+            assert response.status == 204
+    await expect(page.locator("#signin-note")).to_have_text(
+        "Ihre Anmeldung ist abgelaufen oder wurde beendet. Bitte melden Sie sich erneut an."
+    )
+    await expect(page.locator("#nav")).to_be_hidden()
+    await expect(page.locator("#stale")).to_be_hidden()

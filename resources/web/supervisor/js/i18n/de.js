@@ -22,7 +22,7 @@ export const de = {
   "signin.working": "Anmeldung läuft …",
   "signin.empty": "Bitte geben Sie Benutzername und Passwort ein.",
   "signin.wrong": "Benutzername oder Passwort ist falsch.",
-  "signin.expired": "Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.",
+  "signin.expired": "Ihre Anmeldung ist abgelaufen oder wurde beendet. Bitte melden Sie sich erneut an.",
   "signin.signedOut": "Sie haben sich abgemeldet.",
 
   "denied.title": "Kein Zugriff",

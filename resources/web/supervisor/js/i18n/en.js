@@ -22,7 +22,7 @@ export const en = {
   "signin.working": "Signing in …",
   "signin.empty": "Please enter your user name and password.",
   "signin.wrong": "The user name or password is wrong.",
-  "signin.expired": "Your sign-in has expired. Please sign in again.",
+  "signin.expired": "Your sign-in has expired or was ended. Please sign in again.",
   "signin.signedOut": "You have signed out.",
 
   "denied.title": "No access",
