@@ -19,6 +19,7 @@ import pytest
 
 from advisor_app.hub.storage.postgres import PostgresStorage
 from tests.hub.test_messages import FixedClock
+from tests.hub.test_security import read_metrics
 from tests.support.clients import AdvisorClient, CustomerClient, Socket, open_socket
 from tests.support.hub import (
     PASSWORD,
@@ -431,8 +432,32 @@ async def test_three_instances_on_postgresql_show_the_same_board(
 
         customer = CustomerClient(session, hubs[2].url)  # the customer on instance 2
         await customer.join(mode="text")
+        await customer.connect()
         shown = await all_show(lambda b: b["queue_length"] == 1 and b["today"]["offered"] == 1)
         assert len({repr(board_view(b)) for b in shown}) == 1, [board_view(b) for b in shown]
+
+        # The metrics say which figure is whose: the queue is the cluster's (alike on every
+        # instance), sockets are each instance's own.
+        metrics = [await read_metrics(session, hub) for hub in hubs]
+        assert [m[("advisor_hub_cluster_customers_waiting", ())] for m in metrics] == [1, 1, 1]
+        assert [m[("advisor_hub_instance_customers_connected", ())] for m in metrics] == [0, 0, 1]
+        available = (("presence", "available"),)
+        assert [m[("advisor_hub_cluster_advisors_connected", available)] for m in metrics] == [
+            1,
+            1,
+            1,
+        ]
+        assert [m[("advisor_hub_instance_advisors_connected", available)] for m in metrics] == [
+            0,
+            1,
+            0,
+        ]
+        supervisors = (("role", "supervisor"),)
+        assert [m[("advisor_hub_instance_websockets_open", supervisors)] for m in metrics] == [
+            1,
+            1,
+            1,
+        ]
 
         taken = await anna.take()
         assert taken["type"] == "taken"
