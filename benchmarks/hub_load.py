@@ -872,13 +872,13 @@ async def wait_healthy(
 
 
 async def waiting_in_view(session: aiohttp.ClientSession, base_url: str) -> int | None:
-    """How many customers the instance's own queue view holds (advisor_hub_customers_waiting)."""
+    """How many customers the instance's own queue view holds (advisor_hub_cluster_customers_waiting)."""
     with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError):
         async with session.get(
             f"{base_url}/metrics", timeout=aiohttp.ClientTimeout(total=10)
         ) as response:
             for line in (await response.text()).splitlines():
-                if line.startswith("advisor_hub_customers_waiting "):
+                if line.startswith("advisor_hub_cluster_customers_waiting "):
                     return int(float(line.split()[1]))
     return None
 

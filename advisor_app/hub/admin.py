@@ -93,7 +93,7 @@ class Admin:
                 ErrorCode.CONFLICT, "this user name is taken", "$.username"
             ) from None
         await self._audit(
-            actor, "account.add", f"{record.username}: {','.join(sorted_roles(roles))}"
+            actor, "account.add", f"{record.username} ({','.join(sorted_roles(roles))})"
         )
         self._on_change()
         return account(record)

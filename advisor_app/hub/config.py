@@ -174,7 +174,9 @@ class HubSettings:
         1826.0,
     )
     audit_retention_days: float = _doc(
-        "How long the audit log (compliance access to records, legal holds) is kept.", 3653.0
+        "How long the audit log (compliance access to records, legal holds, account changes) is "
+        "kept.",
+        3653.0,
     )
     record_signing_pkcs12: Path | None = _doc(
         "The bank's certificate and key (a PKCS#12 .p12/.pfx file) that sign every record "

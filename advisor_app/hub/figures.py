@@ -1,6 +1,6 @@
 """The queue's figures for a day or a week, from the visits' times (storage.base.QueueFact).
 
-Pure computation; docs/protocol.md §8.3 states each definition, and these are they:
+Pure computation; docs/protocol.md §15.3 states each definition, and these are they:
 
 - a period is a day (or an ISO week) in the bank's time zone (``time_zone``), and a visit
   belongs to the period in which the customer joined the queue;

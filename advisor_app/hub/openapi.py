@@ -125,7 +125,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("GET", "/api/supervisor/summary"): Operation(
         "The supervisor's board: queue, advisors' states, today's figures (docs/protocol.md "
-        "§8); live on /ws/supervisor.",
+        "§15); live on /ws/supervisor.",
         who="supervisor",
         response=supervisor.Summary,
     ),

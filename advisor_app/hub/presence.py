@@ -103,7 +103,7 @@ class AdvisorPresence:
             "away",
         ):
             self._keep(advisor_id, cast(Presence, body))
-            self._count()
+        self._count()
         self._on_change()
 
     def _keep(self, advisor_id: int, presence: Presence) -> None:
@@ -116,8 +116,11 @@ class AdvisorPresence:
         self._on_change()
 
     def _count(self) -> None:
+        metrics = self._context.metrics
         values = self._here.values()
+        everywhere = self._context.cluster.presences(self._here.items()).values()
         for presence in _PRESENCES:
-            self._context.metrics.advisors.labels(presence).set(
-                sum(1 for value in values if value == presence)
+            metrics.advisors.labels(presence).set(sum(1 for value in values if value == presence))
+            metrics.cluster_advisors.labels(presence).set(
+                sum(1 for value in everywhere if value == presence)
             )

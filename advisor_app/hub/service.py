@@ -78,6 +78,7 @@ class Hub:
         self.hours = settings.hours()
         self.metrics = HubMetrics()
         self.connections = ConnectionRegistry(forward=self.cluster.forward)
+        self.metrics.customers_here.set_function(lambda: len(self.connections.customers))
         self.context = HubContext(
             settings, storage, clock, self.metrics, self.connections, self.cluster
         )

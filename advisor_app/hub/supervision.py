@@ -12,7 +12,7 @@ least ``PUSH_INTERVAL_MIN`` apart, so a busy queue costs a few boards a second, 
 change; and every ``REFRESH`` seconds regardless, so waiting times stay fresh. The board is
 built once per push and the same text goes to every supervisor here.
 
-An advisor's state (docs/protocol.md §8.2):
+An advisor's state (docs/protocol.md §15.2):
 
 - ``offline``: no socket on any instance;
 - ``in_consultation``: a consultation in progress (since its take);

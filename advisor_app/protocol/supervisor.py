@@ -1,5 +1,5 @@
 """The supervisor's board and figures and the admin's accounts (issue 19): REST bodies and
-the ``/ws/supervisor`` messages. docs/protocol.md §8 defines every figure."""
+the ``/ws/supervisor`` messages. docs/protocol.md §15 defines every figure."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ QUEUE_SHOWN_MAX = 100  # waiting customers listed on the board (the first in lin
 
 
 class Figures(msgspec.Struct, kw_only=True):
-    """A period's figures (docs/protocol.md §8.3 defines each)."""
+    """A period's figures (docs/protocol.md §15.3 defines each)."""
 
     offered: int
     answered: int

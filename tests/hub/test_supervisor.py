@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +17,18 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from advisor_app.hub.storage.postgres import PostgresStorage
 from tests.hub.test_messages import FixedClock
+from tests.hub.test_security import read_metrics
 from tests.support.clients import AdvisorClient, CustomerClient, Socket, open_socket
-from tests.support.hub import RunningHub, add_advisor, running_hub, settings_for
+from tests.support.hub import (
+    PASSWORD,
+    RunningHub,
+    add_advisor,
+    password_hash,
+    running_hub,
+    settings_for,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -365,3 +375,258 @@ async def test_a_scripted_day_gives_the_figures_computed_by_hand(
         assert state_of(board, "Ben Schulz") == "available"
     finally:
         await hub.close()
+
+
+# --- several instances on PostgreSQL --------------------------------------------------------
+
+
+def board_view(board: dict[str, Any]) -> tuple[Any, ...]:
+    """What a board shows, times left out (each instance reads its own clock)."""
+    return (
+        board["queue_length"],
+        [(c["position"], c["mode"]) for c in board["queue"]],
+        sorted((a["display_name"], a["state"]) for a in board["advisors"]),
+        board["today"]["offered"],
+        board["today"]["answered"],
+        board["open_messages"],
+    )
+
+
+@pytest.mark.slow
+async def test_three_instances_on_postgresql_show_the_same_board(
+    tmp_path: Path, postgres_database: str, session: aiohttp.ClientSession
+) -> None:
+    storage = PostgresStorage(postgres_database)
+    await storage.open()
+    try:
+        now = time.time()
+        await storage.add_advisor("anna", "Anna Berger", password_hash(), now)
+        await storage.add_advisor(
+            "sofia", "Sofia Lang", password_hash(), now, roles=frozenset({"supervisor"})
+        )
+    finally:
+        await storage.close()
+    hubs = [
+        RunningHub(
+            settings_for(
+                tmp_path / f"instance{index}",
+                database=postgres_database,
+                instance_heartbeat_seconds=0.3,
+                instance_dead_after_seconds=1.5,
+            )
+        )
+        for index in range(3)
+    ]
+    for hub in hubs:
+        await hub.start()
+    try:
+        sofia = await signed_in(session, hubs[0].url, "sofia")
+        boards = [(await watch(session, hub.url, sofia.token))[0] for hub in hubs]
+
+        async def all_show(wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+            return list(await asyncio.gather(*(board_where(b, wanted) for b in boards)))
+
+        anna = await signed_in(session, hubs[1].url, "anna")  # her socket on instance 1
+        await anna.connect()
+        await all_show(lambda b: state_of(b, "Anna Berger") == "available")
+
+        customer = CustomerClient(session, hubs[2].url)  # the customer on instance 2
+        await customer.join(mode="text")
+        await customer.connect()
+        shown = await all_show(lambda b: b["queue_length"] == 1 and b["today"]["offered"] == 1)
+        assert len({repr(board_view(b)) for b in shown}) == 1, [board_view(b) for b in shown]
+
+        # The metrics say which figure is whose: the queue is the cluster's (alike on every
+        # instance), sockets are each instance's own.
+        metrics = [await read_metrics(session, hub) for hub in hubs]
+        assert [m[("advisor_hub_cluster_customers_waiting", ())] for m in metrics] == [1, 1, 1]
+        assert [m[("advisor_hub_instance_customers_connected", ())] for m in metrics] == [0, 0, 1]
+        available = (("presence", "available"),)
+        assert [m[("advisor_hub_cluster_advisors_connected", available)] for m in metrics] == [
+            1,
+            1,
+            1,
+        ]
+        assert [m[("advisor_hub_instance_advisors_connected", available)] for m in metrics] == [
+            0,
+            1,
+            0,
+        ]
+        supervisors = (("role", "supervisor"),)
+        assert [m[("advisor_hub_instance_websockets_open", supervisors)] for m in metrics] == [
+            1,
+            1,
+            1,
+        ]
+
+        taken = await anna.take()
+        assert taken["type"] == "taken"
+        shown = await all_show(
+            lambda b: (
+                b["queue_length"] == 0
+                and state_of(b, "Anna Berger") == "in_consultation"
+                and b["today"]["answered"] == 1
+            )
+        )
+        assert len({repr(board_view(b)) for b in shown}) == 1, [board_view(b) for b in shown]
+
+        assert anna.socket is not None
+        consultation_id = taken["consultation"]["consultation_id"]
+        await anna.socket.send({"type": "end", "consultation_id": consultation_id})
+        await all_show(lambda b: state_of(b, "Anna Berger") == "wrap_up")
+        await anna.close()
+        await all_show(lambda b: state_of(b, "Anna Berger") == "offline")
+        for board in boards:
+            await board.close()
+    finally:
+        for hub in hubs:
+            await hub.close()
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+async def send(
+    session: aiohttp.ClientSession, method: str, url: str, token: str | None, body: Any = None
+) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with session.request(method, url, json=body, headers=headers) as response:
+        if response.content_type == "application/json":
+            return response.status, await response.json()
+        return response.status, await response.text()
+
+
+async def test_an_admin_adds_disables_resets_and_gives_roles_and_each_is_audited(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> None:
+    await add_team(tmp_path)
+    async with running_hub(tmp_path) as hub:
+        adam = await signed_in(session, hub.url, "adam")
+        accounts = f"{hub.url}/api/admin/accounts"
+        status, body = await send(session, "GET", accounts, adam.token)
+        assert status == 200
+        listed = {a["username"]: a for a in body["accounts"]}
+        assert listed["anna"]["roles"] == ["advisor"] and listed["adam"]["roles"] == ["admin"]
+        assert listed["sofia"]["roles"] == ["supervisor"] and not listed["anna"]["disabled"]
+
+        # Add: the password rules of the CLI; a taken name is a conflict.
+        new = {"username": "clara", "display_name": "Clara Vogt", "password": "kurz"}
+        status, body = await send(session, "POST", accounts, adam.token, new)
+        assert status == 422 and body["error"]["field"] == "$.password"
+        new["password"] = "ein langes Passwort"
+        status, clara = await send(
+            session, "POST", accounts, adam.token, {**new, "roles": ["advisor", "supervisor"]}
+        )
+        assert status == 201 and clara["roles"] == ["advisor", "supervisor"]
+        status, body = await send(
+            session, "POST", accounts, adam.token, {**new, "username": "ANNA"}
+        )
+        assert status == 409 and body["error"]["code"] == "conflict"
+        status, body = await send(
+            session, "POST", accounts, adam.token, {**new, "username": "x", "roles": ["boss"]}
+        )
+        assert status == 422
+        signed = AdvisorClient(session, hub.url, "clara")
+        await signed.login("ein langes Passwort")
+        assert (await get(session, f"{hub.url}/api/supervisor/summary", signed.token))[0] == 200
+
+        # Roles: taking one away ends the logins at once (on REST and on sockets).
+        anna = await signed_in(session, hub.url, "anna")
+        await anna.connect()
+        anna_id = listed["anna"]["advisor_id"]
+        status, body = await send(
+            session, "PATCH", f"{accounts}/{anna_id}", adam.token, {"roles": ["supervisor"]}
+        )
+        assert status == 200 and body["roles"] == ["supervisor"]
+        assert anna.socket is not None
+        assert await anna.socket.closed() == 4001
+        assert (await get(session, f"{hub.url}/api/supervisor/summary", anna.token))[0] == 401
+        anna = await signed_in(session, hub.url, "anna")  # signs in again, as a supervisor
+        assert (await get(session, f"{hub.url}/api/supervisor/summary", anna.token))[0] == 200
+
+        # Disable: no sign-in any more, its logins revoked; enable again.
+        sofia = await signed_in(session, hub.url, "sofia")
+        socket, _ = await watch(session, hub.url, sofia.token)
+        sofia_id = listed["sofia"]["advisor_id"]
+        status, body = await send(
+            session, "PATCH", f"{accounts}/{sofia_id}", adam.token, {"disabled": True}
+        )
+        assert status == 200 and body["disabled"] is True
+        assert await socket.closed() == 4001
+        assert (await get(session, f"{hub.url}/api/supervisor/summary", sofia.token))[0] == 401
+        status, _ = await send(
+            session,
+            "POST",
+            f"{hub.url}/api/advisor/login",
+            None,
+            {"username": "sofia", "password": PASSWORD},
+        )
+        assert status == 401
+        await send(session, "PATCH", f"{accounts}/{sofia_id}", adam.token, {"disabled": False})
+        await signed_in(session, hub.url, "sofia")
+
+        # Password reset: the old password and logins end.
+        ben_id = listed["ben"]["advisor_id"]
+        ben = await signed_in(session, hub.url, "ben")
+        status, _ = await send(
+            session,
+            "POST",
+            f"{accounts}/{ben_id}/password",
+            adam.token,
+            {"password": "ein neues Passwort"},
+        )
+        assert status == 204
+        assert (await send(session, "GET", f"{hub.url}/api/advisor/messages", ben.token))[0] == 401
+        await AdvisorClient(session, hub.url, "ben").login("ein neues Passwort")
+        assert (
+            await send(
+                session,
+                "POST",
+                f"{accounts}/999999/password",
+                adam.token,
+                {"password": "ein neues Passwort"},
+            )
+        )[0] == 404
+
+        # An admin cannot take the admin role from themselves, nor disable themselves.
+        adam_id = listed["adam"]["advisor_id"]
+        status, body = await send(
+            session, "PATCH", f"{accounts}/{adam_id}", adam.token, {"roles": ["supervisor"]}
+        )
+        assert status == 409 and body["error"]["field"] == "$.roles"
+        status, body = await send(
+            session, "PATCH", f"{accounts}/{adam_id}", adam.token, {"disabled": True}
+        )
+        assert status == 409
+        status, body = await send(
+            session,
+            "PATCH",
+            f"{accounts}/{adam_id}",
+            adam.token,
+            {"roles": ["admin", "supervisor"], "display_name": "Adam R."},
+        )
+        assert status == 200 and body["roles"] == ["supervisor", "admin"]
+        # Only an admin reads or changes accounts.
+        assert (await send(session, "PATCH", f"{accounts}/{adam_id}", anna.token, {}))[0] == 403
+
+        # Every change in the audit log: who, what, whom; newest first; paged.
+        status, body = await send(session, "GET", f"{hub.url}/api/admin/audit", adam.token)
+        assert status == 200
+        entries = [(e["account"], e["action"], e["subject"]) for e in body["entries"]]
+        assert entries == [
+            ("adam", "role.supervisor+admin", "adam"),
+            ("adam", "account.display_name", "adam: Adam R."),
+            ("adam", "account.password", "ben"),
+            ("adam", "account.enable", "sofia"),
+            ("adam", "account.disable", "sofia"),
+            ("adam", "role.supervisor", "anna"),
+            ("adam", "account.add", "clara (advisor,supervisor)"),
+        ]
+        oldest_two = body["entries"][-2:]
+        status, page = await send(
+            session,
+            "GET",
+            f"{hub.url}/api/admin/audit?limit=2&before={body['entries'][-3]['id']}",
+            adam.token,
+        )
+        assert page["entries"] == oldest_two
