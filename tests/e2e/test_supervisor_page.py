@@ -211,7 +211,7 @@ async def test_an_admin_adds_an_account_assigns_a_role_and_sees_the_audit_log(
     await expect(audit.first).to_contain_text("adam")
     await expect(audit.first).to_contain_text("ben")
     await expect(audit.nth(1)).to_contain_text("Konto angelegt")
-    await expect(audit.nth(1)).to_contain_text("clara: Beratung, Teamleitung")
+    await expect(audit.nth(1)).to_contain_text("clara (Beratung, Teamleitung)")
     await assert_axe_clean(page, "the administration")
 
     # Disabling asks first; cancelling changes nothing.

@@ -149,7 +149,9 @@ test("audit entries in words: the roles an action or a new account names", () =>
   assert.deepEqual(auditAction("role.compliance"), { key: "audit.action.roles", roles: ["compliance"] });
   assert.deepEqual(auditAction("account.disable"), { key: "audit.action.account.disable", roles: null });
   assert.deepEqual(auditAction("role.Bad Thing"), { key: "audit.action.role.Bad Thing", roles: null });
+  assert.deepEqual(auditSubject("clara (advisor,supervisor)"), { user: "clara", roles: ["advisor", "supervisor"] });
   assert.deepEqual(auditSubject("clara: advisor,supervisor"), { user: "clara", roles: ["advisor", "supervisor"] });
+  assert.deepEqual(auditSubject("Max (Filiale Mitte)"), { user: "Max (Filiale Mitte)", roles: null });
   assert.deepEqual(auditSubject("ben"), { user: "ben", roles: null });
   assert.deepEqual(auditSubject("ben: Ben Schulz"), { user: "ben: Ben Schulz", roles: null });
   assert.deepEqual(auditSubject(""), { user: "", roles: null });

@@ -184,7 +184,7 @@ export function mountAdmin(app) {
   function subjectText(subject) {
     const { user, roles } = auditSubject(subject);
     if (!user && !roles) return "–";
-    return roles ? `${user}: ${roleNames(roles)}` : user;
+    return roles ? `${user} (${roleNames(roles)})` : user;
   }
 
   async function loadAudit(older = false) {

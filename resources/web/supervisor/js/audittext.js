@@ -1,6 +1,6 @@
 // What an audit entry says, in words (pure, tested in tests/web/). The hub writes codes:
 // actions "account.add", "account.disable", "role.advisor+supervisor" (the roles held now) …;
-// subjects "ben" or "ben: advisor,supervisor" (a new account's roles).
+// subjects "ben" or "ben (advisor,supervisor)" (a new account's roles; "ben: …" before).
 
 const ROLE_LIST = /^[a-z_]+(?:[+,][a-z_]+)*$/;
 
@@ -13,7 +13,8 @@ export function auditAction(action) {
 
 /** The subject as {user, roles}: a new account's roles split off, else roles null. */
 export function auditSubject(subject) {
-  const match = /^(.*): ([a-z_]+(?:,[a-z_]+)*)$/.exec(subject || "");
+  const text = subject || "";
+  const match = /^(.*) \(([a-z_]+(?:,[a-z_]+)*)\)$/.exec(text) || /^(.*): ([a-z_]+(?:,[a-z_]+)*)$/.exec(text);
   if (match) return { user: match[1], roles: match[2].split(",") };
   return { user: subject || "", roles: null };
 }
