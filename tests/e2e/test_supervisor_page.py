@@ -290,6 +290,10 @@ async def test_english_throughout(hub: RunningHub, new_page: PageFactory) -> Non
     assert not german_looking, german_looking
     await page.get_by_role("link", name="Administration").click()
     await expect(page.get_by_role("heading", name="Administration", level=1)).to_be_visible()
+    await expect(page.locator("#accounts-body tr")).to_have_count(4)
+    english = await visible_strings(page, skip_lang="de")
+    german_looking = sorted(t for t in english if re.search(r"[äöüÄÖÜß„]", t))
+    assert not german_looking, german_looking
     add = page.locator("#add-form")
     await add.get_by_label("User name").fill("anna")
     await add.get_by_label("Display name").fill("Anna Again")
@@ -531,3 +535,33 @@ async def test_a_board_whose_sign_in_ends_goes_back_to_the_sign_in(
     )
     await expect(page.locator("#nav")).to_be_hidden()
     await expect(page.locator("#stale")).to_be_hidden()
+
+
+async def test_the_audit_log_pages_back(hub: RunningHub, new_page: PageFactory) -> None:
+    async with aiohttp.ClientSession() as session:
+        admin = AdvisorClient(session, hub.url, "adam")
+        await admin.login()
+        headers = {"Authorization": f"Bearer {admin.token}"}
+        anna = next(
+            a for a in await admin_accounts(session, hub.url, headers) if a["username"] == "anna"
+        )
+        for number in range(51):  # one more than a page
+            async with session.patch(
+                f"{hub.url}/api/admin/accounts/{anna['advisor_id']}",
+                json={"display_name": f"Anna Berger {number}"},
+                headers=headers,
+            ) as response:
+                assert response.status == 200
+    page = await new_page()
+    await sign_in(page, hub, "adam")
+    await expect_board(page)
+    await page.get_by_role("link", name="Verwaltung").click()
+    rows = page.locator("#audit-body tr")
+    await expect(rows).to_have_count(50)
+    await expect(rows.first).to_contain_text("anna: Anna Berger 50")  # newest first
+    await expect(page.locator("#audit-end")).to_be_hidden()
+    await page.get_by_role("button", name="Ältere Einträge laden").click()
+    await expect(rows).to_have_count(51)
+    await expect(rows.last).to_contain_text("anna: Anna Berger 0")
+    await expect(page.locator("#audit-end")).to_have_text("Keine älteren Einträge.")
+    await expect(page.get_by_role("button", name="Ältere Einträge laden")).to_be_hidden()

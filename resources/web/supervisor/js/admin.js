@@ -169,7 +169,7 @@ export function mountAdmin(app) {
           at,
           el("td", { text: entry.account || "–" }),
           actionCell(entry.action),
-          el("td", { text: subjectText(entry.subject) }),
+          el("td", { text: subjectText(entry) }),
         );
       }),
     );
@@ -181,9 +181,11 @@ export function mountAdmin(app) {
     return el("td", known(key) ? { i18n: key } : { text: action });
   }
 
-  function subjectText(subject) {
-    const { user, roles } = auditSubject(subject);
-    if (!user && !roles) return "–";
+  /** Only a new account's subject names roles; others (a display name) are shown as written. */
+  function subjectText(entry) {
+    if (!entry.subject) return "–";
+    if (entry.action !== "account.add") return entry.subject;
+    const { user, roles } = auditSubject(entry.subject);
     return roles ? `${user} (${roleNames(roles)})` : user;
   }
 
