@@ -170,7 +170,9 @@ export function mountBoard() {
     /** Whether the board follows the hub: ticking on, not greyed. */
     setLive(value) {
       live = value;
-      $("#board").classList.toggle("is-stale", !value && summary !== null);
+      const stale = !value && summary !== null;
+      $("#board").classList.toggle("is-stale", stale);
+      $("#board-open").classList.toggle("is-stale", stale);
       window.clearInterval(timer);
       timer = value ? window.setInterval(tick, 1000) : null;
     },

@@ -54,7 +54,7 @@ export const de = {
   "tile.serviceGoal": "Ziel: {goal} in {seconds} s",
   "tile.serviceOk": "Ziel erreicht",
   "tile.serviceLow": "Unter dem Ziel",
-  "tile.serviceNone": "Noch keine Kunden heute",
+  "tile.serviceNone": "noch keine Kunden",
   "tile.answered": "Angenommen / abgebrochen heute",
   "tile.answeredValue": "{answered} / {abandoned}",
   "tile.answeredOf": "von {offered} Kunden",

@@ -54,7 +54,7 @@ export const en = {
   "tile.serviceGoal": "Goal: {goal} within {seconds} s",
   "tile.serviceOk": "Goal met",
   "tile.serviceLow": "Below goal",
-  "tile.serviceNone": "No customers yet today",
+  "tile.serviceNone": "no customers yet",
   "tile.answered": "Answered / abandoned today",
   "tile.answeredValue": "{answered} / {abandoned}",
   "tile.answeredOf": "of {offered} customers",
