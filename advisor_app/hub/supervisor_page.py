@@ -13,12 +13,15 @@ from advisor_app.hub.keys import HUB
 
 PAGE_DIR = "supervisor"
 PAGE_PATH = "/supervisor/"
+# The files without which the page cannot start (the rest it loads from these).
+PAGE_FILES = ("index.html", "js/main.js", "supervisor.css")
 
 
 def page_problem(web_root: Path) -> str | None:
     """What is missing for the supervisor page (None: nothing)."""
-    if not (web_root / PAGE_DIR / "index.html").is_file():
-        return f"the supervisor page is missing: {web_root} has no {PAGE_DIR}/index.html"
+    for name in PAGE_FILES:
+        if not (web_root / PAGE_DIR / name).is_file():
+            return f"the supervisor page is missing: {web_root} has no {PAGE_DIR}/{name}"
     return None
 
 

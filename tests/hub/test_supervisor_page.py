@@ -53,6 +53,11 @@ def test_a_web_root_without_the_supervisor_page_is_refused(tmp_path: Path) -> No
     assert web_root_problem(web) == (
         f"the supervisor page is missing: {web} has no supervisor/index.html"
     )
-    (web / "supervisor").mkdir()
+    (web / "supervisor" / "js").mkdir(parents=True)
     (web / "supervisor" / "index.html").write_text("<!doctype html>", "utf-8")
+    assert web_root_problem(web) == (
+        f"the supervisor page is missing: {web} has no supervisor/js/main.js"
+    )
+    (web / "supervisor" / "js" / "main.js").write_text("", "utf-8")
+    (web / "supervisor" / "supervisor.css").write_text("", "utf-8")
     assert web_root_problem(web) is None
