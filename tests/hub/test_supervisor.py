@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from advisor_app.hub.storage.postgres import PostgresStorage
+from tests.hub.test_cli_config import run_cli
 from tests.hub.test_messages import FixedClock
 from tests.hub.test_security import read_metrics
 from tests.support.clients import AdvisorClient, CustomerClient, Socket, open_socket
@@ -153,8 +154,10 @@ async def test_a_supervisor_sees_a_customer_join_and_be_taken(
         await anna.socket.send({"type": "end", "consultation_id": consultation_id})
         await board_where(
             socket,
-            lambda b: state_of(b, "Anna Berger") == "wrap_up"
-            and b["today"]["handling_average_seconds"] is not None,
+            lambda b: (
+                state_of(b, "Anna Berger") == "wrap_up"
+                and b["today"]["handling_average_seconds"] is not None
+            ),
         )
 
         # The same board over REST.
@@ -637,3 +640,25 @@ async def test_an_admin_adds_disables_resets_and_gives_roles_and_each_is_audited
             adam.token,
         )
         assert page["entries"] == oldest_two
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+async def test_the_cli_gives_an_account_several_roles(tmp_path: Path) -> None:
+    data = ("--data-dir", str(tmp_path))
+    code, out, err = await run_cli(
+        "add-advisor", "lea", "--role", "supervisor", "--role", "advisor", *data,
+        stdin="ein langes Passwort\n",
+    )  # fmt: skip
+    assert code == 0 and "account lea (lea) added: advisor, supervisor" in out, out + err
+    code, out, _ = await run_cli("list-advisors", *data)
+    assert "lea\tlea\tadvisor,supervisor\t" in out
+    code, out, err = await run_cli("set-role", "lea", "admin", "supervisor", *data)
+    assert code == 0 and "lea is now a supervisor and admin account" in out, out + err
+    code, out, _ = await run_cli("audit", *data)
+    assert "role.supervisor+admin\tlea" in out
+    code, _, err = await run_cli("set-role", "lea", "boss", *data)
+    assert code == 2 and "invalid choice: 'boss'" in err
+    code, _, err = await run_cli("set-role", "nobody", "admin", *data)
+    assert code == 2 and "there is no account 'nobody'" in err
