@@ -917,6 +917,9 @@ def start_hub(
         ADVISOR_HUB_JOINS_PER_ADDRESS="1000000",
         ADVISOR_HUB_MESSAGES_PER_ADDRESS="1000000",
         ADVISOR_HUB_CHAT_MESSAGES_PER_MINUTE="1000000",
+        # Every advisor signs in from the same address too (the login limits count attempts,
+        # successful ones included, per address).
+        ADVISOR_HUB_LOGIN_FAILURES_PER_ADDRESS="1000000",
     )
     command = [
         sys.executable,
