@@ -208,11 +208,19 @@ async def test_an_advisor_gets_no_board_nor_figures(
         refusal = await supervisor_hello(socket, anna.token)
         assert refusal["type"] == "error" and refusal["code"] == "forbidden"
         assert await socket.closed() == 4403
-        # And a supervisor cannot take customers (no advisor role).
+        # And a supervisor takes no customers: on an advisor socket it is away (not counted
+        # as staff) and stays so; a take is refused.
         assert sofia.token is not None
-        await sofia.connect()
+        welcome = await sofia.connect()
+        assert welcome["presence"] == "away" and welcome["advisor"]["roles"] == ["supervisor"]
+        assert sofia.socket is not None
+        reply = await sofia.socket.request({"type": "presence.set", "presence": "available"})
+        assert reply["type"] == "error" and reply["code"] == "forbidden"
         reply = await sofia.take()
         assert reply["type"] == "error" and reply["code"] == "forbidden"
+        async with session.get(f"{hub.url}/api/status") as response:
+            status = await response.json()
+        assert status["advisors_online"] == 0 and status["advisors_available"] == 0
 
 
 async def test_bad_figure_queries_are_refused_clearly(
