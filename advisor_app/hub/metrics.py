@@ -94,6 +94,12 @@ class HubMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
             registry=r,
         )
+        self.board_seconds = Histogram(
+            "advisor_hub_instance_board_build_seconds",
+            "Time to build the supervisors' board for one push",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+            registry=r,
+        )
         self.gc_pause_seconds = Histogram(
             "advisor_hub_gc_pause_seconds",
             "Pauses of Python's cycle collector, by generation (a full pass stalls every socket)",

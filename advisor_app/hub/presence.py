@@ -44,13 +44,17 @@ class AdvisorPresence:
         """(advisors online and not away, advisors available), over all instances."""
         return self._context.cluster.presence_counts(self._here.items())
 
-    def arrived(self, advisor_id: int, in_consultation: bool) -> Presence:
+    def arrived(self, advisor_id: int, in_consultation: bool, advises: bool = True) -> Presence:
         """An advisor's socket said hello: the presence its welcome reports. Busy during a
         consultation; otherwise what the advisor has here or had last, never a busy left
-        over from an ended consultation, and available the first time."""
+        over from an ended consultation, and available the first time. An account without
+        the advisor role (compliance, a supervisor) is away: it takes nobody, and must not
+        count as staff in the wait estimates or the start page's "an advisor is free"."""
         current = self._here.get(advisor_id)
         presence: Presence = current or self._remembered.get(advisor_id, "available")
-        if in_consultation:
+        if not advises:
+            presence = "away"
+        elif in_consultation:
             presence = "busy"
         elif presence == "busy":
             presence = "available"

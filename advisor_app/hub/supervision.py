@@ -10,7 +10,9 @@ A change (the queue, presence, a consultation's start or end, a message left; he
 another instance) asks for a push; pushes go out ``DEBOUNCE`` after the first change and at
 least ``PUSH_INTERVAL_MIN`` apart, so a busy queue costs a few boards a second, not one per
 change; and every ``REFRESH`` seconds regardless, so waiting times stay fresh. The board is
-built once per push and the same text goes to every supervisor here.
+built once per push and the same text goes to every supervisor here. Today's figures, which
+read all of the day's visits, are read at most once per ``FIGURES_FRESH`` for pushes; a push
+follows once they are due again, so the last change always reaches the board.
 
 An advisor's state (docs/protocol.md §15.2):
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 from advisor_app.hub.connections import Connection
@@ -52,9 +55,12 @@ from advisor_app.protocol.supervisor import (
 
 logger = logging.getLogger(__name__)
 
-DEBOUNCE = 0.05  # seconds from the first change to the push (more changes join it)
-PUSH_INTERVAL_MIN = 0.2  # seconds between two pushes at least
+DEBOUNCE = 0.025  # seconds from the first change to the push (more changes join it)
+PUSH_INTERVAL_MIN = 0.1  # seconds between two pushes at least
 REFRESH = 15.0  # seconds: a push at least this often
+# Today's figures read every visit of the day (thousands on a busy one): a push reuses them if
+# they are younger than this, and a push follows when they are due again.
+FIGURES_FRESH = 1.0
 # How far after a consultation's end the automatic busy -> available still counts as "no
 # change of presence" (the end and the presence are told separately, over instances too).
 PRESENCE_AFTER_END = 2.0
@@ -79,6 +85,8 @@ class Board:
         self._sockets: set[Connection] = set()
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._today: tuple[float, Figures] | None = None  # (computed at, figures)
+        self._figures_due: asyncio.TimerHandle | None = None
         self.pushes = 0
 
     # --- life cycle ---
@@ -88,6 +96,8 @@ class Board:
         self._task = asyncio.create_task(self._loop(), name="supervisor-board")
 
     async def stop(self) -> None:
+        if self._figures_due is not None:
+            self._figures_due.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -138,11 +148,13 @@ class Board:
             await asyncio.sleep(max(DEBOUNCE, last_push + PUSH_INTERVAL_MIN - loop.time()))
             self._wanted.clear()
             last_push = loop.time()
+            started = time.perf_counter()
             try:
-                text = encode_str(await self.summary())
+                text = encode_str(await self.summary(pushing=True))
             except Exception:
                 logger.exception("building the supervisor board failed")
                 continue
+            self._context.metrics.board_seconds.observe(time.perf_counter() - started)
             for connection in list(self._sockets):
                 connection.send_text(text)
             self.pushes += 1
@@ -159,7 +171,26 @@ class Board:
         start, end = day_bounds(local_day(context.clock(), self._hours.zone), self._hours.zone)
         return figures(await context.storage.queue_facts(start, end), self.target())
 
-    async def summary(self) -> Summary:
+    async def _today_for_push(self) -> Figures:
+        """Today's figures, reused for a push within ``FIGURES_FRESH`` of their reading; then
+        another push is due when they may have changed."""
+        now = time.monotonic()
+        if self._today is not None and now - self._today[0] < FIGURES_FRESH:
+            if self._figures_due is None:
+                self._figures_due = asyncio.get_running_loop().call_later(
+                    FIGURES_FRESH, self._figures_expired
+                )
+            return self._today[1]
+        figures = await self.today()
+        self._today = (now, figures)
+        return figures
+
+    def _figures_expired(self) -> None:
+        self._figures_due = None
+        self.changed()
+
+    async def summary(self, *, pushing: bool = False) -> Summary:
+        """The board now (``pushing``: today's figures may be up to ``FIGURES_FRESH`` old)."""
         context = self._context
         settings = context.settings
         now = context.clock()
@@ -206,7 +237,7 @@ class Board:
             else None,
             advisors=advisors,
             open_messages=await storage.open_message_count(),
-            today=await self.today(),
+            today=await (self._today_for_push() if pushing else self.today()),
             target=ServiceTarget(
                 answer_within_seconds=settings.service_level_seconds,
                 service_level_goal=settings.service_level_goal,

@@ -278,6 +278,12 @@ async def _advisor_message(
         case ws.Hello():
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was sent already")
         case ws.SetPresence():
+            if message.presence != "away" and not advisor.has("advisor"):
+                raise ProtocolError(
+                    ErrorCode.FORBIDDEN,
+                    "this account has no advisor role: it stays away",
+                    "$.presence",
+                )
             await hub.presence.choose(advisor_id, message.presence)
         case ws.TakeNext():
             await hub.consultations.take(advisor, None, message.ref)

@@ -1519,3 +1519,43 @@ async def test_roles_and_the_audit_log(storage: Storage) -> None:
     ]
     await storage.purge(T0 - DAY, T0 + 100)  # the audit log's own retention
     assert [e.subject for e in await storage.audit(10)] == ["VB-20260101-000002"]
+
+
+# --- the figures' visits (issue 19) ---
+
+
+async def test_the_figures_outlive_the_purge(storage: Storage) -> None:
+    """Each visit's times are kept apart from the customer: the join, the take, the end, the
+    leave; the retention purge deletes the customer and keeps the times (nothing names anyone)."""
+    anna = await add_advisor(storage, "anna", now=T0)
+    served = await ended_consultation(storage, anna, "served", T0 + 100, T0 + 700)
+    gone = await storage.add_customer(new_customer("gone", joined_at=T0 + 200))
+    await storage.finish_waiting(gone.customer_id, "left", T0 + 230)
+    waiting = await storage.add_customer(new_customer("waiting", joined_at=T0 + 300))
+    expected = [
+        (served.customer_id, T0 + 40, T0 + 100, T0 + 700, None),
+        (gone.customer_id, T0 + 200, None, None, T0 + 230),
+        (waiting.customer_id, T0 + 300, None, None, None),
+    ]
+    facts = await storage.queue_facts(T0, T0 + 400)
+    assert [(f.customer_id, f.joined_at, f.taken_at, f.ended_at, f.left_at) for f in facts] == (
+        expected
+    )
+    assert [f.customer_id for f in await storage.queue_facts(T0 + 200, T0 + 300)] == [
+        gone.customer_id
+    ]
+    activity = await storage.advisor_activity(T0)
+    assert [(a.advisor_id, a.active_since, a.last_ended_at) for a in activity] == [
+        (anna.advisor_id, None, T0 + 700)
+    ]
+
+    now = T0 + 40 * DAY
+    await storage.finish_waiting(waiting.customer_id, "expired", T0 + 360)
+    counts = await storage.purge(now - 30 * DAY, now)
+    assert counts.customers == 3 and await storage.customer(served.customer_id) is None
+    after = await storage.queue_facts(T0, T0 + 400)
+    assert [(f.customer_id, f.left_at) for f in after] == [
+        (served.customer_id, None),
+        (gone.customer_id, T0 + 230),
+        (waiting.customer_id, T0 + 360),
+    ]

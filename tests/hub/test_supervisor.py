@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from advisor_app.hub.storage.postgres import PostgresStorage
+from tests.hub.test_cli_config import run_cli
 from tests.hub.test_messages import FixedClock
 from tests.hub.test_security import read_metrics
 from tests.support.clients import AdvisorClient, CustomerClient, Socket, open_socket
@@ -128,7 +129,11 @@ async def test_a_supervisor_sees_a_customer_join_and_be_taken(
 
         customer = CustomerClient(session, hub.url)
         await customer.join(name="Erika Mustermann", topic="", language="en", mode="text")
-        board = await board_where(socket, lambda b: b["queue_length"] == 1)
+        # Today's figures follow within a second of the queue (they are read at most once a
+        # second for pushes).
+        board = await board_where(
+            socket, lambda b: b["queue_length"] == 1 and b["today"]["offered"] == 1
+        )
         (entry,) = board["queue"]
         assert entry["position"] == 1 and entry["mode"] == "text" and entry["language"] == "en"
         assert entry["name"] is None  # the setting is off: no names, and never a phone
@@ -147,8 +152,13 @@ async def test_a_supervisor_sees_a_customer_join_and_be_taken(
         assert anna.socket is not None
         consultation_id = taken["consultation"]["consultation_id"]
         await anna.socket.send({"type": "end", "consultation_id": consultation_id})
-        board = await board_where(socket, lambda b: state_of(b, "Anna Berger") == "wrap_up")
-        assert board["today"]["handling_average_seconds"] is not None
+        await board_where(
+            socket,
+            lambda b: (
+                state_of(b, "Anna Berger") == "wrap_up"
+                and b["today"]["handling_average_seconds"] is not None
+            ),
+        )
 
         # The same board over REST.
         status, body, _ = await get(session, f"{hub.url}/api/supervisor/summary", sofia.token)
@@ -198,11 +208,19 @@ async def test_an_advisor_gets_no_board_nor_figures(
         refusal = await supervisor_hello(socket, anna.token)
         assert refusal["type"] == "error" and refusal["code"] == "forbidden"
         assert await socket.closed() == 4403
-        # And a supervisor cannot take customers (no advisor role).
+        # And a supervisor takes no customers: on an advisor socket it is away (not counted
+        # as staff) and stays so; a take is refused.
         assert sofia.token is not None
-        await sofia.connect()
+        welcome = await sofia.connect()
+        assert welcome["presence"] == "away" and welcome["advisor"]["roles"] == ["supervisor"]
+        assert sofia.socket is not None
+        reply = await sofia.socket.request({"type": "presence.set", "presence": "available"})
+        assert reply["type"] == "error" and reply["code"] == "forbidden"
         reply = await sofia.take()
         assert reply["type"] == "error" and reply["code"] == "forbidden"
+        async with session.get(f"{hub.url}/api/status") as response:
+            status = await response.json()
+        assert status["advisors_online"] == 0 and status["advisors_available"] == 0
 
 
 async def test_bad_figure_queries_are_refused_clearly(
@@ -630,3 +648,25 @@ async def test_an_admin_adds_disables_resets_and_gives_roles_and_each_is_audited
             adam.token,
         )
         assert page["entries"] == oldest_two
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+async def test_the_cli_gives_an_account_several_roles(tmp_path: Path) -> None:
+    data = ("--data-dir", str(tmp_path))
+    code, out, err = await run_cli(
+        "add-advisor", "lea", "--role", "supervisor", "--role", "advisor", *data,
+        stdin="ein langes Passwort\n",
+    )  # fmt: skip
+    assert code == 0 and "account lea (lea) added: advisor, supervisor" in out, out + err
+    code, out, _ = await run_cli("list-advisors", *data)
+    assert "lea\tlea\tadvisor,supervisor\t" in out
+    code, out, err = await run_cli("set-role", "lea", "admin", "supervisor", *data)
+    assert code == 0 and "lea is now a supervisor and admin account" in out, out + err
+    code, out, _ = await run_cli("audit", *data)
+    assert "role.supervisor+admin\tlea" in out
+    code, _, err = await run_cli("set-role", "lea", "boss", *data)
+    assert code == 2 and "invalid choice: 'boss'" in err
+    code, _, err = await run_cli("set-role", "nobody", "admin", *data)
+    assert code == 2 and "there is no account 'nobody'" in err
