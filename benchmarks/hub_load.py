@@ -21,10 +21,16 @@ Customers and advisors are spread round-robin over the instances, as a load bala
 takes and position pushes cross instances. Then (unless ``--no-compare-sqlite``) the same load
 runs against one hub on SQLite, and both results are printed side by side.
 
+With ``--supervisors N`` (issue 19) each backend runs twice in one invocation, without and then
+with N supervisors watching ``/ws/supervisor`` (spread over the instances): printed side by side
+are the hubs' CPU in the join and take phases, and the board's update delay, from an advisor
+receiving ``taken`` to each supervisor receiving a board whose queue no longer holds that many.
+
     .venv/bin/python benchmarks/hub_load.py                      # 2,000 customers, 100 advisors
     .venv/bin/python benchmarks/hub_load.py --customers 5000 --json result.json
     .venv/bin/python benchmarks/hub_load.py --instances 3 --database temp \\
         --customers 10000 --advisors 300
+    .venv/bin/python benchmarks/hub_load.py --customers 5000 --supervisors 10
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any
@@ -88,6 +94,16 @@ class Incoming(msgspec.Struct):
 
 
 _decode = msgspec.json.Decoder(Incoming).decode
+
+
+class BoardHead(msgspec.Struct):
+    """The one field of a supervisor's board the benchmark looks at (the rest is skipped)."""
+
+    type: str
+    queue_length: int = -1
+
+
+_decode_board = msgspec.json.Decoder(BoardHead).decode
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -757,10 +773,75 @@ class Advisor:
             self.reader.cancel()
 
 
+class Supervisor:
+    """One supervisor's /ws/supervisor: when each board arrived and how long its queue was."""
+
+    def __init__(
+        self, username: str, session: aiohttp.ClientSession, base_url: str, instance: int = 0
+    ) -> None:
+        self.username = username
+        self.session = session
+        self.base_url = base_url
+        self.instance = instance
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.reader: asyncio.Task[None] | None = None
+        self.boards: list[tuple[float, int]] = []  # (received, queue_length)
+        self.bytes = 0
+
+    async def connect(self) -> None:
+        async with self.session.post(
+            f"{self.base_url}/api/advisor/login",
+            json={"username": self.username, "password": PASSWORD},
+        ) as response:
+            data = await response.json()
+            if response.status != 200:
+                raise RuntimeError(f"login {self.username}: {response.status} {data}")
+        url = self.base_url.replace("http", "ws", 1) + "/ws/supervisor"
+        self.ws = await self.session.ws_connect(url, max_msg_size=64 << 20)
+        await self.ws.send_str(json.dumps({"type": "hello", "token": data["token"]}))
+        self.reader = asyncio.create_task(self._read(self.ws))
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for frame in ws:
+            received = now()
+            if frame.type != aiohttp.WSMsgType.TEXT:
+                continue
+            board = _decode_board(frame.data)
+            if board.type == "summary":
+                self.boards.append((received, board.queue_length))
+                self.bytes += len(frame.data)
+
+    def pushes_between(self, start: float, end: float) -> int:
+        return sum(1 for received, _ in self.boards if start <= received <= end)
+
+    def delays(self, takes: list[float], waiting_before: int, since: float) -> list[float]:
+        """For the k-th take since ``since`` (by the time its advisor got ``taken``), the
+        seconds until this supervisor got a board with at most ``waiting_before - k`` waiting
+        (a board built between the claim and the advisor's reply counts as 0)."""
+        delays = []
+        at = bisect.bisect_left(self.boards, since, key=lambda board: board[0])
+        for rank, replied in enumerate(sorted(takes), 1):
+            while at < len(self.boards) and self.boards[at][1] > waiting_before - rank:
+                at += 1
+            if at == len(self.boards):
+                break
+            delays.append(max(0.0, self.boards[at][0] - replied))
+        return delays
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(), 5)
+        if self.reader is not None:
+            self.reader.cancel()
+
+
 # --- the hub process --------------------------------------------------------------------------
 
 
-async def seed_advisors(data_dir: Path, count: int, dsn: str | None = None) -> list[str]:
+async def seed_advisors(
+    data_dir: Path, count: int, dsn: str | None = None, supervisors: int = 0
+) -> tuple[list[str], list[str]]:
     """Accounts straight in the database before the hub starts (one hash, reused: faster).
 
     ``dsn``: a PostgreSQL database shared by the instances (they start on it migrated); it must
@@ -795,9 +876,21 @@ async def seed_advisors(data_dir: Path, count: int, dsn: str | None = None) -> l
                     await storage.add_advisor(name, f"Berater {number}", password_hash, time.time())
                 except DuplicateError:
                     await storage.set_advisor_password(name, password_hash)
+            leads = [f"leitung{number:02d}" for number in range(1, supervisors + 1)]
+            for number, name in enumerate(leads, 1):
+                try:
+                    await storage.add_advisor(
+                        name,
+                        f"Leitung {number}",
+                        password_hash,
+                        time.time(),
+                        roles=frozenset({"supervisor"}),
+                    )
+                except DuplicateError:
+                    await storage.set_advisor_password(name, password_hash)
         finally:
             await storage.close()
-    return names
+    return names, leads
 
 
 def _die_with_parent() -> None:
@@ -824,6 +917,9 @@ def start_hub(
         ADVISOR_HUB_JOINS_PER_ADDRESS="1000000",
         ADVISOR_HUB_MESSAGES_PER_ADDRESS="1000000",
         ADVISOR_HUB_CHAT_MESSAGES_PER_MINUTE="1000000",
+        # Every advisor signs in from the same address too (the login limits count attempts,
+        # successful ones included, per address).
+        ADVISOR_HUB_LOGIN_FAILURES_PER_ADDRESS="1000000",
     )
     command = [
         sys.executable,
@@ -872,15 +968,29 @@ async def wait_healthy(
 
 
 async def waiting_in_view(session: aiohttp.ClientSession, base_url: str) -> int | None:
-    """How many customers the instance's own queue view holds (advisor_hub_customers_waiting)."""
+    """How many customers the instance's own queue view holds
+    (advisor_hub_cluster_customers_waiting)."""
     with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError):
         async with session.get(
             f"{base_url}/metrics", timeout=aiohttp.ClientTimeout(total=10)
         ) as response:
             for line in (await response.text()).splitlines():
-                if line.startswith("advisor_hub_customers_waiting "):
+                if line.startswith("advisor_hub_cluster_customers_waiting "):
                     return int(float(line.split()[1]))
     return None
+
+
+async def board_builds(session: aiohttp.ClientSession, base_url: str) -> tuple[float, int]:
+    """(seconds, count) the instance spent building supervisors' boards, from /metrics."""
+    total, count = 0.0, 0
+    with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError):
+        async with session.get(f"{base_url}/metrics") as response:
+            for line in (await response.text()).splitlines():
+                if line.startswith("advisor_hub_instance_board_build_seconds_sum "):
+                    total = float(line.split()[1])
+                elif line.startswith("advisor_hub_instance_board_build_seconds_count "):
+                    count = int(float(line.split()[1]))
+    return total, count
 
 
 async def wait_converged(
@@ -1029,6 +1139,7 @@ class Backend:
     label: str
     instances: int = 1
     dsn: str | None = None  # None: SQLite in the run's temporary data dir
+    supervisors: int = 0  # watching /ws/supervisor throughout
 
     @property
     def database(self) -> str:
@@ -1191,6 +1302,7 @@ async def run(args: argparse.Namespace, backend: Backend) -> dict[str, Any]:
         | {
             "backend": backend.label,
             "instances": count,
+            "supervisors": backend.supervisors,
             "database": backend.database,
             "hub_source": str(args.hub_source),
             "command": " ".join(sys.argv),
@@ -1206,7 +1318,10 @@ async def run(args: argparse.Namespace, backend: Backend) -> dict[str, Any]:
     }
     with tempfile.TemporaryDirectory(prefix="hub-load-") as temp:
         root = Path(temp)
-        usernames = await seed_advisors(root, args.advisors, backend.dsn)
+        usernames, leads = await seed_advisors(
+            root, args.advisors, backend.dsn, backend.supervisors
+        )
+        supervisors: list[Supervisor] = []
         hubs: list[subprocess.Popen[bytes]] = []
         urls: list[str] = []
         log_paths: list[Path] = []
@@ -1267,6 +1382,14 @@ async def run(args: argparse.Namespace, backend: Backend) -> dict[str, Any]:
                     "rss_hwm_mb": sum(probe.hwm_mb() for probe in instances.probes),
                     "login_concurrency": args.login_concurrency,
                 }
+                if leads:
+                    # The supervisors watch from before the joins, each on instance i mod N.
+                    supervisors = [
+                        Supervisor(name, session, urls[number % count], number % count)
+                        for number, name in enumerate(leads)
+                    ]
+                    async with asyncio.timeout(args.phase_timeout):
+                        await gather_limited([s.connect for s in supervisors], 2)
                 # From here on the peak is the customers' load, not the logins' argon2 memory.
                 await asyncio.sleep(0.5)
                 hwm_reset = all([probe.reset_hwm() for probe in instances.probes])
@@ -1349,6 +1472,7 @@ async def run(args: argparse.Namespace, backend: Backend) -> dict[str, Any]:
                     for index, hub in enumerate(hubs)
                 ]  # fmt: skip
                 takes, take_seconds = await run_takes(advisors, args)
+                take_end = now()
                 for profiler in profilers:
                     stop_profiler(profiler)
                 take_cpu = instances.cpu_seconds() - cpu0
@@ -1480,6 +1604,25 @@ async def run(args: argparse.Namespace, backend: Backend) -> dict[str, Any]:
                     "error_samples": [e for item in reports for e in item["errors"]][:10],
                 }
                 results["advisor_broadcasts_received"] = sum(a.broadcasts for a in advisors)
+                if supervisors:
+                    replied = [t.replied for t in good]
+                    delays = [d for s in supervisors for d in s.delays(replied, len(ids), since)]
+                    pushes = [s.pushes_between(since, take_end) for s in supervisors]
+                    received = sum(len(s.boards) for s in supervisors)
+                    builds = [await board_builds(session, url) for url in urls]
+                    results["board"] = {
+                        "build_ms_mean": 1000
+                        * sum(total for total, _ in builds)
+                        / max(1, sum(count for _, count in builds)),
+                        "builds": sum(count for _, count in builds),
+                        "supervisors": len(supervisors),
+                        "samples": len(delays),
+                        "expected_samples": len(replied) * len(supervisors),
+                        "delay": summary_ms(delays),
+                        "pushes_in_takes_per_supervisor": sum(pushes) / len(pushes),
+                        "take_seconds": take_end - since,
+                        "bytes_per_board": sum(s.bytes for s in supervisors) / max(1, received),
+                    }
                 if database is not None:
                     probe = database.probe
                     results["postgres"] = {
@@ -1496,6 +1639,7 @@ async def run(args: argparse.Namespace, backend: Backend) -> dict[str, Any]:
                 # Advisors first: every customer that leaves is announced to every advisor, and
                 # 10,000 of them leaving at once would overflow the advisors' outbound queues.
                 await asyncio.gather(*(advisor.close() for advisor in advisors))
+                await asyncio.gather(*(supervisor.close() for supervisor in supervisors))
                 await workers.ask([("close", None)] * args.workers, 120)
         finally:
             if workers is not None:
@@ -1809,6 +1953,31 @@ def print_comparison(runs: list[dict[str, Any]]) -> None:
         print(f"  {label:<40}" + "".join(f"{value:<{width + 2}}" for value in values))
 
 
+def print_supervisors(runs: list[dict[str, Any]]) -> None:
+    """Each backend without and with supervisors: their cost, and how fresh their board was."""
+    for before, after in zip(runs[::2], runs[1::2], strict=True):
+        board = after["board"]
+        delay = board["delay"]
+        print(f"supervisors ({after['config']['backend']} against {before['config']['backend']}):")
+        for phase in ("join", "take"):
+            without, watching = before[phase]["hub_cpu_seconds"], after[phase]["hub_cpu_seconds"]
+            print(
+                f"  hub CPU in the {phase} phase: {without:.2f} s without, {watching:.2f} s "
+                f"with {board['supervisors']} supervisors ({watching - without:+.2f} s)"
+            )
+        print(
+            f"  board update delay after a take: p50 {delay['p50_ms']:.0f} ms, "
+            f"p99 {delay['p99_ms']:.0f} ms, max {delay['max_ms']:.0f} ms "
+            f"({board['samples']} of {board['expected_samples']} take x supervisor samples)"
+        )
+        print(
+            f"  boards pushed in the take phase: {board['pushes_in_takes_per_supervisor']:.0f} "
+            f"per supervisor in {board['take_seconds']:.1f} s, "
+            f"{board['bytes_per_board'] / 1024:.1f} KiB each; {board['builds']} builds in the "
+            f"whole run, {board['build_ms_mean']:.1f} ms each on average"
+        )
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=2000, help="waiting customers (2000)")
@@ -1890,6 +2059,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=300.0,
         help="upper bound of the logins and of the join phase, s (300)",
     )
+    parser.add_argument(
+        "--supervisors",
+        type=int,
+        default=0,
+        help="also run each backend with N supervisors watching /ws/supervisor, and print the "
+        "board's update delay and the hubs' CPU with and without them (0)",
+    )
     parser.add_argument("--reply-timeout", type=float, default=15.0, help=argparse.SUPPRESS)
     parser.add_argument(
         "--json", metavar="PATH", help="also write the results as JSON ('-': stdout only)"
@@ -1934,7 +2110,8 @@ async def run_all(args: argparse.Namespace, backends: list[Backend]) -> list[dic
 
 
 def backends_for(args: argparse.Namespace, dsn: str | None) -> list[Backend]:
-    """The SQLite baseline first (when asked for), then the instances on PostgreSQL."""
+    """The SQLite baseline first (when asked for), then the instances on PostgreSQL; with
+    supervisors, each without and then with them."""
     backends = []
     if dsn is None or args.compare_sqlite:
         backends.append(Backend("SQLite, 1 instance"))
@@ -1943,7 +2120,16 @@ def backends_for(args: argparse.Namespace, dsn: str | None) -> list[Backend]:
         backends.append(
             Backend(f"PostgreSQL, {args.instances} instance{plural}", args.instances, dsn)
         )
-    return backends
+    if not args.supervisors:
+        return backends
+    return [
+        replace(backend, label=f"{backend.label}, {watching}", supervisors=number)
+        for backend in backends
+        for number, watching in (
+            (0, "no supervisors"),
+            (args.supervisors, f"{args.supervisors} supervisors"),
+        )
+    ]
 
 
 def start_postgres(durable: bool) -> tuple[Any, str]:
@@ -1992,6 +2178,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(runs) > 1:
         print("side by side (same invocation, same load):")
         print_comparison(runs)
+    if args.supervisors:
+        print_supervisors(runs)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0

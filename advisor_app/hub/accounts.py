@@ -99,6 +99,11 @@ class Accounts:
             )
         if advisor is None or not ok:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "wrong user name or password")
+        if advisor.disabled:
+            # Said only to whoever knows the password: ask an admin, do not retry.
+            raise ProtocolError(
+                ErrorCode.UNAUTHORIZED, "this account is disabled: ask an administrator"
+            )
         await self._storage.login_succeeded(account, where, now)
         token = new_token()
         expires_at = now + self._token_lifetime

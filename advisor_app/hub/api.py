@@ -409,4 +409,6 @@ async def mark_message_done(request: web.Request) -> web.Response:
     advisor = await _advisor(request)
     hub = _hub(request)
     message_id = _path_id(request, "message_id")
-    return json_response(await hub.inbox.mark_done(message_id, advisor))
+    done = await hub.inbox.mark_done(message_id, advisor)
+    hub.board.changed()  # one open message fewer (other instances' boards: at their refresh)
+    return json_response(done)

@@ -12,7 +12,15 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from advisor_app.hub import api, licences, openapi, page_api, websockets
+from advisor_app.hub import (
+    api,
+    licences,
+    openapi,
+    page_api,
+    supervisor_api,
+    supervisor_page,
+    websockets,
+)
 from advisor_app.hub.cluster import Cluster
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.context import Clock
@@ -29,8 +37,9 @@ DEFAULT_NOTICE_VERSION = "1"
 
 
 def web_root_problem(web_root: Path) -> str | None:
-    """What is missing for the hub to serve customers: the page itself and the notices they
-    consent to (whose version each consent is stamped with). None: nothing."""
+    """What is missing for the hub to serve customers and team leads: the customer page, the
+    notices customers consent to (whose version each consent is stamped with) and the
+    supervisor page. None: nothing."""
     if not (web_root / "index.html").is_file():
         return f"the customer page is missing: {web_root} has no index.html"
     try:
@@ -39,7 +48,7 @@ def web_root_problem(web_root: Path) -> str | None:
         return f"the notices are missing: {web_root / 'notices.json'} has no version"
     if not isinstance(version, str) or not version.strip():
         return f"the notices are missing: {web_root / 'notices.json'} has no version"
-    return None
+    return supervisor_page.page_problem(web_root)
 
 
 def notice_version(web_root: Path) -> str:
@@ -141,12 +150,15 @@ def create_app(
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(api.routes)
     app.router.add_routes(page_api.routes)
+    app.router.add_routes(supervisor_api.routes)
     app.router.add_routes(licences.routes)
     app.router.add_routes(openapi.routes)
     app.router.add_get("/ws/customer", websockets.customer_socket)
     app.router.add_get("/ws/advisor", websockets.advisor_socket)
+    app.router.add_get("/ws/supervisor", websockets.supervisor_socket)
     if settings.web_root.is_dir():
         app.router.add_get("/", _index)
+        supervisor_page.add_routes(app.router)
         app.router.add_static("/", settings.web_root, show_index=False, follow_symlinks=False)
     else:
         logger.warning("the customer page folder %s does not exist", settings.web_root)

@@ -163,7 +163,9 @@ class Arrivals:
         connections = context.connections
         first = connections.add(connection)
         active = await context.storage.active_consultation_of_advisor(advisor.advisor_id)
-        presence = self._presence.arrived(advisor.advisor_id, active is not None)
+        presence = self._presence.arrived(
+            advisor.advisor_id, active is not None, advises=advisor.has("advisor")
+        )
         consultation = None
         if active is not None:
             customer = await context.storage.customer(active.customer_id)

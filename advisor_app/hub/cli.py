@@ -22,6 +22,7 @@ from advisor_app.hub.accounts import PASSWORD_MIN, hash_password
 from advisor_app.hub.app import create_app, open_storage, web_root_problem
 from advisor_app.hub.config import ENV_PREFIX, ConfigError, HubSettings, load_settings, setting_docs
 from advisor_app.hub.guard import GuardedSite, guard_limits
+from advisor_app.hub.roles import ACCOUNT_ROLES, parse_roles, sorted_roles
 from advisor_app.hub.storage.base import DuplicateError, Storage, StorageError
 from advisor_app.hub.tls import ensure_self_signed, server_context
 from advisor_app.protocol.fields import clean_name
@@ -75,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--display-name", help="name shown to customers (default: the user name)")
     add.add_argument(
+        "--role",
+        dest="roles",
+        action="append",
+        choices=ACCOUNT_ROLES,
+        help="a role of the account (repeatable: --role advisor --role supervisor); default "
+        "advisor. Change them later with set-role",
+    )
+    add.add_argument(
         "--reset-password",
         action="store_true",
         help="set a new password for an existing account (its logins end, open ones "
@@ -123,6 +132,7 @@ def _add_advisor(settings: HubSettings, args: argparse.Namespace) -> int:
         display_name = clean_name(args.display_name or args.username, "display_name")
     except ValueError as error:
         raise SystemExit(f"advisor-hub: {str(error).split(' - at ')[0]}") from None
+    roles = parse_roles(args.roles or ["advisor"])
     password = _read_password(username)
     try:
         password_hash = hash_password(password)
@@ -136,10 +146,12 @@ def _add_advisor(settings: HubSettings, args: argparse.Namespace) -> int:
             print(f"new password set for {username}; existing logins were revoked")
             return 0
         try:
-            await storage.add_advisor(username, display_name, password_hash, time.time())
+            await storage.add_advisor(
+                username, display_name, password_hash, time.time(), roles=roles
+            )
         except DuplicateError as error:
             raise SystemExit(f"advisor-hub: {error} (use --reset-password)") from None
-        print(f"advisor {username} ({display_name}) added")
+        print(f"account {username} ({display_name}) added: {', '.join(sorted_roles(roles))}")
         return 0
 
     return int(asyncio.run(_with_storage(settings, work)))
@@ -150,7 +162,9 @@ def _list_advisors(settings: HubSettings) -> int:
         advisors = await storage.advisors()
         for advisor in advisors:
             created = time.strftime("%Y-%m-%d", time.localtime(advisor.created_at))
-            print(f"{advisor.username}\t{advisor.display_name}\tsince {created}")
+            roles = ",".join(sorted_roles(advisor.roles))
+            disabled = "\tdisabled" if advisor.disabled else ""
+            print(f"{advisor.username}\t{advisor.display_name}\t{roles}\tsince {created}{disabled}")
         if not advisors:
             print("no advisors yet: add one with advisor-hub add-advisor USER", file=sys.stderr)
         return 0

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from advisor_app.hub.app import open_storage
 from advisor_app.hub.config import HubSettings
@@ -25,7 +25,9 @@ from advisor_app.hub.record_signing import (
     load_identity,
     own_certificate,
 )
-from advisor_app.hub.storage.base import AccountRole, Storage, StorageError
+from advisor_app.hub.roles import ACCOUNT_ROLES, parse_roles, roles_action, sorted_roles
+from advisor_app.hub.storage.base import Storage, StorageError
+from advisor_app.protocol.common import AccountRole
 from advisor_app.protocol.errors import ProtocolError
 
 COMMANDS = ("verify", "legal-hold", "set-role", "audit")
@@ -56,11 +58,12 @@ def add_commands(
     role = commands.add_parser(
         "set-role",
         parents=[common],
-        help="make an account a compliance account (reads any record, takes no customers) "
-        "or an advisor again; its logins end",
+        help="give an account exactly these roles (advisor takes customers, supervisor watches "
+        "the board, admin manages accounts, compliance reads any record); when one is taken "
+        "away its logins end",
     )
     role.add_argument("username")
-    role.add_argument("role", choices=("advisor", "compliance"))
+    role.add_argument("roles", nargs="+", choices=ACCOUNT_ROLES, metavar="ROLE")
 
     audit = commands.add_parser(
         "audit", parents=[common], help="list who read which record, and legal holds"
@@ -74,7 +77,7 @@ def run(settings: HubSettings, args: argparse.Namespace) -> int:
     if args.command == "legal-hold":
         return _legal_hold(settings, args.reference, bool(args.hold))
     if args.command == "set-role":
-        return _set_role(settings, args.username, cast(AccountRole, args.role))
+        return _set_roles(settings, args.username, parse_roles(args.roles))
     if args.command == "audit":
         return _audit(settings, args.limit)
     return 2
@@ -129,16 +132,21 @@ def _legal_hold(settings: HubSettings, reference: str, on: bool) -> int:
     return _with_storage(settings, work)
 
 
-def _set_role(settings: HubSettings, username: str, role: AccountRole) -> int:
+def _set_roles(settings: HubSettings, username: str, roles: frozenset[AccountRole]) -> int:
     async def work(storage: Storage) -> int:
-        if not await storage.set_role(username, role):
+        if not await storage.set_roles(username, roles):
             print(f"advisor-hub: there is no account {username!r}", file=sys.stderr)
             return 2
         now = time.time()
+        names = " and ".join(sorted_roles(roles))
         await storage.add_audit(
-            _operator(), f"role.{role}", username, now, now + settings.audit_retention_days * 86400
+            _operator(),
+            roles_action(roles),
+            username,
+            now,
+            now + settings.audit_retention_days * 86400,
         )
-        print(f"{username} is now a{'' if role == 'advisor' else ' '}{role} account")
+        print(f"{username} is now a{'n' if names[0] in 'aeiou' else ''} {names} account")
         return 0
 
     return _with_storage(settings, work)

@@ -31,6 +31,7 @@ class ClusterEventKind(StrEnum):
     PRESENCE_CHANGED = "presence"  # target: an advisor id; body: the presence or "" when gone
     CONSULTATION_ENDED = "ended"  # body: its handling time in seconds
     SIGNED_OUT = "signed_out"  # body: the hash of a token whose sockets must close
+    LOGINS_CHANGED = "logins"  # accounts lost logins: check every socket's login
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,10 @@ class Cluster(abc.ABC):
         """Counts over all instances, given the presence of the advisors connected here."""
 
     @abc.abstractmethod
+    def presences(self, local: Iterable[tuple[int, Presence]]) -> dict[int, Presence]:
+        """Each connected advisor's presence over all instances (here: ``local``)."""
+
+    @abc.abstractmethod
     async def link_customer(self, customer_id: int) -> None:
         """The customer has a socket on this instance now."""
 
@@ -146,6 +151,9 @@ class SoloCluster(Cluster):
 
     def presence_counts(self, local: Iterable[tuple[int, Presence]]) -> PresenceCounts:
         return count_presence(presence for _, presence in local)
+
+    def presences(self, local: Iterable[tuple[int, Presence]]) -> dict[int, Presence]:
+        return dict(local)
 
     async def link_customer(self, customer_id: int) -> None:
         return None

@@ -20,7 +20,8 @@ from advisor_app.protocol.common import Presence
 
 logger = logging.getLogger(__name__)
 
-CloseSignedOut = Callable[[str], Awaitable[object]]
+# Close the sockets of one token (its hash), or of every login that ended (None).
+CloseSignedOut = Callable[[str | None], Awaitable[object]]
 
 _DELIVERIES = (
     ClusterEventKind.TO_CUSTOMER,
@@ -79,6 +80,8 @@ class ClusterSync:
             self._consultations.ended_elsewhere(target_id, float(event.body))
         elif kind == ClusterEventKind.SIGNED_OUT and event.body:
             await self._close_signed_out(event.body)
+        elif kind == ClusterEventKind.LOGINS_CHANGED:
+            await self._close_signed_out(None)
 
     async def _sync_queue(self, customer_ids: list[int]) -> None:
         """Bring the queue up to date for customers another instance changed."""

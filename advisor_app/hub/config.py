@@ -174,7 +174,9 @@ class HubSettings:
         1826.0,
     )
     audit_retention_days: float = _doc(
-        "How long the audit log (compliance access to records, legal holds) is kept.", 3653.0
+        "How long the audit log (compliance access to records, legal holds, account changes) is "
+        "kept.",
+        3653.0,
     )
     record_signing_pkcs12: Path | None = _doc(
         "The bank's certificate and key (a PKCS#12 .p12/.pfx file) that sign every record "
@@ -186,6 +188,26 @@ class HubSettings:
         "A file holding the password of record_signing_pkcs12 (its first line); unset: the "
         "PKCS#12 file has no password.",
         None,
+    )
+    service_level_seconds: float = _doc(
+        "The service level's target: a customer counts as answered in time when taken within "
+        "this many seconds of joining (the supervisor's board and figures).",
+        60.0,
+    )
+    service_level_goal: float = _doc(
+        "The share of customers the bank means to answer within service_level_seconds, "
+        "0 to 1 (0.8: 80 %), shown beside the service level on the board.",
+        0.8,
+    )
+    wrap_up_seconds: float = _doc(
+        "How long after a consultation an advisor counts as in wrap-up on the board (unless "
+        "they take the next customer or change presence first); 0: no wrap-up.",
+        120.0,
+    )
+    supervisor_sees_customer_names: bool = _doc(
+        "Whether the supervisor's board shows waiting customers' names (never their phone "
+        "numbers); off: position, waiting time, mode, topic and language only.",
+        False,
     )
     token_lifetime_hours: float = _doc("How long an advisor's login token is valid.", 12.0)
     login_failures_per_account: int = _doc(
@@ -336,6 +358,12 @@ class HubSettings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0")
+        if self.service_level_seconds <= 0:
+            raise ConfigError("service_level_seconds must be greater than 0")
+        if not 0 < self.service_level_goal <= 1:
+            raise ConfigError("service_level_goal must be a share above 0 and at most 1, e.g. 0.8")
+        if self.wrap_up_seconds < 0:
+            raise ConfigError("wrap_up_seconds must be 0 or more")
         if self.max_message_bytes < 4096:
             raise ConfigError("max_message_bytes must be at least 4096")
         if self.security_contact and not self.security_contact.startswith(

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 import msgspec
 from aiohttp import WSCloseCode, web
@@ -18,6 +19,9 @@ from aiohttp import WSCloseCode, web
 from advisor_app.hub.cluster import ClusterEventKind
 from advisor_app.protocol.codec import encode_str
 from advisor_app.protocol.common import Role
+
+# Who is behind a socket: a customer, an advisor, or a supervisor watching the board.
+SocketRole = Role | Literal["supervisor"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +38,10 @@ class Connection:
     """
 
     def __init__(
-        self, ws: web.WebSocketResponse, role: Role, transport: asyncio.Transport | None = None
+        self,
+        ws: web.WebSocketResponse,
+        role: SocketRole,
+        transport: asyncio.Transport | None = None,
     ) -> None:
         self.ws = ws
         self.role = role
@@ -121,6 +128,10 @@ class Connection:
 Forward = Callable[[ClusterEventKind, int | None, str], None]
 
 
+def _nothing() -> None:
+    return None
+
+
 def _forget(kind: ClusterEventKind, target_id: int | None, text: str) -> None:
     return None
 
@@ -138,6 +149,9 @@ class ConnectionRegistry:
         self.advisors: dict[int, set[Connection]] = {}
         self.all: set[Connection] = set()
         self._forward = forward
+        # Called after each message to every advisor: the queue or the inbox changed, here or
+        # on another instance (the supervisors' board listens).
+        self.on_advisors_told: Callable[[], None] = _nothing
 
     def add(self, connection: Connection) -> bool:
         """Register an identified connection; True if it is the subject's first."""
@@ -210,6 +224,7 @@ class ConnectionRegistry:
         for connections in self.advisors.values():
             for connection in connections:
                 connection.send_text(text)
+        self.on_advisors_told()
 
     @staticmethod
     def _send(connections: Iterable[Connection], text: str) -> None:

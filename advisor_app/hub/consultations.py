@@ -56,9 +56,9 @@ class Consultations:
     ) -> ConsultationInfo:
         """Claim the next (or a chosen) waiting customer for ``advisor``."""
         context = self._context
-        if advisor.role != "advisor":
+        if not advisor.has("advisor"):
             raise ProtocolError(
-                ErrorCode.FORBIDDEN, "this account is for compliance: it takes no customers"
+                ErrorCode.FORBIDDEN, "this account has no advisor role: it takes no customers"
             )
         started = time.perf_counter()
         try:

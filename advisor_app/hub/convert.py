@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from advisor_app.hub.roles import sorted_roles
 from advisor_app.hub.storage import (
     AdvisorRecord,
     ChatRecord,
@@ -77,7 +78,9 @@ def offline_message(record: OfflineMessageRecord) -> OfflineMessage:
 
 
 def advisor_info(advisor: AdvisorRecord) -> AdvisorInfo:
-    return AdvisorInfo(advisor.advisor_id, advisor.username, advisor.display_name)
+    return AdvisorInfo(
+        advisor.advisor_id, advisor.username, advisor.display_name, sorted_roles(advisor.roles)
+    )
 
 
 def consultation_reference_of(record: ConsultationRecord) -> str:

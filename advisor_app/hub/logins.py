@@ -42,6 +42,12 @@ class Logins:
         await self.accounts.logout(token)
         await self.close_signed_out(token_hash(token))
 
+    async def accounts_changed(self) -> None:
+        """Accounts lost logins (disabled, a role or the password changed): their sockets
+        close here, and the other instances check theirs."""
+        self._context.cluster.announce(ClusterEventKind.LOGINS_CHANGED)
+        await self.close_signed_out()
+
     async def close_signed_out(
         self, only_token_hash: str | None = None, *, tell_others: bool = True
     ) -> int:
@@ -53,12 +59,12 @@ class Logins:
             if tell_others:
                 context.cluster.announce(ClusterEventKind.SIGNED_OUT, None, only_token_hash)
             closing = [
-                c for c in connections if c.role == "advisor" and c.token_hash == only_token_hash
+                c for c in connections if c.role != "customer" and c.token_hash == only_token_hash
             ]
         else:
             # One query for all sockets, not one per socket.
             valid = await context.storage.valid_tokens(
-                {c.token_hash for c in connections if c.role == "advisor" and c.token_hash},
+                {c.token_hash for c in connections if c.role != "customer" and c.token_hash},
                 {c.token_hash for c in connections if c.role == "customer" and c.token_hash},
                 context.clock(),
             )

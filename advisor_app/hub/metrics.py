@@ -1,6 +1,11 @@
 """The hub's Prometheus metrics (one registry per app: no module-level state). Every name
 starts with advisor_hub_: a bank's Prometheus scrapes many services, and "hub_" says nothing
-there. advisor_hub_build_info says which version runs."""
+there. advisor_hub_build_info says which version runs.
+
+With several instances, a gauge says in its name what it counts: ``advisor_hub_instance_…``
+what this instance holds (sum them over instances), ``advisor_hub_cluster_…`` what every
+instance sees alike (the whole queue: take one instance's value, or max, never the sum).
+Counters (``…_total``) count what this instance did: sum them."""
 
 from __future__ import annotations
 
@@ -20,19 +25,37 @@ class HubMetrics:
         self.build = Info("advisor_hub_build", "The hub's version", registry=r)
         self.build.info({"version": __version__})
         self.waiting = Gauge(
-            "advisor_hub_customers_waiting", "Customers waiting in the queue", registry=r
+            "advisor_hub_cluster_customers_waiting",
+            "Customers waiting in the queue, over all instances (the same on each: do not sum)",
+            registry=r,
+        )
+        self.cluster_advisors = Gauge(
+            "advisor_hub_cluster_advisors_connected",
+            "Advisors connected to any instance, by presence (the same on each: do not sum)",
+            ["presence"],
+            registry=r,
+        )
+        self.customers_here = Gauge(
+            "advisor_hub_instance_customers_connected",
+            "Customers with a websocket on this instance (waiting or in a consultation)",
+            registry=r,
         )
         self.advisors = Gauge(
-            "advisor_hub_advisors_connected",
-            "Advisors connected, by presence",
+            "advisor_hub_instance_advisors_connected",
+            "Advisors with a websocket on this instance, by presence",
             ["presence"],
             registry=r,
         )
         self.consultations_active = Gauge(
-            "advisor_hub_consultations_active", "Consultations in progress", registry=r
+            "advisor_hub_instance_consultations_active",
+            "Consultations in progress taken on this instance",
+            registry=r,
         )
         self.websockets = Gauge(
-            "advisor_hub_websockets_open", "Open websockets, by role", ["role"], registry=r
+            "advisor_hub_instance_websockets_open",
+            "Open websockets on this instance, by role",
+            ["role"],
+            registry=r,
         )
         self.joins = Counter(
             "advisor_hub_joins_total", "Customers who joined the queue", registry=r
@@ -68,6 +91,12 @@ class HubMetrics:
         self.take_seconds = Histogram(
             "advisor_hub_take_seconds",
             "Time to claim a customer",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+            registry=r,
+        )
+        self.board_seconds = Histogram(
+            "advisor_hub_instance_board_build_seconds",
+            "Time to build the supervisors' board for one push",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
             registry=r,
         )

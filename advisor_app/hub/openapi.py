@@ -12,11 +12,11 @@ import msgspec
 from aiohttp import web
 
 from advisor_app import __version__
-from advisor_app.protocol import rest, ws
+from advisor_app.protocol import rest, supervisor, ws
 
 routes = web.RouteTableDef()
 
-Who = Literal["anyone", "customer", "advisor", "compliance"]
+Who = Literal["anyone", "customer", "advisor", "compliance", "supervisor", "admin"]
 JSON = "application/json"
 
 
@@ -46,6 +46,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("GET", "/licenses"): Operation(
         "The licence, where the source is, the third-party notices.", response_type="text/plain"
+    ),
+    ("GET", "/supervisor/"): Operation(
+        "The supervisor page (live board, figures, administration).", response_type="text/html"
+    ),
+    ("GET", "/supervisor"): Operation(
+        "Redirects to /supervisor/.", response_type="text/plain", status=308
     ),
     ("GET", "/api/openapi.json"): Operation("This description.", response_type=JSON),
     ("GET", "/api/ws-schema.json"): Operation(
@@ -117,6 +123,46 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         who="compliance",
         response_type="application/pdf",
     ),
+    ("GET", "/api/supervisor/summary"): Operation(
+        "The supervisor's board: queue, advisors' states, today's figures (docs/protocol.md "
+        "§15); live on /ws/supervisor.",
+        who="supervisor",
+        response=supervisor.Summary,
+    ),
+    ("GET", "/api/supervisor/figures"): Operation(
+        "Figures per day or ISO week (?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|week); "
+        "&format=csv: the same as a CSV file.",
+        who="supervisor",
+        response=supervisor.FiguresResponse,
+    ),
+    ("GET", "/api/admin/accounts"): Operation(
+        "Every account with its roles.", who="admin", response=supervisor.AccountsResponse
+    ),
+    ("POST", "/api/admin/accounts"): Operation(
+        "Add an account (audited).",
+        who="admin",
+        request=supervisor.NewAccount,
+        response=supervisor.Account,
+        status=201,
+    ),
+    ("PATCH", "/api/admin/accounts/{advisor_id}"): Operation(
+        "Change an account's display name, roles or disabled (audited; taking a role away or "
+        "disabling ends its logins).",
+        who="admin",
+        request=supervisor.AccountChange,
+        response=supervisor.Account,
+    ),
+    ("POST", "/api/admin/accounts/{advisor_id}/password"): Operation(
+        "Set a new password (audited; ends the account's logins).",
+        who="admin",
+        request=supervisor.NewPassword,
+        status=204,
+    ),
+    ("GET", "/api/admin/audit"): Operation(
+        "The audit log, newest first (?limit=100&before=<id>).",
+        who="admin",
+        response=supervisor.AuditResponse,
+    ),
 }
 
 # The websocket messages each side may send and receive (protocol/ws.py's unions).
@@ -125,6 +171,8 @@ WS_MESSAGES: dict[str, Any] = {
     "hub_to_customer": ws.HubMessage,
     "advisor_to_hub": ws.AdvisorMessage,
     "hub_to_advisor": ws.AdvisorHubMessage,
+    "supervisor_to_hub": supervisor.SupervisorMessage,
+    "hub_to_supervisor": supervisor.SupervisorHubMessage,
 }
 
 
@@ -197,6 +245,11 @@ def openapi() -> dict[str, Any]:
                 "customer": {**bearer, "description": "The token a join answers with."},
                 "advisor": {**bearer, "description": "The token a login answers with."},
                 "compliance": {**bearer, "description": "A login with the compliance role."},
+                "supervisor": {
+                    **bearer,
+                    "description": "A login with the supervisor or the admin role.",
+                },
+                "admin": {**bearer, "description": "A login with the admin role."},
             },
         },
     }

@@ -273,9 +273,12 @@ class PostgresCluster(Cluster):
         )
 
     def presence_counts(self, local: Iterable[tuple[int, Presence]]) -> PresenceCounts:
+        return count_presence(self.presences(local).values())
+
+    def presences(self, local: Iterable[tuple[int, Presence]]) -> dict[int, Presence]:
         merged = dict(self._remote_presence)
         merged.update(local)
-        return count_presence(merged.values())
+        return merged
 
     # --- where customers are connected ---
 

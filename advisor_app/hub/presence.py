@@ -44,13 +44,17 @@ class AdvisorPresence:
         """(advisors online and not away, advisors available), over all instances."""
         return self._context.cluster.presence_counts(self._here.items())
 
-    def arrived(self, advisor_id: int, in_consultation: bool) -> Presence:
+    def arrived(self, advisor_id: int, in_consultation: bool, advises: bool = True) -> Presence:
         """An advisor's socket said hello: the presence its welcome reports. Busy during a
         consultation; otherwise what the advisor has here or had last, never a busy left
-        over from an ended consultation, and available the first time."""
+        over from an ended consultation, and available the first time. An account without
+        the advisor role (compliance, a supervisor) is away: it takes nobody, and must not
+        count as staff in the wait estimates or the start page's "an advisor is free"."""
         current = self._here.get(advisor_id)
         presence: Presence = current or self._remembered.get(advisor_id, "available")
-        if in_consultation:
+        if not advises:
+            presence = "away"
+        elif in_consultation:
             presence = "busy"
         elif presence == "busy":
             presence = "available"
@@ -103,7 +107,7 @@ class AdvisorPresence:
             "away",
         ):
             self._keep(advisor_id, cast(Presence, body))
-            self._count()
+        self._count()
         self._on_change()
 
     def _keep(self, advisor_id: int, presence: Presence) -> None:
@@ -116,8 +120,11 @@ class AdvisorPresence:
         self._on_change()
 
     def _count(self) -> None:
+        metrics = self._context.metrics
         values = self._here.values()
+        everywhere = self._context.cluster.presences(self._here.items()).values()
         for presence in _PRESENCES:
-            self._context.metrics.advisors.labels(presence).set(
-                sum(1 for value in values if value == presence)
+            metrics.advisors.labels(presence).set(sum(1 for value in values if value == presence))
+            metrics.cluster_advisors.labels(presence).set(
+                sum(1 for value in everywhere if value == presence)
             )

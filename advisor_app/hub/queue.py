@@ -48,6 +48,8 @@ class Queue:
         self.estimator = WaitEstimator(context.settings.handling_time_samples)
         self._fanout = PositionFanout(context.connections, self._waiting, self.estimator, counts)
         self._expiry: dict[int, asyncio.TimerHandle] = {}
+        # Called when the queue changed by what another instance did (the board listens).
+        self.on_change: Callable[[], None] = lambda: None
 
     # --- what is in it ---
 
@@ -271,6 +273,7 @@ class Queue:
         """The queue or what its customers are told changed: count it and push soon."""
         self._context.metrics.waiting.set(len(self._waiting))
         self._fanout.request()
+        self.on_change()
 
     def positions_changed(self) -> None:
         """Presence or a handling time changed: push the places and estimates soon."""

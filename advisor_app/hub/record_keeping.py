@@ -225,7 +225,7 @@ class RecordKeeping:
         context = self._context
         now = context.clock()
         keep_until = now + context.settings.audit_retention_days * 86400
-        if account.role != "compliance":
+        if not account.has("compliance"):
             await context.storage.add_audit(
                 account.username, "record.refused", reference[:40], now, keep_until
             )

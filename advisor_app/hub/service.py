@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from datetime import time as dt_time
 
 from advisor_app.hub.accounts import Accounts
+from advisor_app.hub.admin import Admin
 from advisor_app.hub.arrivals import Arrivals
 from advisor_app.hub.cluster import Cluster, SoloCluster
 from advisor_app.hub.cluster_sync import ClusterSync
@@ -36,6 +37,7 @@ from advisor_app.hub.record_keeping import RecordKeeping
 from advisor_app.hub.senders import SenderLimits
 from advisor_app.hub.storage import CustomerRecord, Storage
 from advisor_app.hub.storage.base import LoginLimits, StorageError
+from advisor_app.hub.supervision import Board
 from advisor_app.protocol import rest
 from advisor_app.protocol.common import IceServer
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
@@ -76,6 +78,7 @@ class Hub:
         self.hours = settings.hours()
         self.metrics = HubMetrics()
         self.connections = ConnectionRegistry(forward=self.cluster.forward)
+        self.metrics.customers_here.set_function(lambda: len(self.connections.customers))
         self.context = HubContext(
             settings, storage, clock, self.metrics, self.connections, self.cluster
         )
@@ -95,7 +98,7 @@ class Hub:
         self.queue = Queue(
             self.context, self.hours, senders, notice_version, lambda: self.presence.counts()
         )
-        self.presence = AdvisorPresence(self.context, on_change=self.queue.positions_changed)
+        self.presence = AdvisorPresence(self.context, on_change=self._presence_changed)
         self.records = RecordKeeping(self.context)
         self.consultations = Consultations(self.context, self.queue, self.presence, self.records)
         self.inbox = Inbox(self.context, senders, notice_version)
@@ -108,9 +111,29 @@ class Hub:
             self.presence,
             self.consultations,
             self.arrivals,
-            lambda token: self.logins.close_signed_out(token, tell_others=False),
+            self._close_signed_out_heard,
         )
+        self.board = Board(
+            self.context,
+            self.queue,
+            self.hours,
+            lambda: self.cluster.presences(self.presence.here().items()),
+        )
+        self.connections.on_advisors_told = self.board.changed
+        self.queue.on_change = self.board.changed
+        self.admin = Admin(self.context, self.logins, self.board.changed)
         self._storage_full_at = float("-inf")
+
+    def _presence_changed(self) -> None:
+        """Presence or a consultation (here or elsewhere) changed: places, estimates, board."""
+        self.queue.positions_changed()
+        self.board.changed()
+
+    async def _close_signed_out_heard(self, token_hash: str | None) -> None:
+        """Another instance ended logins: one token's, or accounts' (None)."""
+        await self.logins.close_signed_out(token_hash, tell_others=False)
+        if token_hash is None:
+            self.board.changed()
 
     # --- life cycle ---
 
@@ -124,9 +147,11 @@ class Hub:
         # heard is applied after the load (re-reading is idempotent).
         await self.cluster.start(self.cluster_sync)
         await self.queue.load()
+        self.board.start()
         self.cluster_sync.loaded()
 
     async def stop(self) -> None:
+        await self.board.stop()
         await self.queue.stop()
         await self.cluster.stop()
         self.records.stop()

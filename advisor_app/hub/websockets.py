@@ -1,4 +1,4 @@
-"""The two websocket endpoints: ``/ws/customer`` and ``/ws/advisor``.
+"""The websocket endpoints: ``/ws/customer``, ``/ws/advisor`` and ``/ws/supervisor``.
 
 A socket's first message must be ``hello`` with a token; after that, every message is decoded
 into its protocol type and handed to the Hub. An invalid message gets an ``error`` naming the
@@ -14,15 +14,22 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from advisor_app.hub.connections import Connection
+from advisor_app.hub.accounts import token_hash
+from advisor_app.hub.connections import Connection, SocketRole
 from advisor_app.hub.keys import HUB
+from advisor_app.hub.roles import BOARD_ROLES, require
 from advisor_app.hub.security import origin_allowed
 from advisor_app.hub.service import Hub
 from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
 from advisor_app.hub.storage.base import StorageFull
 from advisor_app.protocol import PROTOCOL_VERSION, ws
-from advisor_app.protocol.codec import Decoder, advisor_decoder, customer_decoder, ref_of
-from advisor_app.protocol.common import Role
+from advisor_app.protocol.codec import (
+    Decoder,
+    advisor_decoder,
+    customer_decoder,
+    ref_of,
+    supervisor_decoder,
+)
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -50,7 +57,7 @@ def _error(error: ProtocolError, ref: str | None) -> ws.ErrorMessage:
     )
 
 
-async def _open(request: web.Request, role: Role) -> tuple[web.WebSocketResponse, Connection]:
+async def _open(request: web.Request, role: SocketRole) -> tuple[web.WebSocketResponse, Connection]:
     hub = request.app[HUB]
     if not origin_allowed(request, hub.settings.public_origins, hub.settings.trust_forwarded_for):
         hub.metrics.rejected.labels(ErrorCode.FORBIDDEN.value).inc()
@@ -104,7 +111,7 @@ async def _hello(
 
 async def _run(
     request: web.Request,
-    role: Role,
+    role: SocketRole,
     decoder: Decoder[Any],
     identify: Callable[[Hub, Connection, ws.Hello], Awaitable[Handler]],
 ) -> web.WebSocketResponse:
@@ -155,6 +162,45 @@ async def _identify_advisor(hub: Hub, connection: Connection, hello: ws.Hello) -
     _check_version(hello)
     advisor = await hub.arrivals.advisor_hello(connection, hello.token)
     return lambda message: _advisor_message(hub, connection, advisor, message)
+
+
+# A login without the role to watch the board: the socket closes with this (no retry helps).
+FORBIDDEN_CLOSE_CODE = 4403
+
+
+async def _identify_supervisor(hub: Hub, connection: Connection, hello: ws.Hello) -> Handler:
+    """A login with the supervisor or admin role: welcomed with the board, then pushed it
+    whenever it changes. Without the role: ``forbidden``, closed with 4403."""
+    _check_version(hello)
+    account = await hub.logins.advisor_for(hello.token)
+    try:
+        require(account, *BOARD_ROLES)
+    except ProtocolError as error:
+        connection.send(_error(error, hello.ref))
+        await connection.close()
+        await connection.ws.close(code=FORBIDDEN_CLOSE_CODE, message=b"forbidden")
+        raise
+    connection.token_hash = token_hash(hello.token)
+    connection.send(await hub.board.summary())
+    hub.board.watch(connection)
+    return lambda message: _supervisor_message(hub, connection, message)
+
+
+async def _supervisor_message(hub: Hub, connection: Connection, message: Any) -> None:
+    match message:
+        case ws.Ping():
+            connection.send(ws.Pong(ref=message.ref))
+        case ws.Hello():
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was sent already")
+        case _:
+            raise ProtocolError(
+                ErrorCode.UNKNOWN_TYPE, "supervisors cannot send this message type", "$.type"
+            )
+
+
+async def supervisor_socket(request: web.Request) -> web.WebSocketResponse:
+    # The board forgets a closed socket at its next push.
+    return await _run(request, "supervisor", supervisor_decoder, _identify_supervisor)
 
 
 async def customer_socket(request: web.Request) -> web.WebSocketResponse:
@@ -232,6 +278,12 @@ async def _advisor_message(
         case ws.Hello():
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was sent already")
         case ws.SetPresence():
+            if message.presence != "away" and not advisor.has("advisor"):
+                raise ProtocolError(
+                    ErrorCode.FORBIDDEN,
+                    "this account has no advisor role: it stays away",
+                    "$.presence",
+                )
             await hub.presence.choose(advisor_id, message.presence)
         case ws.TakeNext():
             await hub.consultations.take(advisor, None, message.ref)

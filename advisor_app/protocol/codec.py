@@ -10,6 +10,7 @@ import msgspec
 from advisor_app.protocol import ws
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 from advisor_app.protocol.fields import FieldReason, reason_of
+from advisor_app.protocol.supervisor import SupervisorHubMessage, SupervisorMessage
 
 _encoder = msgspec.json.Encoder()
 _PATH = re.compile(r"at `(\$[^`]*)`")
@@ -71,6 +72,8 @@ customer_decoder: Decoder[ws.CustomerMessage] = Decoder(ws.CustomerMessage)
 advisor_decoder: Decoder[ws.AdvisorMessage] = Decoder(ws.AdvisorMessage)
 customer_hub_decoder: Decoder[ws.HubMessage] = Decoder(ws.HubMessage)
 advisor_hub_decoder: Decoder[ws.AdvisorHubMessage] = Decoder(ws.AdvisorHubMessage)
+supervisor_decoder: Decoder[SupervisorMessage] = Decoder(SupervisorMessage)
+supervisor_hub_decoder: Decoder[SupervisorHubMessage] = Decoder(SupervisorHubMessage)
 
 
 def ref_of(data: bytes | str) -> str | None:

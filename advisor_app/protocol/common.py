@@ -10,6 +10,8 @@ import msgspec
 Mode = Literal["av", "text"]
 Presence = Literal["available", "busy", "away"]
 Role = Literal["customer", "advisor"]
+# What an account may do; it holds one or more (advisor_app/hub/roles.py says what each means).
+AccountRole = Literal["advisor", "supervisor", "admin", "compliance"]
 CustomerState = Literal["waiting", "in_consultation", "ended", "left", "expired"]
 # The customer page's languages; the record and transcript are made in the customer's.
 Language = Literal["de", "en"]
@@ -101,6 +103,8 @@ class AdvisorInfo(msgspec.Struct, frozen=True):
     advisor_id: int
     username: str
     display_name: str
+    # Older hubs sent none: their accounts were advisors.
+    roles: list[AccountRole] = msgspec.field(default_factory=lambda: ["advisor"])
 
 
 EstimateSeconds = Annotated[int, msgspec.Meta(ge=0)] | None

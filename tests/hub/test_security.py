@@ -62,7 +62,7 @@ async def test_websockets_from_other_origins_are_refused(
         assert (await response.json())["error"]["code"] == "forbidden"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     metrics = await read_metrics(session, hub)
-    assert metrics.get(("advisor_hub_websockets_open", (("role", role),)), 0) == 0
+    assert metrics.get(("advisor_hub_instance_websockets_open", (("role", role),)), 0) == 0
     assert (
         metrics[("advisor_hub_rejected_messages_total", (("code", "forbidden"),))]
         == len(foreign_origins(hub)) + 1
@@ -207,10 +207,10 @@ async def test_metrics_count_what_happens(hub: RunningHub, session: aiohttp.Clie
     before = await read_metrics(session, hub)
     assert before[("advisor_hub_build_info", (("version", __version__),))] == 1
     assert not [name for name, _ in before if not name.startswith("advisor_hub_")]
-    assert before[("advisor_hub_customers_waiting", ())] == 0
+    assert before[("advisor_hub_cluster_customers_waiting", ())] == 0
     assert before[("advisor_hub_joins_total", ())] == 0
     assert before[("advisor_hub_takes_total", ())] == 0
-    assert before[("advisor_hub_consultations_active", ())] == 0
+    assert before[("advisor_hub_instance_consultations_active", ())] == 0
 
     first = CustomerClient(session, hub.url)
     await first.join()
@@ -218,7 +218,7 @@ async def test_metrics_count_what_happens(hub: RunningHub, session: aiohttp.Clie
     async with session.post(f"{hub.url}/api/customers", json=join_body(phone="abc")) as r:
         assert r.status == 422
     middle = await read_metrics(session, hub)
-    assert middle[("advisor_hub_customers_waiting", ())] == 2
+    assert middle[("advisor_hub_cluster_customers_waiting", ())] == 2
     assert middle[("advisor_hub_joins_total", ())] == 2
     assert middle[("advisor_hub_rejected_messages_total", (("code", "invalid"),))] == 1
 
@@ -229,12 +229,14 @@ async def test_metrics_count_what_happens(hub: RunningHub, session: aiohttp.Clie
     taken = await advisor.take()
     assert taken["type"] == "taken", taken
     after = await read_metrics(session, hub)
-    assert after[("advisor_hub_customers_waiting", ())] == 1
+    assert after[("advisor_hub_cluster_customers_waiting", ())] == 1
     assert after[("advisor_hub_takes_total", ())] == 1
-    assert after[("advisor_hub_consultations_active", ())] == 1
-    assert after[("advisor_hub_websockets_open", (("role", "advisor"),))] == 1
-    assert after[("advisor_hub_websockets_open", (("role", "customer"),))] == 1
-    assert after[("advisor_hub_advisors_connected", (("presence", "busy"),))] == 1
+    assert after[("advisor_hub_instance_consultations_active", ())] == 1
+    assert after[("advisor_hub_instance_websockets_open", (("role", "advisor"),))] == 1
+    assert after[("advisor_hub_instance_websockets_open", (("role", "customer"),))] == 1
+    assert after[("advisor_hub_instance_advisors_connected", (("presence", "busy"),))] == 1
+    assert after[("advisor_hub_cluster_advisors_connected", (("presence", "busy"),))] == 1
+    assert after[("advisor_hub_instance_customers_connected", ())] == 1
     assert after[("advisor_hub_take_seconds_count", ())] == 1
     await first.close()
     await advisor.close()

@@ -203,6 +203,8 @@ def _runtime_types(hint: object) -> set[type]:
         return set().union(*(_runtime_types(argument) for argument in typing.get_args(hint)))
     if origin is typing.Literal:
         return {type(argument) for argument in typing.get_args(hint)}
+    if origin is frozenset:  # a set of roles
+        return {frozenset}
     if hint is None or hint is type(None):
         return {type(None)}
     assert isinstance(hint, type), hint
@@ -1295,6 +1297,9 @@ NOT_DATED = {
     "hub_instances",
     "customer_links",
     "advisor_presence",
+    # Each visit's times for the day and week figures, without anything that names anyone:
+    # they outlive the purge on purpose (test_the_figures_outlive_the_purge).
+    "queue_facts",
 }
 
 
@@ -1473,13 +1478,32 @@ async def test_held_and_recorded_consultations_outlive_the_purge(storage: Storag
 
 async def test_roles_and_the_audit_log(storage: Storage) -> None:
     anna = await add_advisor(storage, "anna")
-    assert anna.role == "advisor"
+    assert anna.roles == {"advisor"} and not anna.disabled
     await storage.add_token(anna.advisor_id, "token-anna", T0, T0 + 3600)
-    assert await storage.set_role("ANNA", "compliance")
-    assert not await storage.set_role("nobody", "compliance")
+    # A role added takes effect at once, and the login stays.
+    assert await storage.set_roles("ANNA", frozenset({"advisor", "supervisor"}))
+    assert await storage.advisor_by_token("token-anna", T0) is not None
+    assert await storage.set_roles("ANNA", frozenset({"compliance"}))
+    assert not await storage.set_roles("nobody", frozenset({"compliance"}))
     changed = await storage.advisor_by_username("anna")
-    assert changed is not None and changed.role == "compliance"
-    assert await storage.advisor_by_token("token-anna", T0) is None  # signs in again
+    assert changed is not None and changed.roles == {"compliance"}
+    assert await storage.advisor_by_token("token-anna", T0) is None  # a role taken: signs in again
+    with pytest.raises(ValueError):
+        await storage.set_roles("anna", frozenset())
+
+    # Disabled: its logins end and none is valid while it stays so.
+    await storage.add_token(anna.advisor_id, "token-anna-2", T0, T0 + 3600)
+    disabled = await storage.update_advisor(anna.advisor_id, disabled=True, display_name="Anna B.")
+    assert disabled is not None and disabled.disabled and disabled.display_name == "Anna B."
+    assert disabled.roles == {"compliance"}  # unchanged where not given
+    assert await storage.advisor_by_token("token-anna-2", T0) is None
+    await storage.add_token(anna.advisor_id, "token-anna-3", T0, T0 + 3600)
+    assert await storage.advisor_by_token("token-anna-3", T0) is None
+    assert await storage.update_advisor(999_999, disabled=True) is None
+    assert await storage.set_password_of(anna.advisor_id, "new-hash")
+    assert (await storage.advisor(anna.advisor_id)).password_hash == "new-hash"  # type: ignore[union-attr]
+    boss = await storage.add_advisor("boss", "Boss", "hash", T0, roles=frozenset({"admin"}))
+    assert boss.roles == {"admin"}
 
     await storage.add_audit("anna", "record.read", "VB-20260101-000001", T0, T0 + 10)
     await storage.add_audit("anna", "record.read", "VB-20260101-000002", T0 + 1, T0 + 1000)
@@ -1489,5 +1513,49 @@ async def test_roles_and_the_audit_log(storage: Storage) -> None:
         ("anna", "record.read", "VB-20260101-000002"),
     ]
     assert [e.subject for e in await storage.audit(1)] == ["VB-20260101-000002"]
+    newest = (await storage.audit(1))[0]
+    assert [e.subject for e in await storage.audit(10, before=newest.entry_id)] == [
+        "VB-20260101-000001"
+    ]
     await storage.purge(T0 - DAY, T0 + 100)  # the audit log's own retention
     assert [e.subject for e in await storage.audit(10)] == ["VB-20260101-000002"]
+
+
+# --- the figures' visits (issue 19) ---
+
+
+async def test_the_figures_outlive_the_purge(storage: Storage) -> None:
+    """Each visit's times are kept apart from the customer: the join, the take, the end, the
+    leave; the retention purge deletes the customer and keeps the times (nothing names anyone)."""
+    anna = await add_advisor(storage, "anna", now=T0)
+    served = await ended_consultation(storage, anna, "served", T0 + 100, T0 + 700)
+    gone = await storage.add_customer(new_customer("gone", joined_at=T0 + 200))
+    await storage.finish_waiting(gone.customer_id, "left", T0 + 230)
+    waiting = await storage.add_customer(new_customer("waiting", joined_at=T0 + 300))
+    expected = [
+        (served.customer_id, T0 + 40, T0 + 100, T0 + 700, None),
+        (gone.customer_id, T0 + 200, None, None, T0 + 230),
+        (waiting.customer_id, T0 + 300, None, None, None),
+    ]
+    facts = await storage.queue_facts(T0, T0 + 400)
+    assert [(f.customer_id, f.joined_at, f.taken_at, f.ended_at, f.left_at) for f in facts] == (
+        expected
+    )
+    assert [f.customer_id for f in await storage.queue_facts(T0 + 200, T0 + 300)] == [
+        gone.customer_id
+    ]
+    activity = await storage.advisor_activity(T0)
+    assert [(a.advisor_id, a.active_since, a.last_ended_at) for a in activity] == [
+        (anna.advisor_id, None, T0 + 700)
+    ]
+
+    now = T0 + 40 * DAY
+    await storage.finish_waiting(waiting.customer_id, "expired", T0 + 360)
+    counts = await storage.purge(now - 30 * DAY, now)
+    assert counts.customers == 3 and await storage.customer(served.customer_id) is None
+    after = await storage.queue_facts(T0, T0 + 400)
+    assert [(f.customer_id, f.left_at) for f in after] == [
+        (served.customer_id, None),
+        (gone.customer_id, T0 + 230),
+        (waiting.customer_id, T0 + 360),
+    ]

@@ -87,7 +87,7 @@ async def test_a_sqlite_database_of_version_4_upgrades_and_keeps_its_rows(tmp_pa
     storage = SQLiteStorage(old)
     await storage.open()
     try:
-        assert await storage.schema_version() == sqlite_storage.UPGRADES.latest == 6
+        assert await storage.schema_version() == sqlite_storage.UPGRADES.latest == 7
         await assert_rows_kept(storage)
         assert await storage.login_secret() == secret
     finally:
@@ -142,7 +142,7 @@ async def test_a_postgresql_database_of_version_3_upgrades_and_keeps_its_rows(
     storage = PostgresStorage(postgres_database)
     await storage.open()
     try:
-        assert await storage.schema_version() == postgres_storage.UPGRADES.latest == 4
+        assert await storage.schema_version() == postgres_storage.UPGRADES.latest == 5
         await assert_rows_kept(storage)
     finally:
         await storage.close()
@@ -154,6 +154,90 @@ async def test_a_postgresql_database_of_version_3_upgrades_and_keeps_its_rows(
     fresh_schema = await postgres_schema(second_postgres_database)
     assert old_schema == fresh_schema
     assert len(fresh_schema["indexes"]) > 10  # the comparison compared something
+
+
+# --- roles as a set (issue 19) ---
+
+
+def steps_until(table: UpgradeTable, version: int) -> UpgradeTable:
+    """The table as the code of that schema version had it."""
+    return UpgradeTable(table.dialect, table.steps[:version])
+
+
+async def assert_roles_and_facts_carried_over(storage: Storage) -> None:
+    """Each account keeps its one role as its set; the visits still stored give the
+    figures their times (taken and ended from the consultation)."""
+    anna = await storage.advisor_by_username("anna.berg")
+    ben = await storage.advisor_by_username("ben")
+    assert anna is not None and anna.roles == {"advisor"} and not anna.disabled
+    assert ben is not None and ben.roles == {"compliance"}
+    assert await storage.advisor_by_token("token-anna", T0) == anna
+    facts = await storage.queue_facts(0, 2 * T0)
+    assert [(f.customer_id, f.taken_at, f.ended_at, f.left_at) for f in facts] == [
+        (2, 1780000020, 1780000600, None),  # joined first, served
+        (1, None, None, None),  # still waiting
+    ]
+    # New accounts take several roles; the figures go on.
+    boss = await storage.add_advisor(
+        "boss", "Boss", "hash", T0, roles=frozenset({"supervisor", "admin"})
+    )
+    assert (await storage.advisor(boss.advisor_id)) == boss
+
+
+async def test_sqlite_accounts_keep_their_role_as_a_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = tmp_path / "old.sqlite3"
+    connection = sqlite3.connect(old)
+    connection.executescript((DATA / "sqlite_v4.sql").read_text("utf-8"))
+    connection.close()
+    full = sqlite_storage.UPGRADES
+    monkeypatch.setattr(sqlite_storage, "UPGRADES", steps_until(full, 6))
+    storage = SQLiteStorage(old)
+    await storage.open()  # to version 6: one role per account
+    await storage.close()
+    connection = sqlite3.connect(old)
+    with connection:
+        connection.execute("UPDATE advisors SET role = 'compliance' WHERE username = 'ben'")
+    connection.close()
+
+    monkeypatch.setattr(sqlite_storage, "UPGRADES", full)
+    storage = SQLiteStorage(old)
+    await storage.open()
+    try:
+        assert await storage.schema_version() == 7
+        await assert_roles_and_facts_carried_over(storage)
+    finally:
+        await storage.close()
+
+
+async def test_postgresql_accounts_keep_their_role_as_a_set(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection = await asyncpg.connect(postgres_database)
+    try:
+        await connection.execute((DATA / "postgresql_v3.sql").read_text("utf-8"))
+    finally:
+        await connection.close()
+    full = postgres_storage.UPGRADES
+    monkeypatch.setattr(postgres_storage, "UPGRADES", steps_until(full, 4))
+    storage = PostgresStorage(postgres_database)
+    await storage.open()  # to version 4: one role per account
+    await storage.close()
+    connection = await asyncpg.connect(postgres_database)
+    try:
+        await connection.execute("UPDATE advisors SET role = 'compliance' WHERE username = 'ben'")
+    finally:
+        await connection.close()
+
+    monkeypatch.setattr(postgres_storage, "UPGRADES", full)
+    storage = PostgresStorage(postgres_database)
+    await storage.open()
+    try:
+        assert await storage.schema_version() == 5
+        await assert_roles_and_facts_carried_over(storage)
+    finally:
+        await storage.close()
 
 
 # --- one transaction per step ---

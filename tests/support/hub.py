@@ -26,6 +26,7 @@ from advisor_app.hub.guard import GuardedSite, guard_limits
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.service import Hub
 from advisor_app.hub.storage.sqlite import SQLiteStorage
+from advisor_app.protocol.common import AccountRole
 
 PASSWORD = "correct horse battery"
 NOTICE_VERSION = "2026-12-03"
@@ -68,13 +69,18 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-async def add_advisor(data_dir: Path, username: str, display_name: str | None = None) -> None:
+async def add_advisor(
+    data_dir: Path,
+    username: str,
+    display_name: str | None = None,
+    roles: frozenset[AccountRole] = frozenset({"advisor"}),
+) -> None:
     """Create an account straight in the hub's database (the CLI does the same)."""
     storage = SQLiteStorage(data_dir / "hub.sqlite3")
     await storage.open()
     try:
         await storage.add_advisor(
-            username, display_name or username.title(), password_hash(), time.time()
+            username, display_name or username.title(), password_hash(), time.time(), roles=roles
         )
     finally:
         await storage.close()

@@ -9,12 +9,33 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from advisor_app.protocol.common import CustomerState, Language, Mode, RecordingPolicy, Role
+from advisor_app.protocol.common import (
+    AccountRole,
+    CustomerState,
+    Language,
+    Mode,
+    RecordingPolicy,
+    Role,
+)
 
-# What an account may do: advise customers, or read any consultation's record (compliance).
-AccountRole = Literal["advisor", "compliance"]
+# What an account may do (it holds one or more): advise customers; watch the queue and the
+# figures (supervisor); manage accounts and read the audit log (admin); read any
+# consultation's record (compliance). See advisor_app/hub/roles.py.
+ACCOUNT_ROLES: tuple[AccountRole, ...] = ("advisor", "supervisor", "admin", "compliance")
+ADVISOR_ONLY: frozenset[AccountRole] = frozenset({"advisor"})
+
+
+def roles_text(roles: frozenset[AccountRole]) -> str:
+    """How a set of roles is stored: its names in a fixed order, comma-separated."""
+    return ",".join(role for role in ACCOUNT_ROLES if role in roles)
+
+
+def roles_of(text: str) -> frozenset[AccountRole]:
+    """The stored roles (a name this version does not know is ignored)."""
+    names = {name.strip() for name in text.split(",")}
+    return frozenset(role for role in ACCOUNT_ROLES if role in names)
 
 
 class StorageError(Exception):
@@ -119,7 +140,11 @@ class AdvisorRecord:
     display_name: str
     password_hash: str
     created_at: float
-    role: AccountRole = "advisor"
+    roles: frozenset[AccountRole] = ADVISOR_ONLY
+    disabled: bool = False  # by an admin: cannot sign in, its logins were revoked
+
+    def has(self, role: AccountRole) -> bool:
+        return role in self.roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +169,28 @@ class AuditRecord:
     account: str
     action: str
     subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFact:
+    """What the figures need of one customer's visit, kept apart from the customer and past
+    the retention purge: only times, nothing that names anyone (neither the customer nor
+    the advisor: figures are the team's, not a measure of one person)."""
+
+    customer_id: int
+    joined_at: float
+    taken_at: float | None  # an advisor took the customer
+    ended_at: float | None  # the consultation ended
+    left_at: float | None  # left or expired while waiting
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisorActivity:
+    """An advisor's consultation in progress (its start) and newest end, for the board."""
+
+    advisor_id: int
+    active_since: float | None
+    last_ended_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +400,12 @@ class Storage(abc.ABC):
     # --- advisors and their tokens ---
     @abc.abstractmethod
     async def add_advisor(
-        self, username: str, display_name: str, password_hash: str, now: float
+        self,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        now: float,
+        roles: frozenset[AccountRole] = ADVISOR_ONLY,
     ) -> AdvisorRecord:
         """Raises DuplicateError when the user name exists."""
 
@@ -419,8 +471,41 @@ class Storage(abc.ABC):
         """Hold (or release) a consultation: held, the purge keeps it. False: no such one."""
 
     @abc.abstractmethod
-    async def set_role(self, username: str, role: AccountRole) -> bool:
-        """Give an account a role; False: no such account."""
+    async def set_roles(self, username: str, roles: frozenset[AccountRole]) -> bool:
+        """Give an account these roles (at least one); False: no such account. When a role
+        is taken away its logins end (they are revoked): it takes effect at once."""
+
+    @abc.abstractmethod
+    async def advisor(self, advisor_id: int) -> AdvisorRecord | None: ...
+
+    @abc.abstractmethod
+    async def update_advisor(
+        self,
+        advisor_id: int,
+        *,
+        display_name: str | None = None,
+        roles: frozenset[AccountRole] | None = None,
+        disabled: bool | None = None,
+    ) -> AdvisorRecord | None:
+        """Change what is given; disabling or taking a role away revokes the account's
+        logins. None: no such account."""
+
+    @abc.abstractmethod
+    async def set_password_of(self, advisor_id: int, password_hash: str) -> bool:
+        """Change the hash and revoke every login of that account; False: no such one."""
+
+    # --- the supervisor's board and figures (issue 19) ---
+    @abc.abstractmethod
+    async def queue_facts(self, joined_from: float, joined_until: float) -> list[QueueFact]:
+        """The visits of customers who joined in [from, until), by join time."""
+
+    @abc.abstractmethod
+    async def advisor_activity(self, ended_after: float) -> list[AdvisorActivity]:
+        """Advisors with a consultation in progress or one ended after ``ended_after``."""
+
+    @abc.abstractmethod
+    async def open_message_count(self) -> int:
+        """Offline messages not marked done."""
 
     @abc.abstractmethod
     async def add_audit(
@@ -429,8 +514,9 @@ class Storage(abc.ABC):
         """Log an access (kept until ``keep_until``, then purged)."""
 
     @abc.abstractmethod
-    async def audit(self, limit: int) -> list[AuditRecord]:
-        """The newest ``limit`` entries of the audit log, oldest first."""
+    async def audit(self, limit: int, before: int | None = None) -> list[AuditRecord]:
+        """The newest ``limit`` entries of the audit log (with ids below ``before``), oldest
+        first."""
 
     # --- login attempts ---
     @abc.abstractmethod

@@ -220,6 +220,27 @@ UPGRADES.add(
     )""",
     "CREATE INDEX audit_log_kept ON audit_log (keep_until)",
 )
+UPGRADES.add(
+    # The same as SQLite's step 7 (see there why a text column holds the set).
+    "team leads and operators (issue 19): an account's roles as a set (advisor, supervisor, "
+    "admin, compliance), disabled accounts, and each visit's times for the figures, kept "
+    "apart from the customer past the retention purge",
+    "ALTER TABLE advisors ADD COLUMN roles TEXT NOT NULL DEFAULT 'advisor' CHECK (roles <> '')",
+    "UPDATE advisors SET roles = role",
+    "ALTER TABLE advisors ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE",
+    """CREATE TABLE queue_facts (
+        customer_id BIGINT PRIMARY KEY,
+        joined_at DOUBLE PRECISION NOT NULL,
+        taken_at DOUBLE PRECISION,
+        ended_at DOUBLE PRECISION,
+        left_at DOUBLE PRECISION
+    )""",
+    "CREATE INDEX queue_facts_joined ON queue_facts (joined_at)",
+    """INSERT INTO queue_facts (customer_id, joined_at, taken_at, ended_at, left_at)
+        SELECT c.id, c.joined_at, k.started_at, k.ended_at,
+            CASE WHEN c.state IN ('left', 'expired') THEN c.state_at END
+        FROM customers c LEFT JOIN consultations k ON k.customer_id = c.id""",
+)
 
 
 # A connection of the pool, as asyncpg hands it out.

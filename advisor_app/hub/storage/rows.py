@@ -17,6 +17,8 @@ from advisor_app.hub.storage.base import (
     CustomerRecord,
     EventRecord,
     OfflineMessageRecord,
+    QueueFact,
+    roles_of,
 )
 
 
@@ -40,7 +42,8 @@ CONSULTATION_COLUMNS = (
 )
 CHAT_COLUMNS = "consultation_id, seq, client_id, author_role, author_name, text, sent_at"
 MESSAGE_COLUMNS = "id, name, phone, text, consent_version, created_at, done_at, done_by"
-ADVISOR_COLUMNS = "id, username, display_name, password_hash, created_at, role"
+ADVISOR_COLUMNS = "id, username, display_name, password_hash, created_at, roles, disabled"
+FACT_COLUMNS = "customer_id, joined_at, taken_at, ended_at, left_at"
 EVENT_COLUMNS = "consultation_id, seq, kind, at, data, hash"
 AUDIT_COLUMNS = "id, at, account, action, subject"
 
@@ -91,7 +94,19 @@ def message_row(row: Row) -> OfflineMessageRecord:
 
 
 def advisor_row(row: Row) -> AdvisorRecord:
-    return AdvisorRecord(*row)
+    return AdvisorRecord(
+        advisor_id=row[0],
+        username=row[1],
+        display_name=row[2],
+        password_hash=row[3],
+        created_at=row[4],
+        roles=roles_of(row[5]),
+        disabled=bool(row[6]),
+    )
+
+
+def fact_row(row: Row) -> QueueFact:
+    return QueueFact(*row)
 
 
 def event_row(row: Row) -> EventRecord:

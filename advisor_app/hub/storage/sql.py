@@ -18,10 +18,11 @@ from typing import Any, Protocol
 
 from advisor_app.hub import sealing
 from advisor_app.hub.storage.base import (
+    ADVISOR_ONLY,
     NO_RECORDING,
     NOBODY_PRESENT,
     RATE_EVENTS_KEPT,
-    AccountRole,
+    AdvisorActivity,
     AdvisorBusyError,
     AdvisorRecord,
     AuditRecord,
@@ -36,11 +37,13 @@ from advisor_app.hub.storage.base import (
     OfflineMessageRecord,
     Present,
     PurgeCounts,
+    QueueFact,
     RecordingRules,
     ShownPagesRecord,
     Storage,
     login_keys,
     login_wait,
+    roles_text,
 )
 from advisor_app.hub.storage.rows import (
     ADVISOR_COLUMNS,
@@ -49,6 +52,7 @@ from advisor_app.hub.storage.rows import (
     CONSULTATION_COLUMNS,
     CUSTOMER_COLUMNS,
     EVENT_COLUMNS,
+    FACT_COLUMNS,
     MESSAGE_COLUMNS,
     Row,
     advisor_row,
@@ -57,10 +61,11 @@ from advisor_app.hub.storage.rows import (
     consultation_row,
     customer_row,
     event_row,
+    fact_row,
     message_row,
     prefixed,
 )
-from advisor_app.protocol.common import CustomerState, Role
+from advisor_app.protocol.common import AccountRole, CustomerState, Role
 
 
 class Connection(Protocol):
@@ -161,24 +166,33 @@ class SQLStorage(Storage):
     # --- customers and the queue ---
 
     async def add_customer(self, customer: NewCustomer) -> CustomerRecord:
-        return await self._surely(
-            "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
-            "consent_version, consent_at, joined_at, state, state_at, language, topic) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9, $10, $11) "
-            f"RETURNING {CUSTOMER_COLUMNS}",
-            customer.token_hash,
-            customer.name,
-            customer.phone,
-            customer.mode,
-            customer.see_advisor,
-            customer.show_me,
-            customer.consent_version,
-            customer.consent_at,
-            customer.joined_at,
-            customer.language,
-            customer.topic,
-            convert=customer_row,
-        )
+        async with self._transaction() as c:
+            row = await c.fetchrow(
+                "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
+                "consent_version, consent_at, joined_at, state, state_at, language, topic) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9, $10, $11) "
+                f"RETURNING {CUSTOMER_COLUMNS}",
+                customer.token_hash,
+                customer.name,
+                customer.phone,
+                customer.mode,
+                customer.see_advisor,
+                customer.show_me,
+                customer.consent_version,
+                customer.consent_at,
+                customer.joined_at,
+                customer.language,
+                customer.topic,
+            )
+            assert row is not None
+            record = customer_row(row)
+            # The visit's times for the figures, apart from the customer (see QueueFact).
+            await c.execute(
+                "INSERT INTO queue_facts (customer_id, joined_at) VALUES ($1, $2)",
+                record.customer_id,
+                record.joined_at,
+            )
+            return record
 
     async def customer_by_token(self, token_hash: str) -> CustomerRecord | None:
         return await self._one(
@@ -219,14 +233,20 @@ class SQLStorage(Storage):
     async def finish_waiting(
         self, customer_id: int, state: CustomerState, now: float
     ) -> CustomerRecord | None:
-        return await self._one(
-            "UPDATE customers SET state = $1, state_at = $2 WHERE id = $3 AND state = 'waiting' "
-            f"RETURNING {CUSTOMER_COLUMNS}",
-            state,
-            now,
-            customer_id,
-            convert=customer_row,
-        )
+        async with self._transaction() as c:
+            row = await c.fetchrow(
+                "UPDATE customers SET state = $1, state_at = $2 "
+                f"WHERE id = $3 AND state = 'waiting' RETURNING {CUSTOMER_COLUMNS}",
+                state,
+                now,
+                customer_id,
+            )
+            if row is None:
+                return None
+            await c.execute(
+                "UPDATE queue_facts SET left_at = $1 WHERE customer_id = $2", now, customer_id
+            )
+            return customer_row(row)
 
     async def claim(
         self,
@@ -259,6 +279,11 @@ class SQLStorage(Storage):
             if row is None:
                 return None
             customer = customer_row(row)
+            await c.execute(
+                "UPDATE queue_facts SET taken_at = $1 WHERE customer_id = $2",
+                now,
+                customer.customer_id,
+            )
             recording = rules.policy(customer.topic)
             consultation = await c.fetchrow(
                 "INSERT INTO consultations (customer_id, advisor_id, advisor_name, mode, "
@@ -345,6 +370,11 @@ class SQLStorage(Storage):
             record = consultation_row(row)
             await c.execute(
                 "UPDATE customers SET state = 'ended', state_at = $1 WHERE id = $2",
+                now,
+                record.customer_id,
+            )
+            await c.execute(
+                "UPDATE queue_facts SET ended_at = $1 WHERE customer_id = $2",
                 now,
                 record.customer_id,
             )
@@ -466,16 +496,24 @@ class SQLStorage(Storage):
     # lower(username) (SQLite's lower() folds ASCII only, as its NOCASE column always did).
 
     async def add_advisor(
-        self, username: str, display_name: str, password_hash: str, now: float
+        self,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        now: float,
+        roles: frozenset[AccountRole] = ADVISOR_ONLY,
     ) -> AdvisorRecord:
+        if not roles:
+            raise ValueError("an account holds at least one role")
         try:
             return await self._surely(
-                "INSERT INTO advisors (username, display_name, password_hash, created_at) "
-                f"VALUES ($1, $2, $3, $4) RETURNING {ADVISOR_COLUMNS}",
+                "INSERT INTO advisors (username, display_name, password_hash, created_at, roles) "
+                f"VALUES ($1, $2, $3, $4, $5) RETURNING {ADVISOR_COLUMNS}",
                 username,
                 display_name,
                 password_hash,
                 now,
+                roles_text(roles),
                 convert=advisor_row,
             )
         except self.unique_violation as error:
@@ -522,7 +560,8 @@ class SQLStorage(Storage):
     async def advisor_by_token(self, token_hash: str, now: float) -> AdvisorRecord | None:
         return await self._one(
             f"SELECT {prefixed(ADVISOR_COLUMNS, 'a')} FROM advisor_tokens t "
-            "JOIN advisors a ON a.id = t.advisor_id WHERE t.token_hash = $1 AND t.expires_at > $2",
+            "JOIN advisors a ON a.id = t.advisor_id "
+            "WHERE t.token_hash = $1 AND t.expires_at > $2 AND NOT a.disabled",
             token_hash,
             now,
             convert=advisor_row,
@@ -640,18 +679,88 @@ class SQLStorage(Storage):
             > 0
         )
 
-    async def set_role(self, username: str, role: AccountRole) -> bool:
+    async def set_roles(self, username: str, roles: frozenset[AccountRole]) -> bool:
+        account = await self.advisor_by_username(username)
+        if account is None:
+            return False
+        return await self.update_advisor(account.advisor_id, roles=roles) is not None
+
+    async def advisor(self, advisor_id: int) -> AdvisorRecord | None:
+        return await self._one(
+            f"SELECT {ADVISOR_COLUMNS} FROM advisors WHERE id = $1",
+            advisor_id,
+            convert=advisor_row,
+        )
+
+    async def update_advisor(
+        self,
+        advisor_id: int,
+        *,
+        display_name: str | None = None,
+        roles: frozenset[AccountRole] | None = None,
+        disabled: bool | None = None,
+    ) -> AdvisorRecord | None:
+        if roles is not None and not roles:
+            raise ValueError("an account holds at least one role")
         async with self._transaction() as c:
-            advisor_id = await c.fetchval(
-                "UPDATE advisors SET role = $1 WHERE lower(username) = lower($2) RETURNING id",
-                role,
-                username,
+            await self._lock_row(c, "advisors", advisor_id)
+            row = await c.fetchrow(
+                f"SELECT {ADVISOR_COLUMNS} FROM advisors WHERE id = $1", advisor_id
             )
-            if advisor_id is None:
+            if row is None:
+                return None
+            before = advisor_row(row)
+            row = await c.fetchrow(
+                "UPDATE advisors SET display_name = $1, roles = $2, disabled = $3 "
+                f"WHERE id = $4 RETURNING {ADVISOR_COLUMNS}",
+                before.display_name if display_name is None else display_name,
+                roles_text(before.roles if roles is None else roles),
+                before.disabled if disabled is None else disabled,
+                advisor_id,
+            )
+            assert row is not None
+            after = advisor_row(row)
+            # A role taken away, or the account disabled, takes effect at once: its logins
+            # end (open sockets close within a minute, or at once on the hub that did it).
+            if (after.disabled and not before.disabled) or not before.roles <= after.roles:
+                await c.execute("DELETE FROM advisor_tokens WHERE advisor_id = $1", advisor_id)
+            return after
+
+    async def set_password_of(self, advisor_id: int, password_hash: str) -> bool:
+        async with self._transaction() as c:
+            changed = await c.execute(
+                "UPDATE advisors SET password_hash = $1 WHERE id = $2", password_hash, advisor_id
+            )
+            if not changed:
                 return False
-            # A changed role takes effect at once: the account signs in again.
             await c.execute("DELETE FROM advisor_tokens WHERE advisor_id = $1", advisor_id)
             return True
+
+    # --- the supervisor's board and figures ---
+
+    async def queue_facts(self, joined_from: float, joined_until: float) -> list[QueueFact]:
+        return await self._all(
+            f"SELECT {FACT_COLUMNS} FROM queue_facts WHERE joined_at >= $1 AND joined_at < $2 "
+            "ORDER BY joined_at, customer_id",
+            joined_from,
+            joined_until,
+            convert=fact_row,
+        )
+
+    async def advisor_activity(self, ended_after: float) -> list[AdvisorActivity]:
+        return await self._all(
+            "SELECT advisor_id, MAX(CASE WHEN ended_at IS NULL THEN started_at END), "
+            "MAX(ended_at) FROM consultations WHERE ended_at IS NULL OR ended_at > $1 "
+            "GROUP BY advisor_id ORDER BY advisor_id",
+            ended_after,
+            convert=lambda row: AdvisorActivity(row[0], row[1], row[2]),
+        )
+
+    async def open_message_count(self) -> int:
+        return await self._surely(
+            "SELECT count(*) FROM offline_messages WHERE done_at IS NULL",
+            convert=lambda row: int(row[0]),
+        )
 
     async def add_audit(
         self, account: str, action: str, subject: str, now: float, keep_until: float
@@ -666,10 +775,11 @@ class SQLStorage(Storage):
             keep_until,
         )
 
-    async def audit(self, limit: int) -> list[AuditRecord]:
+    async def audit(self, limit: int, before: int | None = None) -> list[AuditRecord]:
         newest = await self._all(
-            f"SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1",
+            f"SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id < $2 ORDER BY id DESC LIMIT $1",
             limit,
+            before if before is not None else 2**62,
             convert=audit_row,
         )
         return newest[::-1]

@@ -185,6 +185,33 @@ UPGRADES.add(
     )""",
     "CREATE INDEX audit_log_kept ON audit_log (keep_until)",
 )
+UPGRADES.add(
+    # An account holds a set of roles now. SQLite cannot change the CHECK of the single
+    # ``role`` column (only a table rebuild could, with every foreign key pointing at it), so
+    # the set is a new text column: the role names in a fixed order, comma-separated
+    # (storage.base.roles_text), which each lookup reads with the account in one row — a
+    # table of its own would add a join to every token check. The old column stays, no
+    # longer read (PostgreSQL keeps it too, so both schemas say the same).
+    "team leads and operators (issue 19): an account's roles as a set (advisor, supervisor, "
+    "admin, compliance), disabled accounts, and each visit's times for the figures, kept "
+    "apart from the customer past the retention purge",
+    "ALTER TABLE advisors ADD COLUMN roles TEXT NOT NULL DEFAULT 'advisor' CHECK (roles <> '')",
+    "UPDATE advisors SET roles = role",
+    "ALTER TABLE advisors ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE queue_facts (
+        customer_id INTEGER PRIMARY KEY,
+        joined_at REAL NOT NULL,
+        taken_at REAL,
+        ended_at REAL,
+        left_at REAL
+    )""",
+    "CREATE INDEX queue_facts_joined ON queue_facts (joined_at)",
+    # The visits still stored (the last retention period's) keep their figures.
+    """INSERT INTO queue_facts (customer_id, joined_at, taken_at, ended_at, left_at)
+        SELECT c.id, c.joined_at, k.started_at, k.ended_at,
+            CASE WHEN c.state IN ('left', 'expired') THEN c.state_at END
+        FROM customers c LEFT JOIN consultations k ON k.customer_id = c.id""",
+)
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,7 +1,7 @@
 // Small DOM helpers. Text always goes in through textContent (or the i18n helpers), never as
 // HTML: names and chat messages are the customer's and the advisor's own input.
 
-import { localize, localizeAttr } from "./i18n.js";
+import { localize, localizeAttr } from "./i18n-core.js";
 
 export function $(selector, root = document) {
   const element = root.querySelector(selector);
