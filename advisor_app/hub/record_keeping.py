@@ -84,11 +84,11 @@ class RecordKeeping:
             messages=[chat_entry(item) for item in messages],
             recording_policy=record.recording,
             recording_consent=record.recording_consent,
-            recorded=await self._recorded(record),
+            recorded=await self.recorded(record),
             minutes=record.minutes,
         )
 
-    async def _recorded(self, record: ConsultationRecord) -> bool:
+    async def recorded(self, record: ConsultationRecord) -> bool:
         """Whether picture and sound were recorded at any time: the sealed events say when a
         recording ran (the column says only whether it runs now)."""
         if record.recording == "off":

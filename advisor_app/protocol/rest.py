@@ -168,6 +168,8 @@ class Transcript(msgspec.Struct, kw_only=True):
     language: Language = "de"
     reference: str = ""
     bank: BankIdentity | None = None
+    # Whether picture and sound were recorded at any time (with consent): the print view says it.
+    recorded: bool = False
 
 
 SHOWN_PAGES_MAX = 500
