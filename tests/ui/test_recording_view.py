@@ -107,9 +107,7 @@ def test_on_request_the_advisor_asks_and_a_refusal_opens_the_minutes(
     assert not view.save_minutes_button.isEnabled()  # saved as it stands
 
 
-def test_a_text_only_consultation_under_a_policy_expects_minutes(
-    qtbot: Any, qloop: QtLoop
-) -> None:
+def test_a_text_only_consultation_under_a_policy_expects_minutes(qtbot: Any, qloop: QtLoop) -> None:
     context, _ = stand_in_context()
     view = SessionView(consultation(Phase.CONNECTED, mode="text"), context)
     keep(qtbot, view)
