@@ -260,6 +260,8 @@ class BankPage(msgspec.Struct, kw_only=True):
     data_protection_contact: str
     retention_days: float
     time_zone: str
+    # How long recordings are kept, in years (recording_retention_days), for the notices.
+    recording_retention_years: float = 5.0
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
