@@ -63,6 +63,8 @@ class EmbeddedDemo:
             bank_name=DEMO_BANK[0],
             bank_address=DEMO_BANK[1],
             bank_contact=DEMO_BANK[2],
+            # The demo's customers name no topic (not recorded); these show the recording.
+            recording_policy_by_topic=("wertpapiere=mandatory", "kredit=on_request"),
         ).validate()
         self._runner = web.AppRunner(create_app(settings))
         await self._runner.setup()

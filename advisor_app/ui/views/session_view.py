@@ -360,7 +360,7 @@ class SessionView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._make_recording_bar())
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
         self.confirmation: QMessageBox | None = None
 
         self._preview_timer = QTimer(self)
@@ -391,11 +391,13 @@ class SessionView(QWidget):
         what the customer answered, and the on-request controls."""
         self.recording_bar = bar = QWidget()
         bar.setObjectName("recording-bar")
+        bar.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         row = QHBoxLayout(bar)
         row.setContentsMargins(0, 0, 0, 4)
         self.recording_indicator = QLabel("\u25cf " + self.tr("Recording"))
         self.recording_indicator.setObjectName("recording-indicator")
         self.recording_indicator.setAccessibleName(self.tr("Recording is running"))
+        self.recording_indicator.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.recording_state_label = plain_label()
         self.recording_state_label.setObjectName("recording-state")
         self.recording_state_label.setWordWrap(True)
