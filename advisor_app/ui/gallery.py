@@ -578,54 +578,59 @@ class Gallery:
     async def recording_screens(self, demo: Any, window: Any) -> None:
         """A securities customer who consented (mandatory: the red "Recording" from the take)
         and a loan customer who declined (text only: the minutes field)."""
+        from advisor_app.ui.gallery_data import RECORDED_CUSTOMERS
+
+        await self._recording_screen(demo, window, "recording", RECORDED_CUSTOMERS[0], True)
+        await self._recording_screen(demo, window, "minutes", RECORDED_CUSTOMERS[1], False)
+
+    async def _recording_screen(
+        self, demo: Any, window: Any, screen: str, person: Any, consent: bool
+    ) -> None:
         from advisor_app.core.session import Phase
         from advisor_app.demo.customer import SimulatedCustomer
-        from advisor_app.ui.gallery_data import MINUTES, RECORDED_CUSTOMERS
+        from advisor_app.ui.gallery_data import MINUTES
 
-        for screen, person, topic, consent in (
-            ("recording", RECORDED_CUSTOMERS[0], "wertpapiere", True),
-            ("minutes", RECORDED_CUSTOMERS[1], "kredit", False),
-        ):
-            customer = SimulatedCustomer(
-                demo.url,
-                name=person.name,
-                phone=person.phone,
-                mode=person.mode,
-                greeting=person.greeting.get(self.language),
-                topic=topic,
-                recording_consent=consent,
+        customer = SimulatedCustomer(
+            demo.url,
+            name=person.name,
+            phone=person.phone,
+            mode=person.mode,
+            greeting=person.greeting.get(self.language),
+            topic="wertpapiere" if consent else "kredit",
+            recording_consent=consent,
+        )
+        demo.customers.append(customer)
+        await demo.engine.call(customer.start())
+        queue = window.queue_view
+
+        def waiting() -> bool:
+            return any(
+                e.customer.customer_id == customer.customer_id for e in queue.model.entries()
             )
-            demo.customers.append(customer)
-            await demo.engine.call(customer.start())
-            queue = window.queue_view
-            await until(
-                lambda c=customer, q=queue: any(
-                    e.customer.customer_id == c.customer_id for e in q.model.entries()
-                ),
-                "the recorded customer in the queue",
-            )
-            row = next(
-                index
-                for index, entry in enumerate(queue.model.entries())
-                if entry.customer.customer_id == customer.customer_id
-            )
-            queue.table.selectRow(row)
-            queue.take_selected_button.click()
-            await until(lambda: window.session_view is not None, "the consultation view")
-            view = window.session_view
-            self._show_tab(window, view)
-            await until(lambda v=view: v.recording is not None, "the recording state")
-            if screen == "recording":
-                await until(lambda v=view: v.remote_video.frames_shown >= 10, "the video")
-            else:
-                await until(lambda v=view: v.minutes_box.isVisible(), "the minutes field")
-                view.minutes_edit.setPlainText(MINUTES[self.language])
-            await until(lambda v=view: self._chat_count(v) >= 1, "the customer's greeting")
-            await self.shoot_window(window, screen, lambda v=view: recording_controls(v))
-            await demo.engine.call(customer.end())
-            await until(lambda v=view: v.consultation.phase == Phase.ENDED, "the end")
-            view.close_button.click()
-            await until(lambda: window.session_view is None, "the consultation closed")
+
+        await until(waiting, "the recorded customer in the queue")
+        row = next(
+            index
+            for index, entry in enumerate(queue.model.entries())
+            if entry.customer.customer_id == customer.customer_id
+        )
+        queue.table.selectRow(row)
+        queue.take_selected_button.click()
+        await until(lambda: window.session_view is not None, "the consultation view")
+        view = window.session_view
+        self._show_tab(window, view)
+        await until(lambda: view.recording is not None, "the recording state")
+        if consent:
+            await until(lambda: view.remote_video.frames_shown >= 10, "the customer's video")
+        else:
+            await until(view.minutes_box.isVisible, "the minutes field")
+            view.minutes_edit.setPlainText(MINUTES[self.language])
+        await until(lambda: self._chat_count(view) >= 1, "the customer's greeting")
+        await self.shoot_window(window, screen, lambda: recording_controls(view))
+        await demo.engine.call(customer.end())
+        await until(lambda: view.consultation.phase == Phase.ENDED, "the end")
+        view.close_button.click()
+        await until(lambda: window.session_view is None, "the consultation closed")
 
     def _documents_pane(self, view: Any) -> Any:
         pane = getattr(view, "documents_pane", None) or getattr(view, "document_pane", None)
