@@ -144,7 +144,7 @@ async def test_mandatory_recording_is_asked_before_any_camera_stored_and_shown(
 
 
 async def test_declining_a_mandatory_recording_leads_to_a_message(
-    recording_hub: RunningHub, new_page: PageFactory
+    recording_hub: RunningHub, new_page: PageFactory, screenshots: Screenshots
 ) -> None:
     page = await new_page()
     await to_the_mode_step(page, f"{recording_hub.url}/?topic=wertpapiere")
@@ -154,6 +154,7 @@ async def test_declining_a_mandatory_recording_leads_to_a_message(
     await mode.get_by_role("button", name="Gewählte Verbindung aufbauen").click()
     declined = mode.locator("#rec-declined")
     await expect(declined).to_contain_text("Hinterlassen Sie uns eine Nachricht")
+    await screenshots.take(page, "consent-declined-mandatory-1280")
     await declined.get_by_role("button", name="Nachricht hinterlassen").click()
     await expect_step(page, "message")
     assert len(recording_hub.hub.queue) == 0
@@ -258,13 +259,14 @@ async def test_on_request_the_customer_is_asked_during_the_call(
 
 
 async def test_where_nothing_is_recorded_the_page_says_so_and_asks_nothing(
-    hub: RunningHub, new_page: PageFactory
+    hub: RunningHub, new_page: PageFactory, screenshots: Screenshots
 ) -> None:
     page = await new_page()
     await to_the_mode_step(page, f"{hub.url}/?topic=wertpapiere")  # no policy for it here
     mode = step(page, "mode")
     await expect(mode.get_by_text(NOT_RECORDED)).to_be_visible()
     await expect(mode.locator("#rec-consent")).to_be_hidden()
+    await screenshots.take(page, "mode-policy-off-1280")
     await mode.get_by_label("nur Text übertragen").check()
     await expect(mode.get_by_text(NOT_RECORDED)).to_be_visible()
     await mode.get_by_role("button", name="Gewählte Verbindung aufbauen").click()
