@@ -29,6 +29,7 @@ SIGNED_OUT_CLOSE_CODE = 4001
 _login_decoder: Decoder[rest.LoginResponse] = Decoder(rest.LoginResponse)
 _error_decoder: Decoder[rest.ErrorResponse] = Decoder(rest.ErrorResponse)
 _messages_decoder: Decoder[rest.MessagesResponse] = Decoder(rest.MessagesResponse)
+_minutes_decoder: Decoder[rest.MinutesSaved] = Decoder(rest.MinutesSaved)
 
 
 # What a broken link raises: aiohttp's client errors (DNS, refused, reset, TLS, a bad
@@ -193,6 +194,16 @@ class HubClient:
 
     async def mark_message_done(self, message_id: int) -> None:
         await self._call("POST", f"/api/advisor/messages/{message_id}/done")
+
+    async def save_minutes(self, consultation_id: int, text: str) -> rest.MinutesSaved:
+        """The written minutes of a consultation that was not recorded (each save replaces
+        them; the hub seals them and puts them in the record)."""
+        payload = await self._call(
+            "PUT",
+            f"/api/advisor/consultations/{consultation_id}/minutes",
+            rest.MinutesRequest(text=text),
+        )
+        return _minutes_decoder.decode(payload)
 
     # --- websocket ---
 

@@ -21,9 +21,10 @@ from advisor_app.core.documents import DocumentShare, ShareState
 from advisor_app.core.errors import Problem, UserFacingError
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.queue_state import QueueState
+from advisor_app.core.recording_state import RecordingState
 from advisor_app.documents.render import Renderer, cpu_workers
 from advisor_app.observe import Event
-from advisor_app.protocol import ws
+from advisor_app.protocol import rest, ws
 from advisor_app.protocol.common import (
     AdvisorInfo,
     ConsultationInfo,
@@ -125,6 +126,10 @@ class AdvisorSession:
         self.share_changed: Event[ShareState] = Event()
         self.marks_changed: Event[tuple[int, tuple[Mark, ...]]] = Event()
         self.record_ready: Event[int] = Event()  # consultation id: the hub made its record
+        # The current consultation's recording (None: no consultation). The recorder starts
+        # and stops on RecordingState.active; the views show it (core/recording_state.py).
+        self.recording: RecordingState | None = None
+        self.recording_changed: Event[RecordingState | None] = Event()
         self._stats_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._signal_lock = asyncio.Lock()
@@ -187,6 +192,36 @@ class AdvisorSession:
         consultation = self._current()
         await self.hub.send(ws.End(consultation_id=consultation.consultation_id))
 
+    async def request_recording(self) -> None:
+        """Ask the customer to consent to recording now (policy on_request); the answer comes
+        as a recording state."""
+        consultation = self._current()
+        await self.hub.send(ws.RecordingRequest(consultation_id=consultation.consultation_id))
+
+    async def stop_recording(self) -> None:
+        """Stop an on_request recording (the hub refuses it for a mandatory one)."""
+        consultation = self._current()
+        await self.hub.send(ws.RecordingStop(consultation_id=consultation.consultation_id))
+
+    async def save_minutes(
+        self, text: str, consultation_id: int | None = None
+    ) -> rest.MinutesSaved:
+        """The written minutes of the current (or a just ended) consultation."""
+        if consultation_id is None:
+            if self.consultation is None:
+                raise UserFacingError(Problem.HUB_REFUSED, "there is no consultation")
+            consultation_id = self.consultation.consultation_id
+        try:
+            return await self.hub.save_minutes(consultation_id, text)
+        except ValueError as error:  # the protocol's own rules (empty, too long)
+            raise UserFacingError(Problem.HUB_REFUSED, str(error)) from None
+
+    def _set_recording(self, state: RecordingState | None) -> None:
+        if state == self.recording:
+            return
+        self.recording = state
+        self.recording_changed.emit(state)
+
     @property
     def documents(self) -> DocumentShare:
         """The current consultation's documents."""
@@ -231,6 +266,7 @@ class AdvisorSession:
         if self.consultation is not None and self.consultation.phase == Phase.ENDED:
             self.consultation = None
             self.consultation_changed.emit(None)
+            self._set_recording(None)
 
     def set_microphone(self, enabled: bool) -> None:
         self.microphone_on = enabled
@@ -308,6 +344,10 @@ class AdvisorSession:
                 self._on_customer_link(connected)
             case ws.RecordReady(consultation_id=consultation_id):
                 self.record_ready.emit(consultation_id)
+            case ws.RecordingState():
+                current = self.recording
+                if current is not None and current.consultation_id == message.consultation_id:
+                    self._set_recording(current.updated(message))
             case ws.InboxAdded(message=item):
                 self.open_messages += 1
                 self.inbox_added.emit(item)
@@ -330,10 +370,14 @@ class AdvisorSession:
                 current.phase = Phase.ENDED
                 self._spawn(self._finish(current))
                 self.consultation_changed.emit(current)
+                if self.recording is not None and self.recording.active:
+                    self._set_recording(self.recording.ended())
             return
         if current is None or current.consultation_id != welcome.consultation.consultation_id:
             self._begin(welcome.consultation)
             return
+        # What changed while we were away (the customer answered, the recording stopped).
+        self._set_recording(RecordingState.of(welcome.consultation))
         # Back after a hub outage: the call runs peer to peer; fetch the chat we missed and
         # resend what was not confirmed.
         self._spawn(self._resume_chat(current))
@@ -372,6 +416,7 @@ class AdvisorSession:
         )
         self.consultation = consultation
         self.camera_on = self.microphone_on = True
+        self._set_recording(RecordingState.of(info))
         share._emit()  # the pane starts empty
         if not consultation.has_media:
             consultation.phase = Phase.CONNECTED
@@ -475,6 +520,8 @@ class AdvisorSession:
         )
         self._spawn(self._finish(consultation))
         self.consultation_changed.emit(consultation)
+        if self.recording is not None and self.recording.consultation_id == message.consultation_id:
+            self._set_recording(self.recording.ended())
 
     async def _finish(self, consultation: Consultation) -> None:
         """After the end: the media goes; the pages shown go to the hub for the record (the

@@ -42,12 +42,18 @@ class SimulatedCustomer:
         show_me: bool = True,
         greeting: str | None = "Guten Tag! Ich habe eine Frage zu meiner Baufinanzierung.",
         video_size: tuple[int, int] = (640, 480),
+        topic: str = "",
+        recording_consent: bool | None = None,
     ) -> None:
         self.hub_url = hub_url.rstrip("/")
         self.name, self.phone, self.mode = name, phone, mode
         self.see_advisor, self.show_me = see_advisor, show_me
         self.greeting = greeting
         self.video_size = video_size  # the test picture's width and height
+        # The bank's topic (its recording policy) and the answer to the recording question;
+        # None: not asked (the policy is off, or text only on request).
+        self.topic = topic
+        self.recording_consent = recording_consent
         self.token: str | None = None
         self.customer_id: int | None = None
         self.consultation: ConsultationInfo | None = None
@@ -81,6 +87,14 @@ class SimulatedCustomer:
             mode=self.mode,  # type: ignore[arg-type]
             see_advisor=self.see_advisor,
             show_me=self.show_me,
+            topic=self.topic,
+            recording_consent=(
+                None
+                if self.recording_consent is None
+                else rest.RecordingConsentAnswer(
+                    accepted=self.recording_consent, notice_version=notice_version
+                )
+            ),
         )
         async with self._session.post(
             f"{self.hub_url}/api/customers",

@@ -67,6 +67,8 @@ class EmbeddedDemo:
             bank_name=DEMO_BANK[0],
             bank_address=DEMO_BANK[1],
             bank_contact=DEMO_BANK[2],
+            # The demo's customers name no topic (not recorded); these show the recording.
+            recording_policy_by_topic=("wertpapiere=mandatory", "kredit=on_request"),
         ).validate()
         # As `advisor-hub serve`: a hub without its customer page would print the address of a
         # 404 and stamp consents with a made-up notice version.

@@ -47,6 +47,7 @@ _STATUS_BY_CODE = {
 _join_decoder: Decoder[rest.JoinRequest] = Decoder(rest.JoinRequest)
 _message_decoder: Decoder[rest.LeaveMessageRequest] = Decoder(rest.LeaveMessageRequest)
 _login_decoder: Decoder[rest.LoginRequest] = Decoder(rest.LoginRequest)
+_minutes_decoder: Decoder[rest.MinutesRequest] = Decoder(rest.MinutesRequest)
 
 routes = web.RouteTableDef()
 
@@ -324,6 +325,18 @@ def _pdf(pdf: NamedPdf) -> web.Response:
             "Content-Disposition": f'attachment; filename="{pdf.filename}"',
         },
     )
+
+
+@routes.put("/api/advisor/consultations/{consultation_id}/minutes")
+async def save_minutes(request: web.Request) -> web.Response:
+    """The advisor's written minutes of a consultation that was not recorded; each save
+    replaces the text, is sealed into the consultation's events and goes into the record."""
+    hub = _hub(request)
+    advisor = await _advisor(request)
+    consultation_id = _consultation_id(request)
+    body = await _body(request, _minutes_decoder)
+    saved = await hub.recording.save_minutes(advisor.advisor_id, consultation_id, body)
+    return json_response(saved)
 
 
 @routes.get("/api/advisor/consultations/{consultation_id}/record")

@@ -164,7 +164,9 @@ class HubSettings:
     )
     recording_policy_by_topic: tuple[str, ...] = _doc(
         'Recording policy per topic a customer chooses, "topic=policy" entries, e.g. '
-        '"wertpapiere=mandatory,kredit=on_request"; topics are a-z, 0-9, - and _.',
+        '"wertpapiere=mandatory,kredit=on_request"; topics are a-z, 0-9, - and _. The bank '
+        "links to the customer page with the topic (/?topic=wertpapiere); the page asks for "
+        "consent before any camera opens.",
         (),
     )
     recording_retention_days: float = _doc(

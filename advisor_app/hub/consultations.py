@@ -230,4 +230,5 @@ class Consultations:
             language=customer.language,
             reference=info.reference,
             bank=context.bank(),
+            recorded=await self._records.recorded(record),
         )

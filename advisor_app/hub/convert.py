@@ -106,4 +106,6 @@ def consultation_info(
         ended_by=record.ended_by,
         reference=consultation_reference(record.consultation_id, started_at),
         recording=record.recording,
+        recording_consent=record.recording_consent,
+        recording_active=record.recording_active,
     )

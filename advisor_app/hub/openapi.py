@@ -115,6 +115,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         request_type="multipart/form-data",
         status=204,
     ),
+    ("PUT", "/api/advisor/consultations/{consultation_id}/minutes"): Operation(
+        "The advisor's written minutes where nothing was recorded (sealed, in the record).",
+        who="advisor",
+        request=rest.MinutesRequest,
+        response=rest.MinutesSaved,
+    ),
     ("GET", "/api/advisor/consultations/{consultation_id}/record"): Operation(
         "The consultation's record (PDF).", who="advisor", response_type="application/pdf"
     ),

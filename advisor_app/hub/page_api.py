@@ -106,6 +106,7 @@ async def bank(request: web.Request) -> web.Response:
             data_protection_contact=settings.data_protection_contact,
             retention_days=settings.retention_days,
             time_zone=settings.time_zone,
+            recording_retention_years=round(settings.recording_retention_days / 365.25, 1),
         )
     )
 

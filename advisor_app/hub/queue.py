@@ -111,6 +111,11 @@ class Queue:
     async def join(self, request: rest.JoinRequest, address: str) -> rest.JoinResponse:
         context = self._context
         rest.check_consent(request.consent, self._notice_version)
+        policy = context.settings.recording_rules().policy(request.topic)
+        rest.check_recording_consent(
+            request.recording_consent, policy, request.mode, self._notice_version
+        )
+        answer = request.recording_consent
         now = context.clock()
         if not self._hours.is_open(to_datetime(now)):
             opening = self._hours.next_opening(to_datetime(now))
@@ -139,6 +144,9 @@ class Queue:
                 joined_at=now,
                 language=request.language,
                 topic=request.topic,
+                recording_consent=(
+                    "none" if answer is None else "given" if answer.accepted else "declined"
+                ),
             )
         )
         position = self._waiting.append(customer)
@@ -157,7 +165,7 @@ class Queue:
             position=position,
             estimated_wait_seconds=self.estimate_for(position),
             grace_seconds=int(context.settings.grace_seconds),
-            recording=context.settings.recording_rules().policy(request.topic),
+            recording=policy,
         )
 
     async def leave(self, customer: CustomerRecord) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from advisor_app.hub.record_text import Wording
-from advisor_app.protocol.common import ChatEntry, Mode
+from advisor_app.protocol.common import ChatEntry, Mode, RecordingConsent, RecordingPolicy
 from advisor_app.protocol.rest import BankIdentity, ShownPage
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,23 @@ class RecordFacts:
     # unsigned rendering (the transcript).
     signed_by: str = ""
     chain_head: str = ""
+    # The recording (issue 18): the policy, the customer's answer, whether picture and sound
+    # were recorded at all, and the advisor's minutes where they were not.
+    recording_policy: RecordingPolicy = "off"
+    recording_consent: RecordingConsent = "none"
+    recorded: bool = False
+    minutes: str = ""
+
+
+def _recording_line(facts: RecordFacts) -> str:
+    say = facts.wording
+    if facts.recorded:
+        return say("recording_made")
+    if facts.recording_policy == "off":
+        return say("recording_off")
+    if facts.recording_consent == "declined":
+        return say("recording_declined")
+    return say("recording_not_made")
 
 
 def _register_fonts() -> tuple[str, str]:
@@ -207,6 +224,7 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
             (say("customer"), facts.customer_name),
             (say("advisor"), facts.advisor_name),
             (say("mode"), say.mode(facts.mode)),
+            (say("recording"), _recording_line(facts)),
             (say("made_at"), f"{say.date(facts.made_at)} {say.time(facts.made_at)}"),
         ]
         table = Table(
@@ -230,7 +248,14 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
         Paragraph(_text(name), title),
         facts_table(),
         Spacer(1, 8),
-        Paragraph(_text(say("record_note") if record else say("transcript_note")), small),
+        Paragraph(
+            _text(
+                (say("record_note") if record else say("transcript_note"))
+                + " "
+                + say("media_recorded" if facts.recorded else "media_not_recorded")
+            ),
+            small,
+        ),
     ]
     if record and facts.signed_by:
         story += [
@@ -280,6 +305,13 @@ def _compose(facts: RecordFacts, pdf: bytes, shown: Sequence[ShownPage], *, reco
             ]
         if shown:
             story.append(PageBreak())
+    if record and facts.minutes:
+        story += [
+            Paragraph(_text(say("minutes")), heading),
+            Paragraph(_text(say("minutes_note", advisor=facts.advisor_name)), small),
+            Spacer(1, 4),
+            Paragraph(_text(facts.minutes), body),
+        ]
     story.append(Paragraph(_text(say("messages")), heading))
     if not facts.messages:
         story.append(Paragraph(_text(say("messages_none")), body))

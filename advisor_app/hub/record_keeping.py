@@ -8,6 +8,7 @@ import concurrent.futures
 import dataclasses
 import functools
 import hashlib
+import json
 import logging
 import multiprocessing
 import re
@@ -81,6 +82,21 @@ class RecordKeeping:
             ended_at=to_datetime(record.ended_at) if record.ended_at is not None else None,
             made_at=to_datetime(context.clock()),
             messages=[chat_entry(item) for item in messages],
+            recording_policy=record.recording,
+            recording_consent=record.recording_consent,
+            recorded=await self.recorded(record),
+            minutes=record.minutes,
+        )
+
+    async def recorded(self, record: ConsultationRecord) -> bool:
+        """Whether picture and sound were recorded at any time: the sealed events say when a
+        recording ran (the column says only whether it runs now)."""
+        if record.recording == "off":
+            return False
+        events = await self._context.storage.events(record.consultation_id)
+        return any(
+            event.kind == "recording" and json.loads(event.data).get("active") is True
+            for event in events
         )
 
     async def _compose[T](self, work: Callable[..., T], *args: object) -> T:

@@ -31,12 +31,22 @@ _TEXT: dict[Language, dict[str, str]] = {
         "running": "läuft noch",
         "record_note": (
             "Dieses Protokoll enthält jede Seite, die Ihnen in der Beratung gezeigt wurde, mit "
-            "den Markierungen, und den vollständigen schriftlichen Verlauf. Bild und Ton "
-            "wurden nicht aufgezeichnet."
+            "den Markierungen, und den vollständigen schriftlichen Verlauf."
         ),
-        "transcript_note": (
-            "Schriftlicher Verlauf Ihres Gesprächs (Chat). Bild und Ton wurden nicht aufgezeichnet."
+        "transcript_note": "Schriftlicher Verlauf Ihres Gesprächs (Chat).",
+        "media_not_recorded": "Bild und Ton wurden nicht aufgezeichnet.",
+        "media_recorded": (
+            "Bild und Ton wurden mit Ihrer Einwilligung aufgezeichnet (gesetzliche Pflicht der "
+            "Bank bei Anlageberatung, § 83 Abs. 3 WpHG); die Bank bewahrt die Aufzeichnung "
+            "gesondert auf."
         ),
+        "recording": "Aufzeichnung",
+        "recording_off": "nicht vorgesehen",
+        "recording_made": "Bild und Ton aufgezeichnet, mit Einwilligung",
+        "recording_declined": "Einwilligung abgelehnt – nicht aufgezeichnet",
+        "recording_not_made": "nicht aufgezeichnet",
+        "minutes": "Schriftliches Protokoll der Beratung",
+        "minutes_note": "Von {advisor} anstelle einer Aufzeichnung geschrieben.",
         "sealed_note": (
             "Elektronisch signiert von {bank}. Das Protokoll enthält die versiegelte Kette "
             "der Ereignisse dieser Beratung (Einwilligung, Beginn, Nachrichten, Ende; Prüfwert "
@@ -73,11 +83,21 @@ _TEXT: dict[Language, dict[str, str]] = {
         "running": "still running",
         "record_note": (
             "This record holds every page you were shown in the consultation, with its marks, "
-            "and the complete written conversation. Video and audio were not recorded."
+            "and the complete written conversation."
         ),
-        "transcript_note": (
-            "The written part of your consultation (chat). Video and audio were not recorded."
+        "transcript_note": "The written part of your consultation (chat).",
+        "media_not_recorded": "Video and audio were not recorded.",
+        "media_recorded": (
+            "Video and audio were recorded with your consent (the bank's legal duty for "
+            "investment advice, § 83(3) WpHG); the bank keeps the recording separately."
         ),
+        "recording": "Recording",
+        "recording_off": "not provided for",
+        "recording_made": "video and audio recorded, with consent",
+        "recording_declined": "consent declined – not recorded",
+        "recording_not_made": "not recorded",
+        "minutes": "Written minutes of the consultation",
+        "minutes_note": "Written by {advisor} in place of a recording.",
         "sealed_note": (
             "Signed electronically by {bank}. This record carries the sealed chain of this "
             "consultation's events (consent, start, messages, end; check value {head}…). "

@@ -34,6 +34,7 @@ from advisor_app.hub.metrics import HubMetrics
 from advisor_app.hub.presence import AdvisorPresence
 from advisor_app.hub.queue import Queue
 from advisor_app.hub.record_keeping import RecordKeeping
+from advisor_app.hub.recording_consent import RecordingConsents
 from advisor_app.hub.senders import SenderLimits
 from advisor_app.hub.storage import CustomerRecord, Storage
 from advisor_app.hub.storage.base import LoginLimits, StorageError
@@ -101,6 +102,7 @@ class Hub:
         self.presence = AdvisorPresence(self.context, on_change=self._presence_changed)
         self.records = RecordKeeping(self.context)
         self.consultations = Consultations(self.context, self.queue, self.presence, self.records)
+        self.recording = RecordingConsents(self.context, self.records, notice_version)
         self.inbox = Inbox(self.context, senders, notice_version)
         self.arrivals = Arrivals(
             self.context, self.logins, self.queue, self.presence, self.consultations, self.inbox
@@ -208,6 +210,7 @@ class Hub:
             notice_version=self.notice_version,
             recording=rules.default,
             recording_by_topic=dict(rules.by_topic),
+            recording_retention_days=self.settings.recording_retention_days,
         )
 
     def ice_servers(self, identity: str) -> list[IceServer]:

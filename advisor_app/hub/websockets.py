@@ -262,6 +262,8 @@ async def _customer_message(
             connection.send(await hub.consultations.chat_history("customer", customer_id, message))
         case ws.End():
             await hub.consultations.end("customer", customer_id, message.consultation_id)
+        case ws.RecordingConsentSend():
+            await hub.recording.answer(customer_id, message)
         case _:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_TYPE, "customers cannot send this message type", "$.type"
@@ -297,6 +299,10 @@ async def _advisor_message(
             connection.send(await hub.consultations.chat_history("advisor", advisor_id, message))
         case ws.End():
             await hub.consultations.end("advisor", advisor_id, message.consultation_id)
+        case ws.RecordingRequest():
+            await hub.recording.request(advisor_id, message.consultation_id)
+        case ws.RecordingStop():
+            await hub.recording.stop(advisor_id, message.consultation_id)
         case _:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_TYPE, "advisors cannot send this message type", "$.type"

@@ -17,6 +17,10 @@ CustomerState = Literal["waiting", "in_consultation", "ended", "left", "expired"
 Language = Literal["de", "en"]
 # Whether a consultation is recorded (issue 18): not at all, when the advisor starts it, always.
 RecordingPolicy = Literal["off", "on_request", "mandatory"]
+# The customer's answer about recording a consultation: "none" (not asked: policy off, or
+# on_request before the advisor asks), "asked" (the page shows the question now), "given",
+# "declined" (no recording; the advisor writes minutes instead).
+RecordingConsent = Literal["none", "asked", "given", "declined"]
 
 
 def consultation_reference(consultation_id: int, started_at: datetime) -> str:
@@ -72,6 +76,10 @@ class ConsultationInfo(msgspec.Struct, frozen=True, omit_defaults=True):
     reference: str = ""  # consultation_reference(); set by the hub
     # The hub's recording policy for this consultation; absent: "off" (never recorded).
     recording: RecordingPolicy = "off"
+    recording_consent: RecordingConsent = "none"
+    # The advisor's workstation records now (picture, sound, shown documents): only ever with
+    # the customer's consent; both sides show an indicator while it is true.
+    recording_active: bool = False
 
 
 class ChatEntry(msgspec.Struct, frozen=True):

@@ -36,6 +36,14 @@ class Consent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     notice_version: NoticeVersion
 
 
+class RecordingConsentAnswer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The customer's answer to "this consultation will be recorded" (issue 18), given with
+    the notices of ``notice_version`` in force (their text says what is recorded and why)."""
+
+    accepted: bool
+    notice_version: NoticeVersion
+
+
 class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """``POST /api/customers``: a customer asks for a place in the queue."""
 
@@ -49,6 +57,9 @@ class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # What the consultation is about, as the bank names its topics (recording_policy_by_topic):
     # the hub's recording policy may differ per topic. Empty: none chosen.
     topic: Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[a-z0-9_-]*$")] = ""
+    # The answer to the recording question of the mode step, when the topic's policy is not
+    # "off" (check_recording_consent says what each policy needs); absent: not asked.
+    recording_consent: RecordingConsentAnswer | None = None
 
     def __post_init__(self) -> None:
         self.name = clean_name(self.name)
@@ -114,6 +125,9 @@ class Status(msgspec.Struct, kw_only=True):
     # what the page tells the customer before the consent.
     recording: RecordingPolicy = "off"
     recording_by_topic: dict[str, RecordingPolicy] = msgspec.field(default_factory=dict)
+    # How long a recorded consultation is kept (recording_retention_days): the consent step
+    # says so.
+    recording_retention_days: float = 1826.0
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -154,6 +168,8 @@ class Transcript(msgspec.Struct, kw_only=True):
     language: Language = "de"
     reference: str = ""
     bank: BankIdentity | None = None
+    # Whether picture and sound were recorded at any time (with consent): the print view says it.
+    recorded: bool = False
 
 
 SHOWN_PAGES_MAX = 500
@@ -179,6 +195,26 @@ class ShownPages(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     per page of the ``pages`` PDF part, in order (none: nothing was shown)."""
 
     pages: Annotated[list[ShownPage], msgspec.Meta(max_length=SHOWN_PAGES_MAX)]
+
+
+MINUTES_MAX = 20_000
+
+
+class MinutesRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``PUT /api/advisor/consultations/{id}/minutes``: the advisor's written minutes of a
+    consultation that was not recorded (declined or impossible); each save replaces the text
+    and is sealed into the consultation's events."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        self.text = clean_text(self.text, "text", MINUTES_MAX)
+
+
+class MinutesSaved(msgspec.Struct, kw_only=True):
+    consultation_id: int
+    characters: int
+    saved_at: datetime
 
 
 class CheckRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -224,6 +260,8 @@ class BankPage(msgspec.Struct, kw_only=True):
     data_protection_contact: str
     retention_days: float
     time_zone: str
+    # How long recordings are kept, in years (recording_retention_days), for the notices.
+    recording_retention_years: float = 5.0
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
@@ -256,6 +294,49 @@ def check_consent(consent: Consent, current_version: str) -> None:
         )
 
 
+def check_recording_consent(
+    answer: RecordingConsentAnswer | None,
+    policy: RecordingPolicy,
+    mode: Mode,
+    current_version: str,
+) -> None:
+    """The recording answer a join needs: none where nothing is recorded (policy off); an
+    acceptance for any consultation under a mandatory policy and for picture and sound under
+    on_request (declined, the customer joins text-only and the advisor writes minutes)."""
+    if policy == "off":
+        if answer is not None:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED,
+                "this consultation is not recorded (recording policy off): there is no "
+                "recording to consent to",
+                "$.recording_consent",
+            )
+        return
+    if answer is not None and answer.notice_version != current_version:
+        raise ProtocolError(
+            ErrorCode.CONSENT_REQUIRED,
+            f"the recording consent was given for notices version {answer.notice_version!r}, "
+            f"the notices in force are version {current_version!r}",
+            "$.recording_consent.notice_version",
+            FieldReason.OUTDATED,
+        )
+    accepted = answer is not None and answer.accepted
+    if accepted or (policy == "on_request" and mode == "text"):
+        return
+    what = "every consultation on this topic is" if policy == "mandatory" else "a video call may be"
+    raise ProtocolError(
+        ErrorCode.CONSENT_REQUIRED,
+        f"{what} recorded ({policy}): without the customer's consent to the recording "
+        + (
+            "there is no consultation here; leave a message instead"
+            if policy == "mandatory"
+            else "only a text-only consultation"
+        ),
+        "$.recording_consent" if answer is None else "$.recording_consent.accepted",
+        FieldReason.MISSING if answer is None else FieldReason.NOT_ACCEPTED,
+    )
+
+
 __all__ = [
     "BankIdentity",
     "BankPage",
@@ -273,11 +354,15 @@ __all__ = [
     "LoginRequest",
     "LoginResponse",
     "MessagesResponse",
+    "MinutesRequest",
+    "MinutesSaved",
     "OpeningPeriod",
     "RecordReady",
+    "RecordingConsentAnswer",
     "ShownPage",
     "ShownPages",
     "Status",
     "Transcript",
     "check_consent",
+    "check_recording_consent",
 ]

@@ -20,12 +20,15 @@ from advisor_app.protocol.common import (
     OfflineMessage,
     Presence,
     QueueEntry,
+    RecordingConsent,
+    RecordingPolicy,
     Role,
 )
 from advisor_app.protocol.fields import (
     CHAT_TEXT_MAX,
     ClientId,
     Identifier,
+    NoticeVersion,
     Sequence,
     Token,
     clean_text,
@@ -126,6 +129,16 @@ class Leave(_ClientMessage, tag="leave"):
     """The customer gives up the place in the queue."""
 
 
+class RecordingConsentSend(_ClientMessage, tag="recording.consent"):
+    """The customer's answer when the advisor asks to record (policy on_request), given with
+    the notices of ``notice_version`` in force. Accepted, the recording starts; declined, the
+    consultation goes on unrecorded."""
+
+    consultation_id: Identifier
+    accepted: bool
+    notice_version: NoticeVersion
+
+
 # --- client -> hub, advisor only -------------------------------------------------------------
 
 
@@ -143,9 +156,33 @@ class Take(_ClientMessage, tag="take"):
     customer_id: Identifier
 
 
-CustomerMessage = Hello | Signal | ChatSend | ChatHistoryRequest | End | Ping | Leave
+class RecordingRequest(_ClientMessage, tag="recording.request"):
+    """Ask the customer to consent to recording now (policy on_request, picture and sound)."""
+
+    consultation_id: Identifier
+
+
+class RecordingStop(_ClientMessage, tag="recording.stop"):
+    """Stop an on_request recording (a mandatory one cannot be paused)."""
+
+    consultation_id: Identifier
+
+
+CustomerMessage = (
+    Hello | Signal | ChatSend | ChatHistoryRequest | End | Ping | Leave | RecordingConsentSend
+)
 AdvisorMessage = (
-    Hello | Signal | ChatSend | ChatHistoryRequest | End | Ping | SetPresence | TakeNext | Take
+    Hello
+    | Signal
+    | ChatSend
+    | ChatHistoryRequest
+    | End
+    | Ping
+    | SetPresence
+    | TakeNext
+    | Take
+    | RecordingRequest
+    | RecordingStop
 )
 
 
@@ -236,6 +273,16 @@ class RecordReady(_HubMessage, tag="record.ready"):
     consultation_id: int
 
 
+class RecordingState(_HubMessage, tag="recording.state"):
+    """The consultation's recording as it stands now, told to both sides at every change:
+    the advisor's workstation records while ``active`` is true, and both sides show it."""
+
+    consultation_id: int
+    policy: RecordingPolicy
+    consent: RecordingConsent
+    active: bool
+
+
 class PeerConnection(_HubMessage, tag="peer"):
     """The other side's websocket went away or came back."""
 
@@ -281,6 +328,7 @@ HubMessage = (
     | ConsultationEnded
     | PeerConnection
     | RecordReady
+    | RecordingState
     | QueueLeft
     | Pong
     | ErrorMessage
@@ -297,6 +345,7 @@ AdvisorHubMessage = (
     | ConsultationEnded
     | PeerConnection
     | RecordReady
+    | RecordingState
     | PresenceChanged
     | InboxAdded
     | Pong

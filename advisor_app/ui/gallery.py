@@ -44,6 +44,8 @@ SCREENS = (
     "settings",
     "system-check",
     "ended",
+    "recording",
+    "minutes",
 )
 MIN_PIXELS = 8  # a control smaller than this in either direction counts as collapsed
 SETTLE_SECONDS = 0.5  # after a resize: layouts, the page re-rendered for the new width
@@ -255,6 +257,22 @@ def consultation_controls(view: Any) -> list[tuple[str, Any]]:
                 break
         found.append((label, control))
     return found
+
+
+def recording_controls(view: Any) -> list[tuple[str, Any]]:
+    """What the advisor needs in a recorded consultation (the indicator with the call's
+    controls) or in one that is not (text only: the minutes with the chat and the end)."""
+    recording = view.recording
+    if recording is not None and recording.mode == "av":
+        return [*consultation_controls(view), ("recording indicator", view.recording_indicator)]
+    return [
+        ("minutes", view.minutes_edit),
+        ("minutes: save", view.save_minutes_button),
+        ("record: update", view.update_record_button),
+        ("end", view.end_button),
+        ("chat: send", view.send_button),
+        ("chat: input", view.chat_input),
+    ]
 
 
 # --- pictures ---
@@ -553,6 +571,66 @@ class Gallery:
         if record is not None:
             await until(record.isEnabled, "the record", seconds=60)
         await self.shoot_window(window, "ended")
+        view.close_button.click()
+        await until(lambda: window.session_view is None, "the consultation closed")
+        await self.recording_screens(demo, window)
+
+    async def recording_screens(self, demo: Any, window: Any) -> None:
+        """A securities customer who consented (mandatory: the red "Recording" from the take)
+        and a loan customer who declined (text only: the minutes field)."""
+        from advisor_app.ui.gallery_data import RECORDED_CUSTOMERS
+
+        await self._recording_screen(demo, window, "recording", RECORDED_CUSTOMERS[0], True)
+        await self._recording_screen(demo, window, "minutes", RECORDED_CUSTOMERS[1], False)
+
+    async def _recording_screen(
+        self, demo: Any, window: Any, screen: str, person: Any, consent: bool
+    ) -> None:
+        from advisor_app.core.session import Phase
+        from advisor_app.demo.customer import SimulatedCustomer
+        from advisor_app.ui.gallery_data import MINUTES
+
+        customer = SimulatedCustomer(
+            demo.url,
+            name=person.name,
+            phone=person.phone,
+            mode=person.mode,
+            greeting=person.greeting.get(self.language),
+            topic="wertpapiere" if consent else "kredit",
+            recording_consent=consent,
+        )
+        demo.customers.append(customer)
+        await demo.engine.call(customer.start())
+        queue = window.queue_view
+
+        def waiting() -> bool:
+            return any(
+                e.customer.customer_id == customer.customer_id for e in queue.model.entries()
+            )
+
+        await until(waiting, "the recorded customer in the queue")
+        row = next(
+            index
+            for index, entry in enumerate(queue.model.entries())
+            if entry.customer.customer_id == customer.customer_id
+        )
+        queue.table.selectRow(row)
+        queue.take_selected_button.click()
+        await until(lambda: window.session_view is not None, "the consultation view")
+        view = window.session_view
+        self._show_tab(window, view)
+        await until(lambda: view.recording is not None, "the recording state")
+        if consent:
+            await until(lambda: view.remote_video.frames_shown >= 10, "the customer's video")
+        else:
+            await until(view.minutes_box.isVisible, "the minutes field")
+            view.minutes_edit.setPlainText(MINUTES[self.language])
+        await until(lambda: self._chat_count(view) >= 1, "the customer's greeting")
+        await self.shoot_window(window, screen, lambda: recording_controls(view))
+        await demo.engine.call(customer.end())
+        await until(lambda: view.consultation.phase == Phase.ENDED, "the end")
+        view.close_button.click()
+        await until(lambda: window.session_view is None, "the consultation closed")
 
     def _documents_pane(self, view: Any) -> Any:
         pane = getattr(view, "documents_pane", None) or getattr(view, "document_pane", None)

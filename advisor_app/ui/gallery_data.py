@@ -86,3 +86,33 @@ CHAT = {
 }
 
 PIN_LABEL = {"de": "Sollzins", "en": "Borrowing rate"}
+
+# Customers whose topic is recorded (the demo hub's recording_policy_by_topic): one consented
+# to the mandatory recording of securities advice, one declined it on request (text only).
+RECORDED_CUSTOMERS = (
+    Customer(
+        "Hannelore Wertmann",
+        "+49 30 7777001",
+        greeting={
+            "de": "Guten Tag! Ich möchte über einen Fondssparplan sprechen.",
+            "en": "Hello! I would like to talk about a fund savings plan.",
+        },
+    ),
+    Customer(
+        "Karl Kreditsohn",
+        "+49 30 7777002",
+        mode="text",
+        greeting={
+            "de": "Hallo, ich brauche einen Ratenkredit, möchte aber nicht aufgezeichnet werden.",
+            "en": "Hello, I need a personal loan but do not want to be recorded.",
+        },
+    ),
+)
+
+MINUTES = {
+    "de": "Ratenkredit 10.000 € über 48 Monate besprochen.\nAngebot geht per Post an den Kunden.",
+    "en": (
+        "Discussed a personal loan of €10,000 over 48 months.\n"
+        "The offer goes to the customer by post."
+    ),
+}

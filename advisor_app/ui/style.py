@@ -106,6 +106,11 @@ QWidget#call-bar QToolButton:checked {{ background: {"#5a3a00" if dark else "#ff
 QLabel#quality[level="good"] {{ color: {"#81c995" if dark else "#1e7e34"}; }}
 QLabel#quality[level="fair"] {{ color: {"#fdd663" if dark else "#9a6700"}; }}
 QLabel#quality[level="poor"] {{ color: {"#f28b82" if dark else DANGER}; font-weight: 600; }}
+QLabel#recording-indicator {{ background: {DANGER}; color: #ffffff; font-weight: 700;
+    padding: 3px 10px; border-radius: 10px; }}
+QLabel#recording-state {{ color: {muted}; }}
+QLabel#recording-state[attention="true"] {{ color: {"#ff8a80" if dark else DANGER};
+    font-weight: 600; }}
 QTabBar::tab {{ padding: 6px 14px; }}
 QTabBar::tab:selected {{ font-weight: 600; }}
 QStatusBar QLabel {{ padding: 0 6px; }}

@@ -731,12 +731,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="362"/>
+        <location filename="../../advisor_app/ui/app.py" line="370"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="357"/>
+        <location filename="../../advisor_app/ui/app.py" line="365"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -744,7 +744,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="287"/>
+        <location filename="../../advisor_app/ui/app.py" line="295"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -1303,409 +1303,549 @@
 <context>
     <name>SessionView</name>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="142"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="144"/>
         <source>Consultation with %1</source>
         <translation>Beratung mit %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="145"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="147"/>
         <source>Customer</source>
         <translation>Kunde/Kundin</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="149"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="151"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="151"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="153"/>
         <source>Copy phone number</source>
         <translation>Telefonnummer kopieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="160"/>
         <source>audio + video</source>
         <translation>Bild und Ton</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="158"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="160"/>
         <source>text only</source>
         <translation>nur Text</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="164"/>
         <source>wants to see you</source>
         <translation>möchte Sie sehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="162"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="164"/>
         <source>does not see you</source>
         <translation>sieht Sie nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="167"/>
         <source>may be seen</source>
         <translation>darf gesehen werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="165"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="167"/>
         <source>does not show video</source>
         <translation>zeigt kein Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="167"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="169"/>
         <source>Name:</source>
         <translation>Name:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="168"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="170"/>
         <source>Phone:</source>
         <translation>Telefon:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="171"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="173"/>
         <source>Mode:</source>
         <translation>Art:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="177"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="179"/>
         <source>Consent:</source>
         <translation>Einwilligung:</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="182"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="184"/>
         <source>Customer&apos;s video</source>
         <translation>Bild der Kundin oder des Kunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="185"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="187"/>
         <source>Your own video</source>
         <translation>Ihr eigenes Bild</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="187"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="189"/>
         <source>The customer does not show video.</source>
         <translation>Die Kundin oder der Kunde zeigt kein Bild.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="198"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="715"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="892"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="717"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="894"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="731"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="206"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="208"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="601"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="605"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="210"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="211"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="778"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="782"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="214"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="216"/>
         <source>Record status</source>
         <translation>Stand des Protokolls</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="215"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="217"/>
         <source>&amp;Update</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="217"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="219"/>
         <source>Update the customer&apos;s record now</source>
         <translation>Das Protokoll für die Kundin oder den Kunden jetzt aktualisieren</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="220"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="222"/>
         <source>Sends the pages shown so far; the hub makes the record again with them and the chat. At the end it is made once more, complete.</source>
         <translation>Sendet die bisher gezeigten Seiten; der Hub erstellt das Protokoll damit und mit dem Chat neu. Am Ende wird es noch einmal vollständig erstellt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="225"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="227"/>
         <source>&amp;View</source>
         <translation>A&amp;nsehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="227"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="229"/>
         <source>View the customer&apos;s record</source>
         <translation>Das Protokoll für die Kundin oder den Kunden ansehen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="229"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="231"/>
         <source>Sa&amp;ve …</source>
         <translation>Spei&amp;chern …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="231"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="233"/>
         <source>Save the customer&apos;s record as a file</source>
         <translation>Das Protokoll für die Kundin oder den Kunden als Datei speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="241"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="243"/>
         <source>Record for the customer</source>
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="269"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="271"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="271"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="273"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="508"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="397"/>
+        <source>Recording</source>
+        <translation>Aufnahme läuft</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="399"/>
+        <source>Recording is running</source>
+        <translation>Die Aufnahme läuft</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="404"/>
+        <source>Recording state</source>
+        <translation>Stand der Aufzeichnung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="405"/>
+        <source>Ask to &amp;record</source>
+        <translation>Aufzeichnung &amp;erbitten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="408"/>
+        <source>Ask the customer&apos;s consent to record now</source>
+        <translation>Die Kundin oder den Kunden jetzt um Einwilligung in die Aufzeichnung bitten</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="411"/>
+        <source>S&amp;top recording</source>
+        <translation>Aufzeichnung st&amp;oppen</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="413"/>
+        <source>Stop the recording</source>
+        <translation>Die Aufzeichnung beenden</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="423"/>
+        <source>Minutes</source>
+        <translation>Protokoll (statt Aufzeichnung)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="428"/>
+        <source>This consultation is not recorded: write down what was advised and agreed. The minutes go into the customer&apos;s record.</source>
+        <translation>Diese Beratung wird nicht aufgezeichnet: Halten Sie fest, was beraten und vereinbart wurde. Das Protokoll kommt in das Beratungsprotokoll der Kundschaft.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="435"/>
+        <source>Minutes of the consultation</source>
+        <translation>Protokoll der Beratung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="436"/>
+        <source>What was advised, what was agreed …</source>
+        <translation>Was beraten, was vereinbart wurde …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
+        <source>Minutes status</source>
+        <translation>Stand des Protokolls der Beratung</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
+        <source>Save &amp;minutes</source>
+        <translation>Proto&amp;koll speichern</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="445"/>
+        <source>Save the minutes at the hub</source>
+        <translation>Das Protokoll der Beratung beim Hub speichern</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="468"/>
+        <source>Recording from start to end (required for this topic; no pause).</source>
+        <translation>Aufzeichnung vom Anfang bis zum Ende (für dieses Thema vorgeschrieben; keine Pause).</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="470"/>
+        <source>Recording with the customer&apos;s consent.</source>
+        <translation>Aufzeichnung mit Einwilligung der Kundschaft.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="472"/>
+        <source>The customer is being asked to consent to recording …</source>
+        <translation>Die Kundschaft wird um Einwilligung in die Aufzeichnung gebeten …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="474"/>
+        <source>The customer declined recording: write minutes instead.</source>
+        <translation>Die Kundschaft hat die Aufzeichnung abgelehnt: Schreiben Sie stattdessen ein Protokoll.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="476"/>
+        <source>Text only: nothing to record. Write minutes of the consultation.</source>
+        <translation>Nur Text: nichts aufzuzeichnen. Schreiben Sie ein Protokoll der Beratung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="478"/>
+        <source>Not recorded. You may ask the customer to record.</source>
+        <translation>Keine Aufzeichnung. Sie können die Kundschaft um eine Aufzeichnung bitten.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="480"/>
+        <source>Not recorded.</source>
+        <translation>Keine Aufzeichnung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="482"/>
+        <source>The consultation has ended: nothing records any more.</source>
+        <translation>Die Beratung ist beendet: Es wird nichts mehr aufgezeichnet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="496"/>
+        <source>Not recorded: please write minutes of this consultation.</source>
+        <translation>Keine Aufzeichnung: Bitte schreiben Sie ein Protokoll dieser Beratung.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="528"/>
+        <source>Too long: at most %1 characters.</source>
+        <translation>Zu lang: höchstens %1 Zeichen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="531"/>
+        <source>Not saved yet.</source>
+        <translation>Noch nicht gespeichert.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="537"/>
+        <source>Saving …</source>
+        <translation>Wird gespeichert …</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
+        <source>Not saved: %1</source>
+        <translation>Nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="546"/>
+        <source>Saved at %1; in the record.</source>
+        <translation>Gespeichert um %1; steht im Beratungsprotokoll.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="685"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="503"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="680"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="504"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="682"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="511"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="688"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="517"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="694"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="519"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="696"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="523"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="700"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="529"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="535"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="547"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="724"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="557"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="734"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="562"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="739"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="602"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="779"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="624"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="801"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="626"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="803"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="630"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="807"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="644"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="821"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="645"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="822"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="663"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="840"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="705"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="882"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="709"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="886"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="249"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="251"/>
         <source>C&amp;lose</source>
         <translation>Sch&amp;ließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="62"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="64"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="729"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="207"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
         <source>&amp;End</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="250"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="252"/>
         <source>Close this consultation</source>
         <translation>Diese Beratung schließen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="255"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="257"/>
         <source>Connection state</source>
         <translation>Verbindungszustand</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="258"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="260"/>
         <source>Connection quality</source>
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="316"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="318"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="319"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="321"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="320"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="324"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="325"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="327"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="330"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="332"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="441"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="616"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="617"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="618"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="444"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="619"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="448"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="623"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="450"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="625"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="690"/>
         <source>loss %1</source>
         <translation>Verlust %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="658"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="835"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="715"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="892"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="717"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="894"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="729"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="731"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

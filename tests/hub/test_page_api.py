@@ -143,6 +143,7 @@ async def test_the_bank_is_named_from_the_settings(hub: RunningHub) -> None:
     assert bank["imprint_url"] == "https://musterbank.example/impressum"
     assert bank["controller"] == "Musterbank eG, Musterstraße 1, 60311 Frankfurt am Main"
     assert bank["retention_days"] == 30
+    assert bank["recording_retention_years"] == 5
     async with aiohttp.ClientSession() as session, session.get(hub.url + bank["logo"]) as logo:
         assert logo.status == 200
         assert logo.content_type == "image/svg+xml"

@@ -19,7 +19,7 @@ from advisor_app.hub.convert import consultation_reference_of
 from tests.hub.test_records import chat, consultation, end, get, text_of
 from tests.hub.test_retention import run_cli
 from tests.support.clients import AdvisorClient, CustomerClient
-from tests.support.hub import running_hub
+from tests.support.hub import NOTICE_VERSION, running_hub
 
 ADVISOR_HUB = Path(sys.executable).with_name("advisor-hub")
 
@@ -37,7 +37,12 @@ async def test_a_sealed_record_verifies_and_a_changed_one_does_not(
         assert status["recording"] == "off"
         assert status["recording_by_topic"] == {"wertpapiere": "mandatory"}
 
-        advisor, customer, consultation_id = await consultation(hub, session, topic="wertpapiere")
+        advisor, customer, consultation_id = await consultation(
+            hub,
+            session,
+            topic="wertpapiere",
+            recording_consent={"accepted": True, "notice_version": NOTICE_VERSION},
+        )
         # Both sides are told before anything is said: at the join and at the take.
         assert customer.joined["recording"] == "mandatory"
         assert customer.socket is not None and advisor.socket is not None
@@ -59,6 +64,7 @@ async def test_a_sealed_record_verifies_and_a_changed_one_does_not(
         events = await hub.hub.storage.events(consultation_id)
         assert [event.kind for event in events] == [
             "consent",
+            "recording_consent",
             "joined",
             "taken",
             "chat",

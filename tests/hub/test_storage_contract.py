@@ -1559,3 +1559,67 @@ async def test_the_figures_outlive_the_purge(storage: Storage) -> None:
         (gone.customer_id, T0 + 230),
         (waiting.customer_id, T0 + 360),
     ]
+
+
+async def test_the_recording_answer_state_and_minutes_are_stored_and_sealed(
+    storage: Storage,
+) -> None:
+    advisor = await add_advisor(storage)
+    rules = RecordingRules(by_topic={"wertpapiere": "mandatory", "kredit": "on_request"})
+    mandatory = await storage.add_customer(
+        dataclasses.replace(
+            new_customer("consented", joined_at=T0), topic="wertpapiere", recording_consent="given"
+        )
+    )
+    claimed = await storage.claim(advisor, mandatory.customer_id, T0 + 10, rules)
+    assert claimed is not None
+    customer, recorded = claimed
+    assert customer.recording_consent == "given"
+    assert (recorded.recording_consent, recorded.recording_active) == ("given", True)
+    kinds = [event.kind for event in await storage.events(recorded.consultation_id)]
+    assert kinds == ["consent", "recording_consent", "joined", "taken", "recording"]
+    ended = await storage.end_consultation(recorded.consultation_id, "customer", T0 + 20)
+    assert ended is not None and not ended.recording_active
+    # Ended: the recording state changes no more; minutes may still be written.
+    assert await storage.set_recording(recorded.consultation_id, "given", True, [], T0 + 30) is None
+    saved = await storage.save_minutes(recorded.consultation_id, "Nachtrag", T0 + 40)
+    assert saved is not None and saved.minutes == "Nachtrag"
+
+    # On request: asked, then declined, each change sealed in one transaction with its state.
+    other = await storage.add_customer(
+        dataclasses.replace(new_customer("asked", joined_at=T0 + 50), topic="kredit")
+    )
+    claimed = await storage.claim(advisor, other.customer_id, T0 + 60, rules)
+    assert claimed is not None
+    consultation = claimed[1]
+    assert (consultation.recording_consent, consultation.recording_active) == ("none", False)
+    asked = await storage.set_recording(
+        consultation.consultation_id, "asked", False, [("recording_requested", {})], T0 + 70
+    )
+    assert asked is not None and asked.recording_consent == "asked"
+    declined = await storage.set_recording(
+        consultation.consultation_id,
+        "declined",
+        False,
+        [("recording_consent", {"accepted": False, "notice_version": "1"})],
+        T0 + 80,
+    )
+    assert declined is not None
+    assert await storage.save_minutes(consultation.consultation_id + 1000, "x", T0) is None
+    minutes = await storage.save_minutes(consultation.consultation_id, "Ratenkredit", T0 + 90)
+    assert minutes is not None
+    stored = await storage.consultation(consultation.consultation_id)
+    assert stored is not None
+    assert (stored.recording_consent, stored.recording_active, stored.minutes) == (
+        "declined",
+        False,
+        "Ratenkredit",
+    )
+    events = await storage.events(consultation.consultation_id)
+    assert [event.kind for event in events][-3:] == [
+        "recording_requested",
+        "recording_consent",
+        "minutes",
+    ]
+    assert stored.chain_head == events[-1].hash == minutes.chain_head
+    assert sealing.check(record_signing.chain_of(events)) == stored.chain_head

@@ -109,6 +109,15 @@ class StandInActions:
     async def end(self) -> None:
         await self._answer("end")
 
+    async def request_recording(self) -> None:
+        await self._answer("request_recording")
+
+    async def stop_recording(self) -> None:
+        await self._answer("stop_recording")
+
+    async def save_minutes(self, consultation_id: int, text: str) -> None:
+        await self._answer("save_minutes", consultation_id, text)
+
     def close_consultation(self) -> None:
         self.calls.append(("close_consultation", ()))
 

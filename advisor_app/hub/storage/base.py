@@ -7,7 +7,7 @@ can be rebuilt from here after a restart.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from advisor_app.protocol.common import (
     CustomerState,
     Language,
     Mode,
+    RecordingConsent,
     RecordingPolicy,
     Role,
 )
@@ -67,6 +68,9 @@ class NewCustomer:
     joined_at: float
     language: Language = "de"
     topic: str = ""
+    # The answer to the recording question at the mode step ("none": not asked), given with
+    # the notices of consent_version at consent_at.
+    recording_consent: RecordingConsent = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class CustomerRecord:
     state_at: float
     language: Language = "de"
     topic: str = ""
+    recording_consent: RecordingConsent = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,9 @@ class ConsultationRecord:
     keep_until: float | None = None
     legal_hold: bool = False
     chain_head: str = ""  # the hash of the newest event in its chain (sealing.py); "": none
+    recording_consent: RecordingConsent = "none"
+    recording_active: bool = False  # the advisor's workstation records now
+    minutes: str = ""  # the advisor's written minutes (where nothing was recorded)
 
     @property
     def active(self) -> bool:
@@ -465,6 +473,25 @@ class Storage(abc.ABC):
         self, consultation_id: int, kind: str, data: EventData, now: float
     ) -> EventRecord:
         """Append an event to the consultation's chain (its head moves on)."""
+
+    @abc.abstractmethod
+    async def set_recording(
+        self,
+        consultation_id: int,
+        consent: RecordingConsent,
+        active: bool,
+        events: Sequence[tuple[str, EventData]],
+        now: float,
+    ) -> ConsultationRecord | None:
+        """Set a running consultation's recording consent and whether it records, and append
+        ``events`` (kind, data) to its chain, in one transaction. None: it has ended."""
+
+    @abc.abstractmethod
+    async def save_minutes(
+        self, consultation_id: int, text: str, now: float
+    ) -> ConsultationRecord | None:
+        """Replace the consultation's written minutes and seal them (event ``minutes``).
+        None: no such consultation."""
 
     @abc.abstractmethod
     async def set_legal_hold(self, consultation_id: int, on: bool) -> bool:

@@ -241,6 +241,17 @@ UPGRADES.add(
             CASE WHEN c.state IN ('left', 'expired') THEN c.state_at END
         FROM customers c LEFT JOIN consultations k ON k.customer_id = c.id""",
 )
+UPGRADES.add(
+    "consent before any media (issue 18): the customer's answer to the recording question "
+    "at the mode step, each consultation's recording consent and whether it records now, and "
+    "the advisor's written minutes where nothing was recorded",
+    "ALTER TABLE customers ADD COLUMN recording_consent TEXT NOT NULL DEFAULT 'none' "
+    "CHECK (recording_consent IN ('none', 'given', 'declined'))",
+    "ALTER TABLE consultations ADD COLUMN recording_consent TEXT NOT NULL DEFAULT 'none' "
+    "CHECK (recording_consent IN ('none', 'asked', 'given', 'declined'))",
+    "ALTER TABLE consultations ADD COLUMN recording_active BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE consultations ADD COLUMN minutes TEXT NOT NULL DEFAULT ''",
+)
 
 
 # A connection of the pool, as asyncpg hands it out.

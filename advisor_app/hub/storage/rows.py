@@ -34,11 +34,12 @@ class Row(Protocol):
 
 CUSTOMER_COLUMNS = (
     "id, name, phone, mode, see_advisor, show_me, consent_version, consent_at, joined_at, "
-    "state, state_at, language, topic"
+    "state, state_at, language, topic, recording_consent"
 )
 CONSULTATION_COLUMNS = (
     "id, customer_id, advisor_id, advisor_name, mode, see_advisor, show_me, started_at, "
-    "ended_at, ended_by, recording, keep_until, legal_hold, chain_head"
+    "ended_at, ended_by, recording, keep_until, legal_hold, chain_head, recording_consent, "
+    "recording_active, minutes"
 )
 CHAT_COLUMNS = "consultation_id, seq, client_id, author_role, author_name, text, sent_at"
 MESSAGE_COLUMNS = "id, name, phone, text, consent_version, created_at, done_at, done_by"
@@ -63,6 +64,7 @@ def customer_row(row: Row) -> CustomerRecord:
         state_at=row[10],
         language=row[11],
         topic=row[12],
+        recording_consent=row[13],
     )
 
 
@@ -82,6 +84,9 @@ def consultation_row(row: Row) -> ConsultationRecord:
         keep_until=row[11],
         legal_hold=bool(row[12]),
         chain_head=row[13],
+        recording_consent=row[14],
+        recording_active=bool(row[15]),
+        minutes=row[16],
     )
 
 

@@ -65,7 +65,7 @@ from advisor_app.hub.storage.rows import (
     message_row,
     prefixed,
 )
-from advisor_app.protocol.common import AccountRole, CustomerState, Role
+from advisor_app.protocol.common import AccountRole, CustomerState, RecordingConsent, Role
 
 
 class Connection(Protocol):
@@ -169,8 +169,9 @@ class SQLStorage(Storage):
         async with self._transaction() as c:
             row = await c.fetchrow(
                 "INSERT INTO customers (token_hash, name, phone, mode, see_advisor, show_me, "
-                "consent_version, consent_at, joined_at, state, state_at, language, topic) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9, $10, $11) "
+                "consent_version, consent_at, joined_at, state, state_at, language, topic, "
+                "recording_consent) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $9, $10, $11, $12) "
                 f"RETURNING {CUSTOMER_COLUMNS}",
                 customer.token_hash,
                 customer.name,
@@ -183,6 +184,7 @@ class SQLStorage(Storage):
                 customer.joined_at,
                 customer.language,
                 customer.topic,
+                customer.recording_consent,
             )
             assert row is not None
             record = customer_row(row)
@@ -285,10 +287,17 @@ class SQLStorage(Storage):
                 customer.customer_id,
             )
             recording = rules.policy(customer.topic)
+            # The answer of the mode step goes with the consultation; a mandatory policy
+            # records picture and sound from the start (the join was refused without consent).
+            consent = customer.recording_consent if recording != "off" else "none"
+            recording_active = (
+                recording == "mandatory" and consent == "given" and customer.mode == "av"
+            )
             consultation = await c.fetchrow(
                 "INSERT INTO consultations (customer_id, advisor_id, advisor_name, mode, "
-                "see_advisor, show_me, started_at, recording, keep_until) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "see_advisor, show_me, started_at, recording, keep_until, recording_consent, "
+                "recording_active) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
                 f"RETURNING {CONSULTATION_COLUMNS}",
                 customer.customer_id,
                 advisor.advisor_id,
@@ -299,12 +308,15 @@ class SQLStorage(Storage):
                 now,
                 recording,
                 None if recording == "off" else now + rules.keep_seconds,
+                consent,
+                recording_active,
             )
             assert consultation is not None
             record = consultation_row(consultation)
             # The chain begins with what led here: the consent (to the notices of its
-            # version), the join, the take.
-            for kind, at, data in (
+            # version), the answer to the recording question, the join, the take, and a
+            # mandatory recording's start.
+            events: list[tuple[str, float, EventData]] = [
                 ("consent", customer.consent_at, {"notice_version": customer.consent_version}),
                 (
                     "joined",
@@ -326,7 +338,26 @@ class SQLStorage(Storage):
                         "recording": recording,
                     },
                 ),
-            ):
+            ]
+            if consent != "none":
+                events.insert(
+                    1,
+                    (
+                        "recording_consent",
+                        customer.consent_at,
+                        {
+                            "accepted": consent == "given",
+                            "notice_version": customer.consent_version,
+                            "policy": recording,
+                            "asked": "mode_step",
+                        },
+                    ),
+                )
+            if recording_active:
+                events.append(
+                    ("recording", now, {"active": True, "consent": consent, "by": "policy"})
+                )
+            for kind, at, data in events:
                 head = (await self._append_event(c, record.consultation_id, kind, at, data)).hash
             return customer, dataclasses.replace(record, chain_head=head)
 
@@ -359,11 +390,13 @@ class SQLStorage(Storage):
     ) -> ConsultationRecord | None:
         async with self._transaction() as c:
             row = await c.fetchrow(
-                "UPDATE consultations SET ended_at = $1, ended_by = $2 "
+                # The recording ends with the consultation (its chain says it ran until now).
+                "UPDATE consultations SET ended_at = $1, ended_by = $2, recording_active = $4 "
                 f"WHERE id = $3 AND ended_at IS NULL RETURNING {CONSULTATION_COLUMNS}",
                 now,
                 ended_by,
                 consultation_id,
+                False,
             )
             if row is None:
                 return None
@@ -670,6 +703,45 @@ class SQLStorage(Storage):
         async with self._transaction() as c:
             await self._lock_row(c, "consultations", consultation_id)
             return await self._append_event(c, consultation_id, kind, now, data)
+
+    async def set_recording(
+        self,
+        consultation_id: int,
+        consent: RecordingConsent,
+        active: bool,
+        events: Sequence[tuple[str, EventData]],
+        now: float,
+    ) -> ConsultationRecord | None:
+        async with self._transaction() as c:
+            row = await c.fetchrow(
+                "UPDATE consultations SET recording_consent = $1, recording_active = $2 "
+                f"WHERE id = $3 AND ended_at IS NULL RETURNING {CONSULTATION_COLUMNS}",
+                consent,
+                active,
+                consultation_id,
+            )
+            if row is None:
+                return None
+            record = consultation_row(row)
+            for kind, data in events:
+                head = (await self._append_event(c, consultation_id, kind, now, data)).hash
+                record = dataclasses.replace(record, chain_head=head)
+            return record
+
+    async def save_minutes(
+        self, consultation_id: int, text: str, now: float
+    ) -> ConsultationRecord | None:
+        async with self._transaction() as c:
+            row = await c.fetchrow(
+                "UPDATE consultations SET minutes = $1 WHERE id = $2 "
+                f"RETURNING {CONSULTATION_COLUMNS}",
+                text,
+                consultation_id,
+            )
+            if row is None:
+                return None
+            event = await self._append_event(c, consultation_id, "minutes", now, {"text": text})
+            return dataclasses.replace(consultation_row(row), chain_head=event.hash)
 
     async def set_legal_hold(self, consultation_id: int, on: bool) -> bool:
         return (

@@ -9,6 +9,8 @@ from advisor_app.rtc.peer import LinkStats
 from advisor_app.ui.runtime.events import (
     ConsultationChanged,
     ConsultationSnapshot,
+    RecordingChanged,
+    RecordingState,
     RecordReady,
     RemoteFrame,
     StatsUpdated,
@@ -20,11 +22,13 @@ class ConsultationModel(QObject):
     stats_updated = Signal(object)  # LinkStats
     record_ready = Signal(int)  # consultation id
     frame_arrived = Signal()  # a new picture from the customer (Actions.latest_remote_frame)
+    recording_changed = Signal(object)  # RecordingState | None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.snapshot: ConsultationSnapshot | None = None
         self.stats: LinkStats | None = None
+        self.recording: RecordingState | None = None
 
     def _on_consultation_changed(self, event: ConsultationChanged) -> None:
         if (
@@ -39,6 +43,10 @@ class ConsultationModel(QObject):
     def _on_stats_updated(self, event: StatsUpdated) -> None:
         self.stats = event.stats
         self.stats_updated.emit(event.stats)
+
+    def _on_recording_changed(self, event: RecordingChanged) -> None:
+        self.recording = event.state
+        self.recording_changed.emit(event.state)
 
     def _on_record_ready(self, event: RecordReady) -> None:
         self.record_ready.emit(event.consultation_id)

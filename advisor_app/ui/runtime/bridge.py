@@ -45,3 +45,4 @@ def connect_session(session: AdvisorSession, stream: EventStream) -> None:
     session.share_changed.connect(lambda state: post(ev.ShareChanged(state)))
     session.marks_changed.connect(lambda pm: post(ev.MarksChanged(pm[0], tuple(pm[1]))))
     session.record_ready.connect(lambda cid: post(ev.RecordReady(cid)))
+    session.recording_changed.connect(lambda state: post(ev.RecordingChanged(state)))

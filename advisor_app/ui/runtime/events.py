@@ -25,12 +25,16 @@ from PySide6.QtCore import QObject, QTimer
 from advisor_app.core.chat_log import ChatChange
 from advisor_app.core.documents import ShareState
 from advisor_app.core.errors import UserFacingError
+from advisor_app.core.recording_state import RecordingState
 from advisor_app.core.session import Phase
 from advisor_app.protocol.common import ConsultationInfo, OfflineMessage, QueueEntry
 from advisor_app.protocol.documents import Mark
 from advisor_app.rtc.peer import LinkStats
 
-__all__ = ["Phase"]  # views take the phase from here, not from the session's module
+__all__ = [
+    "Phase",
+    "RecordingState",
+]  # views take the phase from here, not from the session's module
 
 DRAIN_INTERVAL_MS = 8
 
@@ -118,6 +122,14 @@ class MarksChanged:
 @dataclass(frozen=True, slots=True)
 class RecordReady:
     consultation_id: int  # the hub made (again) this consultation's record
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingChanged:
+    """The current consultation's recording (None: no consultation): the indicator shows while
+    ``state.active``; the recorder starts and stops on the same value."""
+
+    state: RecordingState | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -30,13 +31,14 @@ from advisor_app.core.errors import UserFacingError
 from advisor_app.core.hub_client import HubRequestError
 from advisor_app.protocol.errors import ErrorCode
 from advisor_app.protocol.fields import CHAT_TEXT_MAX
+from advisor_app.protocol.rest import MINUTES_MAX
 from advisor_app.rtc.peer import LinkStats
 from advisor_app.ui.media.video import VideoView
 from advisor_app.ui.plain import plain_label
 from advisor_app.ui.problems import describe, describe_file_error, describe_unexpected
 from advisor_app.ui.runtime.context import ViewContext
 from advisor_app.ui.runtime.event_loop import async_slot, wait_dialog
-from advisor_app.ui.runtime.events import ConsultationSnapshot, Phase
+from advisor_app.ui.runtime.events import ConsultationSnapshot, Phase, RecordingState
 from advisor_app.ui.style import icon, repolish
 from advisor_app.ui.views.chat_view import ChatView
 from advisor_app.ui.views.document_pane import DocumentPane
@@ -339,6 +341,7 @@ class SessionView(QWidget):
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(details)
         side_layout.addWidget(record_box)
+        side_layout.addWidget(self._make_minutes_box())
         side_layout.addWidget(chat, 1)
 
         self.documents_pane.setMinimumWidth(DOCUMENTS_MIN_WIDTH)
@@ -356,7 +359,8 @@ class SessionView(QWidget):
         self._sizes_set = False  # first show: the stage gets what the panels do not need
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
+        layout.addWidget(self._make_recording_bar())
+        layout.addWidget(splitter, 1)
         self.confirmation: QMessageBox | None = None
 
         self._preview_timer = QTimer(self)
@@ -367,12 +371,183 @@ class SessionView(QWidget):
         models.consultation.frame_arrived.connect(self._on_remote_frame)
         models.consultation.stats_updated.connect(self._on_stats_updated)
         models.consultation.record_ready.connect(self._on_record_ready)
+        models.consultation.recording_changed.connect(self.update_recording)
+        self.recording: RecordingState | None = None
         models.chat.changed.connect(self.on_chat_changed)
         so_far = models.chat.so_far(info.consultation_id)
         if so_far is not None:  # the messages that came before this view: once
             self.chat_list.show_all(so_far.entries, so_far.pending)
         self.update_consultation(consultation)
+        current = models.consultation.recording
+        if current is None or current.consultation_id != info.consultation_id:
+            current = RecordingState.of(info)
+        self.update_recording(current)
         self.chat_input.setFocus()
+
+    # --- recording (issue 18) ---
+
+    def _make_recording_bar(self) -> QWidget:
+        """The head of the view: a red "Recording" for as long as the advisor's end records,
+        what the customer answered, and the on-request controls."""
+        self.recording_bar = bar = QWidget()
+        bar.setObjectName("recording-bar")
+        bar.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 4)
+        self.recording_indicator = QLabel("\u25cf " + self.tr("Recording"))
+        self.recording_indicator.setObjectName("recording-indicator")
+        self.recording_indicator.setAccessibleName(self.tr("Recording is running"))
+        self.recording_indicator.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.recording_state_label = plain_label()
+        self.recording_state_label.setObjectName("recording-state")
+        self.recording_state_label.setWordWrap(True)
+        self.recording_state_label.setAccessibleName(self.tr("Recording state"))
+        self.request_recording_button = QPushButton(self.tr("Ask to &record"))
+        self.request_recording_button.setObjectName("request-recording")
+        self.request_recording_button.setAccessibleName(
+            self.tr("Ask the customer's consent to record now")
+        )
+        self.request_recording_button.clicked.connect(self._on_request_recording_clicked)
+        self.stop_recording_button = QPushButton(self.tr("S&top recording"))
+        self.stop_recording_button.setObjectName("stop-recording")
+        self.stop_recording_button.setAccessibleName(self.tr("Stop the recording"))
+        self.stop_recording_button.clicked.connect(self._on_stop_recording_clicked)
+        row.addWidget(self.recording_indicator)
+        row.addWidget(self.recording_state_label, 1)
+        row.addWidget(self.request_recording_button)
+        row.addWidget(self.stop_recording_button)
+        return bar
+
+    def _make_minutes_box(self) -> QWidget:
+        """Written minutes where nothing is recorded: saved to the hub, sealed, in the record."""
+        self.minutes_box = box = QGroupBox(self.tr("Minutes"))
+        box.setObjectName("minutes")
+        layout = QVBoxLayout(box)
+        hint = QLabel(
+            self.tr(
+                "This consultation is not recorded: write down what was advised and agreed. "
+                "The minutes go into the customer's record."
+            )
+        )
+        hint.setWordWrap(True)
+        self.minutes_edit = QPlainTextEdit()
+        self.minutes_edit.setObjectName("minutes-text")
+        self.minutes_edit.setAccessibleName(self.tr("Minutes of the consultation"))
+        self.minutes_edit.setPlaceholderText(self.tr("What was advised, what was agreed …"))
+        self.minutes_edit.setTabChangesFocus(True)
+        self.minutes_edit.setMinimumHeight(90)
+        self.minutes_edit.textChanged.connect(self._on_minutes_edited)
+        self.minutes_status = plain_label()
+        self.minutes_status.setWordWrap(True)
+        self.minutes_status.setAccessibleName(self.tr("Minutes status"))
+        self.save_minutes_button = QPushButton(self.tr("Save &minutes"))
+        self.save_minutes_button.setObjectName("save-minutes")
+        self.save_minutes_button.setAccessibleName(self.tr("Save the minutes at the hub"))
+        self.save_minutes_button.clicked.connect(self._on_save_minutes_clicked)
+        self.save_minutes_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.minutes_status, 1)
+        buttons.addWidget(self.save_minutes_button)
+        layout.addWidget(hint)
+        layout.addWidget(self.minutes_edit)
+        layout.addLayout(buttons)
+        self._minutes_saved_text = ""
+        box.hide()
+        return box
+
+    def update_recording(self, state: RecordingState | None) -> None:
+        info = self.consultation.info
+        if state is None or state.consultation_id != info.consultation_id:
+            return
+        self.recording = state
+        ended = self.consultation.phase == Phase.ENDED
+        self.recording_bar.setVisible(state.policy != "off")
+        self.recording_indicator.setVisible(state.active and not ended)
+        asked = state.consent == "asked"
+        if state.active and state.policy == "mandatory":
+            text = self.tr("Recording from start to end (required for this topic; no pause).")
+        elif state.active:
+            text = self.tr("Recording with the customer's consent.")
+        elif asked:
+            text = self.tr("The customer is being asked to consent to recording …")
+        elif state.consent == "declined":
+            text = self.tr("The customer declined recording: write minutes instead.")
+        elif state.mode == "text":
+            text = self.tr("Text only: nothing to record. Write minutes of the consultation.")
+        elif state.policy == "on_request":
+            text = self.tr("Not recorded. You may ask the customer to record.")
+        else:
+            text = self.tr("Not recorded.")
+        if ended and not state.minutes_expected:
+            text = self.tr("The consultation has ended: nothing records any more.")
+        self.recording_state_label.setText(text)
+        attention = state.minutes_expected and not ended
+        if self.recording_state_label.property("attention") != attention:
+            self.recording_state_label.setProperty("attention", attention)
+            repolish(self.recording_state_label)
+        self.request_recording_button.setVisible(
+            state.policy == "on_request" and state.mode == "av"
+        )
+        self.request_recording_button.setEnabled(state.may_request and not ended)
+        self.stop_recording_button.setVisible(state.may_stop and not ended)
+        if state.minutes_expected and self.minutes_box.isHidden():
+            self.minutes_box.show()
+            self.status_message.emit(
+                self.tr("Not recorded: please write minutes of this consultation.")
+            )
+
+    @async_slot()
+    async def _on_request_recording_clicked(self) -> None:
+        self.request_recording_button.setEnabled(False)
+        try:
+            await self._actions.request_recording()
+        except UserFacingError as error:
+            self.status_message.emit(describe(error))
+            if self.recording is not None:
+                self.update_recording(self.recording)
+
+    @async_slot()
+    async def _on_stop_recording_clicked(self) -> None:
+        self.stop_recording_button.setEnabled(False)
+        try:
+            await self._actions.stop_recording()
+        except UserFacingError as error:
+            self.status_message.emit(describe(error))
+        finally:
+            self.stop_recording_button.setEnabled(True)
+
+    def _on_minutes_edited(self) -> None:
+        text = self.minutes_edit.toPlainText()
+        length = len(text.strip())
+        too_long = length > MINUTES_MAX
+        self.save_minutes_button.setEnabled(
+            0 < length <= MINUTES_MAX and text != self._minutes_saved_text
+        )
+        if too_long:
+            self.minutes_status.setText(
+                self.tr("Too long: at most %1 characters.").replace("%1", str(MINUTES_MAX))
+            )
+        elif text != self._minutes_saved_text:
+            self.minutes_status.setText(self.tr("Not saved yet."))
+
+    @async_slot()
+    async def _on_save_minutes_clicked(self) -> None:
+        text = self.minutes_edit.toPlainText()
+        self.save_minutes_button.setEnabled(False)
+        self.minutes_status.setText(self.tr("Saving …"))
+        try:
+            await self._actions.save_minutes(self.consultation.info.consultation_id, text)
+        except UserFacingError as error:
+            self.minutes_status.setText(self.tr("Not saved: %1").replace("%1", describe(error)))
+            self.save_minutes_button.setEnabled(True)
+            return
+        self._minutes_saved_text = text
+        self.minutes_status.setText(
+            self.tr("Saved at %1; in the record.").replace(
+                "%1", datetime.now().astimezone().strftime("%H:%M:%S")
+            )
+        )
+        self.save_minutes_button.setEnabled(self.minutes_edit.toPlainText() != text)
 
     def _call_button(self, name: str, text: str, icon_name: str) -> QToolButton:
         button = QToolButton()
@@ -468,6 +643,8 @@ class SessionView(QWidget):
                 self._record_busy = True
                 self._record_error = ""
         self._update_record_controls()
+        if self.recording is not None:
+            self.update_recording(self.recording)
 
     def on_chat_changed(self, change: ChatChange) -> None:
         """Only what changed is appended (or a sent message confirmed in place)."""

@@ -20,6 +20,7 @@ import { mountMode } from "./steps/mode.js";
 import { mountSession } from "./steps/session.js";
 import { mountStart, renderNoticeVersion } from "./steps/start.js";
 import { mountWaiting } from "./steps/waiting.js";
+import { mountRecording, topicFromAddress } from "./recording.js";
 import { store } from "./store.js";
 import { setLimits } from "./validate.js";
 
@@ -34,6 +35,9 @@ const state = {
   person: store.get("person") || { name: "", phone: "" },
   consent: store.get("consent") || null,
   choice: store.get("choice") || { mode: "av", see_advisor: true, show_me: true },
+  // What the consultation is about, from the bank's link (?topic=…): the hub's recording
+  // policy may differ per topic.
+  topic: topicFromAddress() || store.get("topic") || "",
   token: store.get("token") || null,
   localStream: null,
   queue: { position: null, estimate: null, available: null, online: null },
@@ -47,6 +51,7 @@ const app = {
   steps: {},
   go,
   hub: { socket: null, connect: connectSocket, send },
+  recording: null,
   closeEverything,
   restart,
 };
@@ -138,6 +143,10 @@ function onHubMessage(message) {
       break;
     case "advisor.coming":
       session.start(message.consultation);
+      app.recording.onConsultation(message.consultation);
+      break;
+    case "recording.state":
+      app.recording.onState(message);
       break;
     case "signal":
       session.onSignal(message);
@@ -170,6 +179,7 @@ function onWelcome(welcome) {
     app.steps.waiting.onQueue({ position: welcome.position, estimated_wait_seconds: welcome.estimated_wait_seconds });
   } else if (welcome.state === "in_consultation" && welcome.consultation) {
     app.steps.session.onWelcomeAgain(welcome.consultation);
+    app.recording.onConsultation(welcome.consultation);
   } else if (welcome.state === "ended" && welcome.consultation) {
     app.steps.end.show(welcome.consultation.ended_by || "advisor");
   }
@@ -180,6 +190,7 @@ function closeEverything() {
   app.hub.socket = null;
   $("#conn-banner").hidden = true;
   app.steps.session.close();
+  if (app.recording) app.recording.close();
   stopStream(state.localStream);
   state.localStream = null;
   $("#wait-preview-video").srcObject = null;
@@ -188,7 +199,8 @@ function closeEverything() {
 function restart() {
   closeEverything();
   store.reset();
-  window.location.assign(window.location.pathname);
+  // The bank's link (its topic) stays.
+  window.location.assign(window.location.pathname + window.location.search);
 }
 
 // --- start-up ------------------------------------------------------------------------------
@@ -216,6 +228,8 @@ function boot() {
     end: mountEnd(app),
     gone: mountGone(app),
   };
+  app.recording = mountRecording(app);
+  if (state.topic) store.set({ topic: state.topic });
   setDocumentArea($("#document-view"));
   startDocumentView();
   mountBank();

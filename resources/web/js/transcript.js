@@ -98,7 +98,7 @@ export function renderTranscript(section, transcript) {
     section.replaceChildren(
       ...[bankHeader(transcript.bank)].filter(Boolean),
       el("h1", { text: t("print.title") }),
-      el("p", { text: t("print.note") }),
+      el("p", { text: `${t("print.note")} ${t(transcript.recorded ? "print.mediaRecorded" : "print.mediaNotRecorded")}` }),
       facts,
       el("h2", { text: t("print.messages") }),
       list,

@@ -214,6 +214,39 @@ export const de = {
   "mode.name.av": "Bild und Ton",
   "mode.name.audio": "Ton (ohne Bild)",
   "mode.name.text": "nur Text",
+
+  // recording (issue 18): the consent at the mode step, the question and the indicator in the call
+  "rec.offNote": "Bild und Ton werden nicht aufgezeichnet.",
+  "rec.title": "Aufzeichnung des Gesprächs",
+  "rec.whatMandatory":
+    "Dieses Gespräch wird aufgezeichnet: Bild und Ton, die Unterlagen, die Ihnen gezeigt werden, und der Chat – vom Anfang bis zum Ende.",
+  "rec.whatOnRequest":
+    "Ihre Beraterin oder Ihr Berater kann im Gespräch darum bitten, es aufzuzeichnen (Bild und Ton sowie die gezeigten Unterlagen). Sie werden dann noch einmal gefragt und sehen „Aufnahme läuft“, solange aufgezeichnet wird.",
+  "rec.why":
+    "Warum: Bei einer Anlageberatung ist Ihre Bank gesetzlich verpflichtet, das Gespräch aufzuzeichnen (MiFID II, § 83 Wertpapierhandelsgesetz).",
+  "rec.keep": "Die Aufzeichnung wird {period} sicher aufbewahrt und danach gelöscht. Ohne Ihre Zustimmung wird nichts aufgezeichnet.",
+  "rec.year": "1 Jahr",
+  "rec.years": "{n} Jahre",
+  "rec.day": "1 Tag",
+  "rec.days": "{n} Tage",
+  "rec.agreeMandatory": "Ich willige in die Aufzeichnung dieses Gesprächs ein.",
+  "rec.agreeOnRequest": "Ich bin mit einer Aufzeichnung einverstanden, wenn meine Beraterin oder mein Berater darum bittet.",
+  "rec.outdated": "Die Hinweise wurden inzwischen geändert. Bitte lesen Sie die Angaben zur Aufzeichnung noch einmal und stimmen Sie erneut zu.",
+  "rec.declinedTitleMandatory": "Ohne Aufzeichnung ist diese Beratung hier nicht möglich",
+  "rec.declinedTextMandatory":
+    "Für diese Beratung schreibt das Gesetz die Aufzeichnung vor. Sie haben ihr nicht zugestimmt – das ist Ihr gutes Recht. Hinterlassen Sie uns eine Nachricht: Wir rufen Sie zurück und besprechen, wie wir Sie anders beraten können, zum Beispiel in einer Filiale.",
+  "rec.declinedGoMandatory": "Nachricht hinterlassen",
+  "rec.declinedTitleOnRequest": "Ohne Aufzeichnung: Beratung per Text",
+  "rec.declinedTextOnRequest":
+    "Ohne Ihr Einverständnis zur Aufzeichnung führen wir die Beratung als Textchat, ohne Bild und Ton. Ihre Beraterin oder Ihr Berater schreibt dann ein Protokoll des Gesprächs.",
+  "rec.declinedGoOnRequest": "Per Text fortfahren",
+  "rec.declinedBack": "Zurück zur Auswahl",
+  "rec.indicator": "Aufnahme läuft",
+  "rec.askTitle": "Darf das Gespräch aufgezeichnet werden?",
+  "rec.askText":
+    "Ihre Beraterin oder Ihr Berater bittet darum, das Gespräch ab jetzt aufzuzeichnen: Bild und Ton sowie die gezeigten Unterlagen. Bei einer Anlageberatung ist die Bank dazu gesetzlich verpflichtet (MiFID II, § 83 WpHG). Die Aufzeichnung wird {period} aufbewahrt. Lehnen Sie ab, geht das Gespräch ohne Aufzeichnung weiter.",
+  "rec.askYes": "Ja, aufzeichnen",
+  "rec.askNo": "Nein, nicht aufzeichnen",
   "denied.title": "Kamera und Mikrofon sind blockiert",
   "denied.text": "Ihr Browser hat den Zugriff auf Kamera und Mikrofon nicht erlaubt. So erlauben Sie ihn:",
   "denied.chrome":
@@ -343,7 +376,9 @@ export const de = {
   "end.byCustomer": "Sie haben die Beratung beendet.",
   "end.recordTitle": "Ihr Beratungsprotokoll",
   "end.recordText":
-    "Das Protokoll enthält die Angaben zur Beratung, die Ihnen gezeigten Unterlagen mit den Markierungen und den schriftlichen Verlauf (Chat). Bild und Ton wurden nicht aufgezeichnet.",
+    "Das Protokoll enthält die Angaben zur Beratung, die Ihnen gezeigten Unterlagen mit den Markierungen und den schriftlichen Verlauf (Chat).",
+  "end.mediaNotRecorded": "Bild und Ton wurden nicht aufgezeichnet.",
+  "end.mediaRecorded": "Bild und Ton wurden mit Ihrer Einwilligung aufgezeichnet; die Bank bewahrt die Aufzeichnung gesondert auf.",
   "end.recordDownload": "Beratungsprotokoll herunterladen (PDF)",
   "end.recordPreparing": "Ihr Protokoll wird erstellt\u00a0…",
   "end.recordReady": "Ihr Protokoll ist fertig. Sie können es jetzt herunterladen.",
@@ -373,7 +408,9 @@ export const de = {
 
   // print
   "print.title": "Gesprächsprotokoll der Videoberatung",
-  "print.note": "Schriftlicher Verlauf Ihres Gesprächs (Chat). Bild und Ton wurden nicht aufgezeichnet.",
+  "print.note": "Schriftlicher Verlauf Ihres Gesprächs (Chat).",
+  "print.mediaNotRecorded": "Bild und Ton wurden nicht aufgezeichnet.",
+  "print.mediaRecorded": "Bild und Ton wurden mit Ihrer Einwilligung aufgezeichnet.",
   "print.reference": "Referenz",
   "print.date": "Datum",
   "print.start": "Beginn",

@@ -198,6 +198,39 @@ export const en = {
   "mode.name.av": "picture and sound",
   "mode.name.audio": "sound (no picture)",
   "mode.name.text": "text only",
+
+  // recording (issue 18): the consent at the mode step, the question and the indicator in the call
+  "rec.offNote": "Video and audio are not recorded.",
+  "rec.title": "Recording of the conversation",
+  "rec.whatMandatory":
+    "This conversation will be recorded: video and audio, the documents you are shown, and the chat – from the beginning to the end.",
+  "rec.whatOnRequest":
+    "Your advisor may ask during the conversation to record it (video and audio and the documents shown). You will be asked again then, and you will see “Recording” for as long as it records.",
+  "rec.why":
+    "Why: for investment advice your bank is required by law to record the conversation (MiFID II, § 83 of the German Securities Trading Act, WpHG).",
+  "rec.keep": "The recording is kept securely for {period} and deleted afterwards. Nothing is recorded without your consent.",
+  "rec.year": "1 year",
+  "rec.years": "{n} years",
+  "rec.day": "1 day",
+  "rec.days": "{n} days",
+  "rec.agreeMandatory": "I consent to this conversation being recorded.",
+  "rec.agreeOnRequest": "I agree to a recording if my advisor asks for one.",
+  "rec.outdated": "The notices have changed in the meantime. Please read the information on recording again and consent again.",
+  "rec.declinedTitleMandatory": "Without a recording this consultation is not possible here",
+  "rec.declinedTextMandatory":
+    "The law requires this consultation to be recorded. You did not consent – which is your right. Leave us a message: we will call you back and discuss how else we can advise you, for example in a branch.",
+  "rec.declinedGoMandatory": "Leave a message",
+  "rec.declinedTitleOnRequest": "Without a recording: advice by text",
+  "rec.declinedTextOnRequest":
+    "Without your agreement to a recording, we hold the consultation as a text chat, without video and audio. Your advisor then writes minutes of the conversation.",
+  "rec.declinedGoOnRequest": "Continue by text",
+  "rec.declinedBack": "Back to the choice",
+  "rec.indicator": "Recording",
+  "rec.askTitle": "May this conversation be recorded?",
+  "rec.askText":
+    "Your advisor asks to record the conversation from now on: video and audio and the documents shown. For investment advice the bank is required by law to do so (MiFID II, § 83 WpHG). The recording is kept for {period}. If you decline, the conversation goes on without a recording.",
+  "rec.askYes": "Yes, record",
+  "rec.askNo": "No, do not record",
   "denied.title": "Camera and microphone are blocked",
   "denied.text": "Your browser did not allow access to the camera and microphone. This is how you allow it:",
   "denied.chrome":
@@ -319,7 +352,9 @@ export const en = {
   "end.byCustomer": "You have ended the consultation.",
   "end.recordTitle": "Your consultation record",
   "end.recordText":
-    "The record holds the details of the consultation, the documents you were shown with their marks, and the written conversation (chat). Video and audio were not recorded.",
+    "The record holds the details of the consultation, the documents you were shown with their marks, and the written conversation (chat).",
+  "end.mediaNotRecorded": "Video and audio were not recorded.",
+  "end.mediaRecorded": "Video and audio were recorded with your consent; the bank keeps the recording separately.",
   "end.recordDownload": "Download the consultation record (PDF)",
   "end.recordPreparing": "Your record is being prepared\u00a0…",
   "end.recordReady": "Your record is ready. You can download it now.",
@@ -347,7 +382,9 @@ export const en = {
   "end.restart": "Start a new video consultation",
 
   "print.title": "Transcript of your video consultation",
-  "print.note": "The written part of your consultation (chat). Video and audio were not recorded.",
+  "print.note": "The written part of your consultation (chat).",
+  "print.mediaNotRecorded": "Video and audio were not recorded.",
+  "print.mediaRecorded": "Video and audio were recorded with your consent.",
   "print.reference": "Reference",
   "print.date": "Date",
   "print.start": "Start",

@@ -18,6 +18,8 @@ export function mountEnd(app) {
     store.set({ phase: "ended", endedBy });
     app.closeEverything();
     localize($("#end-who", root), endedBy === "customer" ? "end.byCustomer" : "end.byAdvisor");
+    // Said as it happened: recorded only if the indicator was ever on in this consultation.
+    localize($("#end-media-note", root), store.get("recorded") ? "end.mediaRecorded" : "end.mediaNotRecorded");
     $("#transcript-link", root).href = transcriptPdfUrl(app.state.token);
     watchForRecord(app.state.token);
     showAlert($("#print-error", root), null);

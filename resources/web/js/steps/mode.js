@@ -1,12 +1,14 @@
 // Step 4, the connection: „Bild und Ton übertragen“ (with the see / be-seen switches) or
 // „nur Text übertragen“, then „Gewählte Verbindung aufbauen“: camera and microphone are asked
-// for (help when refused) and the customer joins the queue.
+// for (help when refused) and the customer joins the queue. Where the hub's policy records the
+// conversation, the step says so and asks for consent first: no camera opens before the answer.
 
 import { ApiError, api } from "../api.js";
 import { $, $all, focus } from "../dom.js";
 import { generalError, showAlert } from "../forms.js";
 import { language, localize } from "../i18n.js";
 import { browserFamily, classify, openMedia, reasonOf, stopStream } from "../media.js";
+import { consentAsked, keepPeriod, policyFor } from "../recording.js";
 import { store } from "../store.js";
 
 export function mountMode(app) {
@@ -21,12 +23,57 @@ export function mountMode(app) {
     };
   }
 
+  function policy() {
+    return policyFor(app.state.status, app.state.topic);
+  }
+
   function renderChoice() {
     const choice = readChoice();
     $("#av-options", root).disabled = choice.mode !== "av";
     const note = $("#permission-note", root);
     note.hidden = choice.mode !== "av";
     localize(note, choice.show_me ? "mode.permissionNote" : "mode.permissionNoteMic");
+    renderRecording(choice);
+  }
+
+  /** The sentence „nicht aufgezeichnet“ where nothing is recorded; the consent otherwise. */
+  function renderRecording(choice) {
+    const current = policy();
+    $("#rec-off-note", root).hidden = current !== "off";
+    const asked = consentAsked(current, choice.mode);
+    $("#rec-consent", root).hidden = !asked;
+    if (!asked) return;
+    const mandatory = current === "mandatory";
+    localize($("#rec-what", root), mandatory ? "rec.whatMandatory" : "rec.whatOnRequest");
+    localize($("#rec-keep", root), "rec.keep", {
+      period: keepPeriod(app.state.status ? app.state.status.recording_retention_days : 1826),
+    });
+    localize($("#rec-agree-label", root), mandatory ? "rec.agreeMandatory" : "rec.agreeOnRequest");
+  }
+
+  /** The answer the join carries: none where nothing was asked. */
+  function recordingAnswer(choice, accepted) {
+    if (policy() === "off") return undefined;
+    if (accepted === undefined && !consentAsked(policy(), choice.mode)) return undefined;
+    const agreed = accepted === undefined ? $("#rec-agree", root).checked : accepted;
+    return { accepted: agreed, notice_version: app.state.noticeVersion || "" };
+  }
+
+  /** Not agreed: what that means, and the way on (a message, or text only). */
+  function showDeclined() {
+    const mandatory = policy() === "mandatory";
+    const suffix = mandatory ? "Mandatory" : "OnRequest";
+    localize($("#rec-declined-title", root), `rec.declinedTitle${suffix}`);
+    localize($("#rec-declined-text", root), `rec.declinedText${suffix}`);
+    localize($("#rec-declined-go", root), `rec.declinedGo${suffix}`);
+    $("#mode-form", root).hidden = true;
+    $("#rec-declined", root).hidden = false;
+    focus($("#rec-declined-title", root));
+  }
+
+  function hideDeclined() {
+    $("#rec-declined", root).hidden = true;
+    $("#mode-form", root).hidden = false;
   }
 
   function show({ moveFocus = true } = {}) {
@@ -42,7 +89,10 @@ export function mountMode(app) {
     $("#see-advisor", root).checked = choice.mode === "text" ? true : choice.see_advisor;
     $("#show-me", root).checked = choice.mode === "text" ? true : choice.show_me;
     $("#denied", root).hidden = true;
+    $("#rec-declined", root).hidden = true;
     $("#mode-form", root).hidden = false;
+    $("#rec-agree", root).checked = false; // never ticked for the customer
+    $("#rec-consent-error", root).hidden = true;
     showAlert($("#mode-error", root), null);
     renderChoice();
   }
@@ -70,7 +120,15 @@ export function mountMode(app) {
     focus($("#denied-title", root));
   }
 
-  async function connect(choice) {
+  async function connect(choice, recordingAccepted = undefined) {
+    if (!app.state.status) await app.steps.start.load();
+    renderChoice();
+    const recording = recordingAnswer(choice, recordingAccepted);
+    if (recording && !recording.accepted && !(policy() === "on_request" && choice.mode === "text")) {
+      // Before any camera or microphone: without consent there is no call that records.
+      showDeclined();
+      return;
+    }
     app.state.choice = choice;
     store.set({ choice });
     setWorking(true);
@@ -87,13 +145,13 @@ export function mountMode(app) {
         }
       }
       $("#denied", root).hidden = true;
-      await join(choice);
+      await join(choice, recording);
     } finally {
       setWorking(false);
     }
   }
 
-  async function join(choice) {
+  async function join(choice, recording) {
     const state = app.state;
     if (!state.noticeVersion) await app.steps.start.load();
     const body = {
@@ -105,11 +163,17 @@ export function mountMode(app) {
       show_me: choice.show_me,
       language: language(),
     };
+    if (app.state.topic) body.topic = app.state.topic;
+    if (recording) body.recording_consent = recording;
     let joined;
     try {
       joined = await api.join(body);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      if (error.field && error.field.startsWith("$.recording_consent")) {
+        await onRecordingRefused(error);
+        return;
+      }
       if (error.field) {
         stopStream(state.localStream);
         state.localStream = null;
@@ -140,6 +204,42 @@ export function mountMode(app) {
     app.steps.waiting.show();
     app.hub.connect();
   }
+
+  /** The hub saw the recording answer otherwise: the policy or the notices changed meanwhile. */
+  async function onRecordingRefused(error) {
+    stopStream(app.state.localStream);
+    app.state.localStream = null;
+    await app.steps.start.load();
+    show({ moveFocus: false });
+    if (error.reason === "outdated" || error.code === "not_allowed") {
+      const message = $("#rec-consent-error", root);
+      if (error.reason === "outdated") {
+        localize(message, "rec.outdated");
+        message.hidden = false;
+        focus($("#rec-agree", root));
+      }
+      return;
+    }
+    showDeclined();
+  }
+
+  $("#rec-declined-back", root).addEventListener("click", () => {
+    hideDeclined();
+    focus($("#rec-agree", root));
+  });
+  $("#rec-declined-go", root).addEventListener("click", () => {
+    hideDeclined();
+    if (policy() === "mandatory") {
+      app.steps.message.show(false);
+      return;
+    }
+    $("#mode-text", root).checked = true;
+    renderChoice();
+    connect({ mode: "text", see_advisor: false, show_me: false }, false);
+  });
+  $("#rec-agree", root).addEventListener("change", () => {
+    $("#rec-consent-error", root).hidden = true;
+  });
 
   for (const id of ["#mode-av", "#mode-text", "#see-advisor", "#show-me"]) {
     $(id, root).addEventListener("change", () => {
