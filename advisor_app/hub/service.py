@@ -33,6 +33,7 @@ from advisor_app.hub.metrics import HubMetrics
 from advisor_app.hub.presence import AdvisorPresence
 from advisor_app.hub.queue import Queue
 from advisor_app.hub.record_keeping import RecordKeeping
+from advisor_app.hub.recordings import Recordings
 from advisor_app.hub.senders import SenderLimits
 from advisor_app.hub.storage import CustomerRecord, Storage
 from advisor_app.hub.storage.base import LoginLimits, StorageError
@@ -97,6 +98,7 @@ class Hub:
         )
         self.presence = AdvisorPresence(self.context, on_change=self.queue.positions_changed)
         self.records = RecordKeeping(self.context)
+        self.recordings = Recordings(self.context, self.records)
         self.consultations = Consultations(self.context, self.queue, self.presence, self.records)
         self.inbox = Inbox(self.context, senders, notice_version)
         self.arrivals = Arrivals(
