@@ -191,9 +191,7 @@ async def verify(hub: RunningHub, path: Path) -> tuple[int, str]:
     return process.returncode, out.decode()
 
 
-async def test_segments_on_disk_are_sealed(
-    hub: RunningHub, tmp_path: Path
-) -> None:
+async def test_segments_on_disk_are_sealed(hub: RunningHub, tmp_path: Path) -> None:
     """What a crash leaves on the laptop is unreadable without the hub's key."""
     advisor = await signed_in(hub, tmp_path / "workstation")
     advisor.upload_during_call = False
