@@ -58,7 +58,7 @@ async def test_an_upload_cut_off_resumes_where_the_hub_copy_ends(
     tmp_path: Path, session: aiohttp.ClientSession
 ) -> None:
     async with running_hub(tmp_path / "hub", recording_policy="mandatory") as hub:
-        advisor, customer, consultation_id = await consultation(hub, session, mode="av")
+        advisor, _customer, consultation_id = await consultation(hub, session, mode="av")
         client = await client_of(hub, advisor)
         payloads = [os.urandom(200_000), os.urandom(150_000)]
         uploader = await record_segments(client, tmp_path / "ws", consultation_id, payloads)
