@@ -24,7 +24,7 @@ from av.container import OutputContainer
 from av.video.stream import VideoStream
 
 from advisor_app.protocol.recording import SegmentHeader, seal
-from advisor_app.rtc.recording.mixer import StereoMixer
+from advisor_app.rtc.recording.mixer import AudioClock, StereoMixer
 from advisor_app.rtc.recording.store import SegmentStore
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 Side = Literal["advisor", "customer"]
 MS = fractions.Fraction(1, 1000)
 AUDIO_RATE = 48_000
+VIDEO_BACKLOG = 150  # queued items beyond which video frames are dropped (about a second)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +84,10 @@ class _VideoInput:
         return self.last_ms is None or at_ms - self.last_ms >= self.interval_ms * 0.9
 
     def fit(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """A new frame of this track's size (never the one given: the call's encoder holds
+        that one too, and PyAV's reformat hands back the same object when nothing changes)."""
         if frame.width == self.width and frame.height == self.height:
-            return frame.reformat(format="yuv420p")
+            return av.VideoFrame.from_ndarray(frame.to_ndarray(format="yuv420p"), format="yuv420p")
         scale = min(self.width / frame.width, self.height / frame.height)
         width = max(2, int(frame.width * scale) // 2 * 2)
         height = max(2, int(frame.height * scale) // 2 * 2)
@@ -144,7 +147,7 @@ class Recorder:
         self._part = part
         self._on_segment = on_segment
         self._clock = clock
-        self._queue: queue.Queue[tuple[str, Any, float]] = queue.Queue(maxsize=400)
+        self._queue: queue.Queue[tuple[str, Any, float]] = queue.Queue(maxsize=3000)
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._t0 = 0.0
@@ -157,6 +160,9 @@ class Recorder:
 
     def _put(self, kind: str, item: Any) -> None:
         if self._thread is None or self._stopping.is_set():
+            return
+        if kind.startswith("video") and self._queue.qsize() > VIDEO_BACKLOG:
+            self.dropped += 1  # behind: pictures wait no longer, sound is never dropped here
             return
         try:
             self._queue.put_nowait((kind, item, self._clock()))
@@ -272,6 +278,7 @@ class _Worker:
         audio.metadata["title"] = "links Berater, rechts Kunde / left advisor, right customer"
         self.audio = audio
         self.mixer = StereoMixer(AUDIO_RATE)
+        self.clocks = {"advisor": AudioClock(), "customer": AudioClock()}
         self.resamplers = {
             side: av.AudioResampler(format="s16", layout="mono", rate=AUDIO_RATE)
             for side in ("advisor", "customer")
@@ -279,6 +286,7 @@ class _Worker:
         self.stage_picture: av.VideoFrame | None = None
         self.segment_started = 0.0
         self.media_ms = 0
+        self.refused = 0
 
     def now_ms(self, at: float) -> int:
         return max(0, int((at - self.recorder._t0) * 1000))
@@ -305,9 +313,17 @@ class _Worker:
     def _take(self, kind: str, item: Any, at: float) -> None:
         if kind.startswith("audio-"):
             side = "advisor" if kind == "audio-advisor" else "customer"
+            stamp = (
+                float(item.pts * item.time_base)
+                if item.pts is not None and item.time_base is not None
+                else None
+            )
+            duration = item.samples / (item.sample_rate or AUDIO_RATE)
+            start = self.clocks[side].start_of(stamp, at - self.recorder._t0, duration)
             for frame in self.resamplers[side].resample(item):
                 samples = frame.to_ndarray().reshape(-1)[: frame.samples]
-                self.mixer.push(side, samples.astype(np.int16, copy=False), at - self.recorder._t0)
+                self.mixer.push(side, samples.astype(np.int16, copy=False), start)
+                start += frame.samples / AUDIO_RATE
         elif kind == "stage":
             picture = item
             if picture is None:
@@ -326,9 +342,17 @@ class _Worker:
         fitted.pts = at_ms
         fitted.time_base = MS
         target.last_ms = at_ms
+        try:
+            for packet in target.stream.encode(fitted):
+                self.container.mux(packet)
+        except av.error.FFmpegError as error:
+            # One frame the encoder refuses (a size it cannot take) is left out; the
+            # recording goes on.
+            self.refused += 1
+            if self.refused == 1:
+                logger.warning("the recording left out a frame: %s", error)
+            return
         target.frames += 1
-        for packet in target.stream.encode(fitted):
-            self.container.mux(packet)
         self.media_ms = max(self.media_ms, at_ms)
 
     def _blank_stage(self) -> av.VideoFrame:
