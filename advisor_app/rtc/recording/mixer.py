@@ -3,8 +3,9 @@
 The advisor's and the customer's audio come at their own pace (packets, jitter, a side that
 starts later or pauses). Each side is laid on the recording's time line where its frames
 begin (``AudioClock``: by their own time stamps, anchored at their arrival): a gap becomes
-silence, a side running ahead (clock drift) loses its oldest excess. The stereo frames are made ``LATENCY`` behind real time, so that audio arriving a
-little late still finds its place.
+silence, a side running ahead (clock drift) loses its oldest excess. The stereo frames are
+made ``LATENCY`` behind real time, so that audio arriving late (a busy machine delivers it in
+bursts) still finds its place.
 """
 
 from __future__ import annotations
