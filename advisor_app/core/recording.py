@@ -66,6 +66,15 @@ class SegmentUploader:
         self.idle.clear()
         self._task = asyncio.ensure_future(self._run())
 
+    async def close(self) -> None:
+        """Stop uploading (the app quits): what waits goes at the next start."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.idle.set()
+
     async def _run(self) -> None:
         try:
             while True:
@@ -285,9 +294,10 @@ class ConsultationRecording:
                 taps.remove(tap)
         self._taps.clear()
         self._stage = None
-        recorder, self.recorder = self.recorder, None
+        recorder = self.recorder
         if recorder is not None:
-            await asyncio.to_thread(recorder.stop)
+            await asyncio.to_thread(recorder.stop)  # running until its last segment is sealed
+            self.recorder = None
             if recorder.dropped:
                 logger.warning("the recording dropped %d frames (busy)", recorder.dropped)
         self.uploader.kick()

@@ -164,6 +164,7 @@ class AdvisorSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._stats_task
         await self._stop_recording()  # its last segment sealed; uploaded at the next start
+        await self.uploader.close()
         await self._close_peer()
         if self.consultation is not None:
             self.consultation.documents.close()
@@ -455,9 +456,12 @@ class AdvisorSession:
         recording.attach_stage(consultation.documents)
 
     async def _stop_recording(self) -> None:
-        recording, self.recording = self.recording, None
+        """Returns once the last segment is sealed (and handed to the uploader)."""
+        recording = self.recording
         if recording is not None:
             await recording.stop()
+            if self.recording is recording:
+                self.recording = None
 
     def _stage_changed(self, share: DocumentShare) -> None:
         recording = self.recording

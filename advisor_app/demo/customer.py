@@ -42,12 +42,14 @@ class SimulatedCustomer:
         show_me: bool = True,
         greeting: str | None = "Guten Tag! Ich habe eine Frage zu meiner Baufinanzierung.",
         video_size: tuple[int, int] = (640, 480),
+        topic: str = "",
     ) -> None:
         self.hub_url = hub_url.rstrip("/")
         self.name, self.phone, self.mode = name, phone, mode
         self.see_advisor, self.show_me = see_advisor, show_me
         self.greeting = greeting
         self.video_size = video_size  # the test picture's width and height
+        self.topic = topic  # what the consultation is about (the hub's recording policy)
         self.token: str | None = None
         self.customer_id: int | None = None
         self.consultation: ConsultationInfo | None = None
@@ -81,6 +83,7 @@ class SimulatedCustomer:
             mode=self.mode,  # type: ignore[arg-type]
             see_advisor=self.see_advisor,
             show_me=self.show_me,
+            topic=self.topic,
         )
         async with self._session.post(
             f"{self.hub_url}/api/customers",

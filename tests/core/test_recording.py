@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from tests.support.polling import until
 pytestmark = pytest.mark.slow
 
 SEGMENT_SECONDS = 3.0
+SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
 
 @pytest.fixture
@@ -63,9 +66,11 @@ async def compliance_get(
         return response.status, await response.read()
 
 
-def dominant_hz(samples: np.ndarray[Any, Any], rate: int = 48_000) -> float:
-    spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.shape[0])))
-    return float(np.fft.rfftfreq(samples.shape[0], 1 / rate)[int(np.argmax(spectrum))])
+def band(samples: np.ndarray[Any, Any], hz: float, rate: int = 48_000) -> float:
+    """The energy within 20 Hz of ``hz``."""
+    spectrum = np.abs(np.fft.rfft(samples)) ** 2
+    frequencies = np.fft.rfftfreq(samples.shape[0], 1 / rate)
+    return float(spectrum[np.abs(frequencies - hz) < 20].sum())
 
 
 def decode(webm: bytes) -> dict[str, Any]:
@@ -99,13 +104,21 @@ async def test_a_20_second_consultation_is_recorded_both_ways_and_verifies(
         assert consultation is not None
         await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
         await until(lambda: advisor.is_recording, what="recording")
+        began = time.monotonic()
         await until(lambda: advisor.remote_audio.frames_received > 50, what="customer audio")
-        await asyncio.sleep(20)
+        await asyncio.sleep(8)
+        # A page shown, with a thick red stroke across it: the stage track shows both.
+        await advisor.documents.open(SAMPLES / "Produktblatt-Baufinanzierung.pdf")
+        advisor.documents.set_sharing(True)
+        stroke = advisor.documents.begin_stroke("pen", "#c0392b", 0.02, (0.1, 0.5))
+        advisor.documents.extend_stroke(stroke, [(0.5, 0.5), (0.9, 0.5)])
+        await asyncio.sleep(12)
         with pytest.raises(Exception, match="cannot be stopped"):
             await advisor.stop_recording()  # mandatory: the advisor cannot pause it
         await advisor.end()
         await until(lambda: consultation.phase == Phase.ENDED, what="ended")
         await until(lambda: not advisor.is_recording, what="recording stopped")
+        recorded = time.monotonic() - began  # how long it ran, at least
         await asyncio.wait_for(advisor.uploader.idle.wait(), 30)
         await until(lambda: not advisor.recordings.pending(), 30, what="all uploaded")
     finally:
@@ -140,22 +153,34 @@ async def test_a_20_second_consultation_is_recorded_both_ways_and_verifies(
     assert media["titles"] == ["Berater/advisor", "Kunde/customer", "Dokumente/documents"]
     audio = media["audio"]
     seconds = audio.shape[1] / 48_000
-    assert 19 <= seconds <= 26, seconds
+    assert recorded >= 20 and recorded - 1.5 <= seconds <= recorded + 1.0, (seconds, recorded)
     # Both directions: left the advisor's 440 Hz, right the customer's 660 Hz (each a tone
     # of RMS 0.07), both there all along: each 5 s has each side's tone. (On a machine so
     # busy that aiortc sends and receives slower than real time, the recording has the gaps
-    # the call had, so neither every sample nor a clean spectrum is asked for.)
+    # the call had, so neither every sample nor a clean tone is asked for: which tone is
+    # where.)
     spoken = audio[:, 48_000 : 48_000 * 21]
     for left, right in (spoken[:, i : i + 48_000 * 5] for i in range(0, 48_000 * 20, 48_000 * 5)):
-        assert abs(dominant_hz(left) - 440) < 12 and abs(dominant_hz(right) - 660) < 12
+        assert band(left, 440) > 10 * band(left, 660) and band(left, 440) > 0
+        assert band(right, 660) > 10 * band(right, 440) and band(right, 660) > 0
     rms = np.sqrt((spoken**2).mean(axis=1))
     assert rms[0] > 0.02 and rms[1] > 0.01, rms
     advisor_frames, customer_frames, stage_frames = (media["video"][i] for i in range(3))
     for frames in (advisor_frames, customer_frames):
-        assert len(frames) >= 15 * 19 * 0.6, len(frames)  # about 15 a second for 20 s
+        # Up to 15 a second (a machine as busy as a shared CI runner delivers fewer), and
+        # pictures all along.
+        assert 2 * recorded <= len(frames) <= 15.5 * recorded, len(frames)
+        assert max(b.pts - a.pts for a, b in itertools.pairwise(frames)) < 4000
         span = float(frames[-1].pts - frames[0].pts) / 1000
-        assert 18 <= span <= 26, span
+        assert recorded - 3 <= span <= recorded + 0.5, (span, recorded)
     assert len(stage_frames) >= 18  # one a second
+    # Before the page: the empty stage (dark grey); at the end: the page with the stroke.
+    empty = stage_frames[2].to_ndarray(format="rgb24")
+    assert empty.std() < 2 and empty.mean() < 60
+    shown = stage_frames[-2].to_ndarray(format="rgb24").astype(int)
+    assert shown[:, 300:700].mean() > 150  # a white page (portrait: letterboxed) on the stage
+    red = (shown[..., 0] > 150) & (shown[..., 1] < 90) & (shown[..., 2] < 90)
+    assert red.sum() > 2000, red.sum()  # the stroke
     # The advisor's landscape picture fills the frame; the customer's portrait one is
     # letterboxed: black at both sides.
     ours = advisor_frames[len(advisor_frames) // 2].to_ndarray(format="gray")
