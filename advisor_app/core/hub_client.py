@@ -30,6 +30,8 @@ _login_decoder: Decoder[rest.LoginResponse] = Decoder(rest.LoginResponse)
 _error_decoder: Decoder[rest.ErrorResponse] = Decoder(rest.ErrorResponse)
 _messages_decoder: Decoder[rest.MessagesResponse] = Decoder(rest.MessagesResponse)
 _minutes_decoder: Decoder[rest.MinutesSaved] = Decoder(rest.MinutesSaved)
+_recording_decoder: Decoder[rest.RecordingStarted] = Decoder(rest.RecordingStarted)
+_segment_decoder: Decoder[rest.SegmentState] = Decoder(rest.SegmentState)
 
 
 # What a broken link raises: aiohttp's client errors (DNS, refused, reset, TLS, a bad
@@ -191,6 +193,43 @@ class HubClient:
     async def record(self, consultation_id: int) -> bytes:
         """The record as the hub stored it for the customer (a PDF)."""
         return await self._call("GET", f"/api/advisor/consultations/{consultation_id}/record")
+
+    # --- recordings (issue 18; see core/recording.py) ---
+
+    async def start_recording(self, consultation_id: int) -> rest.RecordingStarted:
+        """A new part of the consultation's recording and its key (held in memory only)."""
+        payload = await self._call(
+            "POST", f"/api/advisor/consultations/{consultation_id}/recording"
+        )
+        return _recording_decoder.decode(payload)
+
+    @staticmethod
+    def _segment_path(consultation_id: int, part: int, seq: int) -> str:
+        return f"/api/advisor/consultations/{consultation_id}/recording/{part}/segments/{seq}"
+
+    async def segment_state(self, consultation_id: int, part: int, seq: int) -> rest.SegmentState:
+        payload = await self._call("GET", self._segment_path(consultation_id, part, seq))
+        return _segment_decoder.decode(payload)
+
+    async def upload_segment_chunk(
+        self,
+        consultation_id: int,
+        part: int,
+        seq: int,
+        *,
+        offset: int,
+        total: int,
+        sha256: str,
+        chunk: bytes,
+    ) -> rest.SegmentState:
+        query = f"?offset={offset}&total={total}&sha256={sha256}"
+        payload = await self._call(
+            "PUT",
+            self._segment_path(consultation_id, part, seq) + query,
+            chunk,
+            content_type="application/octet-stream",
+        )
+        return _segment_decoder.decode(payload)
 
     async def mark_message_done(self, message_id: int) -> None:
         await self._call("POST", f"/api/advisor/messages/{message_id}/done")

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -21,6 +22,12 @@ from advisor_app.core.documents import DocumentShare, ShareState
 from advisor_app.core.errors import Problem, UserFacingError
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.queue_state import QueueState
+from advisor_app.core.recording import (
+    ConsultationRecording,
+    SegmentUploader,
+    default_recordings_root,
+    store_for,
+)
 from advisor_app.core.recording_state import RecordingState
 from advisor_app.documents.render import Renderer, cpu_workers
 from advisor_app.observe import Event
@@ -34,6 +41,7 @@ from advisor_app.protocol.common import (
 )
 from advisor_app.protocol.documents import Mark
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
+from advisor_app.rtc.recording import RecorderSettings
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
 from advisor_app.rtc.tracks import SwitchableTrack
 
@@ -91,9 +99,22 @@ class MediaSources:
 class AdvisorSession:
     """Runs on the engine loop. Every public coroutine is called through the engine facade."""
 
-    def __init__(self, hub: HubClient, media: MediaSources) -> None:
+    def __init__(
+        self, hub: HubClient, media: MediaSources, recordings_root: Path | None = None
+    ) -> None:
         self.hub = hub
         self.media = media
+        # Recordings (issue 18): sealed segments wait under the user's data folder until the
+        # hub has them; what a crash left behind goes at the next connection to the hub.
+        self.recordings = store_for(recordings_root or default_recordings_root(), hub.hub_url)
+        self.uploader = SegmentUploader(hub, self.recordings)
+        # The current consultation's recorder, while it records (started and stopped only by
+        # _follow_recording, on the hub's recording state; see self.recording below).
+        self.recorder: ConsultationRecording | None = None
+        self.recorder_settings = RecorderSettings()  # segment length, sizes, rates
+        # Segments go up as they are sealed; False: only after the consultation (a weak
+        # uplink keeps its whole width for the call).
+        self.upload_during_call = True
         self.queue = QueueState()
         self.presence: Presence = "available"
         self.advisor: AdvisorInfo | None = None  # who the hub says we are (its welcome)
@@ -139,6 +160,8 @@ class AdvisorSession:
     # --- life cycle ---
 
     async def start(self) -> None:
+        # Before any recorder runs: what a crash left half-written is no segment.
+        await asyncio.to_thread(self.recordings.discard_partial)
         self.hub.start()
         self._stats_task = asyncio.create_task(self._poll_stats(), name="link-stats")
 
@@ -147,6 +170,8 @@ class AdvisorSession:
             self._stats_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._stats_task
+        await self._stop_recording()  # its last segment sealed; uploaded at the next start
+        await self.uploader.close()
         await self._close_peer()
         if self.consultation is not None:
             self.consultation.documents.close()
@@ -199,8 +224,11 @@ class AdvisorSession:
         await self.hub.send(ws.RecordingRequest(consultation_id=consultation.consultation_id))
 
     async def stop_recording(self) -> None:
-        """Stop an on_request recording (the hub refuses it for a mandatory one)."""
+        """Stop an on_request recording (the hub refuses it for a mandatory one, and so does
+        this: the view offers no button for it, and nothing else may pause it)."""
         consultation = self._current()
+        if self.recording is not None and self.recording.policy == "mandatory":
+            raise UserFacingError(Problem.HUB_REFUSED, "a mandatory recording cannot be stopped")
         await self.hub.send(ws.RecordingStop(consultation_id=consultation.consultation_id))
 
     async def save_minutes(
@@ -221,6 +249,24 @@ class AdvisorSession:
             return
         self.recording = state
         self.recording_changed.emit(state)
+        self._follow_recording(state)
+
+    def _follow_recording(self, state: RecordingState | None) -> None:
+        """The recorder runs exactly while the hub says the consultation records: the policy
+        and the customer's consent (issue 18 item 2) decide, never the workstation alone."""
+        consultation = self.consultation
+        wanted = (
+            state is not None
+            and state.active
+            and consultation is not None
+            and consultation.consultation_id == state.consultation_id
+            and consultation.has_media
+            and consultation.phase != Phase.ENDED
+        )
+        if wanted and consultation is not None and self.recorder is None:
+            self._spawn(self._start_recording(consultation))
+        elif not wanted and self.recorder is not None:
+            self._spawn(self._stop_recording())
 
     @property
     def documents(self) -> DocumentShare:
@@ -357,6 +403,7 @@ class AdvisorSession:
 
     def _on_welcome(self, welcome: ws.AdvisorWelcome) -> None:
         self.advisor = welcome.advisor
+        self.uploader.kick()  # segments of an earlier run, or sealed while the hub was away
         self.queue.reset(welcome.queue)
         self.queue_changed.emit(self.queue.entries())
         self.presence = welcome.presence
@@ -411,6 +458,8 @@ class AdvisorSession:
         share = DocumentShare(self.renderer, info.consultation_id)
         share.changed.connect(lambda state: self._forward(share, self.share_changed, state))
         share.marks_changed.connect(lambda marks: self._forward(share, self.marks_changed, marks))
+        share.changed.connect(lambda _: self._stage_changed(share))
+        share.marks_changed.connect(lambda _: self._stage_changed(share))
         consultation = Consultation(
             info=info, chat=ChatLog(info.consultation_id, "advisor"), documents=share
         )
@@ -424,6 +473,53 @@ class AdvisorSession:
         self._spawn(self._resume_chat(consultation))
         if consultation.has_media:
             self._spawn(self._start_peer(consultation))
+
+    # --- recording (issue 18 item 3; core/recording.py) ---
+
+    @property
+    def is_recording(self) -> bool:
+        """Whether the recorder is writing now (the view shows the hub's state, self.recording)."""
+        return self.recorder is not None and self.recorder.running
+
+    async def _start_recording(self, consultation: Consultation) -> None:
+        """THE ONE PLACE a recording starts: from _follow_recording, when the hub's recording
+        state turns active (policy and consent)."""
+        if self.recorder is not None or self.consultation is not consultation:
+            return
+        recording = ConsultationRecording(
+            self.hub,
+            self.recordings,
+            self.uploader,
+            consultation.consultation_id,
+            self.recorder_settings,
+            upload_live=self.upload_during_call,
+        )
+        self.recorder = recording
+        try:
+            await recording.start()
+        except BaseException:
+            self.recorder = None
+            raise
+        if self.consultation is not consultation or consultation.phase == Phase.ENDED:
+            await self._stop_recording()
+            return
+        recording.attach_remote(self.remote_video, self.remote_audio)
+        recording.attach_local(self.microphone, self.camera)
+        recording.attach_stage(consultation.documents)
+
+    async def _stop_recording(self) -> None:
+        """Returns once the last segment is sealed (and handed to the uploader)."""
+        recording = self.recorder
+        if recording is not None:
+            await recording.stop()
+            if self.recorder is recording:
+                self.recorder = None
+
+    def _stage_changed(self, share: DocumentShare) -> None:
+        recording = self.recorder
+        consultation = self.consultation
+        if recording is not None and consultation is not None and consultation.documents is share:
+            recording.stage_changed()
 
     def _forward[T](self, share: DocumentShare, event: Event[T], value: T) -> None:
         """Only the current consultation's documents reach the views."""
@@ -442,6 +538,8 @@ class AdvisorSession:
         self.microphone = SwitchableTrack(audio) if audio is not None else None
         self.camera = SwitchableTrack(video) if video is not None else None
         peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
+        if self.recorder is not None:  # a new connection: its tracks are recorded too
+            self.recorder.attach_local(self.microphone, self.camera)
         consultation.peer = peer
         self._apply_media_switches()  # sent once the page opens the channel
         consultation.documents.attach(peer.documents, peer.pointer)
@@ -526,6 +624,8 @@ class AdvisorSession:
     async def _finish(self, consultation: Consultation) -> None:
         """After the end: the media goes; the pages shown go to the hub for the record (the
         hub made one without them already); then the consultation's documents are dropped."""
+        if self.consultation is consultation:
+            await self._stop_recording()
         await self._close_peer(consultation)
         try:
             if consultation.documents.shown:

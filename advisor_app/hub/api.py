@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from advisor_app.hub.convert import advisor_info, to_datetime
 from advisor_app.hub.keys import HUB
 from advisor_app.hub.record_keeping import NamedPdf
+from advisor_app.hub.recordings import CHUNK_BYTES_MAX
 from advisor_app.hub.security import bearer_token, client_address
 from advisor_app.hub.service import Hub
 from advisor_app.hub.storage import AdvisorRecord, CustomerRecord
@@ -43,6 +45,10 @@ _STATUS_BY_CODE = {
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
+
+# Bodies a handler reads itself, in pieces and with its own limit: uploads of pages and of
+# recording segments.
+STREAMED_BODIES = ("multipart/form-data", "application/octet-stream")
 
 _join_decoder: Decoder[rest.JoinRequest] = Decoder(rest.JoinRequest)
 _message_decoder: Decoder[rest.LeaveMessageRequest] = Decoder(rest.LeaveMessageRequest)
@@ -88,7 +94,7 @@ async def protocol_errors(request: web.Request, handler: Handler) -> web.StreamR
 
 async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        if request.body_exists and request.content_type != "multipart/form-data":
+        if request.body_exists and request.content_type not in STREAMED_BODIES:
             # Every body but an upload is read whole (up to client_max_size) before the
             # handler: a broken or oversize one is answered as such on every route, and
             # nothing is left for aiohttp to drain after the answer. Handlers get it cached.
@@ -353,6 +359,108 @@ async def compliance_record(request: web.Request) -> web.Response:
     account = await _advisor(request)
     reference = request.match_info["reference"]
     return _pdf(await _hub(request).records.compliance_record(account, reference))
+
+
+# --- recordings (issue 18 item 3; see recordings.py) ---
+
+
+def _part_number(request: web.Request) -> int:
+    return _path_id(request, "part")
+
+
+def _query_int(request: web.Request, name: str) -> int:
+    text = request.query.get(name, "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 12):
+        raise ProtocolError(ErrorCode.INVALID, f"{name} must be a whole number", name)
+    return int(text)
+
+
+@routes.post("/api/advisor/consultations/{consultation_id}/recording")
+async def start_recording(request: web.Request) -> web.Response:
+    """A new part of the running consultation's recording, and its key."""
+    advisor = await _advisor(request)
+    started = await _hub(request).recordings.start(advisor.advisor_id, _consultation_id(request))
+    return json_response(started, status=201)
+
+
+@routes.get("/api/advisor/consultations/{consultation_id}/recording/{part}/segments/{seq}")
+async def segment_state(request: web.Request) -> web.Response:
+    """What the hub holds of a segment: where an upload goes on."""
+    advisor = await _advisor(request)
+    state = await _hub(request).recordings.segment_state(
+        advisor.advisor_id,
+        _consultation_id(request),
+        _part_number(request),
+        _path_id(request, "seq"),
+    )
+    return json_response(state)
+
+
+@routes.put("/api/advisor/consultations/{consultation_id}/recording/{part}/segments/{seq}")
+async def upload_segment(request: web.Request) -> web.Response:
+    """A chunk of a sealed segment (application/octet-stream) at ``?offset=`` of ``&total=``
+    bytes whose sha256 is ``&sha256=``; the last chunk completes it (checked, opened, sealed)."""
+    hub = _hub(request)
+    advisor = await _advisor(request)
+    consultation_id, part = _consultation_id(request), _part_number(request)
+    seq = _path_id(request, "seq")
+    if request.content_type != "application/octet-stream":
+        raise ProtocolError(ErrorCode.MALFORMED, "send the chunk as application/octet-stream")
+    if (request.content_length or 0) > CHUNK_BYTES_MAX:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE, f"a chunk may have at most {CHUNK_BYTES_MAX} bytes"
+        )
+    chunk = bytearray()
+    while block := await request.content.read(65536):
+        chunk += block
+        if len(chunk) > CHUNK_BYTES_MAX:
+            raise ProtocolError(
+                ErrorCode.TOO_LARGE, f"a chunk may have at most {CHUNK_BYTES_MAX} bytes"
+            )
+    state = await hub.recordings.receive(
+        advisor.advisor_id,
+        consultation_id,
+        part,
+        seq,
+        offset=_query_int(request, "offset"),
+        total=_query_int(request, "total"),
+        sha256=request.query.get("sha256", ""),
+        chunk=bytes(chunk),
+    )
+    return json_response(state)
+
+
+@routes.get("/api/compliance/consultations/{reference}/recording")
+async def compliance_recording_parts(request: web.Request) -> web.Response:
+    """A consultation's recorded segments and their hashes; compliance only, audited."""
+    account = await _advisor(request)
+    reference = request.match_info["reference"]
+    return json_response(await _hub(request).recordings.parts(account, reference))
+
+
+@routes.get("/api/compliance/consultations/{reference}/recording/{part}")
+async def compliance_recording(request: web.Request) -> web.StreamResponse:
+    """One part of a consultation's recording as a WebM file; compliance only, audited."""
+    account = await _advisor(request)
+    reference = request.match_info["reference"]
+    name, files = await _hub(request).recordings.part_files(
+        account, reference, _part_number(request)
+    )
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "video/webm",
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+    )
+    response.content_length = sum(path.stat().st_size for path in files)
+    await response.prepare(request)
+    for path in files:
+        with path.open("rb") as file:
+            while block := await asyncio.to_thread(file.read, 1 << 20):
+                await response.write(block)
+    await response.write_eof()
+    return response
 
 
 @routes.get("/api/customers/me/record")

@@ -25,6 +25,7 @@ from advisor_app.hub.cluster import Cluster
 from advisor_app.hub.config import HubSettings
 from advisor_app.hub.context import Clock
 from advisor_app.hub.keys import HUB
+from advisor_app.hub.recordings import prune_files
 from advisor_app.hub.security import allowed_hosts_middleware, security_headers_middleware
 from advisor_app.hub.service import Hub
 from advisor_app.hub.storage import Storage
@@ -66,6 +67,13 @@ async def purge_once(
     counts = await storage.purge(now - settings.retention_days * 86400, now, present)
     if any((counts.customers, counts.offline_messages, counts.tokens)):
         logger.info("retention purge: %s", counts)
+    # The recordings' files go with their consultation (kept for recording_retention_days,
+    # or under legal hold, by the purge above).
+    removed = await asyncio.to_thread(
+        prune_files, settings.recordings_path, await storage.recorded_consultations()
+    )
+    if removed:
+        logger.info("retention purge: the recordings of %d consultations removed", removed)
 
 
 def open_storage(settings: HubSettings) -> tuple[Storage, Cluster | None]:

@@ -22,6 +22,7 @@ from advisor_app.hub.accounts import PASSWORD_MIN, hash_password
 from advisor_app.hub.app import create_app, open_storage, web_root_problem
 from advisor_app.hub.config import ENV_PREFIX, ConfigError, HubSettings, load_settings, setting_docs
 from advisor_app.hub.guard import GuardedSite, guard_limits
+from advisor_app.hub.recordings import prune_files
 from advisor_app.hub.roles import ACCOUNT_ROLES, parse_roles, sorted_roles
 from advisor_app.hub.storage.base import DuplicateError, Storage, StorageError
 from advisor_app.hub.tls import ensure_self_signed, server_context
@@ -176,10 +177,12 @@ def _purge(settings: HubSettings) -> int:
     async def work(storage: Storage) -> int:
         now = time.time()
         counts = await storage.purge(now - settings.retention_days * 86400, now)
+        recordings = prune_files(settings.recordings_path, await storage.recorded_consultations())
         print(
             f"purged {counts.customers} customers, {counts.consultations} consultations, "
             f"{counts.chat_messages} chat messages, {counts.offline_messages} messages, "
-            f"{counts.tokens} expired logins (retention {settings.retention_days:g} days)"
+            f"{counts.tokens} expired logins (retention {settings.retention_days:g} days), "
+            f"the recordings of {recordings} consultations"
         )
         return 0
 

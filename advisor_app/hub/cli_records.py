@@ -25,6 +25,7 @@ from advisor_app.hub.record_signing import (
     load_identity,
     own_certificate,
 )
+from advisor_app.hub.recording_verify import WEBM_MAGIC, check_recording
 from advisor_app.hub.roles import ACCOUNT_ROLES, parse_roles, roles_action, sorted_roles
 from advisor_app.hub.storage.base import Storage, StorageError
 from advisor_app.protocol.common import AccountRole
@@ -43,7 +44,12 @@ def add_commands(
         help="check a consultation record: its signature, its sealed events and, on the hub "
         "host, the database (exit 0 valid, 1 tampered, 2 usage)",
     )
-    verify.add_argument("file", type=Path, help="the record (a PDF)")
+    verify.add_argument(
+        "file",
+        type=Path,
+        help="the record (a PDF), or a recording: one segment or a whole part (WebM); a "
+        "recording is checked against the database (on the hub's host)",
+    )
 
     hold = commands.add_parser(
         "legal-hold",
@@ -187,6 +193,8 @@ def _verify(settings: HubSettings, path: Path) -> int:
     except OSError as error:
         print(f"advisor-hub verify: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
+    if not data.startswith(b"%PDF-"):
+        return _verify_recording(settings, path, data)
     # pyHanko logs a certificate it cannot chain to a trusted root (ours is self-signed) as a
     # warning with a traceback; the verdict's lines say what matters about the certificate.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
@@ -208,6 +216,33 @@ def _verify(settings: HubSettings, path: Path) -> int:
         print(f"NOT VALID: {verdict.failure}.")
         return 1
     print(f"VALID: {path.name} is the hub's record of {verdict.reference}, unchanged.")
+    return 0
+
+
+def _verify_recording(settings: HubSettings, path: Path, data: bytes) -> int:
+    if not _on_hub_host(settings):
+        print(
+            f"advisor-hub verify: {path} is not a PDF; a recording is checked against the hub's "
+            "database: run this on the hub's host",
+            file=sys.stderr,
+        )
+        return 2
+    verdict = _with_storage(settings, lambda storage: check_recording(storage, data))
+    for line in verdict.lines:
+        print(line)
+    if not verdict.found:
+        if not data.startswith(WEBM_MAGIC):
+            print(f"advisor-hub verify: {path}: not a PDF, nor a recording", file=sys.stderr)
+            return 2
+        print(
+            f"NOT VALID: {path.name} is no recording or segment this hub sealed "
+            "(changed, or from elsewhere)."
+        )
+        return 1
+    if verdict.failure is not None:
+        print(f"NOT VALID: {verdict.failure}.")
+        return 1
+    print(f"VALID: {path.name} is a recording this hub sealed, unchanged.")
     return 0
 
 

@@ -175,6 +175,12 @@ class HubSettings:
         "raise it to 7 years, or put single consultations on legal hold, when the authority asks.",
         1826.0,
     )
+    recordings_dir: Path | None = _doc(
+        "Folder for the consultations' recordings (segments as uploaded by the advisors' "
+        "workstations, checked and sealed); unset: recordings in the data dir. Kept as long as "
+        "their consultation (recording_retention_days, legal hold).",
+        None,
+    )
     audit_retention_days: float = _doc(
         "How long the audit log (compliance access to records, legal holds, account changes) is "
         "kept.",
@@ -300,6 +306,10 @@ class HubSettings:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "hub.sqlite3"
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
     def recording_rules(self) -> RecordingRules:
         """The recording policy for each topic and the retention it brings."""

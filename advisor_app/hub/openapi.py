@@ -124,6 +124,39 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/api/advisor/consultations/{consultation_id}/record"): Operation(
         "The consultation's record (PDF).", who="advisor", response_type="application/pdf"
     ),
+    ("POST", "/api/advisor/consultations/{consultation_id}/recording"): Operation(
+        "Start a part of the running consultation's recording: its number and key "
+        "(only where the recording policy is not off).",
+        who="advisor",
+        response=rest.RecordingStarted,
+        status=201,
+    ),
+    ("GET", "/api/advisor/consultations/{consultation_id}/recording/{part}/segments/{seq}"): (
+        Operation(
+            "What the hub holds of a segment (bytes received, or complete with its sha256).",
+            who="advisor",
+            response=rest.SegmentState,
+        )
+    ),
+    ("PUT", "/api/advisor/consultations/{consultation_id}/recording/{part}/segments/{seq}"): (
+        Operation(
+            "A chunk of a sealed segment at ?offset= of &total= bytes with &sha256=; the last "
+            "chunk completes it (checked, opened, sealed in the chain).",
+            who="advisor",
+            request_type="application/octet-stream",
+            response=rest.SegmentState,
+        )
+    ),
+    ("GET", "/api/compliance/consultations/{reference}/recording"): Operation(
+        "A consultation's recorded segments and their hashes (each access is logged).",
+        who="compliance",
+        response=rest.RecordingParts,
+    ),
+    ("GET", "/api/compliance/consultations/{reference}/recording/{part}"): Operation(
+        "One part of a consultation's recording as a WebM file (each access is logged).",
+        who="compliance",
+        response_type="video/webm",
+    ),
     ("GET", "/api/compliance/consultations/{reference}/record"): Operation(
         "A consultation's record for compliance (each access is logged).",
         who="compliance",

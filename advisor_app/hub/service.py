@@ -35,6 +35,7 @@ from advisor_app.hub.presence import AdvisorPresence
 from advisor_app.hub.queue import Queue
 from advisor_app.hub.record_keeping import RecordKeeping
 from advisor_app.hub.recording_consent import RecordingConsents
+from advisor_app.hub.recordings import Recordings
 from advisor_app.hub.senders import SenderLimits
 from advisor_app.hub.storage import CustomerRecord, Storage
 from advisor_app.hub.storage.base import LoginLimits, StorageError
@@ -101,6 +102,7 @@ class Hub:
         )
         self.presence = AdvisorPresence(self.context, on_change=self._presence_changed)
         self.records = RecordKeeping(self.context)
+        self.recordings = Recordings(self.context, self.records)
         self.consultations = Consultations(self.context, self.queue, self.presence, self.records)
         self.recording = RecordingConsents(self.context, self.records, notice_version)
         self.inbox = Inbox(self.context, senders, notice_version)

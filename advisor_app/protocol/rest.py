@@ -366,3 +366,41 @@ __all__ = [
     "check_consent",
     "check_recording_consent",
 ]
+
+
+# --- recordings (issue 18 item 3) ---
+
+
+class RecordingStarted(msgspec.Struct, kw_only=True):
+    """A new part of a consultation's recording: its number and its key (AES-256, base64),
+    which the workstation holds in memory only (protocol/recording.py)."""
+
+    part: int
+    key: str
+
+
+class SegmentState(msgspec.Struct, kw_only=True):
+    """What the hub holds of one segment: the bytes received so far (an upload goes on from
+    there), and, once complete and checked, the sha256 of its plain bytes as sealed."""
+
+    received: int
+    complete: bool
+    sha256: str | None = None
+
+
+class RecordingSegment(msgspec.Struct, kw_only=True, frozen=True):
+    part: int
+    seq: int
+    bytes: int
+    sha256: str
+    last: bool
+    media_ms: int
+
+
+class RecordingParts(msgspec.Struct, kw_only=True):
+    """A consultation's recording as the hub holds it (for compliance): each part is one
+    WebM file, its segments' bytes joined; ``complete`` when its last segment arrived."""
+
+    reference: str
+    segments: list[RecordingSegment]
+    complete_parts: list[int]

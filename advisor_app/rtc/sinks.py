@@ -48,6 +48,9 @@ class LatestFrameSink:
         self._task: asyncio.Task[None] | None = None
         self.frames_received = 0
         self.meter = FrameMeter()  # what was decoded, for the link statistics
+        # Who else gets every decoded frame (the recorder): called on the engine loop, must
+        # not block.
+        self.taps: list[Callable[[av.VideoFrame], None]] = []
 
     def attach(self, track: MediaStreamTrack) -> None:
         self.detach()
@@ -66,6 +69,8 @@ class LatestFrameSink:
                 if not isinstance(frame, av.VideoFrame):  # a decoded track hands frames
                     continue
                 self.meter.count(frame)
+                for tap in self.taps:
+                    tap(frame)
                 with self._lock:
                     self._frame = frame
                     self.frames_received += 1
@@ -93,6 +98,7 @@ class PcmRingSink:
         self.frames_received = 0
         self.bytes_dropped = 0
         self.peak = 0.0  # level of the last frame, 0..1, for a meter
+        self.taps: list[Callable[[av.AudioFrame], None]] = []  # as LatestFrameSink.taps
 
     def attach(self, track: MediaStreamTrack) -> None:
         self.detach()
@@ -110,6 +116,8 @@ class PcmRingSink:
                 if not isinstance(frame, av.AudioFrame):
                     continue
                 self.frames_received += 1
+                for tap in self.taps:
+                    tap(frame)
                 for converted in self._resampler.resample(frame):
                     samples: np.ndarray[Any, Any] = converted.to_ndarray()
                     if samples.size:

@@ -10,6 +10,7 @@ import asyncio
 import fractions
 import math
 import time
+from collections.abc import Callable
 
 import av
 import numpy as np
@@ -107,6 +108,9 @@ class SwitchableTrack(MediaStreamTrack):
         self.enabled = True
         self.latest: av.AudioFrame | av.VideoFrame | None = None  # for a local preview
         self.meter = FrameMeter()  # video frames handed to the encoder, for the statistics
+        # Who else gets each frame as sent (the recorder): called on the engine loop, must
+        # not block.
+        self.taps: list[Callable[[av.AudioFrame | av.VideoFrame], None]] = []
 
     async def recv(self) -> av.AudioFrame | av.VideoFrame:
         frame = await self.source.recv()
@@ -115,8 +119,13 @@ class SwitchableTrack(MediaStreamTrack):
         self.latest = frame
         if isinstance(frame, av.VideoFrame):
             self.meter.count(frame)  # black ones too: they are what is encoded and sent
-        if self.enabled:
-            return frame
+        sent = frame if self.enabled else self._blank(frame)
+        for tap in self.taps:
+            tap(sent)
+        return sent
+
+    @staticmethod
+    def _blank(frame: av.AudioFrame | av.VideoFrame) -> av.AudioFrame | av.VideoFrame:
         if isinstance(frame, av.AudioFrame):
             silent = av.AudioFrame(
                 format=frame.format.name, layout=frame.layout.name, samples=frame.samples

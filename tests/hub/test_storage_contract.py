@@ -30,6 +30,7 @@ from advisor_app.hub.storage.base import (
     OfflineMessageRecord,
     PurgeCounts,
     RecordingRules,
+    RecordingSegmentRecord,
     Storage,
     StorageError,
 )
@@ -1623,3 +1624,52 @@ async def test_the_recording_answer_state_and_minutes_are_stored_and_sealed(
     ]
     assert stored.chain_head == events[-1].hash == minutes.chain_head
     assert sealing.check(record_signing.chain_of(events)) == stored.chain_head
+
+
+# --- recordings (issue 18 item 3) ---
+
+
+async def test_recording_parts_segments_and_their_seals(storage: Storage) -> None:
+    advisor = await add_advisor(storage)
+    consultation = await start_consultation(storage, advisor, "recorded", T0)
+    ben = await add_advisor(storage, "ben")
+    other = await ended_consultation(storage, ben, "other", T0 + 100, T0 + 200)
+    cid = consultation.consultation_id
+    assert await storage.start_recording(cid, b"k" * 32, T0 + 1) == 1
+    assert await storage.start_recording(cid, b"l" * 32, T0 + 2) == 2  # a restarted workstation
+    assert await storage.recording_key(cid, 1) == b"k" * 32
+    assert await storage.recording_key(cid, 2) == b"l" * 32
+    assert await storage.recording_key(cid, 3) is None
+    assert await storage.recorded_consultations() == {cid}
+
+    def segment(part: int, seq: int, sha: str, last: bool = False) -> RecordingSegmentRecord:
+        return RecordingSegmentRecord(cid, part, seq, 1000 * seq, sha, last, 3000 * seq, 0.0)
+
+    first = await storage.add_recording_segment(segment(1, 1, "a" * 64), T0 + 5)
+    assert first is not None and first.kind == "recording_segment"
+    assert await storage.add_recording_segment(segment(1, 1, "a" * 64), T0 + 6) is None  # again
+    await storage.add_recording_segment(segment(1, 2, "b" * 64, last=True), T0 + 7)
+    await storage.add_recording_segment(segment(2, 1, "c" * 64), T0 + 8)
+    stored = await storage.recording_segments(cid)
+    assert [(s.part, s.seq, s.sha256, s.last, s.stored_at) for s in stored] == [
+        (1, 1, "a" * 64, False, T0 + 5),
+        (1, 2, "b" * 64, True, T0 + 7),
+        (2, 1, "c" * 64, False, T0 + 8),
+    ]
+    assert [(s.part, s.seq) for s in await storage.first_segments()] == [(1, 1), (2, 1)]
+    assert [s.seq for s in await storage.segments_by_hash("b" * 64)] == [2]
+    assert await storage.recording_segments(other.consultation_id) == []
+    events = await storage.events(cid)
+    assert [e.kind for e in events][3:] == ["recording_started", "recording_started"] + [
+        "recording_segment"
+    ] * 3
+    assert sealing.check(record_signing.chain_of(events)) == events[-1].hash
+    assert '"sha256":"' + "b" * 64 in events[-2].data
+
+    # The purge takes a recording with its consultation (here: no recording policy, 30 days).
+    await storage.end_consultation(cid, "advisor", T0 + 300)
+    now = T0 + 31 * DAY
+    await storage.purge(now - 30 * DAY, now)
+    assert await storage.recording_segments(cid) == []
+    assert await storage.recording_key(cid, 1) is None
+    assert await storage.recorded_consultations() == set()

@@ -169,6 +169,20 @@ class EventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingSegmentRecord:
+    """One stored segment of a recording (the plain bytes as the hub keeps them)."""
+
+    consultation_id: int
+    part: int
+    seq: int
+    bytes: int
+    sha256: str
+    last: bool
+    media_ms: int
+    stored_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRecord:
     """Who did what to which consultation's record, when."""
 
@@ -544,6 +558,38 @@ class Storage(abc.ABC):
     async def audit(self, limit: int, before: int | None = None) -> list[AuditRecord]:
         """The newest ``limit`` entries of the audit log (with ids below ``before``), oldest
         first."""
+
+    # --- recordings (issue 18) ---
+    @abc.abstractmethod
+    async def start_recording(self, consultation_id: int, key: bytes, now: float) -> int:
+        """A new part of the consultation's recording with its key (1, 2, …: a workstation
+        that restarted mid-consultation records a new part); sealed in the chain."""
+
+    @abc.abstractmethod
+    async def recording_key(self, consultation_id: int, part: int) -> bytes | None: ...
+
+    @abc.abstractmethod
+    async def add_recording_segment(
+        self, segment: RecordingSegmentRecord, now: float
+    ) -> EventRecord | None:
+        """Store a segment's hash and seal it in the chain; None if that segment was stored
+        already (nothing changes)."""
+
+    @abc.abstractmethod
+    async def recording_segments(self, consultation_id: int) -> list[RecordingSegmentRecord]:
+        """The consultation's stored segments, by part and number."""
+
+    @abc.abstractmethod
+    async def segments_by_hash(self, sha256: str) -> list[RecordingSegmentRecord]:
+        """Stored segments with these bytes (for verify)."""
+
+    @abc.abstractmethod
+    async def first_segments(self) -> list[RecordingSegmentRecord]:
+        """The first segment of every stored recording part (for verify of a whole file)."""
+
+    @abc.abstractmethod
+    async def recorded_consultations(self) -> set[int]:
+        """The consultations that have a recording (the purge removes the others' files)."""
 
     # --- login attempts ---
     @abc.abstractmethod

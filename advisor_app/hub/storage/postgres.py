@@ -254,6 +254,35 @@ UPGRADES.add(
 )
 
 
+UPGRADES.add(
+    # Recordings (issue 18 item 3). Written to apply after the roles step of the supervisor
+    # branch: it touches only its own two tables (renumber at merge if needed).
+    "recordings made at the advisor's end: each part's key (made by the hub, so a segment on "
+    "the workstation is unreadable without it) and the segments stored, with their hashes",
+    """CREATE TABLE recordings (
+        consultation_id BIGINT NOT NULL REFERENCES consultations(id) ON DELETE CASCADE,
+        part INTEGER NOT NULL,
+        key BYTEA NOT NULL,
+        started_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (consultation_id, part)
+    )""",
+    """CREATE TABLE recording_segments (
+        consultation_id BIGINT NOT NULL,
+        part INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        last BOOLEAN NOT NULL DEFAULT FALSE,
+        media_ms INTEGER NOT NULL DEFAULT 0,
+        stored_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (consultation_id, part, seq),
+        FOREIGN KEY (consultation_id, part) REFERENCES recordings(consultation_id, part)
+            ON DELETE CASCADE
+    )""",
+    "CREATE INDEX recording_segments_by_hash ON recording_segments (sha256)",
+)
+
+
 # A connection of the pool, as asyncpg hands it out.
 type PoolConnection = asyncpg.pool.PoolConnectionProxy[asyncpg.Record]
 # What a LISTEN calls: (connection, server pid, channel, payload).

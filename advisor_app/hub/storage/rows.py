@@ -18,6 +18,7 @@ from advisor_app.hub.storage.base import (
     EventRecord,
     OfflineMessageRecord,
     QueueFact,
+    RecordingSegmentRecord,
     roles_of,
 )
 
@@ -120,6 +121,16 @@ def event_row(row: Row) -> EventRecord:
 
 def audit_row(row: Row) -> AuditRecord:
     return AuditRecord(*row)
+
+
+SEGMENT_COLUMNS = "consultation_id, part, seq, bytes, sha256, last, media_ms, stored_at"
+
+
+def segment_row(row: Row) -> RecordingSegmentRecord:
+    return RecordingSegmentRecord(
+        int(row[0]), int(row[1]), int(row[2]), int(row[3]), str(row[4]), bool(row[5]),
+        int(row[6]), float(row[7]),
+    )  # fmt: skip
 
 
 def prefixed(columns: str, alias: str) -> str:

@@ -39,6 +39,7 @@ from advisor_app.hub.storage.base import (
     PurgeCounts,
     QueueFact,
     RecordingRules,
+    RecordingSegmentRecord,
     ShownPagesRecord,
     Storage,
     login_keys,
@@ -54,6 +55,7 @@ from advisor_app.hub.storage.rows import (
     EVENT_COLUMNS,
     FACT_COLUMNS,
     MESSAGE_COLUMNS,
+    SEGMENT_COLUMNS,
     Row,
     advisor_row,
     audit_row,
@@ -64,6 +66,7 @@ from advisor_app.hub.storage.rows import (
     fact_row,
     message_row,
     prefixed,
+    segment_row,
 )
 from advisor_app.protocol.common import AccountRole, CustomerState, RecordingConsent, Role
 
@@ -856,6 +859,96 @@ class SQLStorage(Storage):
         )
         return newest[::-1]
 
+    # --- recordings ---
+
+    async def start_recording(self, consultation_id: int, key: bytes, now: float) -> int:
+        async with self._transaction() as c:
+            await self._lock_row(c, "consultations", consultation_id)
+            part = int(
+                await c.fetchval(
+                    "INSERT INTO recordings (consultation_id, part, key, started_at) VALUES "
+                    "($1, (SELECT COALESCE(MAX(part), 0) + 1 FROM recordings WHERE "
+                    "consultation_id = $1), $2, $3) RETURNING part",
+                    consultation_id,
+                    key,
+                    now,
+                )
+            )
+            await self._append_event(c, consultation_id, "recording_started", now, {"part": part})
+            return part
+
+    async def recording_key(self, consultation_id: int, part: int) -> bytes | None:
+        return await self._one(
+            "SELECT key FROM recordings WHERE consultation_id = $1 AND part = $2",
+            consultation_id,
+            part,
+            convert=lambda row: bytes(row[0]),
+        )
+
+    async def add_recording_segment(
+        self, segment: RecordingSegmentRecord, now: float
+    ) -> EventRecord | None:
+        async with self._transaction() as c:
+            await self._lock_row(c, "consultations", segment.consultation_id)
+            added = await c.execute(
+                "INSERT INTO recording_segments (consultation_id, part, seq, bytes, sha256, "
+                "last, media_ms, stored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                "ON CONFLICT (consultation_id, part, seq) DO NOTHING",
+                segment.consultation_id,
+                segment.part,
+                segment.seq,
+                segment.bytes,
+                segment.sha256,
+                segment.last,
+                segment.media_ms,
+                now,
+            )
+            if not added:
+                return None
+            return await self._append_event(
+                c,
+                segment.consultation_id,
+                "recording_segment",
+                now,
+                {
+                    "part": segment.part,
+                    "seq": segment.seq,
+                    "bytes": segment.bytes,
+                    "sha256": segment.sha256,
+                    "last": segment.last,
+                    "media_ms": segment.media_ms,
+                },
+            )
+
+    async def recording_segments(self, consultation_id: int) -> list[RecordingSegmentRecord]:
+        return await self._all(
+            f"SELECT {SEGMENT_COLUMNS} FROM recording_segments WHERE consultation_id = $1 "
+            "ORDER BY part, seq",
+            consultation_id,
+            convert=segment_row,
+        )
+
+    async def segments_by_hash(self, sha256: str) -> list[RecordingSegmentRecord]:
+        return await self._all(
+            f"SELECT {SEGMENT_COLUMNS} FROM recording_segments WHERE sha256 = $1 "
+            "ORDER BY consultation_id, part, seq",
+            sha256,
+            convert=segment_row,
+        )
+
+    async def first_segments(self) -> list[RecordingSegmentRecord]:
+        return await self._all(
+            f"SELECT {SEGMENT_COLUMNS} FROM recording_segments WHERE seq = 1 "
+            "ORDER BY consultation_id, part",
+            convert=segment_row,
+        )
+
+    async def recorded_consultations(self) -> set[int]:
+        rows = await self._all(
+            "SELECT DISTINCT consultation_id FROM recordings", convert=lambda row: int(row[0])
+        )
+        return set(rows)
+
     # --- login attempts and other senders' events ---
 
     async def login_secret(self) -> bytes:
@@ -993,6 +1086,8 @@ class SQLStorage(Storage):
                 now,
             )
             for table in (
+                "recording_segments",
+                "recordings",
                 "consultation_records",
                 "consultation_shown_pages",
                 "consultation_events",

@@ -225,6 +225,35 @@ UPGRADES.add(
 )
 
 
+UPGRADES.add(
+    # Recordings (issue 18 item 3). Written to apply after the roles step of the supervisor
+    # branch: it touches only its own two tables (renumber at merge if needed).
+    "recordings made at the advisor's end: each part's key (made by the hub, so a segment on "
+    "the workstation is unreadable without it) and the segments stored, with their hashes",
+    """CREATE TABLE recordings (
+        consultation_id INTEGER NOT NULL REFERENCES consultations(id) ON DELETE CASCADE,
+        part INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        started_at REAL NOT NULL,
+        PRIMARY KEY (consultation_id, part)
+    )""",
+    """CREATE TABLE recording_segments (
+        consultation_id INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        last INTEGER NOT NULL DEFAULT 0,
+        media_ms INTEGER NOT NULL DEFAULT 0,
+        stored_at REAL NOT NULL,
+        PRIMARY KEY (consultation_id, part, seq),
+        FOREIGN KEY (consultation_id, part) REFERENCES recordings(consultation_id, part)
+            ON DELETE CASCADE
+    )""",
+    "CREATE INDEX recording_segments_by_hash ON recording_segments (sha256)",
+)
+
+
 @functools.lru_cache(maxsize=256)
 def _sqlite_sql(sql: str) -> str:
     """``$1`` → ``?1``: SQLite's numbered parameters, which may repeat like PostgreSQL's."""
