@@ -222,7 +222,7 @@ class Recordings:
         context = self._context
         now = context.clock()
         keep_until = now + context.settings.audit_retention_days * 86400
-        if account.role != "compliance":
+        if not account.has("compliance"):
             await context.storage.add_audit(
                 account.username, "recording.refused", reference[:40], now, keep_until
             )
