@@ -77,6 +77,14 @@ class Recordings:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "consultations of this kind are not recorded"
             )
+        if not record.recording_active:
+            # Never a silent recording: the workstation records only while the hub's state
+            # says so (the policy and the customer's consent), and gets no key otherwise.
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED,
+                "this consultation is not being recorded now: it needs the customer's consent "
+                "(recording.state active)",
+            )
         key = new_key()
         part = await storage.start_recording(consultation_id, key, self._context.clock())
         return rest.RecordingStarted(part=part, key=base64.b64encode(key).decode("ascii"))

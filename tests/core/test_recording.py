@@ -144,7 +144,7 @@ async def test_a_20_second_consultation_is_recorded_both_ways_and_verifies(
         hub, session, f"/api/compliance/consultations/{reference}/recording/1"
     )
     assert status == 403  # ben is an advisor (not even the consultation's own)
-    await storage.set_role("ben", "compliance")
+    await storage.set_roles("ben", frozenset({"compliance"}))
     status, webm = await compliance_get(
         hub, session, f"/api/compliance/consultations/{reference}/recording/1"
     )

@@ -21,10 +21,14 @@ from advisor_app.hub.convert import consultation_reference_of
 from advisor_app.protocol.recording import SegmentHeader, seal
 from tests.hub.test_records import consultation, end, get
 from tests.support.clients import AdvisorClient
-from tests.support.hub import RunningHub, running_hub
+from tests.support.hub import NOTICE_VERSION, RunningHub, running_hub
 from tests.support.polling import until
 
 DAY = 86_400.0
+
+
+# The customer agreed to the recording at the mode step (mandatory: no consultation without).
+CONSENTED = {"accepted": True, "notice_version": NOTICE_VERSION}
 
 
 async def client_of(hub: RunningHub, advisor: AdvisorClient) -> HubClient:
@@ -58,7 +62,9 @@ async def test_an_upload_cut_off_resumes_where_the_hub_copy_ends(
     tmp_path: Path, session: aiohttp.ClientSession
 ) -> None:
     async with running_hub(tmp_path / "hub", recording_policy="mandatory") as hub:
-        advisor, _customer, consultation_id = await consultation(hub, session, mode="av")
+        advisor, _customer, consultation_id = await consultation(
+            hub, session, mode="av", recording_consent=CONSENTED
+        )
         client = await client_of(hub, advisor)
         payloads = [os.urandom(200_000), os.urandom(150_000)]
         uploader = await record_segments(client, tmp_path / "ws", consultation_id, payloads)
@@ -97,7 +103,9 @@ async def test_a_changed_segment_is_refused_and_others_may_not_touch_it(
     tmp_path: Path, session: aiohttp.ClientSession
 ) -> None:
     async with running_hub(tmp_path / "hub", recording_policy="mandatory") as hub:
-        advisor, customer, consultation_id = await consultation(hub, session, mode="av")
+        advisor, customer, consultation_id = await consultation(
+            hub, session, mode="av", recording_consent=CONSENTED
+        )
         client = await client_of(hub, advisor)
         uploader = await record_segments(client, tmp_path / "ws", consultation_id, [b"x" * 5000])
         segment = uploader.store.pending()[0]
@@ -137,7 +145,7 @@ async def test_a_changed_segment_is_refused_and_others_may_not_touch_it(
         assert (await get(session, recording, advisor.token))[0] == 403  # its own advisor
         assert (await get(session, recording + "/1", ben.token))[0] == 403
         assert (await get(session, recording + "/1", customer.token))[0] == 401  # no customer
-        await hub.hub.storage.set_role("ben", "compliance")
+        await hub.hub.storage.set_roles("ben", frozenset({"compliance"}))
         await ben.login()
         status, body, _ = await get(session, recording, ben.token)
         assert status == 200 and b'"complete_parts":[1]' in body
@@ -162,6 +170,20 @@ async def test_no_key_where_the_policy_is_off(
             assert "not recorded" in (await response.json())["error"]["message"]
 
 
+async def test_no_key_without_the_customers_consent(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> None:
+    """On request, before the customer said yes: the hub gives the workstation no key, so
+    nothing can be recorded behind the customer's back (issue 18 item 2)."""
+    async with running_hub(tmp_path / "hub", recording_policy="on_request") as hub:
+        advisor, _, consultation_id = await consultation(hub, session, mode="text")
+        url = f"{hub.url}/api/advisor/consultations/{consultation_id}/recording"
+        headers = {"Authorization": f"Bearer {advisor.token}"}
+        async with session.post(url, headers=headers) as response:
+            assert response.status == 409
+            assert "consent" in (await response.json())["error"]["message"]
+
+
 async def test_the_purge_keeps_recordings_for_their_own_retention_and_under_hold(
     tmp_path: Path, session: aiohttp.ClientSession
 ) -> None:
@@ -173,7 +195,9 @@ async def test_the_purge_keeps_recordings_for_their_own_retention_and_under_hold
         hub.clock = lambda: past
         await hub.restart()
         for _ in range(2):
-            advisor, customer, consultation_id = await consultation(hub, session, mode="av")
+            advisor, customer, consultation_id = await consultation(
+                hub, session, mode="av", recording_consent=CONSENTED
+            )
             client = await client_of(hub, advisor)
             uploader = await record_segments(
                 client, tmp_path / "ws", consultation_id, [b"a" * 1000, b"b" * 1000]

@@ -1290,6 +1290,10 @@ DATED = {
     "hub_events": "created_at",  # PostgreSQL only: what instances tell each other
     "consultation_events": "at",  # purged with their consultation
     "audit_log": "keep_until",  # its own retention
+    # A consultation's recording goes with it (its consultation is kept longer under the
+    # recording retention or a legal hold; test_recordings.py checks those).
+    "recordings": "started_at",
+    "recording_segments": "stored_at",
 }
 NOT_DATED = {
     "advisors",

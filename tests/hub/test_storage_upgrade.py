@@ -87,7 +87,7 @@ async def test_a_sqlite_database_of_version_4_upgrades_and_keeps_its_rows(tmp_pa
     storage = SQLiteStorage(old)
     await storage.open()
     try:
-        assert await storage.schema_version() == sqlite_storage.UPGRADES.latest == 7
+        assert await storage.schema_version() == sqlite_storage.UPGRADES.latest == 9
         await assert_rows_kept(storage)
         assert await storage.login_secret() == secret
     finally:
@@ -142,7 +142,7 @@ async def test_a_postgresql_database_of_version_3_upgrades_and_keeps_its_rows(
     storage = PostgresStorage(postgres_database)
     await storage.open()
     try:
-        assert await storage.schema_version() == postgres_storage.UPGRADES.latest == 5
+        assert await storage.schema_version() == postgres_storage.UPGRADES.latest == 7
         await assert_rows_kept(storage)
     finally:
         await storage.close()
@@ -205,7 +205,7 @@ async def test_sqlite_accounts_keep_their_role_as_a_set(
     storage = SQLiteStorage(old)
     await storage.open()
     try:
-        assert await storage.schema_version() == 7
+        assert await storage.schema_version() == sqlite_storage.UPGRADES.latest == 9
         await assert_roles_and_facts_carried_over(storage)
     finally:
         await storage.close()
@@ -234,7 +234,7 @@ async def test_postgresql_accounts_keep_their_role_as_a_set(
     storage = PostgresStorage(postgres_database)
     await storage.open()
     try:
-        assert await storage.schema_version() == 5
+        assert await storage.schema_version() == postgres_storage.UPGRADES.latest == 7
         await assert_roles_and_facts_carried_over(storage)
     finally:
         await storage.close()
