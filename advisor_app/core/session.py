@@ -399,7 +399,7 @@ class AdvisorSession:
         peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
         consultation.peer = peer
         self._apply_media_switches()  # sent once the page opens the channel
-        consultation.documents.attach(peer.documents, peer.pointer)
+        consultation.documents.attach(peer.documents, peer.pointer, peer.marks)
         peer.remote_video.connect(self.remote_video.attach)
         peer.remote_audio.connect(self.remote_audio.attach)
         peer.state_changed.connect(lambda state: self._on_peer_state(consultation, peer, state))

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 DOCUMENTS_CHANNEL = "documents"  # reliable, ordered: pages, strokes, pins, snapshots
 POINTER_CHANNEL = "pointer"  # unordered, no retransmits: the laser pointer
+# Unordered, no retransmits: the stroke being drawn, ahead of loss (annotations/tail.py). A page
+# that does not know it ignores it and gets every mark on DOCUMENTS_CHANNEL.
+MARKS_CHANNEL = "marks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +180,8 @@ class AdvisorPeer:
             self.pc.addTransceiver(sent_video, video_direction)
         self.documents = self.pc.createDataChannel(DOCUMENTS_CHANNEL, ordered=True)
         self.pointer = self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
-        for channel in (self.documents, self.pointer):
+        self.marks = self.pc.createDataChannel(MARKS_CHANNEL, ordered=False, maxRetransmits=0)
+        for channel in (self.documents, self.pointer, self.marks):
             channel.on("open", lambda c=channel: self.channel_open.emit(c))
         # Camera and microphone state goes to the page on the documents channel, not through
         # the hub's websocket: it describes this connection's media, so it travels with it,
