@@ -172,6 +172,15 @@ class MediaState(_Message, tag="media.state"):
     microphone: bool  # the advisor's sound is sent (false: muted)
 
 
+class AudioFirst(_Message, tag="media.audio_first"):
+    """The line cannot carry the advisor's picture: it is paused so that speech gets through
+    (``active``), or back (rtc/audio_first.py decides). The page says so in plain words and
+    pauses its own picture too. Sent on every change and on every (new) channel; a page that
+    does not know it ignores it."""
+
+    active: bool
+
+
 # --- advisor -> customer, pointer channel ---
 
 
@@ -229,6 +238,6 @@ class MarksReady(_Message, tag="marks.ready"):
 
 AdvisorChannelMessage = (
     DocShare | PageAnnounce | Snapshot | StrokeBegin | StrokeExtend | MarkAdd | MarkErase
-    | PageClear | MediaState | PointerMove | StrokeTail
+    | PageClear | MediaState | PointerMove | StrokeTail | AudioFirst
 )  # fmt: skip
 CustomerChannelMessage = Viewport | SnapshotRequest | MarksReady

@@ -28,6 +28,14 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
   frames in order, a keyframe request (PLI) within ~150-300 ms of a frame that cannot be
   completed, instead of aiortc's one-shot NACK and its 512-packet jitter buffer.
+* **SCTP** (the data channels; ``RTCSctpTransport._receive_sack_chunk`` wrapped): no round
+  trip sample from a chunk a gap block acknowledged earlier (Karn's rule: its cumulative ack
+  came when a lost chunk before it was retransmitted or abandoned, not one round trip after
+  it was sent; aiortc took such samples and, once an unreliable chunk was lost, raised its
+  retransmission timeout to seconds); and a FORWARD TSN for abandoned chunks goes out with
+  the SACK that abandoned them, not with the next message (the unreliable ``marks`` channel
+  loses chunks by design, and until the FORWARD TSN arrives every later chunk stays
+  outstanding).
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.rtcsctptransport import RTCSctpTransport
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RtcpPsfbPacket,
@@ -447,6 +456,17 @@ class _ArrivalClock:
         return int((at + NTP_UNIX_OFFSET_S) * 1000)
 
 
+async def _receive_sack_chunk(self: RTCSctpTransport, chunk: Any) -> None:
+    sent = self._sent_queue
+    if sent and sent[0]._acked and sent[0]._sent_count == 1:
+        # Taken as a retransmitted chunk: aiortc samples the round trip only from chunks sent
+        # once (Karn), and this one's cumulative ack says nothing about the round trip.
+        sent[0]._sent_count = 2
+    await _original["receive_sack"](self, chunk)
+    if self._forward_tsn_chunk is not None:
+        await self._transmit()
+
+
 _original: dict[str, Any] = {}
 
 
@@ -485,6 +505,8 @@ def install() -> bool:
     rtcdtlstransport.clock = _ArrivalClock()  # type: ignore[attr-defined,assignment]
     _original["retransmit"] = RTCRtpSender._retransmit
     RTCRtpSender._retransmit = _retransmit  # type: ignore[method-assign]
+    _original["receive_sack"] = RTCSctpTransport._receive_sack_chunk
+    RTCSctpTransport._receive_sack_chunk = _receive_sack_chunk  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
     RTCRtpReceiver.playout_target_ms = playout_target_ms  # type: ignore[attr-defined]
     _installed = True

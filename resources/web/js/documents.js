@@ -18,6 +18,9 @@ export const documents = {
   /** Called with a "media.state" message (the advisor's camera and microphone, not a document
    * message; set by main.js); returns false when it refuses the message. */
   onMediaState: null,
+  /** Called with a "media.audio_first" message (the pictures paused for a weak line; set by
+   * the session step); returns false when it refuses the message. */
+  onAudioFirst: null,
   /** Called with {title, page, count} when a page is shown, null when sharing stops (set by
    * the session step: a shared document takes the stage). */
   onShown: null,

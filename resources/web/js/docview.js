@@ -432,6 +432,9 @@ function apply(message) {
     case "media.state":
       if (!documents.onMediaState?.(message)) state.refused += 1;
       return;
+    case "media.audio_first":
+      if (!documents.onAudioFirst?.(message)) state.refused += 1;
+      return;
     default:
       state.refused += 1;
       return;
