@@ -731,12 +731,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="362"/>
+        <location filename="../../advisor_app/ui/app.py" line="370"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="357"/>
+        <location filename="../../advisor_app/ui/app.py" line="365"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -744,7 +744,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="287"/>
+        <location filename="../../advisor_app/ui/app.py" line="295"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -1389,27 +1389,27 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="198"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="715"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="733"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="717"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="735"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="731"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="749"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="208"/>
         <location filename="../../advisor_app/ui/views/session_view.py" line="209"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="601"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="605"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="619"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="623"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
@@ -1459,127 +1459,142 @@
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="269"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="265"/>
+        <source>Video paused so that you can hear each other well.</source>
+        <translation>Video pausiert, damit Sie sich gut verstehen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="268"/>
+        <source>The connection cannot carry video right now. Your picture is paused and comes back by itself as soon as the connection allows; the customer is told the same.</source>
+        <translation>Die Verbindung trägt gerade kein Video. Ihr Bild ist pausiert und kommt von selbst zurück, sobald die Verbindung es erlaubt; Ihr Gegenüber sieht denselben Hinweis.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="272"/>
+        <source>Video paused</source>
+        <translation>Video pausiert</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="283"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="271"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="285"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="508"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="526"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="503"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="521"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="504"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="522"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="523"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="511"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="529"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="517"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="535"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="519"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="537"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="523"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="529"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="547"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="535"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="553"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="559"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="547"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="565"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="557"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="575"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="562"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="580"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="602"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="620"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="624"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="642"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="626"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="644"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="630"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="648"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="644"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="662"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="645"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="663"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="663"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="705"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="723"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="709"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="727"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
@@ -1595,7 +1610,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="729"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="747"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
@@ -1620,92 +1635,92 @@
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="316"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="331"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="319"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="334"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="320"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="335"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="337"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="325"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="340"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="330"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="345"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="441"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="456"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="457"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="458"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="444"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="459"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="448"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="463"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="450"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="465"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="531"/>
         <source>loss %1</source>
         <translation>Verlust %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="658"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="676"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="715"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="733"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="717"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="735"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="729"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="747"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="731"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="749"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
