@@ -4,8 +4,8 @@ without retransmits, each message repeating the points of the stroke's last few 
 Why: on the reliable ordered channel one lost packet holds back every mark behind it until
 SCTP has retransmitted it (a round trip at best, its retransmission timer of a second or more
 when the retransmission is lost too): p99 0.3 s at 2 % loss, 0.5 s at 5 %. Here a lost
-message costs nothing as long as one of the next ``TAIL_SENDS`` arrives (at 5 % random loss
-all four are lost in about 6 of a million), and the reliable channel still carries every
+message costs nothing as long as one of the next ``TAIL_SENDS`` - 1 arrives (at 5 % random
+loss all three are lost about once in 8000), and the reliable channel still carries every
 point, in order, as the catch-up path (the stroke's end, a burst longer than the window).
 The receiver's rules are in ``mirror.SharedView`` (and the page's docview.js).
 
@@ -18,7 +18,7 @@ from collections import deque
 
 from advisor_app.protocol.documents import TAIL_POINTS_MAX, StrokeMark, StrokeTail
 
-TAIL_SENDS = 4  # each message repeats the points of this many sends (itself included)
+TAIL_SENDS = 3  # each message repeats the points of this many sends (itself included)
 
 
 class TailEncoder:

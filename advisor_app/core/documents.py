@@ -39,6 +39,10 @@ BUFFER_HIGH = 256 * 1024  # wait before queueing more page frames than this
 # rests: nothing comes after it to repeat it, and at 5 % loss one in twenty strokes would
 # otherwise end on the reliable channel's retransmission.
 TAIL_REPEAT_S = (0.03, 0.09)
+# While the marks channel carries the stroke ahead, its points go on the reliable channel
+# gathered over this long (one message instead of six at 60 points a second): that channel is
+# only the catch-up path then, and fewer packets leave SCTP's congestion window for the tails.
+RELIABLE_BATCH_S = 0.1
 
 
 @dataclass(slots=True)
@@ -86,6 +90,8 @@ class DocumentShare:
         self.tails_sent = 0
         self._tails = TailEncoder()
         self._tail_repeats: list[asyncio.TimerHandle] = []
+        self._held: list[dc.StrokeExtend] = []  # reliable stroke.extend, gathered
+        self._held_flush: asyncio.TimerHandle | None = None
         self._transfers = itertools.count(1)
         self._current_transfer = 0
         self._sending: asyncio.Task[None] | None = None
@@ -124,6 +130,7 @@ class DocumentShare:
             self._announce_state()
 
     def detach(self) -> None:
+        self._flush_held()
         self._documents = self._pointer = self._marks = None
         self.marks_ready = False
         self._forget_tail()
@@ -147,11 +154,41 @@ class DocumentShare:
         self.changed.emit(self.state())
 
     def _send(self, messages: Sequence[Any], channel: RTCDataChannel | None = None) -> None:
+        if channel is None:
+            self._flush_held()  # gathered points first: the reliable channel keeps the order
         channel = channel or self._documents
         if channel is None or channel.readyState != "open":
             return
         for message in messages:
             channel.send(_encoder.encode(message).decode())
+
+    def _hold(self, extends: list[dc.StrokeExtend]) -> None:
+        self._held += extends
+        if self._held_flush is None:
+            loop = asyncio.get_running_loop()
+            self._held_flush = loop.call_later(RELIABLE_BATCH_S, self._flush_held)
+
+    def _flush_held(self) -> None:
+        if self._held_flush is not None:
+            self._held_flush.cancel()
+            self._held_flush = None
+        held, self._held = self._held, []
+        merged: list[dc.StrokeExtend] = []
+        for extend in held:
+            last = merged[-1] if merged else None
+            if (
+                last is not None
+                and last.mark_id == extend.mark_id
+                and last.page_index == extend.page_index
+                and last.start is not None
+                and extend.start == last.start + len(last.points)
+                and len(last.points) + len(extend.points) <= dc.POINTS_PER_MESSAGE_MAX
+            ):
+                last.points += extend.points
+            else:
+                merged.append(msgspec.structs.replace(extend, points=list(extend.points)))
+        if merged:
+            self._send(merged, self._documents)
 
     def _on_message(self, data: str | bytes) -> None:
         try:
@@ -358,7 +395,11 @@ class DocumentShare:
 
     def _share(self, messages: list[Message]) -> None:
         if self.sharing and self.document is not None:
-            self._send(messages)
+            extends = [m for m in messages if isinstance(m, dc.StrokeExtend)]
+            if extends and len(extends) == len(messages) and self._tails_wanted():
+                self._hold(extends)
+            else:
+                self._send(messages)
         self._marks_changed()
 
     def _marks_changed(self) -> None:
@@ -378,13 +419,14 @@ class DocumentShare:
         mark_id: str | None = None,
     ) -> str:
         stroke, messages = self.model.begin_stroke(
-            self.page_index, tool, colour, width, point, mark_id
+            self.page_index, tool, colour, width, dc.quantise(point), mark_id
         )
         self._send_tail(stroke, 1)
         self._share(messages)
         return stroke.mark_id
 
     def extend_stroke(self, mark_id: str, points: list[tuple[float, float]]) -> None:
+        points = [dc.quantise(point) for point in points]
         messages = self.model.extend_stroke(self.page_index, mark_id, points)
         stroke = self.model.pages.get(self.page_index, {}).get(mark_id)
         if messages and isinstance(stroke, dc.StrokeMark):
@@ -402,6 +444,16 @@ class DocumentShare:
             and self.document is not None
             and channel is not None
             and channel.readyState == "open"
+            and self._line_free()
+        )
+
+    def _line_free(self) -> bool:
+        """Nothing waits for SCTP's congestion window: a tail would leave at once. When the
+        line is full, tails would only queue (behind each other and the reliable channel),
+        so none are sent and the reliable channel carries the points alone, as before."""
+        return all(
+            channel is None or channel.bufferedAmount == 0
+            for channel in (self._marks, self._documents)
         )
 
     def _send_tail(self, stroke: dc.StrokeMark, added: int) -> None:

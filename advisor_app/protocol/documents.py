@@ -31,6 +31,11 @@ POINTS_PER_STROKE_MAX = 50_000  # a whole stroke (in a snapshot or mark.add)
 PINS_PER_PAGE_MAX = 99
 TAIL_POINTS_MAX = 64  # one stroke.tail
 
+# Stroke points are sent with 4 decimals: a ten-thousandth of the page (0.2 px on a page drawn
+# 2000 px wide) is below what a pen shows, and a point's JSON is half as long as with all 17
+# digits of a double (the marks channel repeats each point several times).
+POINT_DECIMALS = 4
+
 Unit = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 MarkId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
 Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -38,6 +43,15 @@ StrokeWidth = Annotated[float, msgspec.Meta(gt=0.0, le=0.05)]  # of the page wid
 Label = Annotated[str, msgspec.Meta(max_length=40)]
 Tool = Literal["pen", "highlighter"]
 Point = tuple[Unit, Unit]
+
+
+def quantise(point: tuple[float, float]) -> tuple[float, float]:
+    """A stroke point as it is sent (and kept): within the page, ``POINT_DECIMALS`` places."""
+    x, y = point
+    return (
+        round(min(1.0, max(0.0, x)), POINT_DECIMALS),
+        round(min(1.0, max(0.0, y)), POINT_DECIMALS),
+    )
 
 
 def _check_points(points: list[tuple[float, float]], limit: int = POINTS_PER_MESSAGE_MAX) -> None:

@@ -295,7 +295,7 @@ async def _tails_sent_for_a_stroke(
     share.set_sharing(True)
     await until(lambda: customer.shared.image is not None, what="page image")
     await asyncio.sleep(1.5)  # marks.ready, if the customer says it, has arrived
-    points = [(0.1 + 0.01 * n, 0.3) for n in range(20)]
+    points = [(round(0.1 + 0.01 * n, 4), 0.3) for n in range(20)]
     stroke_id = share.begin_stroke("pen", "#c0392b", 0.004, points[0])
     for point in points[1:]:
         share.extend_stroke(stroke_id, [point])
