@@ -13,10 +13,10 @@ the customer's namespace. The line is shaped once media flows; a warm-up, then:
   the reliable ``documents`` channel alone, ``DocumentShare.send_tails = False``, and aiortc's
   own SCTP SACK handling, the patch taken out for the round), ``sctp`` (the documents channel
   alone with the SCTP patch: what a page without the marks channel gets now) and ``after``
-  (the marks channel as well), so all see the same line and load. Each point's "shown" moment: the page's data channel
-  handler that made it part of the stroke drawn (the page's own rules, replayed from its
-  message log with ``SharedView``, which mirrors them: a point beyond a gap is not shown
-  before the gap is filled).
+  (the marks channel as well), so all see the same line and load. Each point's "shown"
+  moment: the page's data channel handler that made it part of the stroke drawn (the page's
+  own rules, replayed from its message log with ``SharedView``, which mirrors them: a point
+  beyond a gap is not shown before the gap is filled).
 * **reference**: two Chromium pages (the advisor's in the advisor namespace), the same media
   (a tone, with ``--video`` 640x480 both ways), one reliable ordered data channel, the same
   JSON messages (same sizes) at the same moments within their slots; "shown": the receiving
@@ -47,16 +47,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import msgspec  # noqa: E402
-from _documents import SHEET, TIMING_SCRIPT, page_clock_offset_ms, wall_ms  # noqa: E402
-from _netns import ADVISOR_ADDRESS, PROFILES, WeakLine, missing_tools  # noqa: E402
-from _support import REPO, machine, summary, versions  # noqa: E402
+import msgspec
+from _documents import SHEET, TIMING_SCRIPT, page_clock_offset_ms, wall_ms
+from _netns import ADVISOR_ADDRESS, PROFILES, WeakLine, missing_tools
+from _support import REPO, machine, summary, versions
 
 sys.path.insert(0, str(REPO))
 
-from advisor_app.annotations.mirror import SharedView  # noqa: E402
-from advisor_app.annotations.model import AnnotationModel  # noqa: E402
-from advisor_app.protocol import documents as dc  # noqa: E402
+from advisor_app.annotations.mirror import SharedView
+from advisor_app.annotations.model import AnnotationModel
+from advisor_app.protocol import documents as dc
 
 TARGET_P99_MS = 100.0  # at 512 kbit/s + 5 % loss (issue 15)
 STROKE_POINTS = 60
@@ -255,7 +255,7 @@ async def product(
         assert consultation is not None
         share = session.documents
         # Rendered first, while little else runs (a busy machine's first render is slow).
-        for attempt in range(3):
+        for _attempt in range(3):
             try:
                 await share.open(SHEET)
                 break
@@ -427,7 +427,10 @@ async def reference(
         for ns in (line.advisor, line.customer):
             browser = await playwright.chromium.launch(
                 executable_path=line.chromium_in(ns),
-                args=[*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={REFERENCE_ORIGIN}"],
+                args=[
+                    *CHROMIUM_ARGS,
+                    f"--unsafely-treat-insecure-origin-as-secure={REFERENCE_ORIGIN}",
+                ],
             )
             browsers.append(browser)
             context = await browser.new_context()

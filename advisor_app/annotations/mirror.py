@@ -100,9 +100,7 @@ class SharedView:
                 self.pointer_seq = seq
                 self.pointer = message
 
-    def _merge(
-        self, stroke: dc.StrokeMark, start: int, points: list[tuple[float, float]]
-    ) -> None:
+    def _merge(self, stroke: dc.StrokeMark, start: int, points: list[tuple[float, float]]) -> None:
         """Points ``start``.. of ``stroke``: the held ones skipped, the next ones appended
         (and whatever waited behind them), those beyond a gap kept until it is filled."""
         waiting = self.pending.get(stroke.mark_id, {})

@@ -33,9 +33,9 @@ from advisor_app.protocol.common import (
     QueueEntry,
 )
 from advisor_app.protocol.documents import Mark
+from advisor_app.rtc.audio_first import AudioFirst
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
-from advisor_app.rtc.audio_first import AudioFirst
 from advisor_app.rtc.tracks import SwitchableTrack
 
 logger = logging.getLogger(__name__)

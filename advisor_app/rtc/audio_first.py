@@ -52,18 +52,14 @@ class AudioFirst:
         self._entered_at: float | None = None
         self._left_at: float | None = None
 
-    def update(
-        self, now: float, target_kbps: float | None, fraction_lost: float | None
-    ) -> bool:
+    def update(self, now: float, target_kbps: float | None, fraction_lost: float | None) -> bool:
         """The decision after the figures at ``now`` (monotonic seconds). ``target_kbps``:
         the video sender's target, None when not measured; ``fraction_lost``: the worse of
         both ways lately, None when not measured."""
         p = self.policy
         lost = fraction_lost if fraction_lost is not None else 0.0
         if not self.active:
-            weak = (target_kbps is not None and target_kbps < p.enter_kbps) or (
-                lost > p.enter_loss
-            )
+            weak = (target_kbps is not None and target_kbps < p.enter_kbps) or (lost > p.enter_loss)
             if not weak:
                 self._weak_since = None
                 return False

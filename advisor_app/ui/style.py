@@ -107,7 +107,8 @@ QLabel#quality[level="good"] {{ color: {"#81c995" if dark else "#1e7e34"}; }}
 QLabel#quality[level="fair"] {{ color: {"#fdd663" if dark else "#9a6700"}; }}
 QLabel#quality[level="poor"] {{ color: {"#f28b82" if dark else DANGER}; font-weight: 600; }}
 QLabel#audio-first {{ background: {"#3d3200" if dark else "#fff4d6"};
-    color: {"#fdd663" if dark else "#5c3d00"}; border-left: 4px solid {"#fdd663" if dark else "#9a6200"};
+    color: {"#fdd663" if dark else "#5c3d00"};
+    border-left: 4px solid {"#fdd663" if dark else "#9a6200"};
     padding: 4px 8px; font-weight: 600; }}
 QTabBar::tab {{ padding: 6px 14px; }}
 QTabBar::tab:selected {{ font-weight: 600; }}

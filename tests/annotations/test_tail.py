@@ -96,7 +96,9 @@ def test_any_loss_and_reorder_of_tails_ends_in_the_advisors_marks(ops, repeats, 
     # Each tail is lost or arrives somewhere among the reliable messages, in any order.
     arriving = [
         (data.draw(st.integers(0, len(reliable)), label="position"), n)
-        for n, kept in enumerate(data.draw(st.lists(st.booleans(), min_size=len(fast), max_size=len(fast)), label="kept"))
+        for n, kept in enumerate(
+            data.draw(st.lists(st.booleans(), min_size=len(fast), max_size=len(fast)), label="kept")
+        )
         if kept
     ]
     order = data.draw(st.permutations(arriving), label="order")

@@ -24,7 +24,9 @@ SHOTS = Path(os.environ.get("AUDIO_FIRST_SHOTS", "/tmp/media-shots"))
 # Every real estimate counts as weak and no loss as low enough to try the picture again;
 # enter after 1 s. Then the line "recovers": nothing is weak, the picture comes back after 2 s.
 WEAK = AudioFirstPolicy(enter_kbps=1e9, enter_s=1.0, first_hold_s=2.0, leave_s=1.0, leave_loss=0.0)
-GOOD = AudioFirstPolicy(enter_kbps=0.0, enter_loss=1.01, first_hold_s=2.0, leave_s=1.0, leave_loss=1.01)
+GOOD = AudioFirstPolicy(
+    enter_kbps=0.0, enter_loss=1.01, first_hold_s=2.0, leave_s=1.0, leave_loss=1.01
+)
 
 
 async def test_the_page_says_when_the_video_is_paused_for_the_line_and_when_it_is_back(
@@ -49,10 +51,12 @@ async def test_the_page_says_when_the_video_is_paused_for_the_line_and_when_it_i
     camera = advisor.camera
     assert camera is not None and camera.paused
     # The page stops sending its own picture too (no renegotiation: the sender's track).
-    sending = "() => window.__e2e.pcs.at(-1).getSenders().some(s => s.track && s.track.kind === 'video')"
+    sending = (
+        "() => window.__e2e.pcs.at(-1).getSenders().some(s => s.track && s.track.kind === 'video')"
+    )
     await until_page(page, f"() => !({sending})()")
     await expect(session.locator("#session-state")).to_contain_text("nur Ton")
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a test's own folder, once)
     await page.screenshot(path=SHOTS / "audio-first-de-1280.png")
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.screenshot(path=SHOTS / "audio-first-de-phone.png")

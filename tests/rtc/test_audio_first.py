@@ -4,6 +4,8 @@ that recovers gets it back."""
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +37,7 @@ def run(trace: list[tuple[float, float | None, float | None]]) -> list[tuple[flo
 @given(st.lists(sample, max_size=200))
 def test_no_state_is_shorter_than_its_hysteresis(trace) -> None:
     changes = run(trace)
-    for (at, active), (until, _) in zip(changes, changes[1:], strict=False):
+    for (at, active), (until, _) in itertools.pairwise(changes):
         lasted = until - at
         if active:
             assert lasted >= POLICY.first_hold_s  # paused: at least the hold

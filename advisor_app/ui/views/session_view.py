@@ -262,7 +262,9 @@ class SessionView(QWidget):
         self.audio_first_label = plain_label()
         self.audio_first_label.setWordWrap(True)
         self.audio_first_label.setObjectName("audio-first")
-        self.audio_first_label.setText(self.tr("Video paused so that you can hear each other well."))
+        self.audio_first_label.setText(
+            self.tr("Video paused so that you can hear each other well.")
+        )
         self.audio_first_label.setToolTip(
             self.tr(
                 "The connection cannot carry video right now. Your picture is paused and comes "
