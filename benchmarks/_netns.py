@@ -91,12 +91,18 @@ class Netns:
 class WeakLine:
     """advisor namespace <-> veth <-> customer namespace, with a profile applied on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "nq") -> None:
+        """``prefix``: of every name this makes (namespaces, veth devices, the nftables
+        table), so runs of several people on one machine stay apart (veth names: 15 chars)."""
         tag = os.getpid() % 100_000
-        self.advisor = Netns(f"nq-adv-{tag}")
-        self.customer = Netns(f"nq-cust-{tag}")
-        self._devices = {self.advisor.name: f"nqa{tag}", self.customer.name: f"nqc{tag}"}
-        self._wrappers = Path(tempfile.mkdtemp(prefix="nq-wrap-"))
+        self.advisor = Netns(f"{prefix}-adv-{tag}")
+        self.customer = Netns(f"{prefix}-cust-{tag}")
+        self._devices = {
+            self.advisor.name: f"{prefix[:8]}a{tag}",
+            self.customer.name: f"{prefix[:8]}c{tag}",
+        }
+        self._table = f"{prefix}_weakline"
+        self._wrappers = Path(tempfile.mkdtemp(prefix=f"{prefix}-wrap-"))
         self.profile: Profile | None = None
 
     def __enter__(self) -> WeakLine:
@@ -132,7 +138,7 @@ class WeakLine:
         for ns in (self.advisor, self.customer):
             device = self._devices[ns.name]
             _run(*ns.exec("tc", "qdisc", "del", "dev", device, "root"), check=False)
-            _run(*ns.exec("nft", "delete", "table", "inet", "weakline"), check=False)
+            _run(*ns.exec("nft", "delete", "table", "inet", self._table), check=False)
             parent: list[str] = ["root"]
             if profile.delay_ms:
                 _run(*ns.exec(
@@ -150,7 +156,7 @@ class WeakLine:
                 ))  # fmt: skip
             if profile.loss_percent:
                 rules = (
-                    "table inet weakline {\n"
+                    f"table inet {self._table} {{\n"
                     "  chain input {\n"
                     "    type filter hook input priority 0; policy accept;\n"
                     f'    iifname "{device}" meta l4proto udp '

@@ -78,15 +78,15 @@ def make_points(count: int) -> list[Point]:
     strokes = max(1, -(-count // STROKE_POINTS))
     return [
         (
-            round(0.05 + 0.9 * (seq % STROKE_POINTS) / STROKE_POINTS, 6),
-            round(0.02 + 0.96 * (seq // STROKE_POINTS) / strokes, 6),
+            round(0.05 + 0.9 * (seq % STROKE_POINTS) / STROKE_POINTS, 4),
+            round(0.02 + 0.96 * (seq // STROKE_POINTS) / strokes, 4),
         )
         for seq in range(count)
     ]
 
 
 def key(x: float, y: float) -> Point:
-    return (round(x, 6), round(y, 6))
+    return (round(x, 4), round(y, 4))
 
 
 class Run:

@@ -106,12 +106,14 @@ class AnnotationModel:
         stroke = self.pages.get(page, {}).get(mark_id)
         if not isinstance(stroke, StrokeMark) or not points:
             return []
+        held = len(stroke.points)
         stroke.points.extend(points)
         return [
             StrokeExtend(
                 page_index=page,
                 mark_id=mark_id,
                 points=points[start : start + POINTS_PER_MESSAGE_MAX],
+                start=held + start,
             )
             for start in range(0, len(points), POINTS_PER_MESSAGE_MAX)
         ]

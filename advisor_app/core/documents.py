@@ -18,6 +18,7 @@ import msgspec
 from aiortc import RTCDataChannel
 
 from advisor_app.annotations.model import AnnotationModel, Message
+from advisor_app.annotations.tail import TailEncoder
 from advisor_app.core.page_cache import PageCache, PageKey
 from advisor_app.documents.record import ShownPage
 from advisor_app.documents.render import DocumentInfo, RenderedPage, Renderer
@@ -34,6 +35,14 @@ logger = logging.getLogger(__name__)
 _customer_decoder: Decoder[dc.CustomerChannelMessage] = Decoder(dc.CustomerChannelMessage)
 _encoder = msgspec.json.Encoder()
 BUFFER_HIGH = 256 * 1024  # wait before queueing more page frames than this
+# The stroke's last tail is sent again this long after the last point (twice), while the pen
+# rests: nothing comes after it to repeat it, and at 5 % loss one in twenty strokes would
+# otherwise end on the reliable channel's retransmission.
+TAIL_REPEAT_S = (0.03, 0.09)
+# While the marks channel carries the stroke ahead, its points go on the reliable channel
+# gathered over this long (one message instead of six at 60 points a second): that channel is
+# only the catch-up path then, and fewer packets leave SCTP's congestion window for the tails.
+RELIABLE_BATCH_S = 0.1
 
 
 @dataclass(slots=True)
@@ -73,6 +82,16 @@ class DocumentShare:
         self.viewport = dc.Viewport(css_width=960, css_height=720, dpr=1.0)
         self._documents: RTCDataChannel | None = None
         self._pointer: RTCDataChannel | None = None
+        self._marks: RTCDataChannel | None = None
+        # The page said it takes stroke.tail on the marks channel (marks.ready).
+        self.marks_ready = False
+        # False: marks on the reliable channel alone (as before the marks channel; benchmarks).
+        self.send_tails = True
+        self.tails_sent = 0
+        self._tails = TailEncoder()
+        self._tail_repeats: list[asyncio.TimerHandle] = []
+        self._held: list[dc.StrokeExtend] = []  # reliable stroke.extend, gathered
+        self._held_flush: asyncio.TimerHandle | None = None
         self._transfers = itertools.count(1)
         self._current_transfer = 0
         self._sending: asyncio.Task[None] | None = None
@@ -92,17 +111,29 @@ class DocumentShare:
 
     # --- channels ---
 
-    def attach(self, documents: RTCDataChannel, pointer: RTCDataChannel) -> None:
+    def attach(
+        self,
+        documents: RTCDataChannel,
+        pointer: RTCDataChannel,
+        marks: RTCDataChannel | None = None,
+    ) -> None:
         """Use a (new) peer connection's channels; state is sent once the customer opens."""
-        self._documents, self._pointer = documents, pointer
+        self._documents, self._pointer, self._marks = documents, pointer, marks
+        self.marks_ready = False
+        self._forget_tail()
         documents.on("message", self._on_message)
+        if marks is not None:
+            marks.on("message", lambda data, c=marks: self._on_marks_message(c, data))
         documents.on("open", self._announce_state)
         documents.on("close", lambda: self._emit())
         if documents.readyState == "open":
             self._announce_state()
 
     def detach(self) -> None:
-        self._documents = self._pointer = None
+        self._flush_held()
+        self._documents = self._pointer = self._marks = None
+        self.marks_ready = False
+        self._forget_tail()
         self._cancel_sending()
         self._emit()
 
@@ -123,11 +154,41 @@ class DocumentShare:
         self.changed.emit(self.state())
 
     def _send(self, messages: Sequence[Any], channel: RTCDataChannel | None = None) -> None:
+        if channel is None:
+            self._flush_held()  # gathered points first: the reliable channel keeps the order
         channel = channel or self._documents
         if channel is None or channel.readyState != "open":
             return
         for message in messages:
             channel.send(_encoder.encode(message).decode())
+
+    def _hold(self, extends: list[dc.StrokeExtend]) -> None:
+        self._held += extends
+        if self._held_flush is None:
+            loop = asyncio.get_running_loop()
+            self._held_flush = loop.call_later(RELIABLE_BATCH_S, self._flush_held)
+
+    def _flush_held(self) -> None:
+        if self._held_flush is not None:
+            self._held_flush.cancel()
+            self._held_flush = None
+        held, self._held = self._held, []
+        merged: list[dc.StrokeExtend] = []
+        for extend in held:
+            last = merged[-1] if merged else None
+            if (
+                last is not None
+                and last.mark_id == extend.mark_id
+                and last.page_index == extend.page_index
+                and last.start is not None
+                and extend.start == last.start + len(last.points)
+                and len(last.points) + len(extend.points) <= dc.POINTS_PER_MESSAGE_MAX
+            ):
+                last.points += extend.points
+            else:
+                merged.append(msgspec.structs.replace(extend, points=list(extend.points)))
+        if merged:
+            self._send(merged, self._documents)
 
     def _on_message(self, data: str | bytes) -> None:
         try:
@@ -144,6 +205,17 @@ class DocumentShare:
                 self._schedule_resend()
         elif isinstance(message, dc.SnapshotRequest):
             self._announce_state()
+
+    def _on_marks_message(self, channel: RTCDataChannel, data: str | bytes) -> None:
+        if channel is not self._marks:
+            return  # a former connection's
+        try:
+            message = _customer_decoder.decode(data)
+        except ProtocolError as error:
+            logger.warning("a marks message from the customer was refused: %s", error.message)
+            return
+        if isinstance(message, dc.MarksReady):
+            self.marks_ready = True
 
     def _schedule_resend(self) -> None:
         # A window being resized sends many viewports: render once it settles.
@@ -201,6 +273,7 @@ class DocumentShare:
         if self.document is None or not 0 <= page_index < self.document.page_count:
             return
         self.page_index = page_index
+        self._forget_tail()
         if self.sharing:
             self._announce_state()
         self._emit()
@@ -322,7 +395,11 @@ class DocumentShare:
 
     def _share(self, messages: list[Message]) -> None:
         if self.sharing and self.document is not None:
-            self._send(messages)
+            extends = [m for m in messages if isinstance(m, dc.StrokeExtend)]
+            if extends and len(extends) == len(messages) and self._tails_wanted():
+                self._hold(extends)
+            else:
+                self._send(messages)
         self._marks_changed()
 
     def _marks_changed(self) -> None:
@@ -342,13 +419,68 @@ class DocumentShare:
         mark_id: str | None = None,
     ) -> str:
         stroke, messages = self.model.begin_stroke(
-            self.page_index, tool, colour, width, point, mark_id
+            self.page_index, tool, colour, width, dc.quantise(point), mark_id
         )
+        self._send_tail(stroke, 1)
         self._share(messages)
         return stroke.mark_id
 
     def extend_stroke(self, mark_id: str, points: list[tuple[float, float]]) -> None:
-        self._share(self.model.extend_stroke(self.page_index, mark_id, points))
+        points = [dc.quantise(point) for point in points]
+        messages = self.model.extend_stroke(self.page_index, mark_id, points)
+        stroke = self.model.pages.get(self.page_index, {}).get(mark_id)
+        if messages and isinstance(stroke, dc.StrokeMark):
+            self._send_tail(stroke, len(points))
+        self._share(messages)
+
+    # --- the stroke being drawn, ahead of loss (annotations/tail.py) ---
+
+    def _tails_wanted(self) -> bool:
+        channel = self._marks
+        return (
+            self.send_tails
+            and self.marks_ready
+            and self.sharing
+            and self.document is not None
+            and channel is not None
+            and channel.readyState == "open"
+            and self._line_free()
+        )
+
+    def _line_free(self) -> bool:
+        """Nothing waits for SCTP's congestion window: a tail would leave at once. When the
+        line is full, tails would only queue (behind each other and the reliable channel),
+        so none are sent and the reliable channel carries the points alone, as before."""
+        return all(
+            channel is None or channel.bufferedAmount == 0
+            for channel in (self._marks, self._documents)
+        )
+
+    def _send_tail(self, stroke: dc.StrokeMark, added: int) -> None:
+        """Before the reliable message (both queue on one SCTP association: the tail first)."""
+        if not self._tails_wanted():
+            return
+        self._cancel_tail_repeats()
+        self._send_last_tail_now(self._tails.tail(self.page_index, stroke, added))
+        loop = asyncio.get_running_loop()
+        self._tail_repeats = [loop.call_later(d, self._send_last_tail_now) for d in TAIL_REPEAT_S]
+
+    def _send_last_tail_now(self, tail: dc.StrokeTail | None = None) -> None:
+        tail = tail or self._tails.last
+        if tail is None or not self._tails_wanted():
+            return
+        with contextlib.suppress(Exception):  # a lost tail costs nothing: documents has it
+            self._send([tail], self._marks)
+            self.tails_sent += 1
+
+    def _cancel_tail_repeats(self) -> None:
+        for handle in self._tail_repeats:
+            handle.cancel()
+        self._tail_repeats = []
+
+    def _forget_tail(self) -> None:
+        self._cancel_tail_repeats()
+        self._tails.forget()
 
     def add_pin(self, x: float, y: float, label: str = "") -> dc.PinMark:
         pin, messages = self.model.add_pin(self.page_index, x, y, label)
@@ -356,12 +488,15 @@ class DocumentShare:
         return pin
 
     def erase(self, mark_id: str) -> None:
+        self._forget_tail()
         self._share(self.model.erase(self.page_index, mark_id))
 
     def clear(self) -> None:
+        self._forget_tail()
         self._share(self.model.clear(self.page_index))
 
     def undo(self) -> None:
+        self._forget_tail()
         page, messages = self.model.undo()
         if page is not None:
             self._share_for(page, messages)

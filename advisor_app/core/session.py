@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from advisor_app.protocol.common import (
     QueueEntry,
 )
 from advisor_app.protocol.documents import Mark
+from advisor_app.rtc.audio_first import AudioFirst
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
 from advisor_app.rtc.recording import RecorderSettings
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
@@ -130,6 +132,9 @@ class AdvisorSession:
         # the camera back on), and start on for each new consultation like its view.
         self.camera_on = True
         self.microphone_on = True
+        # Whether the line can carry our picture (rtc/audio_first.py); judged afresh for
+        # every peer connection.
+        self.audio_first = AudioFirst()
         # events (emitted on the engine thread)
         self.link_changed: Event[LinkState] = Event()
         self.queue_changed: Event[list[QueueEntry]] = Event()
@@ -541,8 +546,9 @@ class AdvisorSession:
         if self.recorder is not None:  # a new connection: its tracks are recorded too
             self.recorder.attach_local(self.microphone, self.camera)
         consultation.peer = peer
+        self.audio_first.reset()
         self._apply_media_switches()  # sent once the page opens the channel
-        consultation.documents.attach(peer.documents, peer.pointer)
+        consultation.documents.attach(peer.documents, peer.pointer, peer.marks)
         peer.remote_video.connect(self.remote_video.attach)
         peer.remote_audio.connect(self.remote_audio.attach)
         peer.state_changed.connect(lambda state: self._on_peer_state(consultation, peer, state))
@@ -679,7 +685,22 @@ class AdvisorSession:
                     failed_for = peer
                     logger.exception("the link statistics could not be read")
                 continue
+            stats = self._judge_line(peer, stats)
             self.stats_updated.emit(stats)
+
+    def _judge_line(self, peer: AdvisorPeer, stats: LinkStats) -> LinkStats:
+        """Audio-first: our picture paused while the line cannot carry it, the page told."""
+        camera = self.camera
+        if camera is None:
+            return stats
+        active = self.audio_first.update(
+            time.monotonic(), stats.outbound_video_target_kbps, stats.fraction_lost
+        )
+        if active != camera.paused:
+            camera.paused = active
+            peer.announce_audio_first(active)
+            logger.info("audio-first %s", "on: video paused" if active else "off: video back")
+        return dataclasses.replace(stats, audio_first=active)
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)

@@ -19,7 +19,7 @@ from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, customer_hub_decoder, encode
 from advisor_app.protocol.common import ConsultationInfo
 from advisor_app.protocol.errors import ProtocolError
-from advisor_app.rtc.peer import DOCUMENTS_CHANNEL, MediaPlan, rtc_ice_servers
+from advisor_app.rtc.peer import DOCUMENTS_CHANNEL, MARKS_CHANNEL, MediaPlan, rtc_ice_servers
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
 
@@ -69,6 +69,8 @@ class SimulatedCustomer:
         self.shared = SharedView()  # what the advisor shares, as this customer sees it
         self.shared_changed = asyncio.Event()
         self.viewport = dc.Viewport(css_width=800, css_height=600, dpr=1.0)
+        # Says marks.ready on the marks channel (False: as a page from before it).
+        self.takes_tails = True
         self.documents_channel: Any = None
         self.refused_channel_messages = 0
         self._session: aiohttp.ClientSession | None = None
@@ -225,6 +227,12 @@ class SimulatedCustomer:
         )
         self.offers_answered += 1
 
+    @staticmethod
+    def _say_marks_ready(channel: Any) -> None:
+        if channel.readyState == "open":
+            with contextlib.suppress(Exception):
+                channel.send(encode(dc.MarksReady()).decode())
+
     def _attach_channel(self, channel: Any) -> None:
         if channel.label == DOCUMENTS_CHANNEL:
             self.documents_channel = channel
@@ -236,6 +244,17 @@ class SimulatedCustomer:
             channel.on("open", report_viewport)
             if channel.readyState == "open":
                 report_viewport()
+        elif channel.label == MARKS_CHANNEL and self.takes_tails:
+
+            def ready() -> None:
+                # Three times (the channel does not retransmit); the advisor takes it once.
+                loop = asyncio.get_running_loop()
+                for delay in (0.0, 0.3, 1.0):
+                    loop.call_later(delay, self._say_marks_ready, channel)
+
+            channel.on("open", ready)
+            if channel.readyState == "open":
+                ready()
 
         def on_message(data: str | bytes) -> None:
             if isinstance(data, bytes):

@@ -1,7 +1,10 @@
 """Messages on the two data channels between the advisor and the customer.
 
 ``documents`` (reliable, ordered) carries the shared page and every mark; ``pointer``
-(unordered, no retransmits) carries the laser pointer. Text frames are JSON with a ``type``;
+(unordered, no retransmits) carries the laser pointer; ``marks`` (unordered, no retransmits)
+carries the stroke being drawn once more, ahead of loss (``stroke.tail``: each message repeats
+the stroke's last points, so a lost one costs no round trip; ``documents`` stays the path that
+completes every stroke). Text frames are JSON with a ``type``;
 page images travel as binary chunk frames (see ``CHUNK_*``) announced by ``doc.page``.
 Coordinates are page-normalised: 0..1 of the page's width and height, so marks stay on the
 content at any size or zoom.
@@ -26,6 +29,12 @@ PAGE_BYTES_MAX = 24 * 1024 * 1024
 POINTS_PER_MESSAGE_MAX = 512  # one stroke.extend
 POINTS_PER_STROKE_MAX = 50_000  # a whole stroke (in a snapshot or mark.add)
 PINS_PER_PAGE_MAX = 99
+TAIL_POINTS_MAX = 64  # one stroke.tail
+
+# Stroke points are sent with 4 decimals: a ten-thousandth of the page (0.2 px on a page drawn
+# 2000 px wide) is below what a pen shows, and a point's JSON is half as long as with all 17
+# digits of a double (the marks channel repeats each point several times).
+POINT_DECIMALS = 4
 
 Unit = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 MarkId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -34,6 +43,15 @@ StrokeWidth = Annotated[float, msgspec.Meta(gt=0.0, le=0.05)]  # of the page wid
 Label = Annotated[str, msgspec.Meta(max_length=40)]
 Tool = Literal["pen", "highlighter"]
 Point = tuple[Unit, Unit]
+
+
+def quantise(point: tuple[float, float]) -> tuple[float, float]:
+    """A stroke point as it is sent (and kept): within the page, ``POINT_DECIMALS`` places."""
+    x, y = point
+    return (
+        round(min(1.0, max(0.0, x)), POINT_DECIMALS),
+        round(min(1.0, max(0.0, y)), POINT_DECIMALS),
+    )
 
 
 def _check_points(points: list[tuple[float, float]], limit: int = POINTS_PER_MESSAGE_MAX) -> None:
@@ -135,6 +153,9 @@ class StrokeExtend(_Message, tag="stroke.extend"):
     page_index: Annotated[int, msgspec.Meta(ge=0)]
     mark_id: MarkId
     points: list[Point]
+    # Index in the stroke of the first of ``points``: a receiver that already holds them
+    # (from ``stroke.tail``) skips them. None from an advisor before the marks channel.
+    start: Annotated[int, msgspec.Meta(ge=1, le=POINTS_PER_STROKE_MAX)] | None = None
 
     def __post_init__(self) -> None:
         _check_points(self.points)
@@ -165,6 +186,15 @@ class MediaState(_Message, tag="media.state"):
     microphone: bool  # the advisor's sound is sent (false: muted)
 
 
+class AudioFirst(_Message, tag="media.audio_first"):
+    """The line cannot carry the advisor's picture: it is paused so that speech gets through
+    (``active``), or back (rtc/audio_first.py decides). The page says so in plain words and
+    pauses its own picture too. Sent on every change and on every (new) channel; a page that
+    does not know it ignores it."""
+
+    active: bool
+
+
 # --- advisor -> customer, pointer channel ---
 
 
@@ -176,6 +206,27 @@ class PointerMove(_Message, tag="pointer"):
     x: Unit
     y: Unit
     visible: bool = True
+
+
+# --- advisor -> customer, marks channel ---
+
+
+class StrokeTail(_Message, tag="stroke.tail"):
+    """The stroke being drawn, ahead of loss: its last points (``start`` is the index of the
+    first of them in the stroke), and what it looks like, so the stroke can begin from this
+    message alone. Points already held are skipped, points beyond a gap wait for it; a stroke
+    erased or cleared here is not brought back by a late one."""
+
+    page_index: Annotated[int, msgspec.Meta(ge=0)]
+    mark_id: MarkId
+    tool: Tool
+    colour: Colour
+    width: StrokeWidth
+    start: Annotated[int, msgspec.Meta(ge=0, le=POINTS_PER_STROKE_MAX)]
+    points: Annotated[list[Point], msgspec.Meta(min_length=1)]
+
+    def __post_init__(self) -> None:
+        _check_points(self.points, TAIL_POINTS_MAX)
 
 
 # --- customer -> advisor ---
@@ -193,8 +244,14 @@ class SnapshotRequest(_Message, tag="snapshot.request"):
     pass
 
 
+class MarksReady(_Message, tag="marks.ready"):
+    """On the ``marks`` channel: this page takes ``stroke.tail`` (a page that does not know
+    the channel never says so, and gets the marks on ``documents`` alone). Sent a few times,
+    the channel being unreliable."""
+
+
 AdvisorChannelMessage = (
     DocShare | PageAnnounce | Snapshot | StrokeBegin | StrokeExtend | MarkAdd | MarkErase
-    | PageClear | MediaState | PointerMove
+    | PageClear | MediaState | PointerMove | StrokeTail | AudioFirst
 )  # fmt: skip
-CustomerChannelMessage = Viewport | SnapshotRequest
+CustomerChannelMessage = Viewport | SnapshotRequest | MarksReady

@@ -28,6 +28,18 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
   frames in order, a keyframe request (PLI) within ~150-300 ms of a frame that cannot be
   completed, instead of aiortc's one-shot NACK and its 512-packet jitter buffer.
+* **SCTP** (the data channels; ``RTCSctpTransport._receive_sack_chunk`` wrapped): no round
+  trip sample from a chunk a gap block acknowledged earlier (Karn's rule: its cumulative ack
+  came when a lost chunk before it was retransmitted or abandoned, not one round trip after
+  it was sent; aiortc took such samples and, once an unreliable chunk was lost, raised its
+  retransmission timeout to seconds); an abandoned chunk is not struck (and counted as a
+  new loss) again while it waits for its FORWARD TSN; the retransmission timer follows the
+  earliest chunk not acknowledged in any way (gap blocks included; aiortc let it expire while
+  only a FORWARD TSN was under way, dropping the window to one packet); and a FORWARD TSN
+  goes out with
+  the SACK that abandoned them, not with the next message (the unreliable ``marks`` channel
+  loses chunks by design, and until the FORWARD TSN arrives every later chunk stays
+  outstanding).
 """
 
 from __future__ import annotations
@@ -55,6 +67,7 @@ from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.rtcsctptransport import RTCSctpTransport
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RtcpPsfbPacket,
@@ -447,6 +460,34 @@ class _ArrivalClock:
         return int((at + NTP_UNIX_OFFSET_S) * 1000)
 
 
+async def _receive_sack_chunk(self: RTCSctpTransport, chunk: Any) -> None:
+    sent = self._sent_queue
+    for outstanding in sent:
+        if outstanding._abandoned:
+            # aiortc strikes an abandoned chunk again on every third SACK that misses it and
+            # counts each strike as a new loss (halving the congestion window) until the
+            # FORWARD TSN has moved the peer past it: one lost unreliable message, many losses.
+            outstanding._misses = -(1 << 30)
+    if sent and sent[0]._acked and sent[0]._sent_count == 1:
+        # Taken as a retransmitted chunk: aiortc samples the round trip only from chunks sent
+        # once (Karn), and this one's cumulative ack says nothing about the round trip.
+        sent[0]._sent_count = 2
+    await _original["receive_sack"](self, chunk)
+    # The retransmission timer follows the earliest chunk not yet acknowledged in any way
+    # (RFC 9260 6.3.2): aiortc restarted it only when the cumulative ack moved, so while a
+    # FORWARD TSN for a lost unreliable message was under way it expired although every chunk
+    # had arrived, and reset the congestion window to one packet.
+    earliest = next((c.tsn for c in sent if not c._acked and not c._abandoned), None)
+    if earliest is None:
+        if sent:
+            self._t3_cancel()  # only the cumulative ack is missing: the FORWARD TSN brings it
+    elif earliest != self.__dict__.get("_advisor_earliest"):
+        self._t3_restart()
+    self.__dict__["_advisor_earliest"] = earliest
+    if self._forward_tsn_chunk is not None:
+        await self._transmit()
+
+
 _original: dict[str, Any] = {}
 
 
@@ -485,6 +526,8 @@ def install() -> bool:
     rtcdtlstransport.clock = _ArrivalClock()  # type: ignore[attr-defined,assignment]
     _original["retransmit"] = RTCRtpSender._retransmit
     RTCRtpSender._retransmit = _retransmit  # type: ignore[method-assign]
+    _original["receive_sack"] = RTCSctpTransport._receive_sack_chunk
+    RTCSctpTransport._receive_sack_chunk = _receive_sack_chunk  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
     RTCRtpReceiver.playout_target_ms = playout_target_ms  # type: ignore[attr-defined]
     _installed = True

@@ -26,7 +26,7 @@ from aiortc.sdp import candidate_from_sdp
 from advisor_app.observe import Event
 from advisor_app.protocol.codec import encode_str
 from advisor_app.protocol.common import IceServer
-from advisor_app.protocol.documents import MediaState
+from advisor_app.protocol.documents import AudioFirst, MediaState
 from advisor_app.protocol.ws import IceCandidate, SessionDescription
 from advisor_app.rtc import aiortc_patches
 from advisor_app.rtc.sinks import FrameMeter
@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 DOCUMENTS_CHANNEL = "documents"  # reliable, ordered: pages, strokes, pins, snapshots
 POINTER_CHANNEL = "pointer"  # unordered, no retransmits: the laser pointer
+# Unordered, no retransmits: the stroke being drawn, ahead of loss (annotations/tail.py). A page
+# that does not know it ignores it and gets every mark on DOCUMENTS_CHANNEL.
+MARKS_CHANNEL = "marks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,8 @@ class LinkStats:
     # True while our picture is sent smaller or at a lower frame rate because the line is
     # weak (audio keeps its share); the views may say so.
     outbound_video_reduced: bool = False
+    # True while our picture is paused because the line cannot carry it (audio-first).
+    audio_first: bool = False
 
 
 def rtc_ice_servers(servers: list[IceServer]) -> list[RTCIceServer]:
@@ -177,7 +182,8 @@ class AdvisorPeer:
             self.pc.addTransceiver(sent_video, video_direction)
         self.documents = self.pc.createDataChannel(DOCUMENTS_CHANNEL, ordered=True)
         self.pointer = self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
-        for channel in (self.documents, self.pointer):
+        self.marks = self.pc.createDataChannel(MARKS_CHANNEL, ordered=False, maxRetransmits=0)
+        for channel in (self.documents, self.pointer, self.marks):
             channel.on("open", lambda c=channel: self.channel_open.emit(c))
         # Camera and microphone state goes to the page on the documents channel, not through
         # the hub's websocket: it describes this connection's media, so it travels with it,
@@ -186,6 +192,7 @@ class AdvisorPeer:
         # an on; when the channel is down the media is too, and the page says "reconnecting".
         # The hub needs no new relay and learns nothing of the advisor's camera.
         self._media_state: MediaState | None = None
+        self._audio_first = AudioFirst(active=False)
         self.documents.on("open", self._send_media_state)
 
         @self.pc.on("track")
@@ -206,9 +213,22 @@ class AdvisorPeer:
         """What the page is (or, once the channel opens, will be) told."""
         return self._media_state
 
+    def announce_audio_first(self, active: bool) -> None:
+        """Tell the page that our picture is paused for the weak line (or back); again on
+        every open."""
+        self._audio_first = AudioFirst(active=active)
+        if self.documents.readyState == "open":
+            self.documents.send(encode_str(self._audio_first))
+
     def _send_media_state(self) -> None:
         if self._media_state is not None and self.documents.readyState == "open":
             self.documents.send(encode_str(self._media_state))
+        if self._audio_first.active and self.documents.readyState == "open":
+            self.documents.send(encode_str(self._audio_first))  # a new page assumes it is off
+
+    @property
+    def audio_first_announced(self) -> bool:
+        return self._audio_first.active
 
     @property
     def state(self) -> str:

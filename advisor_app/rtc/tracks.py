@@ -106,6 +106,9 @@ class SwitchableTrack(MediaStreamTrack):
         self.kind = source.kind
         self.source = source
         self.enabled = True
+        # Paused (audio-first on a weak line): no frames at all go to the encoder, so nothing
+        # is sent; the source keeps running for the preview and an instant resume.
+        self.paused = False
         self.latest: av.AudioFrame | av.VideoFrame | None = None  # for a local preview
         self.meter = FrameMeter()  # video frames handed to the encoder, for the statistics
         # Who else gets each frame as sent (the recorder): called on the engine loop, must
@@ -117,6 +120,11 @@ class SwitchableTrack(MediaStreamTrack):
         if not isinstance(frame, av.AudioFrame | av.VideoFrame):
             raise TypeError("a raw track handed over an encoded packet")
         self.latest = frame
+        while self.paused:
+            frame = await self.source.recv()
+            if not isinstance(frame, av.AudioFrame | av.VideoFrame):
+                raise TypeError("a raw track handed over an encoded packet")
+            self.latest = frame
         if isinstance(frame, av.VideoFrame):
             self.meter.count(frame)  # black ones too: they are what is encoded and sent
         sent = frame if self.enabled else self._blank(frame)

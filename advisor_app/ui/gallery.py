@@ -451,7 +451,7 @@ class Gallery:
             window.show()
             customers = await self.fill_queue_and_inbox(demo, hub_url, window)
             await self.settings_screens(workstation, window)
-            await self.consultation_screens(demo, window, customers[0])
+            await self.consultation_screens(demo, window, customers[0], workstation)
         finally:
             workstation.shutdown()
             demo.stop()
@@ -533,7 +533,9 @@ class Gallery:
         dialog.reject()
         dialog.deleteLater()
 
-    async def consultation_screens(self, demo: Any, window: Any, customer: Any) -> None:
+    async def consultation_screens(
+        self, demo: Any, window: Any, customer: Any, workstation: Any = None
+    ) -> None:
         from advisor_app.core.session import Phase
         from advisor_app.paths import resources_dir
         from advisor_app.ui.gallery_data import CHAT, PIN_LABEL
@@ -551,6 +553,8 @@ class Gallery:
             return consultation_controls(view)
 
         await self.shoot_window(window, "consultation", controls)
+        if workstation is not None and workstation.session is not None:
+            await self._audio_first_screen(workstation, window, view, controls)
 
         pane = self._documents_pane(view)
         window.resize(*self.sizes[-1])
@@ -631,6 +635,30 @@ class Gallery:
         await until(lambda: view.consultation.phase == Phase.ENDED, "the end")
         view.close_button.click()
         await until(lambda: window.session_view is None, "the consultation closed")
+
+    async def _audio_first_screen(
+        self, workstation: Any, window: Any, view: Any, controls: Any
+    ) -> None:
+        """The line cannot carry video (a policy every real estimate fails, on the engine's
+        thread), the notice shows; then the picture comes back."""
+        from advisor_app.rtc.audio_first import AudioFirst, AudioFirstPolicy
+
+        session = workstation.session
+        weak = AudioFirstPolicy(enter_kbps=1e9, enter_s=1.0, leave_loss=0.0)
+        good = AudioFirstPolicy(enter_kbps=0.0, enter_loss=1.01, first_hold_s=1.0, leave_s=1.0)
+
+        async def use(policy: AudioFirstPolicy) -> None:
+            if policy is weak:
+                session.audio_first = AudioFirst(policy)
+            else:
+                session.audio_first.policy = policy
+                session.audio_first.hold_s = policy.first_hold_s
+
+        await workstation.call(use(weak))
+        await until(lambda: view.audio_first_label.isVisible(), "the audio-first notice")
+        await self.shoot_window(window, "consultation-audio-first", controls)
+        await workstation.call(use(good))
+        await until(lambda: not view.audio_first_label.isVisible(), "the video back")
 
     def _documents_pane(self, view: Any) -> Any:
         pane = getattr(view, "documents_pane", None) or getattr(view, "document_pane", None)

@@ -111,6 +111,10 @@ QLabel#recording-indicator {{ background: {DANGER}; color: #ffffff; font-weight:
 QLabel#recording-state {{ color: {muted}; }}
 QLabel#recording-state[attention="true"] {{ color: {"#ff8a80" if dark else DANGER};
     font-weight: 600; }}
+QLabel#audio-first {{ background: {"#3d3200" if dark else "#fff4d6"};
+    color: {"#fdd663" if dark else "#5c3d00"};
+    border-left: 4px solid {"#fdd663" if dark else "#9a6200"};
+    padding: 4px 8px; font-weight: 600; }}
 QTabBar::tab {{ padding: 6px 14px; }}
 QTabBar::tab:selected {{ font-weight: 600; }}
 QStatusBar QLabel {{ padding: 0 6px; }}

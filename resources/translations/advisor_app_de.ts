@@ -731,12 +731,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="370"/>
+        <location filename="../../advisor_app/ui/app.py" line="377"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="365"/>
+        <location filename="../../advisor_app/ui/app.py" line="372"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -744,7 +744,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="295"/>
+        <location filename="../../advisor_app/ui/app.py" line="302"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -1389,27 +1389,27 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="892"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="894"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="914"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="206"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="928"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="210"/>
         <location filename="../../advisor_app/ui/views/session_view.py" line="211"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="778"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="782"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="798"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="802"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
@@ -1459,267 +1459,282 @@
         <translation>Protokoll für die Kundschaft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="271"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="268"/>
+        <source>Video paused so that you can hear each other well.</source>
+        <translation>Video pausiert, damit Sie sich gut verstehen.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="272"/>
+        <source>The connection cannot carry video right now. Your picture is paused and comes back by itself as soon as the connection allows; the customer is told the same.</source>
+        <translation>Die Verbindung trägt gerade kein Video. Ihr Bild ist pausiert und kommt von selbst zurück, sobald die Verbindung es erlaubt; Ihr Gegenüber sieht denselben Hinweis.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="276"/>
+        <source>Video paused</source>
+        <translation>Video pausiert</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="287"/>
         <source>Share</source>
         <translation>Teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="273"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="289"/>
         <source>Share with customer</source>
         <translation>Mit Kunde teilen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="397"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="414"/>
         <source>Recording</source>
         <translation>Aufnahme läuft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="399"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="416"/>
         <source>Recording is running</source>
         <translation>Die Aufnahme läuft</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="404"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="421"/>
         <source>Recording state</source>
         <translation>Stand der Aufzeichnung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="405"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="422"/>
         <source>Ask to &amp;record</source>
         <translation>Aufzeichnung &amp;erbitten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="408"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="425"/>
         <source>Ask the customer&apos;s consent to record now</source>
         <translation>Die Kundin oder den Kunden jetzt um Einwilligung in die Aufzeichnung bitten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="411"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="428"/>
         <source>S&amp;top recording</source>
         <translation>Aufzeichnung st&amp;oppen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="413"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="430"/>
         <source>Stop the recording</source>
         <translation>Die Aufzeichnung beenden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="423"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="440"/>
         <source>Minutes</source>
         <translation>Protokoll (statt Aufzeichnung)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="428"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="445"/>
         <source>This consultation is not recorded: write down what was advised and agreed. The minutes go into the customer&apos;s record.</source>
         <translation>Diese Beratung wird nicht aufgezeichnet: Halten Sie fest, was beraten und vereinbart wurde. Das Protokoll kommt in das Beratungsprotokoll der Kundschaft.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="435"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="452"/>
         <source>Minutes of the consultation</source>
         <translation>Protokoll der Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="436"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="453"/>
         <source>What was advised, what was agreed …</source>
         <translation>Was beraten, was vereinbart wurde …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="442"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="459"/>
         <source>Minutes status</source>
         <translation>Stand des Protokolls der Beratung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="443"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="460"/>
         <source>Save &amp;minutes</source>
         <translation>Proto&amp;koll speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="445"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="462"/>
         <source>Save the minutes at the hub</source>
         <translation>Das Protokoll der Beratung beim Hub speichern</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="468"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="485"/>
         <source>Recording from start to end (required for this topic; no pause).</source>
         <translation>Aufzeichnung vom Anfang bis zum Ende (für dieses Thema vorgeschrieben; keine Pause).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="470"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="487"/>
         <source>Recording with the customer&apos;s consent.</source>
         <translation>Aufzeichnung mit Einwilligung der Kundschaft.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="472"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="489"/>
         <source>The customer is being asked to consent to recording …</source>
         <translation>Die Kundschaft wird um Einwilligung in die Aufzeichnung gebeten …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="474"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="491"/>
         <source>The customer declined recording: write minutes instead.</source>
         <translation>Die Kundschaft hat die Aufzeichnung abgelehnt: Schreiben Sie stattdessen ein Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="476"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="493"/>
         <source>Text only: nothing to record. Write minutes of the consultation.</source>
         <translation>Nur Text: nichts aufzuzeichnen. Schreiben Sie ein Protokoll der Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="478"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="495"/>
         <source>Not recorded. You may ask the customer to record.</source>
         <translation>Keine Aufzeichnung. Sie können die Kundschaft um eine Aufzeichnung bitten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="480"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="497"/>
         <source>Not recorded.</source>
         <translation>Keine Aufzeichnung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="482"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="499"/>
         <source>The consultation has ended: nothing records any more.</source>
         <translation>Die Beratung ist beendet: Es wird nichts mehr aufgezeichnet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="496"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
         <source>Not recorded: please write minutes of this consultation.</source>
         <translation>Keine Aufzeichnung: Bitte schreiben Sie ein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="528"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="545"/>
         <source>Too long: at most %1 characters.</source>
         <translation>Zu lang: höchstens %1 Zeichen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="531"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="548"/>
         <source>Not saved yet.</source>
         <translation>Noch nicht gespeichert.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="537"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="554"/>
         <source>Saving …</source>
         <translation>Wird gespeichert …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="558"/>
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="546"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="563"/>
         <source>Saved at %1; in the record.</source>
         <translation>Gespeichert um %1; steht im Beratungsprotokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="685"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="705"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="680"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="700"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="701"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="682"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="702"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="688"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="708"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="694"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="714"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="696"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="716"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="700"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="720"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="738"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="724"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="744"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="734"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="754"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="739"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="759"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="779"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="799"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="801"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="821"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="803"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="823"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="807"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="827"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="821"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="841"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="822"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="842"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="840"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="860"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="882"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="902"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="886"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
@@ -1735,7 +1750,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="926"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
@@ -1760,92 +1775,92 @@
         <translation>Verbindungsqualität</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="318"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="335"/>
         <source>Chat messages</source>
         <translation>Chatnachrichten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="321"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="338"/>
         <source>Write a message, Enter sends</source>
         <translation>Nachricht schreiben, Eingabetaste sendet</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="322"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="339"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="324"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="341"/>
         <source>&amp;Send</source>
         <translation>&amp;Senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="327"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="344"/>
         <source>Send chat message</source>
         <translation>Chatnachricht senden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="332"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="349"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="616"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="633"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="617"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="634"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="618"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="635"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="619"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="636"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="623"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="640"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="625"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="642"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="690"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="710"/>
         <source>loss %1</source>
         <translation>Verlust %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="835"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="855"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="892"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="894"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="914"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="926"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="928"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

@@ -286,3 +286,54 @@ async def test_making_the_record_again_after_the_end_keeps_its_pages(
     await advisor.create_record()  # e.g. the advisor presses "Update record" late
     record = pymupdf.open("pdf", await fetch_record_when_ready(customer, pages=3))
     assert "Gezeigte Unterlage 1 von 1" in record[1].get_text()
+
+
+async def _tails_sent_for_a_stroke(
+    advisor: AdvisorSession, customer: SimulatedCustomer
+) -> tuple[int, dc.StrokeMark, list[tuple[float, float]]]:
+    share = advisor.documents
+    share.set_sharing(True)
+    await until(lambda: customer.shared.image is not None, what="page image")
+    await asyncio.sleep(1.5)  # marks.ready, if the customer says it, has arrived
+    points = [(round(0.1 + 0.01 * n, 4), 0.3) for n in range(20)]
+    stroke_id = share.begin_stroke("pen", "#c0392b", 0.004, points[0])
+    for point in points[1:]:
+        share.extend_stroke(stroke_id, [point])
+        await asyncio.sleep(0.01)
+    await until(
+        lambda: len(getattr(customer.shared.marks.get(stroke_id), "points", [])) == 20,
+        what="the whole stroke",
+    )
+    await asyncio.sleep(0.2)  # the stroke's end repeats, if any
+    shown = customer.shared.marks[stroke_id]
+    assert isinstance(shown, dc.StrokeMark)
+    return share.tails_sent, shown, points
+
+
+async def test_the_stroke_being_drawn_also_goes_ahead_on_the_marks_channel(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = await consultation_with_document(advisor, customers)
+    sent, shown, points = await _tails_sent_for_a_stroke(advisor, customer)
+    assert advisor.documents.marks_ready
+    assert sent >= 20  # one a send, and the stroke's end repeated
+    assert shown.points == points and customer.shared.pending == {}
+
+
+async def test_a_page_that_does_not_take_tails_gets_the_marks_on_documents_alone(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = customers(see_advisor=False, show_me=False)
+    customer.takes_tails = False  # as a page from before the marks channel
+    await customer.start()
+    await until(lambda: len(advisor.queue) == 1)
+    await advisor.take_next()
+    consultation = advisor.consultation
+    assert consultation is not None
+    await until(lambda: consultation.phase == Phase.CONNECTED, what="connected")
+    await until(lambda: advisor.documents.customer_connected, what="documents channel open")
+    await advisor.documents.open(SAMPLES / "Produktblatt-Baufinanzierung.pdf")
+    sent, shown, points = await _tails_sent_for_a_stroke(advisor, customer)
+    assert not advisor.documents.marks_ready
+    assert sent == 0
+    assert shown.points == points

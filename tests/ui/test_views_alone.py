@@ -3,6 +3,7 @@ actions (tests/support/actions.py) recording what the view asked for. No hub, no
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -249,6 +250,14 @@ def test_session_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     assert view.quality_label.property("level") == "fair"
     details = view.quality_label.toolTip()
     assert "640×480" in details and "320×240" in details and "180 ms" in details
+    # Audio-first (the core paused our picture for the line): said in plain words, and
+    # taken back when the picture is back.
+    assert not view.audio_first_label.isVisibleTo(view)
+    context.events.deliver(StatsUpdated(dataclasses.replace(stats, audio_first=True)))
+    assert view.audio_first_label.isVisibleTo(view)
+    assert "paused" in view.audio_first_label.text()
+    context.events.deliver(StatsUpdated(stats))
+    assert not view.audio_first_label.isVisibleTo(view)
 
     # End asks first; Cancel ends nothing.
     view.end_button.click()

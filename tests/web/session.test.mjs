@@ -130,3 +130,34 @@ test("unknown events change nothing", () => {
   const call = connected();
   assert.equal(reduce(call, { type: "dance" }), call);
 });
+
+test("the line's quality is graded as the workstation grades it", async () => {
+  const { linkQuality } = await import("../../resources/web/js/state/session.js");
+  assert.equal(linkQuality(null, null), null);
+  assert.equal(linkQuality(40, 0), "good");
+  assert.equal(linkQuality(149, 0.02), "good");
+  assert.equal(linkQuality(151, 0), "fair");
+  assert.equal(linkQuality(20, 0.03), "fair");
+  assert.equal(linkQuality(301, 0), "poor");
+  assert.equal(linkQuality(null, 0.06), "poor");
+});
+
+test("audio-first shows its notice while connected and is forgotten on a new connection", async () => {
+  const { initialSession, reduce, audioFirstNotice } = await import("../../resources/web/js/state/session.js");
+  const consultation = { mode: "av", see_advisor: true, show_me: true, advisor_name: "Anna" };
+  let s = initialSession(consultation, { microphone: "live", camera: "live" });
+  s = reduce(s, { type: "peer", state: "connected" });
+  assert.equal(audioFirstNotice(s), null);
+  s = reduce(s, { type: "audio.first", active: true });
+  assert.equal(audioFirstNotice(s), "video.audioFirst");
+  s = reduce(s, { type: "link", quality: "poor" });
+  assert.equal(s.link, "poor");
+  s = reduce(s, { type: "peer", state: "connecting" });
+  assert.equal(s.audioFirst, false);
+  assert.equal(s.link, null);
+  s = reduce(s, { type: "peer", state: "connected" });
+  s = reduce(s, { type: "audio.first", active: true });
+  s = reduce(s, { type: "audio.first", active: false });
+  assert.equal(audioFirstNotice(s), null);
+  assert.equal(reduce(s, { type: "link", quality: "bogus" }).link, null);
+});

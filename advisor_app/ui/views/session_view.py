@@ -259,6 +259,22 @@ class SessionView(QWidget):
         self.quality_label.setWordWrap(True)
         self.quality_label.setAccessibleName(self.tr("Connection quality"))
         self.quality_label.setObjectName("quality")
+        # Audio-first: the line cannot carry video, our picture is paused (the core decides,
+        # rtc/audio_first.py; the customer's page says the same).
+        self.audio_first_label = plain_label()
+        self.audio_first_label.setWordWrap(True)
+        self.audio_first_label.setObjectName("audio-first")
+        self.audio_first_label.setText(
+            self.tr("Video paused so that you can hear each other well.")
+        )
+        self.audio_first_label.setToolTip(
+            self.tr(
+                "The connection cannot carry video right now. Your picture is paused and comes "
+                "back by itself as soon as the connection allows; the customer is told the same."
+            )
+        )
+        self.audio_first_label.setAccessibleName(self.tr("Video paused"))
+        self.audio_first_label.hide()
 
         # --- documents (made here: the call bar shares its Share action) ---
         self.documents_pane = DocumentPane(
@@ -292,6 +308,7 @@ class SessionView(QWidget):
         status = QVBoxLayout()
         status.addWidget(self.phase_label)
         status.addWidget(self.quality_label)
+        status.addWidget(self.audio_first_label)
         status.addStretch(1)
         preview_row = QHBoxLayout()
         preview_row.addWidget(self.local_video, 0, Qt.AlignmentFlag.AlignTop)
@@ -636,6 +653,7 @@ class SessionView(QWidget):
             self.remote_video.clear()  # no frozen last frame
             self.local_video.clear()
             self.quality_label.clear()
+            self.audio_first_label.hide()
             self.documents_pane.show_closed()
             if not self._ended_seen:
                 # The hub makes the record at the end, then again with the pages we send.
@@ -674,6 +692,8 @@ class SessionView(QWidget):
         if self.quality_label.property("level") != level:
             self.quality_label.setProperty("level", level)
             repolish(self.quality_label)
+        ended = self.consultation.phase == Phase.ENDED
+        self.audio_first_label.setVisible(stats.audio_first and not ended)
 
     def quality_line(self, stats: LinkStats) -> str:
         names = {

@@ -18,6 +18,8 @@ export class Call {
     this.localStream = null;
     this.chain = Promise.resolve();
     this.closed = false;
+    this.videoPaused = false; // audio-first: our picture not sent while the line is weak
+    this.lastCounts = null;
   }
 
   setLocalStream(stream) {
@@ -48,6 +50,8 @@ export class Call {
     this.closePeer();
     const pc = new RTCPeerConnection({ iceServers: this.consultation.ice_servers || [] });
     this.pc = pc;
+    this.videoPaused = false; // the advisor's side judges each connection's line afresh
+    this.lastCounts = null;
     let answerSent = false;
     const early = [];
     const sendCandidate = (candidate) => {
@@ -114,13 +118,62 @@ export class Call {
     for (const transceiver of this.pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
       if (kind === "video" && !this.consultation.show_me) continue;
-      const track = stream ? (kind === "audio" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0]) : null;
+      let track = stream ? (kind === "audio" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0]) : null;
+      if (kind === "video" && this.videoPaused) track = null;
       try {
         await transceiver.sender.replaceTrack(track || null);
       } catch (error) {
         console.warn("could not replace the local track", error);
       }
     }
+  }
+
+  /** Audio-first (the advisor's side says the line cannot carry pictures): stop sending our
+   * picture, or send it again, without renegotiating. */
+  async setVideoPaused(paused) {
+    this.videoPaused = Boolean(paused);
+    if (!this.pc || !this.consultation.show_me) return;
+    const track = this.videoPaused || !this.localStream ? null : this.localStream.getVideoTracks()[0] || null;
+    for (const transceiver of this.pc.getTransceivers()) {
+      if (transceiver.receiver.track.kind !== "video") continue;
+      try {
+        await transceiver.sender.replaceTrack(track);
+      } catch (error) {
+        console.warn("could not pause the picture", error);
+      }
+    }
+  }
+
+  /** The line as this page sees it, for the quality indicator: {roundTripMs, fractionLost}
+   * (the worse loss of both ways since the last call), or null while not connected. */
+  async linkFigures() {
+    const pc = this.pc;
+    if (!pc || pc.connectionState !== "connected") return null;
+    const report = await pc.getStats();
+    let roundTripMs = null;
+    let lost = 0;
+    let received = 0;
+    let theirs = null;
+    report.forEach((r) => {
+      if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded"
+          && Number.isFinite(r.currentRoundTripTime)) {
+        roundTripMs = r.currentRoundTripTime * 1000;
+      } else if (r.type === "inbound-rtp") {
+        lost += r.packetsLost || 0;
+        received += r.packetsReceived || 0;
+      } else if (r.type === "remote-inbound-rtp" && Number.isFinite(r.fractionLost)) {
+        theirs = Math.max(theirs ?? 0, r.fractionLost); // what the advisor's side lost of ours
+      }
+    });
+    const previous = this.lastCounts;
+    this.lastCounts = { lost, received };
+    let fractionLost = null;
+    if (previous) {
+      const expected = (lost - previous.lost) + (received - previous.received);
+      if (expected > 0) fractionLost = Math.min(1, Math.max(0, lost - previous.lost) / expected);
+    }
+    if (theirs !== null) fractionLost = Math.max(fractionLost ?? 0, theirs);
+    return { roundTripMs, fractionLost };
   }
 
   /** Switch a local track on or off without renegotiating (silence / black is sent). */

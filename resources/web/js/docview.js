@@ -8,6 +8,12 @@
 // animation frame would add up to a frame (16.7 ms at 60 Hz) to every mark. Whatever removes
 // or moves marks (resize, zoom, undo, erase, clear, a snapshot) repaints everything, once per
 // animation frame.
+// Strokes arrive twice: in order on "documents" (stroke.begin, stroke.extend with the index of
+// its first point) and ahead of loss on "marks" (stroke.tail, unordered, each repeating the
+// stroke's last points). Each point has its index, so both are merged idempotently: a point
+// held is skipped, one beyond a gap waits until the gap is filled (a stroke shows its points
+// in order only), a stroke erased here is not brought back by a late tail, and a reliable
+// stroke.begin or mark.add puts its mark last (the advisor's order). As mirror.py.
 
 import { documents } from "./documents.js";
 import { el } from "./dom.js";
@@ -36,6 +42,9 @@ const state = {
   pagesShown: 0,
   pageText: "",
   saidPage: "",
+  pending: new Map(), // mark id -> Map(index -> point): points beyond a gap
+  erased: new Set(), // mark ids erased or cleared here: a late tail does not bring them back
+  tails: 0, // stroke.tail messages applied (diagnostics, tests)
 };
 
 let view = null; // the elements, made once
@@ -274,6 +283,35 @@ function showSharing() {
   view.area.classList.toggle("documents__view--sharing", state.sharing);
 }
 
+/** Points start.. of a stroke: held ones skipped, the next appended (and what waited behind
+ * them), those beyond a gap kept until it is filled. Returns the number of points before. */
+function mergePoints(stroke, start, points) {
+  const from = stroke.points.length;
+  const waiting = state.pending.get(stroke.mark_id) || new Map();
+  points.forEach((point, offset) => {
+    const index = start + offset;
+    if (index < stroke.points.length) return;
+    if (index === stroke.points.length) {
+      stroke.points.push(point);
+      while (waiting.has(stroke.points.length)) {
+        const next = stroke.points.length;
+        stroke.points.push(waiting.get(next));
+        waiting.delete(next);
+      }
+    } else if (!waiting.has(index)) {
+      waiting.set(index, point);
+    }
+  });
+  if (waiting.size) state.pending.set(stroke.mark_id, waiting);
+  else state.pending.delete(stroke.mark_id);
+  return from;
+}
+
+function validPoints(points, max) {
+  return Array.isArray(points) && points.length <= max
+    && points.every((p) => Array.isArray(p) && unit(p[0]) && unit(p[1]));
+}
+
 function announcePin(mark) {
   if (mark.label) say("docs.pinAnnounce", { n: mark.number, label: mark.label });
   else say("docs.pinAnnounceBare", { n: mark.number });
@@ -294,6 +332,8 @@ function apply(message) {
       state.sharing = Boolean(message.sharing);
       state.pageIndex = message.page_index;
       state.marks = new Map((message.marks || []).filter(validMark).map((m) => [m.mark_id, m]));
+      state.pending.clear();
+      for (const id of state.marks.keys()) state.erased.delete(id);
       if (!message.document_id) { setImage(null); state.pageCount = 0; }
       showSharing();
       caption();
@@ -305,33 +345,81 @@ function apply(message) {
     case "mark.add": {
       if (message.page_index !== state.pageIndex || !validMark(message.mark)) return;
       const mark = message.mark;
-      const replaced = state.marks.has(mark.mark_id);
+      const held = state.marks.get(mark.mark_id);
+      state.marks.delete(mark.mark_id); // set again below: last, as in the advisor's model
+      state.erased.delete(mark.mark_id);
+      if (message.type === "stroke.begin" && held?.kind === "stroke") {
+        // Begun from a tail already: merge, nothing new to say; paint what it adds.
+        state.marks.set(mark.mark_id, held);
+        const from = mergePoints(held, 0, mark.points);
+        if (view && held.points.length > from) {
+          drawBox(tailBox(held, from, view.canvas.width, view.canvas.height));
+        }
+        return;
+      }
+      state.pending.delete(mark.mark_id);
       state.marks.set(mark.mark_id, mark);
       if (mark.kind === "pin" && message.type === "mark.add") announcePin(mark);
-      else if (message.type === "stroke.begin" && !replaced) {
+      else if (message.type === "stroke.begin") {
         say(mark.tool === "highlighter" ? "docs.highlighterAnnounce" : "docs.penAnnounce");
       }
-      if (replaced) break; // the old one may show elsewhere: repaint everything
+      if (held) break; // the old one may show elsewhere: repaint everything
       if (view) drawBox(boxOf(mark));
       return;
     }
     case "stroke.extend": {
       const stroke = state.marks.get(message.mark_id);
       if (message.page_index !== state.pageIndex || stroke?.kind !== "stroke"
-          || !Array.isArray(message.points) || !message.points.every((p) => unit(p[0]) && unit(p[1]))) {
+          || !validPoints(message.points, 512)) {
         return;
       }
-      const from = stroke.points.length;
-      stroke.points.push(...message.points);
-      if (view) drawBox(tailBox(stroke, from, view.canvas.width, view.canvas.height));
+      // Without "start" (an advisor from before the marks channel): the next points.
+      const start = Number.isInteger(message.start) ? message.start : stroke.points.length;
+      const from = mergePoints(stroke, start, message.points);
+      if (view && stroke.points.length > from) {
+        drawBox(tailBox(stroke, from, view.canvas.width, view.canvas.height));
+      }
+      return;
+    }
+    case "stroke.tail": {
+      if (message.page_index !== state.pageIndex || typeof message.mark_id !== "string"
+          || state.erased.has(message.mark_id) || !Number.isInteger(message.start)
+          || message.start < 0 || !validPoints(message.points, 64)) {
+        return;
+      }
+      let stroke = state.marks.get(message.mark_id);
+      if (!stroke) {
+        const begun = {
+          kind: "stroke", mark_id: message.mark_id, tool: message.tool, colour: message.colour,
+          width: message.width, points: [],
+        };
+        if (!validMark(begun)) { state.refused += 1; return; }
+        stroke = begun;
+        state.marks.set(stroke.mark_id, stroke);
+        say(stroke.tool === "highlighter" ? "docs.highlighterAnnounce" : "docs.penAnnounce");
+      }
+      if (stroke.kind !== "stroke") return;
+      state.tails += 1;
+      const from = mergePoints(stroke, message.start, message.points);
+      if (view && stroke.points.length > from) {
+        drawBox(tailBox(stroke, from, view.canvas.width, view.canvas.height));
+      }
       return;
     }
     case "mark.erase":
-      if (message.page_index === state.pageIndex && state.marks.delete(message.mark_id)) say("docs.eraseAnnounce");
+      if (message.page_index === state.pageIndex) {
+        state.pending.delete(message.mark_id);
+        state.erased.add(message.mark_id);
+        if (state.marks.delete(message.mark_id)) say("docs.eraseAnnounce");
+      }
       break;
     case "page.clear":
       if (message.page_index === state.pageIndex && state.marks.size) say("docs.clearAnnounce");
-      if (message.page_index === state.pageIndex) state.marks.clear();
+      if (message.page_index === state.pageIndex) {
+        for (const id of state.marks.keys()) state.erased.add(id);
+        state.marks.clear();
+        state.pending.clear();
+      }
       break;
     case "pointer":
       if (message.seq > state.pointerSeq && unit(message.x) && unit(message.y)) {
@@ -343,6 +431,9 @@ function apply(message) {
       return;
     case "media.state":
       if (!documents.onMediaState?.(message)) state.refused += 1;
+      return;
+    case "media.audio_first":
+      if (!documents.onAudioFirst?.(message)) state.refused += 1;
       return;
     default:
       state.refused += 1;
@@ -454,9 +545,27 @@ function onChannel(channel) {
   else channel.addEventListener("open", opened, { once: true });
 }
 
+/** The marks channel: say that this page takes stroke.tail (an advisor sends them only then).
+ * Three times, as the channel does not retransmit. */
+function onMarksChannel(channel) {
+  const ready = () => {
+    for (const delay of [0, 300, 1000]) {
+      setTimeout(() => {
+        if (channel.readyState === "open") channel.send(JSON.stringify({ type: "marks.ready" }));
+      }, delay);
+    }
+  };
+  if (channel.readyState === "open") ready();
+  else channel.addEventListener("open", ready, { once: true });
+}
+
 export function startDocumentView() {
   build();
   documents.handlers.documents = onDocumentsMessage;
   documents.handlers.pointer = onDocumentsMessage;
-  documents.onChannel = (label, channel) => { if (label === "documents") onChannel(channel); };
+  documents.handlers.marks = onDocumentsMessage;
+  documents.onChannel = (label, channel) => {
+    if (label === "documents") onChannel(channel);
+    else if (label === "marks") onMarksChannel(channel);
+  };
 }

@@ -17,6 +17,8 @@ export function initialSession(consultation, { microphone = "none", camera = "no
     socket: "open", // the hub websocket: "open" | "reconnecting"
     advisorOnline: true,
     advisorMedia: Object.freeze({ camera: true, microphone: true }),
+    audioFirst: false, // the advisor's side paused the pictures: the line cannot carry them
+    link: null, // how the line is: "good" | "fair" | "poor" | null (not measured yet)
     microphone,
     camera,
     textOnly: consultation ? consultation.mode !== "av" : false,
@@ -36,7 +38,13 @@ export function reduce(state, event) {
   const next = (changes) => Object.freeze({ ...state, ...changes });
   switch (event.type) {
     case "peer":
+      // A new connection starts with pictures; its line is measured afresh.
+      if (event.state === "connecting") return next({ peer: event.state, audioFirst: false, link: null });
       return next({ peer: event.state });
+    case "audio.first":
+      return next({ audioFirst: Boolean(event.active) });
+    case "link":
+      return next({ link: ["good", "fair", "poor"].includes(event.quality) ? event.quality : null });
     case "socket":
       return next({ socket: event.state === "reconnecting" ? "reconnecting" : "open" });
     case "advisor.online":
@@ -83,6 +91,31 @@ export function reduce(state, event) {
   }
 }
 
+// As the workstation grades the line (advisor_app/rtc/peer.py classify_quality): above 150 ms
+// round trip people begin to talk over each other, above 300 ms they clearly do; Opus and
+// retransmission hide about 2 % loss, above 5 % speech has gaps and video freezes.
+export const FAIR_ROUND_TRIP_MS = 150;
+export const POOR_ROUND_TRIP_MS = 300;
+export const FAIR_FRACTION_LOST = 0.02;
+export const POOR_FRACTION_LOST = 0.05;
+
+/** "good", "fair" or "poor" from a round trip (ms) and a lost fraction (0..1); null while
+ * neither was measured. */
+export function linkQuality(roundTripMs, fractionLost) {
+  const rtt = Number.isFinite(roundTripMs) ? roundTripMs : null;
+  const lost = Number.isFinite(fractionLost) ? fractionLost : null;
+  if (rtt === null && lost === null) return null;
+  if ((rtt ?? 0) > POOR_ROUND_TRIP_MS || (lost ?? 0) > POOR_FRACTION_LOST) return "poor";
+  if ((rtt ?? 0) > FAIR_ROUND_TRIP_MS || (lost ?? 0) > FAIR_FRACTION_LOST) return "fair";
+  return "good";
+}
+
+/** The notice on the stage while the pictures are paused for the line, or null. */
+export function audioFirstNotice(state) {
+  if (!state.audioFirst || state.textOnly || state.peer !== "connected") return null;
+  return "video.audioFirst";
+}
+
 /** Whether camera or microphone failed: "microphone", "camera", "both" or null. */
 export function mediaProblem(state) {
   if (state.textOnly) return null;
@@ -121,6 +154,7 @@ export function sessionStatus(state) {
     return { key: consultation.show_me && state.camera === "live" ? "state.advisorCamOffShowMe" : "state.advisorCamOff", level: "ok", args };
   }
   if (!media.microphone) return { key: "state.advisorMuted", level: "ok", args };
+  if (state.audioFirst) return { key: "state.audioFirst", level: "ok", args };
   const video = consultation.see_advisor || (consultation.show_me && state.camera === "live");
   return { key: video ? "state.connected" : "state.audioConnected", level: "ok", args };
 }

@@ -9,10 +9,12 @@ import { ChatLog, ChatView } from "../chat.js";
 import { documents } from "../documents.js";
 import { $, announce } from "../dom.js";
 import { setFieldError } from "../forms.js";
-import { localize } from "../i18n.js";
+import { localize, t } from "../i18n.js";
 import { openMedia, stopStream } from "../media.js";
 import {
+  audioFirstNotice,
   initialSession,
+  linkQuality,
   mediaProblem,
   ownMediaNote,
   reduce,
@@ -57,6 +59,20 @@ export function mountSession(app) {
     renderAdvisorMedia();
     renderStage(before);
     renderPanels();
+    renderLine();
+  }
+
+  /** Audio-first in plain words, and the line's quality as a dot and a word. */
+  function renderLine() {
+    const notice = audioFirstNotice(s);
+    $("#audio-first", root).hidden = !notice;
+    const indicator = $("#link-quality", root);
+    const shown = Boolean(s.link) && !s.textOnly && s.peer === "connected";
+    indicator.hidden = !shown;
+    if (!shown) return;
+    indicator.dataset.level = s.link;
+    localize($("#link-quality-text", root), `link.${s.link}`);
+    indicator.title = t("link.label");
   }
 
   function renderTrouble() {
@@ -163,6 +179,8 @@ export function mountSession(app) {
 
   function startMedia(consultation) {
     if (call) call.close();
+    clearInterval(linkTimer);
+    linkTimer = setInterval(sampleLink, 2000);
     call = new Call(consultation, {
       send: app.hub.send,
       onRemoteTrack,
@@ -287,6 +305,22 @@ export function mountSession(app) {
     return true;
   }
 
+  /** A media.audio_first from the advisor (docview.js hands it over); false refuses it. */
+  function onAudioFirst(message) {
+    const keys = Object.keys(message || {});
+    if (keys.length !== 2 || typeof message.active !== "boolean") return false;
+    dispatch({ type: "audio.first", active: message.active });
+    if (call) call.setVideoPaused(message.active);
+    return true;
+  }
+
+  // The line's quality, every two seconds while connected.
+  let linkTimer = 0;
+  async function sampleLink() {
+    const figures = call ? await call.linkFigures().catch(() => null) : null;
+    if (figures) dispatch({ type: "link", quality: linkQuality(figures.roundTripMs, figures.fractionLost) });
+  }
+
   // --- chat --------------------------------------------------------------------------------
 
   function sendChatMessage(pending) {
@@ -371,6 +405,8 @@ export function mountSession(app) {
   }
 
   function close() {
+    clearInterval(linkTimer);
+    linkTimer = 0;
     if (call) call.close();
     call = null;
     for (const id of ["#own-video", "#advisor-video", "#advisor-audio"]) $(id, root).srcObject = null;
@@ -379,6 +415,7 @@ export function mountSession(app) {
   // --- documents ---------------------------------------------------------------------------
 
   documents.onMediaState = onAdvisorMedia;
+  documents.onAudioFirst = onAudioFirst;
   documents.onShown = (shown) => {
     if (!s.consultation) return;
     if (shown) dispatch({ type: "document.shown", ...shown });
