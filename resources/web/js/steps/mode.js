@@ -8,7 +8,7 @@ import { $, $all, focus } from "../dom.js";
 import { generalError, showAlert } from "../forms.js";
 import { language, localize } from "../i18n.js";
 import { browserFamily, classify, openMedia, reasonOf, stopStream } from "../media.js";
-import { consentAsked, keepPeriod, policyFor } from "../recording.js";
+import { consentAsked, keepPeriod, policyFor } from "../state/recording.js";
 import { store } from "../store.js";
 
 export function mountMode(app) {
