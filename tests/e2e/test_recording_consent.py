@@ -252,8 +252,11 @@ async def test_on_request_the_customer_is_asked_during_the_call(
         what="recording at the advisor",
     )
     await expect(page.locator("#rec-indicator")).to_be_visible()
+    # Said to screen readers when it changes, not only shown.
+    await expect(page.locator("#conn-announcer")).to_have_text("Die Aufzeichnung läuft jetzt.")
     await anna.stop_recording()
     await expect(page.locator("#rec-indicator")).to_be_hidden()
+    await expect(page.locator("#conn-announcer")).to_have_text("Die Aufzeichnung ist beendet.")
     await anna.end()
     await expect(step(page, "end")).to_be_visible()
 

@@ -4,7 +4,7 @@
 // records, and when the advisor asks to record (policy on_request) the customer is asked
 // here, at that moment. Nothing is ever recorded without a „Ja“ the customer chose.
 
-import { $, focus } from "./dom.js";
+import { $, announce, focus } from "./dom.js";
 import { localize } from "./i18n.js";
 import { keepPeriod } from "./state/recording.js";
 import { store } from "./store.js";
@@ -18,6 +18,8 @@ export function mountRecording(app) {
 
   function render() {
     const active = Boolean(current && current.active);
+    // Said once when it changes (the indicator itself is only seen): screen readers hear it.
+    if (active !== !indicator.hidden) announce($("#conn-announcer"), active ? "rec.started" : "rec.stopped");
     indicator.hidden = !active;
     if (active) store.set({ recorded: true });
     const asked = Boolean(current && current.consent === "asked");

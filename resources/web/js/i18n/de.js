@@ -242,6 +242,8 @@ export const de = {
   "rec.declinedGoOnRequest": "Per Text fortfahren",
   "rec.declinedBack": "Zurück zur Auswahl",
   "rec.indicator": "Aufnahme läuft",
+  "rec.started": "Die Aufzeichnung läuft jetzt.",
+  "rec.stopped": "Die Aufzeichnung ist beendet.",
   "rec.askTitle": "Darf das Gespräch aufgezeichnet werden?",
   "rec.askText":
     "Ihre Beraterin oder Ihr Berater bittet darum, das Gespräch ab jetzt aufzuzeichnen: Bild und Ton sowie die gezeigten Unterlagen. Bei einer Anlageberatung ist die Bank dazu gesetzlich verpflichtet (MiFID II, § 83 WpHG). Die Aufzeichnung wird {period} aufbewahrt. Lehnen Sie ab, geht das Gespräch ohne Aufzeichnung weiter.",

@@ -226,6 +226,8 @@ export const en = {
   "rec.declinedGoOnRequest": "Continue by text",
   "rec.declinedBack": "Back to the choice",
   "rec.indicator": "Recording",
+  "rec.started": "Recording has started.",
+  "rec.stopped": "Recording has stopped.",
   "rec.askTitle": "May this conversation be recorded?",
   "rec.askText":
     "Your advisor asks to record the conversation from now on: video and audio and the documents shown. For investment advice the bank is required by law to do so (MiFID II, § 83 WpHG). The recording is kept for {period}. If you decline, the conversation goes on without a recording.",
