@@ -1389,27 +1389,27 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="892"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="898"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="894"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="900"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="206"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="914"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="210"/>
         <location filename="../../advisor_app/ui/views/session_view.py" line="211"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="778"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="782"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="784"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="788"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
@@ -1540,186 +1540,196 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="468"/>
+        <source>Recording started.</source>
+        <translation>Die Aufzeichnung läuft.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="468"/>
+        <source>Recording stopped.</source>
+        <translation>Die Aufzeichnung ist beendet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="474"/>
         <source>Recording from start to end (required for this topic; no pause).</source>
         <translation>Aufzeichnung vom Anfang bis zum Ende (für dieses Thema vorgeschrieben; keine Pause).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="470"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="476"/>
         <source>Recording with the customer&apos;s consent.</source>
         <translation>Aufzeichnung mit Einwilligung der Kundschaft.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="472"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="478"/>
         <source>The customer is being asked to consent to recording …</source>
         <translation>Die Kundschaft wird um Einwilligung in die Aufzeichnung gebeten …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="474"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="480"/>
         <source>The customer declined recording: write minutes instead.</source>
         <translation>Die Kundschaft hat die Aufzeichnung abgelehnt: Schreiben Sie stattdessen ein Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="476"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="482"/>
         <source>Text only: nothing to record. Write minutes of the consultation.</source>
         <translation>Nur Text: nichts aufzuzeichnen. Schreiben Sie ein Protokoll der Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="478"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="484"/>
         <source>Not recorded. You may ask the customer to record.</source>
         <translation>Keine Aufzeichnung. Sie können die Kundschaft um eine Aufzeichnung bitten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="480"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="486"/>
         <source>Not recorded.</source>
         <translation>Keine Aufzeichnung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="482"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="488"/>
         <source>The consultation has ended: nothing records any more.</source>
         <translation>Die Beratung ist beendet: Es wird nichts mehr aufgezeichnet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="496"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="502"/>
         <source>Not recorded: please write minutes of this consultation.</source>
         <translation>Keine Aufzeichnung: Bitte schreiben Sie ein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="528"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="534"/>
         <source>Too long: at most %1 characters.</source>
         <translation>Zu lang: höchstens %1 Zeichen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="531"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="537"/>
         <source>Not saved yet.</source>
         <translation>Noch nicht gespeichert.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="537"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="543"/>
         <source>Saving …</source>
         <translation>Wird gespeichert …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="541"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="547"/>
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="546"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="552"/>
         <source>Saved at %1; in the record.</source>
         <translation>Gespeichert um %1; steht im Beratungsprotokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="685"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="691"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="680"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="686"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="681"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="687"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="682"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="688"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="688"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="694"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="694"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="700"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="696"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="702"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="700"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="712"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="718"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="724"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="724"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="730"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="734"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="740"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="739"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="745"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="779"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="785"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="801"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="807"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="803"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="809"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="807"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="813"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="821"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="827"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="822"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="828"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="840"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="846"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="882"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="888"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="886"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="892"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
@@ -1735,7 +1745,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
@@ -1790,62 +1800,62 @@
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="616"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="622"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="617"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="623"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="618"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="624"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="619"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="625"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="623"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="629"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="625"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="631"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="690"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="696"/>
         <source>loss %1</source>
         <translation>Verlust %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="835"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="841"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="892"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="898"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="894"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="900"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="914"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>
