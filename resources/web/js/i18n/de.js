@@ -231,6 +231,7 @@ export const de = {
   "rec.days": "{n} Tage",
   "rec.agreeMandatory": "Ich willige in die Aufzeichnung dieses Gesprächs ein.",
   "rec.agreeOnRequest": "Ich bin mit einer Aufzeichnung einverstanden, wenn meine Beraterin oder mein Berater darum bittet.",
+  "rec.changed": "Die Angaben zur Aufzeichnung haben sich inzwischen geändert. Bitte lesen Sie sie noch einmal und bauen Sie die Verbindung erneut auf.",
   "rec.outdated": "Die Hinweise wurden inzwischen geändert. Bitte lesen Sie die Angaben zur Aufzeichnung noch einmal und stimmen Sie erneut zu.",
   "rec.declinedTitleMandatory": "Ohne Aufzeichnung ist diese Beratung hier nicht möglich",
   "rec.declinedTextMandatory":

@@ -215,6 +215,7 @@ export const en = {
   "rec.days": "{n} days",
   "rec.agreeMandatory": "I consent to this conversation being recorded.",
   "rec.agreeOnRequest": "I agree to a recording if my advisor asks for one.",
+  "rec.changed": "The information on recording has changed in the meantime. Please read it again and set up the connection again.",
   "rec.outdated": "The notices have changed in the meantime. Please read the information on recording again and consent again.",
   "rec.declinedTitleMandatory": "Without a recording this consultation is not possible here",
   "rec.declinedTextMandatory":
