@@ -1389,27 +1389,27 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="918"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="914"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="920"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="206"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="928"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="934"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="210"/>
         <location filename="../../advisor_app/ui/views/session_view.py" line="211"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="798"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="802"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="804"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="808"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
@@ -1555,186 +1555,196 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="485"/>
+        <source>Recording started.</source>
+        <translation>Die Aufzeichnung läuft.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="485"/>
+        <source>Recording stopped.</source>
+        <translation>Die Aufzeichnung ist beendet.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="491"/>
         <source>Recording from start to end (required for this topic; no pause).</source>
         <translation>Aufzeichnung vom Anfang bis zum Ende (für dieses Thema vorgeschrieben; keine Pause).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="487"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="493"/>
         <source>Recording with the customer&apos;s consent.</source>
         <translation>Aufzeichnung mit Einwilligung der Kundschaft.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="489"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="495"/>
         <source>The customer is being asked to consent to recording …</source>
         <translation>Die Kundschaft wird um Einwilligung in die Aufzeichnung gebeten …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="491"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="497"/>
         <source>The customer declined recording: write minutes instead.</source>
         <translation>Die Kundschaft hat die Aufzeichnung abgelehnt: Schreiben Sie stattdessen ein Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="493"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="499"/>
         <source>Text only: nothing to record. Write minutes of the consultation.</source>
         <translation>Nur Text: nichts aufzuzeichnen. Schreiben Sie ein Protokoll der Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="495"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="501"/>
         <source>Not recorded. You may ask the customer to record.</source>
         <translation>Keine Aufzeichnung. Sie können die Kundschaft um eine Aufzeichnung bitten.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="497"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="503"/>
         <source>Not recorded.</source>
         <translation>Keine Aufzeichnung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="499"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="505"/>
         <source>The consultation has ended: nothing records any more.</source>
         <translation>Die Beratung ist beendet: Es wird nichts mehr aufgezeichnet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="513"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="519"/>
         <source>Not recorded: please write minutes of this consultation.</source>
         <translation>Keine Aufzeichnung: Bitte schreiben Sie ein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="545"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="551"/>
         <source>Too long: at most %1 characters.</source>
         <translation>Zu lang: höchstens %1 Zeichen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="548"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="554"/>
         <source>Not saved yet.</source>
         <translation>Noch nicht gespeichert.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="554"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="560"/>
         <source>Saving …</source>
         <translation>Wird gespeichert …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="558"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="564"/>
         <source>Not saved: %1</source>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="563"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="569"/>
         <source>Saved at %1; in the record.</source>
         <translation>Gespeichert um %1; steht im Beratungsprotokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="705"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="711"/>
         <source>Connection: measuring …</source>
         <translation>Verbindung: wird gemessen …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="700"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="706"/>
         <source>Connection: good</source>
         <translation>Verbindung: gut</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="701"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="707"/>
         <source>Connection: fair</source>
         <translation>Verbindung: mittel</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="702"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="708"/>
         <source>Connection: poor</source>
         <translation>Verbindung: schlecht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="708"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="714"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="714"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="720"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="716"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="722"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="720"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="738"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="738"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="744"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="744"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="750"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="754"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="760"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="759"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="765"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="799"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="805"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="821"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="827"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="823"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="829"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="827"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="833"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="841"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="847"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="842"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="848"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="860"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="866"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="902"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="906"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
@@ -1750,7 +1760,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="926"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="932"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
@@ -1805,62 +1815,62 @@
         <translation>Chat</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="633"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="639"/>
         <source>Connecting …</source>
         <translation>Verbindung wird aufgebaut …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="634"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="640"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="635"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="641"/>
         <source>Connection is being restored …</source>
         <translation>Verbindung wird wiederhergestellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="636"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="642"/>
         <source>The consultation has ended.</source>
         <translation>Die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="640"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="646"/>
         <source>(the customer&apos;s connection dropped)</source>
         <translation>(die Verbindung der Kundin oder des Kunden ist unterbrochen)</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="642"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="648"/>
         <source>The customer has ended the consultation.</source>
         <translation>Die Kundin oder der Kunde hat die Beratung beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="710"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="716"/>
         <source>loss %1</source>
         <translation>Verlust %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="855"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="861"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="918"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="914"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="920"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="926"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="932"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="928"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="934"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Request, Route, expect
 
 from advisor_app.core.session import AdvisorSession, Phase
 from tests.e2e.axe import assert_axe_clean, with_axe
@@ -252,8 +252,11 @@ async def test_on_request_the_customer_is_asked_during_the_call(
         what="recording at the advisor",
     )
     await expect(page.locator("#rec-indicator")).to_be_visible()
+    # Said to screen readers when it changes, not only shown.
+    await expect(page.locator("#conn-announcer")).to_have_text("Die Aufzeichnung läuft jetzt.")
     await anna.stop_recording()
     await expect(page.locator("#rec-indicator")).to_be_hidden()
+    await expect(page.locator("#conn-announcer")).to_have_text("Die Aufzeichnung ist beendet.")
     await anna.end()
     await expect(step(page, "end")).to_be_visible()
 
@@ -296,3 +299,49 @@ async def test_the_consent_step_fits_every_screen_in_both_languages(
             await expect(mode.locator("#rec-agree")).to_be_in_viewport()
             await screenshots.take(page, f"consent-{lang}-{size}")
         await assert_axe_clean(page, f"consent step {lang}")
+
+
+async def test_the_hubs_policy_is_final_when_the_page_knew_an_older_one(
+    recording_hub: RunningHub, new_page: PageFactory
+) -> None:
+    """The page read a status from before the bank made the topic mandatory: the hub refuses
+    the join without consent, and the page shows the step as it is now and says why."""
+    page = await new_page()
+    joined = False
+
+    async def older_status(route: Route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        if not joined:
+            body["recording_by_topic"] = {}
+        await route.fulfill(response=response, json=body)
+
+    def on_request(request: Request) -> None:
+        nonlocal joined
+        if request.method == "POST" and request.url.endswith("/api/customers"):
+            joined = True
+
+    await page.route("**/api/status", older_status)
+    page.on("request", on_request)
+    await to_the_mode_step(page, f"{recording_hub.url}/?topic=wertpapiere")
+    mode = step(page, "mode")
+    await expect(mode.get_by_text(NOT_RECORDED)).to_be_visible()
+    await mode.get_by_label("nur Text übertragen").check()
+    await mode.get_by_role("button", name="Gewählte Verbindung aufbauen").click()
+
+    await expect(mode.locator("#rec-consent")).to_be_visible()
+    await expect(mode.get_by_text(NOT_RECORDED)).to_be_hidden()
+    await expect(mode.locator("#rec-consent-error")).to_have_text(
+        "Die Angaben zur Aufzeichnung haben sich inzwischen geändert. Bitte lesen Sie sie noch "
+        "einmal und bauen Sie die Verbindung erneut auf."
+    )
+    agree = mode.get_by_label("Ich willige in die Aufzeichnung dieses Gesprächs ein.")
+    await expect(agree).to_be_focused()
+    await expect(agree).not_to_be_checked()
+    assert await recording_hub.hub.storage.waiting_customers() == []
+    await agree.check()
+    await mode.get_by_role("button", name="Gewählte Verbindung aufbauen").click()
+    await expect_step(page, "waiting")
+    waiting = await recording_hub.hub.storage.waiting_customers()
+    assert [c.recording_consent for c in waiting] == ["given"]
+    await page.unroute_all(behavior="ignoreErrors")  # the page still asks now and then

@@ -62,6 +62,8 @@ def test_on_request_the_advisor_asks_and_a_refusal_opens_the_minutes(
     context, actions = stand_in_context()
     view = SessionView(consultation(Phase.CONNECTED), context)
     keep(qtbot, view)
+    said: list[str] = []
+    view.status_message.connect(said.append)
     # Policy off (the snapshot's default): no recording head at all.
     assert not view.recording_bar.isVisibleTo(view)
 
@@ -82,6 +84,7 @@ def test_on_request_the_advisor_asks_and_a_refusal_opens_the_minutes(
     view.stop_recording_button.click()
     qloop.until(lambda: "stop_recording" in actions.names(), what="recording stopped")
     context.events.deliver(RecordingChanged(state("on_request", "given", False)))
+    assert said == ["Recording started.", "Recording stopped."]
     assert not view.recording_indicator.isVisibleTo(view)
     assert not view.minutes_box.isVisibleTo(view)
 

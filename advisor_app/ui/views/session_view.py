@@ -476,8 +476,14 @@ class SessionView(QWidget):
         info = self.consultation.info
         if state is None or state.consultation_id != info.consultation_id:
             return
+        was_active = self.recording is not None and self.recording.active
         self.recording = state
         ended = self.consultation.phase == Phase.ENDED
+        if state.active != was_active:
+            # The status bar says it once (read by screen readers); the head shows it always.
+            self.status_message.emit(
+                self.tr("Recording started.") if state.active else self.tr("Recording stopped.")
+            )
         self.recording_bar.setVisible(state.policy != "off")
         self.recording_indicator.setVisible(state.active and not ended)
         asked = state.consent == "asked"

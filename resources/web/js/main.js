@@ -20,7 +20,8 @@ import { mountMode } from "./steps/mode.js";
 import { mountSession } from "./steps/session.js";
 import { mountStart, renderNoticeVersion } from "./steps/start.js";
 import { mountWaiting } from "./steps/waiting.js";
-import { mountRecording, topicFromAddress } from "./recording.js";
+import { mountRecording } from "./recording.js";
+import { topicFromAddress } from "./state/recording.js";
 import { store } from "./store.js";
 import { setLimits } from "./validate.js";
 

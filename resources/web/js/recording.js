@@ -4,41 +4,10 @@
 // records, and when the advisor asks to record (policy on_request) the customer is asked
 // here, at that moment. Nothing is ever recorded without a „Ja“ the customer chose.
 
-import { $, focus } from "./dom.js";
+import { $, announce, focus } from "./dom.js";
 import { localize } from "./i18n.js";
+import { keepPeriod } from "./state/recording.js";
 import { store } from "./store.js";
-
-const TOPIC_PATTERN = /^[a-z0-9_-]{1,40}$/;
-
-/** The topic the bank's link named (``?topic=wertpapiere``); "" for none or a bad one. */
-export function topicFromAddress(search = window.location.search) {
-  const topic = new URLSearchParams(search).get("topic") || "";
-  return TOPIC_PATTERN.test(topic) ? topic : "";
-}
-
-/** The hub's recording policy for ``topic`` ("off" while the status is unknown). */
-export function policyFor(status, topic) {
-  if (!status) return "off";
-  const byTopic = status.recording_by_topic || {};
-  return (topic && byTopic[topic]) || status.recording || "off";
-}
-
-/** How long recordings are kept, in words: {t: "rec.years", args: {n: 5}}. */
-export function keepPeriod(days) {
-  const value = Number(days) || 0;
-  const years = value / 365.25;
-  if (years >= 1 && Math.abs(years - Math.round(years)) < 0.05) {
-    const n = Math.round(years);
-    return n === 1 ? { t: "rec.year" } : { t: "rec.years", args: { n } };
-  }
-  const n = Math.round(value);
-  return n === 1 ? { t: "rec.day" } : { t: "rec.days", args: { n } };
-}
-
-/** Whether the mode step must ask: always under mandatory, for picture and sound on request. */
-export function consentAsked(policy, mode) {
-  return policy === "mandatory" || (policy === "on_request" && mode === "av");
-}
 
 /** The call's part: the indicator and the question. */
 export function mountRecording(app) {
@@ -49,6 +18,8 @@ export function mountRecording(app) {
 
   function render() {
     const active = Boolean(current && current.active);
+    // Said once when it changes (the indicator itself is only seen): screen readers hear it.
+    if (active !== !indicator.hidden) announce($("#conn-announcer"), active ? "rec.started" : "rec.stopped");
     indicator.hidden = !active;
     if (active) store.set({ recorded: true });
     const asked = Boolean(current && current.consent === "asked");

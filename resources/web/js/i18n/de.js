@@ -231,6 +231,7 @@ export const de = {
   "rec.days": "{n} Tage",
   "rec.agreeMandatory": "Ich willige in die Aufzeichnung dieses Gesprächs ein.",
   "rec.agreeOnRequest": "Ich bin mit einer Aufzeichnung einverstanden, wenn meine Beraterin oder mein Berater darum bittet.",
+  "rec.changed": "Die Angaben zur Aufzeichnung haben sich inzwischen geändert. Bitte lesen Sie sie noch einmal und bauen Sie die Verbindung erneut auf.",
   "rec.outdated": "Die Hinweise wurden inzwischen geändert. Bitte lesen Sie die Angaben zur Aufzeichnung noch einmal und stimmen Sie erneut zu.",
   "rec.declinedTitleMandatory": "Ohne Aufzeichnung ist diese Beratung hier nicht möglich",
   "rec.declinedTextMandatory":
@@ -242,6 +243,8 @@ export const de = {
   "rec.declinedGoOnRequest": "Per Text fortfahren",
   "rec.declinedBack": "Zurück zur Auswahl",
   "rec.indicator": "Aufnahme läuft",
+  "rec.started": "Die Aufzeichnung läuft jetzt.",
+  "rec.stopped": "Die Aufzeichnung ist beendet.",
   "rec.askTitle": "Darf das Gespräch aufgezeichnet werden?",
   "rec.askText":
     "Ihre Beraterin oder Ihr Berater bittet darum, das Gespräch ab jetzt aufzuzeichnen: Bild und Ton sowie die gezeigten Unterlagen. Bei einer Anlageberatung ist die Bank dazu gesetzlich verpflichtet (MiFID II, § 83 WpHG). Die Aufzeichnung wird {period} aufbewahrt. Lehnen Sie ab, geht das Gespräch ohne Aufzeichnung weiter.",

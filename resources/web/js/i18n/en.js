@@ -215,6 +215,7 @@ export const en = {
   "rec.days": "{n} days",
   "rec.agreeMandatory": "I consent to this conversation being recorded.",
   "rec.agreeOnRequest": "I agree to a recording if my advisor asks for one.",
+  "rec.changed": "The information on recording has changed in the meantime. Please read it again and set up the connection again.",
   "rec.outdated": "The notices have changed in the meantime. Please read the information on recording again and consent again.",
   "rec.declinedTitleMandatory": "Without a recording this consultation is not possible here",
   "rec.declinedTextMandatory":
@@ -226,6 +227,8 @@ export const en = {
   "rec.declinedGoOnRequest": "Continue by text",
   "rec.declinedBack": "Back to the choice",
   "rec.indicator": "Recording",
+  "rec.started": "Recording has started.",
+  "rec.stopped": "Recording has stopped.",
   "rec.askTitle": "May this conversation be recorded?",
   "rec.askText":
     "Your advisor asks to record the conversation from now on: video and audio and the documents shown. For investment advice the bank is required by law to do so (MiFID II, § 83 WpHG). The recording is kept for {period}. If you decline, the conversation goes on without a recording.",

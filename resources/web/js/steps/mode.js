@@ -8,7 +8,7 @@ import { $, $all, focus } from "../dom.js";
 import { generalError, showAlert } from "../forms.js";
 import { language, localize } from "../i18n.js";
 import { browserFamily, classify, openMedia, reasonOf, stopStream } from "../media.js";
-import { consentAsked, keepPeriod, policyFor } from "../recording.js";
+import { consentAsked, keepPeriod, policyFor } from "../state/recording.js";
 import { store } from "../store.js";
 
 export function mountMode(app) {
@@ -205,22 +205,23 @@ export function mountMode(app) {
     app.hub.connect();
   }
 
-  /** The hub saw the recording answer otherwise: the policy or the notices changed meanwhile. */
+  /** The hub saw the recording answer otherwise (the page checked it before sending): the
+   * policy or the notices changed meanwhile. The step is shown afresh, as it is now, and says so;
+   * the customer decides again. */
   async function onRecordingRefused(error) {
     stopStream(app.state.localStream);
     app.state.localStream = null;
     await app.steps.start.load();
     show({ moveFocus: false });
-    if (error.reason === "outdated" || error.code === "not_allowed") {
+    const consent = $("#rec-consent", root);
+    if (!consent.hidden) {
       const message = $("#rec-consent-error", root);
-      if (error.reason === "outdated") {
-        localize(message, "rec.outdated");
-        message.hidden = false;
-        focus($("#rec-agree", root));
-      }
-      return;
+      localize(message, error.reason === "outdated" ? "rec.outdated" : "rec.changed");
+      message.hidden = false;
+      focus($("#rec-agree", root));
+    } else {
+      showAlert($("#mode-error", root), "rec.changed");
     }
-    showDeclined();
   }
 
   $("#rec-declined-back", root).addEventListener("click", () => {
