@@ -565,3 +565,21 @@ async def test_the_audit_log_pages_back(hub: RunningHub, new_page: PageFactory) 
     await expect(rows.last).to_contain_text("anna: Anna Berger 0")
     await expect(page.locator("#audit-end")).to_have_text("Keine älteren Einträge.")
     await expect(page.get_by_role("button", name="Ältere Einträge laden")).to_be_hidden()
+
+
+async def test_names_only_when_the_hub_allows_and_never_a_phone_number(
+    tmp_path: Path, new_page: PageFactory
+) -> None:
+    await add_advisor(tmp_path, "sara", "Sara Vogt", roles=frozenset({"supervisor"}))
+    async with (
+        running_hub(tmp_path, supervisor_sees_customer_names=True) as running,
+        aiohttp.ClientSession() as session,
+    ):
+        customer = CustomerClient(session, running.url)
+        await customer.join(name="Erika Mustermann", phone="030 1234567")
+        page = await new_page()
+        await sign_in(page, running, "sara")
+        await expect_board(page)
+        await expect(page.locator("#queue-name-head")).to_be_visible()
+        await expect(page.locator("#queue-body tr").first).to_contain_text("Erika Mustermann")
+        assert "1234567" not in await page.locator("main").inner_text()
