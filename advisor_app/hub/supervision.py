@@ -87,7 +87,6 @@ class Board:
         self._task: asyncio.Task[None] | None = None
         self._today: tuple[float, Figures] | None = None  # (computed at, figures)
         self._figures_due: asyncio.TimerHandle | None = None
-        self.pushes = 0
 
     # --- life cycle ---
 
@@ -107,11 +106,6 @@ class Board:
 
     def watch(self, connection: Connection) -> None:
         self._sockets.add(connection)
-
-    @property
-    def watchers(self) -> int:
-        self._forget_closed()
-        return len(self._sockets)
 
     def _forget_closed(self) -> None:
         self._sockets = {c for c in self._sockets if not c.ws.closed}
@@ -157,7 +151,6 @@ class Board:
             self._context.metrics.board_seconds.observe(time.perf_counter() - started)
             for connection in list(self._sockets):
                 connection.send_text(text)
-            self.pushes += 1
 
     # --- the board ---
 
