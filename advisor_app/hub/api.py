@@ -139,13 +139,15 @@ def _drop_unreadable_body(request: web.Request) -> bool:
     return True
 
 
-async def _body[T](request: web.Request, decoder: Decoder[T]) -> T:
+async def read_body[T](request: web.Request, decoder: Decoder[T]) -> T:
+    """The JSON body as ``decoder``'s type, or ``malformed``/``invalid`` naming the field."""
     if request.content_type != "application/json":
         raise ProtocolError(ErrorCode.MALFORMED, "send the body as application/json")
     return decoder.decode(await request.read())
 
 
-def _hub(request: web.Request) -> Hub:
+def hub_of(request: web.Request) -> Hub:
+    """The hub serving this request."""
     return request.app[HUB]
 
 
@@ -153,14 +155,15 @@ async def _customer(request: web.Request) -> CustomerRecord:
     token = bearer_token(request) or request.query.get("token")
     if not token:
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "the customer token is missing")
-    return await _hub(request).customer_for(token)
+    return await hub_of(request).customer_for(token)
 
 
-async def _advisor(request: web.Request) -> AdvisorRecord:
+async def signed_in_account(request: web.Request) -> AdvisorRecord:
+    """The account of the request's bearer token (any role), or ``unauthorized``."""
     token = bearer_token(request)
     if not token:
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "sign in first (Authorization: Bearer ...)")
-    return await _hub(request).logins.advisor_for(token)
+    return await hub_of(request).logins.advisor_for(token)
 
 
 # --- public ---
@@ -173,7 +176,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    registry = _hub(request).metrics.registry
+    registry = hub_of(request).metrics.registry
     response = web.Response(body=generate_latest(registry))
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response
@@ -182,7 +185,7 @@ async def metrics(request: web.Request) -> web.Response:
 @routes.get("/.well-known/security.txt")
 async def security_txt(request: web.Request) -> web.Response:
     """RFC 9116: where to report a security problem (the bank's contact, from the settings)."""
-    hub = _hub(request)
+    hub = hub_of(request)
     contact = hub.settings.security_contact
     if not contact:
         raise ProtocolError(ErrorCode.NOT_FOUND, "no security contact is configured")
@@ -195,7 +198,7 @@ async def security_txt(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: whether the hub can store what it is sent (a full disk says no), for a load
     balancer to send people elsewhere. /healthz only says the process answers."""
-    problem = await _hub(request).not_ready()
+    problem = await hub_of(request).not_ready()
     if problem is not None:
         return web.json_response({"status": "not ready", "reason": problem}, status=503)
     return web.json_response({"status": "ready"})
@@ -203,7 +206,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 @routes.get("/api/status")
 async def status(request: web.Request) -> web.Response:
-    return json_response(_hub(request).status())
+    return json_response(hub_of(request).status())
 
 
 # --- customers ---
@@ -211,8 +214,8 @@ async def status(request: web.Request) -> web.Response:
 
 @routes.post("/api/customers")
 async def join(request: web.Request) -> web.Response:
-    body = await _body(request, _join_decoder)
-    hub = _hub(request)
+    body = await read_body(request, _join_decoder)
+    hub = hub_of(request)
     address = client_address(request, hub.settings.trust_forwarded_for)
     return json_response(await hub.queue.join(body, address), status=201)
 
@@ -220,27 +223,27 @@ async def join(request: web.Request) -> web.Response:
 @routes.delete("/api/customers/me")
 async def leave(request: web.Request) -> web.Response:
     customer = await _customer(request)
-    await _hub(request).queue.leave(customer)
+    await hub_of(request).queue.leave(customer)
     return web.Response(status=204)
 
 
 @routes.get("/api/customers/me/ice-servers")
 async def customer_ice_servers(request: web.Request) -> web.Response:
     customer = await _customer(request)
-    servers = _hub(request).ice_servers(f"c{customer.customer_id}")
+    servers = hub_of(request).ice_servers(f"c{customer.customer_id}")
     return json_response(rest.IceServersResponse(ice_servers=servers))
 
 
 @routes.get("/api/customers/me/transcript")
 async def transcript_json(request: web.Request) -> web.Response:
     customer = await _customer(request)
-    return json_response(await _hub(request).consultations.transcript(customer))
+    return json_response(await hub_of(request).consultations.transcript(customer))
 
 
 @routes.get("/transcript")
 async def transcript_html(request: web.Request) -> web.Response:
     """Print-friendly page; the token may come as ``?token=`` so a browser can open it."""
-    hub = _hub(request)
+    hub = hub_of(request)
     customer = await _customer(request)
     transcript = await hub.consultations.transcript(customer)
     html = render_transcript_html(transcript)
@@ -254,7 +257,7 @@ SHOWN_PAGES_BYTES_MAX = 40 * 1024 * 1024
 MANIFEST_BYTES_MAX = 256 * 1024
 
 
-def _path_id(request: web.Request, name: str) -> int:
+def path_id(request: web.Request, name: str) -> int:
     """An id from the URL path: ASCII digits, 1 to ID_MAX, as ids in messages (anything
     else, a huge number among them, is ``invalid`` naming it, never a database overflow)."""
     text = request.match_info[name]
@@ -268,7 +271,7 @@ def _path_id(request: web.Request, name: str) -> int:
 
 
 def _consultation_id(request: web.Request) -> int:
-    return _path_id(request, "consultation_id")
+    return path_id(request, "consultation_id")
 
 
 async def _part(part: Any, limit: int, what: str) -> bytes:
@@ -285,8 +288,8 @@ async def upload_shown_pages(request: web.Request) -> web.Response:
     """The pages the advisor showed, marks burned in: multipart/form-data with a ``manifest``
     part (JSON, rest.ShownPages) and, unless it lists none, a ``pages`` part (a PDF with one
     page per entry). The hub makes the record again with them."""
-    hub = _hub(request)
-    advisor = await _advisor(request)
+    hub = hub_of(request)
+    advisor = await signed_in_account(request)
     consultation_id = _consultation_id(request)
     await hub.records.may_store_pages(advisor.advisor_id, consultation_id)
     if request.content_type != "multipart/form-data":
@@ -348,17 +351,17 @@ async def save_minutes(request: web.Request) -> web.Response:
 @routes.get("/api/advisor/consultations/{consultation_id}/record")
 async def advisor_record(request: web.Request) -> web.Response:
     """The record as stored for the customer; only for the consultation's own advisor."""
-    advisor = await _advisor(request)
+    advisor = await signed_in_account(request)
     consultation_id = _consultation_id(request)
-    return _pdf(await _hub(request).records.advisor_record(advisor.advisor_id, consultation_id))
+    return _pdf(await hub_of(request).records.advisor_record(advisor.advisor_id, consultation_id))
 
 
 @routes.get("/api/compliance/consultations/{reference}/record")
 async def compliance_record(request: web.Request) -> web.Response:
     """Any consultation's record, for compliance accounts only; each request is audited."""
-    account = await _advisor(request)
+    account = await signed_in_account(request)
     reference = request.match_info["reference"]
-    return _pdf(await _hub(request).records.compliance_record(account, reference))
+    return _pdf(await hub_of(request).records.compliance_record(account, reference))
 
 
 # --- recordings (issue 18 item 3; see recordings.py) ---
@@ -466,20 +469,20 @@ async def compliance_recording(request: web.Request) -> web.StreamResponse:
 @routes.get("/api/customers/me/record")
 async def download_record(request: web.Request) -> web.Response:
     customer = await _customer(request)
-    return _pdf(await _hub(request).records.customer_record(customer))
+    return _pdf(await hub_of(request).records.customer_record(customer))
 
 
 @routes.get("/api/customers/me/transcript.pdf")
 async def transcript_pdf(request: web.Request) -> web.Response:
     """The written conversation alone, as in the record (for a customer who wants only it)."""
     customer = await _customer(request)
-    return _pdf(await _hub(request).records.transcript_pdf(customer))
+    return _pdf(await hub_of(request).records.transcript_pdf(customer))
 
 
 @routes.post("/api/messages")
 async def leave_message(request: web.Request) -> web.Response:
-    body = await _body(request, _message_decoder)
-    hub = _hub(request)
+    body = await read_body(request, _message_decoder)
+    hub = hub_of(request)
     address = client_address(request, hub.settings.trust_forwarded_for)
     return json_response(await hub.inbox.leave(body, address), status=201)
 
@@ -489,8 +492,8 @@ async def leave_message(request: web.Request) -> web.Response:
 
 @routes.post("/api/advisor/login")
 async def login(request: web.Request) -> web.Response:
-    hub = _hub(request)
-    body = await _body(request, _login_decoder)
+    hub = hub_of(request)
+    body = await read_body(request, _login_decoder)
     address = client_address(request, hub.settings.trust_forwarded_for)
     result = await hub.logins.login(body.username, body.password, address)
     advisor = result.advisor
@@ -507,29 +510,29 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     token = bearer_token(request)
     if token:
-        await _hub(request).logins.logout(token)
+        await hub_of(request).logins.logout(token)
     return web.Response(status=204)
 
 
 @routes.get("/api/advisor/ice-servers")
 async def advisor_ice_servers(request: web.Request) -> web.Response:
-    advisor = await _advisor(request)
-    servers = _hub(request).ice_servers(f"a{advisor.advisor_id}")
+    advisor = await signed_in_account(request)
+    servers = hub_of(request).ice_servers(f"a{advisor.advisor_id}")
     return json_response(rest.IceServersResponse(ice_servers=servers))
 
 
 @routes.get("/api/advisor/messages")
 async def list_messages(request: web.Request) -> web.Response:
-    await _advisor(request)
+    await signed_in_account(request)
     include_done = request.query.get("state", "open") == "all"
-    return json_response(await _hub(request).inbox.messages(include_done))
+    return json_response(await hub_of(request).inbox.messages(include_done))
 
 
 @routes.post("/api/advisor/messages/{message_id}/done")
 async def mark_message_done(request: web.Request) -> web.Response:
-    advisor = await _advisor(request)
-    hub = _hub(request)
-    message_id = _path_id(request, "message_id")
+    advisor = await signed_in_account(request)
+    hub = hub_of(request)
+    message_id = path_id(request, "message_id")
     done = await hub.inbox.mark_done(message_id, advisor)
     hub.board.changed()  # one open message fewer (other instances' boards: at their refresh)
     return json_response(done)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from aiohttp import web
 
-from advisor_app.hub.api import _advisor, _body, _hub, _path_id, json_response
+from advisor_app.hub.api import hub_of, json_response, path_id, read_body, signed_in_account
 from advisor_app.hub.figures import RANGE_DAYS_MAX, as_csv, day_bounds, period_rows
 from advisor_app.hub.roles import BOARD_ROLES, require
 from advisor_app.hub.storage import AdvisorRecord
@@ -25,11 +25,11 @@ _new_password: Decoder[api.NewPassword] = Decoder(api.NewPassword)
 
 
 async def _board_reader(request: web.Request) -> AdvisorRecord:
-    return require(await _advisor(request), *BOARD_ROLES)
+    return require(await signed_in_account(request), *BOARD_ROLES)
 
 
 async def _admin(request: web.Request) -> AdvisorRecord:
-    return require(await _advisor(request), "admin")
+    return require(await signed_in_account(request), "admin")
 
 
 def _day(request: web.Request, name: str) -> date:
@@ -47,7 +47,7 @@ def _day(request: web.Request, name: str) -> date:
 @routes.get("/api/supervisor/summary")
 async def summary(request: web.Request) -> web.Response:
     await _board_reader(request)
-    return json_response(await _hub(request).board.summary())
+    return json_response(await hub_of(request).board.summary())
 
 
 @routes.get("/api/supervisor/figures")
@@ -55,7 +55,7 @@ async def figures(request: web.Request) -> web.Response:
     """The figures per day or ISO week from ``from`` to ``to`` (inclusive, at most a year),
     as JSON or (``format=csv``) as a CSV file."""
     await _board_reader(request)
-    hub = _hub(request)
+    hub = hub_of(request)
     first, last = _day(request, "from"), _day(request, "to")
     if last < first:
         raise ProtocolError(ErrorCode.INVALID, "to must not be before from", "$.to")
@@ -92,30 +92,30 @@ async def figures(request: web.Request) -> web.Response:
 @routes.get("/api/admin/accounts")
 async def accounts(request: web.Request) -> web.Response:
     await _admin(request)
-    return json_response(await _hub(request).admin.accounts())
+    return json_response(await hub_of(request).admin.accounts())
 
 
 @routes.post("/api/admin/accounts")
 async def add_account(request: web.Request) -> web.Response:
     actor = await _admin(request)
-    body = await _body(request, _new_account)
-    return json_response(await _hub(request).admin.add(actor, body), status=201)
+    body = await read_body(request, _new_account)
+    return json_response(await hub_of(request).admin.add(actor, body), status=201)
 
 
 @routes.patch("/api/admin/accounts/{advisor_id}")
 async def change_account(request: web.Request) -> web.Response:
     actor = await _admin(request)
-    advisor_id = _path_id(request, "advisor_id")
-    body = await _body(request, _account_change)
-    return json_response(await _hub(request).admin.change(actor, advisor_id, body))
+    advisor_id = path_id(request, "advisor_id")
+    body = await read_body(request, _account_change)
+    return json_response(await hub_of(request).admin.change(actor, advisor_id, body))
 
 
 @routes.post("/api/admin/accounts/{advisor_id}/password")
 async def reset_password(request: web.Request) -> web.Response:
     actor = await _admin(request)
-    advisor_id = _path_id(request, "advisor_id")
-    body = await _body(request, _new_password)
-    await _hub(request).admin.reset_password(actor, advisor_id, body)
+    advisor_id = path_id(request, "advisor_id")
+    body = await read_body(request, _new_password)
+    await hub_of(request).admin.reset_password(actor, advisor_id, body)
     return web.Response(status=204)
 
 
@@ -133,4 +133,4 @@ async def audit(request: web.Request) -> web.Response:
     await _admin(request)
     limit = _whole(request, "limit", 100) or 100
     before = _whole(request, "before", None)
-    return json_response(await _hub(request).admin.audit(limit, before))
+    return json_response(await hub_of(request).admin.audit(limit, before))

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import jsonschema
 import pytest
 
 from advisor_app.hub.storage.postgres import PostgresStorage
@@ -167,6 +168,15 @@ async def test_a_supervisor_sees_a_customer_join_and_be_taken(
         reply = await socket.request({"type": "ping"}, "pong")
         assert reply["type"] == "pong"
         await socket.close()
+
+        # What the socket sent is what /api/ws-schema.json describes.
+        async with session.get(f"{hub.url}/api/ws-schema.json") as response:
+            schema = await response.json()
+        to_supervisor = {**schema, **schema["properties"]["hub_to_supervisor"]}
+        for message in socket.received:
+            jsonschema.validate(message, to_supervisor)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**first, "queue_length": "many"}, to_supervisor)
 
 
 async def test_names_only_when_the_setting_allows(
