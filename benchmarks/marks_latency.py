@@ -165,6 +165,8 @@ def mark_point(message: Any) -> Point | None:
         return message.mark.points[0]  # type: ignore[union-attr]
     if isinstance(message, dc.StrokeExtend):
         return message.points[0]
+    if isinstance(message, dc.StrokeTail):  # the marks channel: its newest point is the new one
+        return message.points[-1]
     if isinstance(message, dc.PointerMove):
         return (message.x, message.y)
     return None
@@ -177,6 +179,8 @@ def json_point(data: dict[str, Any]) -> Point | None:
         x, y = data["mark"]["points"][0]
     elif kind == "stroke.extend":
         x, y = data["points"][0]
+    elif kind == "stroke.tail":  # the marks channel: its newest point is the new one
+        x, y = data["points"][-1]
     elif kind == "pointer":
         x, y = data["x"], data["y"]
     else:
