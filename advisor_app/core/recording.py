@@ -219,8 +219,10 @@ class ConsultationRecording:
         settings: RecorderSettings = DEFAULT_SETTINGS,
         *,
         upload_live: bool = True,
+        on_failure: Callable[[], None] | None = None,
     ) -> None:
         self.hub = hub
+        self.on_failure = on_failure  # on the engine loop
         self.upload_live = upload_live
         self.store = store
         self.uploader = uploader
@@ -242,9 +244,13 @@ class ConsultationRecording:
             if self.upload_live:
                 loop.call_soon_threadsafe(uploader.kick)
 
+        def on_failure(error: BaseException) -> None:  # on the recorder's thread
+            if self.on_failure is not None:
+                loop.call_soon_threadsafe(self.on_failure)
+
         self.recorder = Recorder(
             self.store, key, self.consultation_id, started.part, self.settings,
-            on_segment=on_segment,
+            on_segment=on_segment, on_failure=on_failure,
         )  # fmt: skip
         self.recorder.start()
 

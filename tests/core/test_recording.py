@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import shutil
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ import av
 import numpy as np
 import pytest
 
+from advisor_app.core.errors import Problem
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.session import AdvisorSession, MediaSources, Phase
 from advisor_app.demo.customer import SimulatedCustomer
@@ -233,6 +235,34 @@ async def test_segments_on_disk_are_sealed(hub: RunningHub, tmp_path: Path) -> N
         blob = advisor.recordings.pending()[0].path.read_bytes()
         assert blob.startswith(MAGIC)
         assert b"\x1a\x45\xdf\xa3" not in blob and b"webm" not in blob and b"Berater" not in blob
+    finally:
+        await customer.close()
+        await advisor.stop()
+
+
+async def test_a_recording_that_fails_is_told_to_the_advisor(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    """The recording's folder taken away under it (a full or broken disk would do the same):
+    the advisor hears of it; the call goes on."""
+    advisor = await signed_in(hub, tmp_path / "workstation")
+    problems: list[Any] = []
+    advisor.problem.connect(problems.append)
+    customer = SimulatedCustomer(hub.url)
+    try:
+        await customer.start()
+        await until(lambda: len(advisor.queue) == 1, what="queue")
+        await advisor.take_next()
+        consultation = advisor.consultation
+        assert consultation is not None
+        await until(lambda: advisor.is_recording, what="recording")
+        folder = advisor.recordings.folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.write_text("no folder")  # the next segment cannot be written
+        await until(lambda: problems, 30, what="the problem reported")
+        assert [p.problem for p in problems] == [Problem.RECORDING_FAILED]
+        assert consultation.phase == Phase.CONNECTED and not advisor.is_recording
     finally:
         await customer.close()
         await advisor.stop()

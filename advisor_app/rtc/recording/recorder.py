@@ -138,6 +138,7 @@ class Recorder:
         settings: RecorderSettings = RecorderSettings(),
         *,
         on_segment: Callable[[SegmentHeader], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
@@ -146,6 +147,7 @@ class Recorder:
         self._consultation_id = consultation_id
         self._part = part
         self._on_segment = on_segment
+        self._on_failure = on_failure  # called on the recorder's thread
         self._clock = clock
         self._queue: queue.Queue[tuple[str, Any, float]] = queue.Queue(maxsize=3000)
         self._thread: threading.Thread | None = None
@@ -204,6 +206,8 @@ class Recorder:
         except BaseException as error:
             self.error = error
             logger.exception("the recording stopped on an error")
+            if self._on_failure is not None:
+                self._on_failure(error)
 
     def _seal(self, data: bytes, last: bool, media_ms: int) -> None:
         self.segments += 1
