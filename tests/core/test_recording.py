@@ -266,3 +266,30 @@ async def test_a_recording_that_fails_is_told_to_the_advisor(
     finally:
         await customer.close()
         await advisor.stop()
+
+
+async def test_on_request_the_advisor_starts_and_stops_the_recording(tmp_path: Path) -> None:
+    async with running_hub(tmp_path / "hub", recording_policy="on_request") as hub:
+        advisor = await signed_in(hub, tmp_path / "workstation")
+        customer = SimulatedCustomer(hub.url)
+        try:
+            await customer.start()
+            await until(lambda: len(advisor.queue) == 1, what="queue")
+            info = await advisor.take_next()
+            assert info.recording == "on_request"
+            consultation = advisor.consultation
+            assert consultation is not None
+            await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
+            assert not advisor.is_recording  # not without the advisor
+            await advisor.start_recording()
+            assert advisor.is_recording
+            await asyncio.sleep(SEGMENT_SECONDS + 1)
+            await advisor.stop_recording()
+            assert not advisor.is_recording and consultation.phase == Phase.CONNECTED
+            await asyncio.wait_for(advisor.uploader.idle.wait(), 30)
+            segments = await hub.hub.storage.recording_segments(info.consultation_id)
+            assert len(segments) >= 2 and segments[-1].last
+            assert {s.part for s in segments} == {1}
+        finally:
+            await customer.close()
+            await advisor.stop()
