@@ -25,11 +25,12 @@ from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.session import AdvisorSession, MediaSources, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.hub.convert import consultation_reference_of
+from advisor_app.hub.record_signing import check_record
 from advisor_app.protocol.recording import MAGIC
 from advisor_app.rtc.recording import RecorderSettings
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
 from tests.support.hub import PASSWORD, RunningHub, running_hub
-from tests.support.polling import until
+from tests.support.polling import until, until_async
 
 pytestmark = pytest.mark.slow
 
@@ -206,14 +207,36 @@ async def test_a_20_second_consultation_is_recorded_both_ways_and_verifies(
     code, out = await verify(hub, tmp_path / "segment.webm")
     assert code == 0 and f"Segment: 2 of part 1 of {reference}" in out, out
 
+    # Off the hub's host: against the signed record, made again once the last segment came.
+    async def record_naming_the_last_segment() -> bytes | None:
+        pdf = await storage.record(info.consultation_id)
+        events = (await asyncio.to_thread(check_record, pdf)).events if pdf else []
+        sealed = [e for e in events if e.kind == "recording_segment" and e.data["last"]]
+        return pdf if sealed else None
 
-async def verify(hub: RunningHub, path: Path) -> tuple[int, str]:
+    pdf = await until_async(record_naming_the_last_segment, 30, "the record made again")
+    (tmp_path / "record.pdf").write_bytes(pdf)
+    elsewhere = tmp_path / "elsewhere"  # no database here: not the hub's host
+    elsewhere.mkdir()
+    record = ("--record", str(tmp_path / "record.pdf"))
+    code, out = await verify(hub, tmp_path / "recording.webm", *record, data_dir=elsewhere)
+    assert code == 0 and "Signature: intact" in out and "(complete)" in out, out
+    code, out = await verify(hub, tmp_path / "changed.webm", *record, data_dir=elsewhere)
+    assert code == 1 and "NOT VALID" in out, out
+    code, out = await verify(hub, tmp_path / "recording.webm", data_dir=elsewhere)
+    assert code == 2  # no database and no record: nothing to check it against
+
+
+async def verify(
+    hub: RunningHub, path: Path, *more: str, data_dir: Path | None = None
+) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("advisor-hub")),
         "verify",
         str(path),
+        *more,
         "--data-dir",
-        str(hub.settings.data_dir),
+        str(data_dir or hub.settings.data_dir),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
