@@ -12,6 +12,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ class SegmentUploader:
         self.idle = asyncio.Event()
         self.idle.set()
         self.verified: Callable[[SegmentHeader, str], None] | None = None  # (segment, sha256)
+        # The last pass that sent anything: (monotonic start, end, bytes, segments).
+        self.last_pass: tuple[float, float, int, int] | None = None
 
     def kick(self) -> None:
         if self._task is not None and not self._task.done():
@@ -76,12 +79,20 @@ class SegmentUploader:
         self.idle.set()
 
     async def _run(self) -> None:
+        began, sent, uploaded = time.monotonic(), self.bytes_sent, self.uploaded
         try:
             while True:
                 self._again = False
                 await self.upload_pending()
                 if not self._again:
                     break
+            if self.bytes_sent > sent:
+                self.last_pass = (
+                    began,
+                    time.monotonic(),
+                    self.bytes_sent - sent,
+                    self.uploaded - uploaded,
+                )
         except UserFacingError as error:  # the hub out of reach: the next kick tries again
             logger.info("recording upload paused: %s", error.problem)
         except Exception:

@@ -156,6 +156,7 @@ class Recorder:
         self.dropped = 0  # frames the worker could not keep up with
         self.segments = 0
         self.bytes_written = 0
+        self.cpu_seconds = 0.0  # the recorder's thread: converting, encoding, muxing, sealing
         self.error: BaseException | None = None
 
     # --- taps: called on the engine loop; they only enqueue ---
@@ -306,6 +307,7 @@ class _Worker:
             except queue.Empty:
                 pass
             self._tick(recorder._clock())
+            recorder.cpu_seconds = time.thread_time()
         while True:  # what was queued before the stop still goes in
             try:
                 kind, item, at = recorder._queue.get_nowait()
@@ -313,6 +315,7 @@ class _Worker:
                 break
             self._take(kind, item, at)
         self._finish(recorder._clock())
+        recorder.cpu_seconds = time.thread_time()
 
     def _take(self, kind: str, item: Any, at: float) -> None:
         if kind.startswith("audio-"):
