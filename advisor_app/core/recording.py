@@ -54,6 +54,7 @@ class SegmentUploader:
         self.chunk_bytes = chunk_bytes
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._refused: dict[Path, int] = {}  # segments the hub found changed, how often
         self.uploaded = 0  # segments the hub confirmed, since start
         self.bytes_sent = 0
         self.idle = asyncio.Event()
@@ -133,7 +134,14 @@ class SegmentUploader:
             if error.code == "conflict":  # the hub's copy moved on: ask again next pass
                 self._again = True
                 return False
-            if error.code == "invalid":  # arrived changed: the partial copy is gone; resend
+            if error.code == "invalid":
+                # Arrived changed (the hub dropped its partial copy): sent again, but a file
+                # that never opens (damaged on this disk) is set aside, not sent forever.
+                refused = self._refused[segment.path] = self._refused.get(segment.path, 0) + 1
+                if refused >= 3:
+                    logger.error("a recording segment the hub cannot open is set aside: %s", error)
+                    await asyncio.to_thread(segment.path.rename, segment.path.with_suffix(".bad"))
+                    return False
                 self._again = True
                 return False
             raise

@@ -391,6 +391,7 @@ async def upload_segment(request: web.Request) -> web.Response:
     advisor = await _advisor(request)
     consultation_id, part = _consultation_id(request), _part_number(request)
     seq = _path_id(request, "seq")
+    await hub.recordings.may_upload(advisor.advisor_id, consultation_id, part)
     if request.content_type != "application/octet-stream":
         raise ProtocolError(ErrorCode.MALFORMED, "send the chunk as application/octet-stream")
     if (request.content_length or 0) > CHUNK_BYTES_MAX:
