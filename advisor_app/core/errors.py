@@ -33,6 +33,7 @@ class Problem(StrEnum):
     IN_CONSULTATION = "in_consultation"
     NOT_CONNECTED = "not_connected"
     INSECURE_KEYRING = "insecure_keyring"
+    RECORDING_FAILED = "recording_failed"  # the recorder stopped on an error (issue 18)
 
 
 class UserFacingError(Exception):

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,11 +54,14 @@ class SegmentUploader:
         self.chunk_bytes = chunk_bytes
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._refused: dict[Path, int] = {}  # segments the hub found changed, how often
         self.uploaded = 0  # segments the hub confirmed, since start
         self.bytes_sent = 0
         self.idle = asyncio.Event()
         self.idle.set()
         self.verified: Callable[[SegmentHeader, str], None] | None = None  # (segment, sha256)
+        # The last pass that sent anything: (monotonic start, end, bytes, segments).
+        self.last_pass: tuple[float, float, int, int] | None = None
 
     def kick(self) -> None:
         if self._task is not None and not self._task.done():
@@ -76,12 +80,20 @@ class SegmentUploader:
         self.idle.set()
 
     async def _run(self) -> None:
+        began, sent, uploaded = time.monotonic(), self.bytes_sent, self.uploaded
         try:
             while True:
                 self._again = False
                 await self.upload_pending()
                 if not self._again:
                     break
+            if self.bytes_sent > sent:
+                self.last_pass = (
+                    began,
+                    time.monotonic(),
+                    self.bytes_sent - sent,
+                    self.uploaded - uploaded,
+                )
         except UserFacingError as error:  # the hub out of reach: the next kick tries again
             logger.info("recording upload paused: %s", error.problem)
         except Exception:
@@ -122,7 +134,14 @@ class SegmentUploader:
             if error.code == "conflict":  # the hub's copy moved on: ask again next pass
                 self._again = True
                 return False
-            if error.code == "invalid":  # arrived changed: the partial copy is gone; resend
+            if error.code == "invalid":
+                # Arrived changed (the hub dropped its partial copy): sent again, but a file
+                # that never opens (damaged on this disk) is set aside, not sent forever.
+                refused = self._refused[segment.path] = self._refused.get(segment.path, 0) + 1
+                if refused >= 3:
+                    logger.error("a recording segment the hub cannot open is set aside: %s", error)
+                    await asyncio.to_thread(segment.path.rename, segment.path.with_suffix(".bad"))
+                    return False
                 self._again = True
                 return False
             raise
@@ -219,8 +238,10 @@ class ConsultationRecording:
         settings: RecorderSettings = DEFAULT_SETTINGS,
         *,
         upload_live: bool = True,
+        on_failure: Callable[[], None] | None = None,
     ) -> None:
         self.hub = hub
+        self.on_failure = on_failure  # on the engine loop
         self.upload_live = upload_live
         self.store = store
         self.uploader = uploader
@@ -242,9 +263,13 @@ class ConsultationRecording:
             if self.upload_live:
                 loop.call_soon_threadsafe(uploader.kick)
 
+        def on_failure(error: BaseException) -> None:  # on the recorder's thread
+            if self.on_failure is not None:
+                loop.call_soon_threadsafe(self.on_failure)
+
         self.recorder = Recorder(
             self.store, key, self.consultation_id, started.part, self.settings,
-            on_segment=on_segment,
+            on_segment=on_segment, on_failure=on_failure,
         )  # fmt: skip
         self.recorder.start()
 

@@ -498,6 +498,7 @@ class AdvisorSession:
             consultation.consultation_id,
             self.recorder_settings,
             upload_live=self.upload_during_call,
+            on_failure=lambda: self.problem.emit(UserFacingError(Problem.RECORDING_FAILED)),
         )
         self.recorder = recording
         try:

@@ -340,10 +340,10 @@ def _pdf(pdf: NamedPdf) -> web.Response:
 async def save_minutes(request: web.Request) -> web.Response:
     """The advisor's written minutes of a consultation that was not recorded; each save
     replaces the text, is sealed into the consultation's events and goes into the record."""
-    hub = _hub(request)
-    advisor = await _advisor(request)
+    hub = hub_of(request)
+    advisor = await signed_in_account(request)
     consultation_id = _consultation_id(request)
-    body = await _body(request, _minutes_decoder)
+    body = await read_body(request, _minutes_decoder)
     saved = await hub.recording.save_minutes(advisor.advisor_id, consultation_id, body)
     return json_response(saved)
 
@@ -368,7 +368,7 @@ async def compliance_record(request: web.Request) -> web.Response:
 
 
 def _part_number(request: web.Request) -> int:
-    return _path_id(request, "part")
+    return path_id(request, "part")
 
 
 def _query_int(request: web.Request, name: str) -> int:
@@ -381,20 +381,20 @@ def _query_int(request: web.Request, name: str) -> int:
 @routes.post("/api/advisor/consultations/{consultation_id}/recording")
 async def start_recording(request: web.Request) -> web.Response:
     """A new part of the running consultation's recording, and its key."""
-    advisor = await _advisor(request)
-    started = await _hub(request).recordings.start(advisor.advisor_id, _consultation_id(request))
+    advisor = await signed_in_account(request)
+    started = await hub_of(request).recordings.start(advisor.advisor_id, _consultation_id(request))
     return json_response(started, status=201)
 
 
 @routes.get("/api/advisor/consultations/{consultation_id}/recording/{part}/segments/{seq}")
 async def segment_state(request: web.Request) -> web.Response:
     """What the hub holds of a segment: where an upload goes on."""
-    advisor = await _advisor(request)
-    state = await _hub(request).recordings.segment_state(
+    advisor = await signed_in_account(request)
+    state = await hub_of(request).recordings.segment_state(
         advisor.advisor_id,
         _consultation_id(request),
         _part_number(request),
-        _path_id(request, "seq"),
+        path_id(request, "seq"),
     )
     return json_response(state)
 
@@ -403,10 +403,11 @@ async def segment_state(request: web.Request) -> web.Response:
 async def upload_segment(request: web.Request) -> web.Response:
     """A chunk of a sealed segment (application/octet-stream) at ``?offset=`` of ``&total=``
     bytes whose sha256 is ``&sha256=``; the last chunk completes it (checked, opened, sealed)."""
-    hub = _hub(request)
-    advisor = await _advisor(request)
+    hub = hub_of(request)
+    advisor = await signed_in_account(request)
     consultation_id, part = _consultation_id(request), _part_number(request)
-    seq = _path_id(request, "seq")
+    seq = path_id(request, "seq")
+    await hub.recordings.may_upload(advisor.advisor_id, consultation_id, part)
     if request.content_type != "application/octet-stream":
         raise ProtocolError(ErrorCode.MALFORMED, "send the chunk as application/octet-stream")
     if (request.content_length or 0) > CHUNK_BYTES_MAX:
@@ -436,17 +437,17 @@ async def upload_segment(request: web.Request) -> web.Response:
 @routes.get("/api/compliance/consultations/{reference}/recording")
 async def compliance_recording_parts(request: web.Request) -> web.Response:
     """A consultation's recorded segments and their hashes; compliance only, audited."""
-    account = await _advisor(request)
+    account = await signed_in_account(request)
     reference = request.match_info["reference"]
-    return json_response(await _hub(request).recordings.parts(account, reference))
+    return json_response(await hub_of(request).recordings.parts(account, reference))
 
 
 @routes.get("/api/compliance/consultations/{reference}/recording/{part}")
 async def compliance_recording(request: web.Request) -> web.StreamResponse:
     """One part of a consultation's recording as a WebM file; compliance only, audited."""
-    account = await _advisor(request)
+    account = await signed_in_account(request)
     reference = request.match_info["reference"]
-    name, files = await _hub(request).recordings.part_files(
+    name, files = await hub_of(request).recordings.part_files(
         account, reference, _part_number(request)
     )
     response = web.StreamResponse(

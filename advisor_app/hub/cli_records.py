@@ -25,7 +25,12 @@ from advisor_app.hub.record_signing import (
     load_identity,
     own_certificate,
 )
-from advisor_app.hub.recording_verify import WEBM_MAGIC, check_recording
+from advisor_app.hub.recording_verify import (
+    WEBM_MAGIC,
+    RecordingVerdict,
+    check_recording,
+    check_with_record,
+)
 from advisor_app.hub.roles import ACCOUNT_ROLES, parse_roles, roles_action, sorted_roles
 from advisor_app.hub.storage.base import Storage, StorageError
 from advisor_app.protocol.common import AccountRole
@@ -48,7 +53,13 @@ def add_commands(
         "file",
         type=Path,
         help="the record (a PDF), or a recording: one segment or a whole part (WebM); a "
-        "recording is checked against the database (on the hub's host)",
+        "recording is checked against the database (on the hub's host) or --record",
+    )
+    verify.add_argument(
+        "--record",
+        type=Path,
+        help="check a recording against this signed record of its consultation (made after "
+        "the recording's last segment arrived), off the hub's host",
     )
 
     hold = commands.add_parser(
@@ -79,7 +90,7 @@ def add_commands(
 
 def run(settings: HubSettings, args: argparse.Namespace) -> int:
     if args.command == "verify":
-        return _verify(settings, args.file)
+        return _verify(settings, args.file, args.record)
     if args.command == "legal-hold":
         return _legal_hold(settings, args.reference, bool(args.hold))
     if args.command == "set-role":
@@ -187,13 +198,15 @@ def _on_hub_host(settings: HubSettings) -> bool:
     return settings.database is not None or settings.database_path.is_file()
 
 
-def _verify(settings: HubSettings, path: Path) -> int:
+def _verify(settings: HubSettings, path: Path, record: Path | None = None) -> int:
     try:
         data = path.read_bytes()
     except OSError as error:
         print(f"advisor-hub verify: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
     if not data.startswith(b"%PDF-"):
+        if record is not None:
+            return _verify_recording_with_record(settings, path, data, record)
         return _verify_recording(settings, path, data)
     # pyHanko logs a certificate it cannot chain to a trusted root (ours is self-signed) as a
     # warning with a traceback; the verdict's lines say what matters about the certificate.
@@ -219,6 +232,28 @@ def _verify(settings: HubSettings, path: Path) -> int:
     return 0
 
 
+def _verify_recording_with_record(
+    settings: HubSettings, path: Path, data: bytes, record: Path
+) -> int:
+    try:
+        pdf = record.read_bytes()
+    except OSError as error:
+        print(f"advisor-hub verify: cannot read {record}: {error.strerror}", file=sys.stderr)
+        return 2
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+    try:
+        signed = check_record(pdf, _trusted(settings))
+    except RecordUnreadable as error:
+        print(f"advisor-hub verify: {record}: {error}", file=sys.stderr)
+        return 2
+    for line in signed.lines:
+        print(line)
+    if signed.failure is not None:
+        print(f"NOT VALID: the record {record.name}: {signed.failure}.")
+        return 1
+    return _report_recording(path, data, check_with_record(signed.events, signed.reference, data))
+
+
 def _verify_recording(settings: HubSettings, path: Path, data: bytes) -> int:
     if not _on_hub_host(settings):
         print(
@@ -228,6 +263,10 @@ def _verify_recording(settings: HubSettings, path: Path, data: bytes) -> int:
         )
         return 2
     verdict = _with_storage(settings, lambda storage: check_recording(storage, data))
+    return _report_recording(path, data, verdict)
+
+
+def _report_recording(path: Path, data: bytes, verdict: RecordingVerdict) -> int:
     for line in verdict.lines:
         print(line)
     if not verdict.found:

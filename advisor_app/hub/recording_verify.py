@@ -16,6 +16,7 @@ how far it got); not what happened outside the camera.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from advisor_app.hub import sealing
@@ -65,6 +66,48 @@ async def _chain(storage: Storage, consultation_id: int, verdict: RecordingVerdi
             return None
     verdict.lines.append(f"Chain: {len(events)} events of {reference}, intact; head {head}.")
     return reference
+
+
+def check_with_record(
+    events: Sequence[sealing.Event], reference: str, data: bytes
+) -> RecordingVerdict:
+    """Off the hub's host: against the segments a signed record's chain sealed (the record
+    is made again when a recording's last segment arrives, so it names them all)."""
+    verdict = RecordingVerdict()
+    segments = [
+        RecordingSegmentRecord(
+            0,
+            int(e.data["part"]),
+            int(e.data["seq"]),
+            int(e.data["bytes"]),
+            str(e.data["sha256"]),
+            bool(e.data["last"]),
+            int(e.data["media_ms"]),
+            e.at,
+        )
+        for e in events
+        if e.kind == "recording_segment"
+    ]
+    digest = hashlib.sha256(data).hexdigest()
+    for segment in segments:
+        if segment.sha256 == digest:
+            verdict.found = True
+            verdict.lines.append(
+                f"Segment: {segment.seq} of part {segment.part} of {reference} "
+                f"({segment.bytes} bytes), sealed in the record's chain."
+            )
+            verdict.lines.append(
+                "Proves: this file is that segment as the advisor's workstation recorded and "
+                "sent it, unchanged."
+            )
+            return verdict
+    for part in sorted({s.part for s in segments}):
+        ordered = sorted((s for s in segments if s.part == part), key=lambda s: s.seq)
+        first = ordered[0]
+        if first.seq == 1 and hashlib.sha256(data[: first.bytes]).hexdigest() == first.sha256:
+            verdict.found = True
+            return _whole(verdict, reference, ordered, data)
+    return verdict
 
 
 async def check_recording(storage: Storage, data: bytes) -> RecordingVerdict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import hashlib
 import logging
 import os
@@ -25,7 +26,7 @@ from advisor_app.hub.context import HubContext
 from advisor_app.hub.convert import consultation_reference_of
 from advisor_app.hub.record_keeping import RecordKeeping, consultation_by_reference
 from advisor_app.hub.storage import AdvisorRecord
-from advisor_app.hub.storage.base import RecordingSegmentRecord
+from advisor_app.hub.storage.base import RecordingSegmentRecord, StorageFull
 from advisor_app.protocol import rest
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 from advisor_app.protocol.recording import (
@@ -89,6 +90,10 @@ class Recordings:
         part = await storage.start_recording(consultation_id, key, self._context.clock())
         return rest.RecordingStarted(part=part, key=base64.b64encode(key).decode("ascii"))
 
+    async def may_upload(self, advisor_id: int, consultation_id: int, part: int) -> None:
+        """Refuses before a body is read: not the advisor's, or no such part."""
+        await self._key(advisor_id, consultation_id, part)
+
     async def _key(self, advisor_id: int, consultation_id: int, part: int) -> bytes:
         storage = self._context.storage
         # Ended consultations too: segments left by a crash arrive at the next start.
@@ -143,12 +148,18 @@ class Recordings:
         lock = self._locks.setdefault((consultation_id, part, seq), asyncio.Lock())
         try:
             async with lock:
-                state = await asyncio.to_thread(
-                    self._append, consultation_id, part, seq, offset, total, sha256, chunk
-                )
-                if state.complete or state.received < total:
-                    return state
-                return await self._store(key, consultation_id, part, seq)
+                try:
+                    state = await asyncio.to_thread(
+                        self._append, consultation_id, part, seq, offset, total, sha256, chunk
+                    )
+                    if state.complete or state.received < total:
+                        return state
+                    return await self._store(key, consultation_id, part, seq)
+                except OSError as error:
+                    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                        # Told as "unavailable, try later": the workstation keeps the segment.
+                        raise StorageFull(f"{self.root} is full: {error.strerror}") from None
+                    raise
         finally:
             if not lock.locked():
                 self._locks.pop((consultation_id, part, seq), None)

@@ -26,6 +26,7 @@ _TEXTS = {
     Problem.IN_CONSULTATION: QT_TRANSLATE_NOOP("Problems", "End the current consultation first."),
     Problem.NOT_CONNECTED: QT_TRANSLATE_NOOP("Problems", "Not connected to the hub right now; the connection is being restored."),  # noqa: E501
     Problem.INSECURE_KEYRING: QT_TRANSLATE_NOOP("Problems", "No secure credential store is available."),  # noqa: E501
+    Problem.RECORDING_FAILED: QT_TRANSLATE_NOOP("Problems", "The recording stopped because of an error. What was recorded so far is kept; please tell IT."),  # noqa: E501
 }  # fmt: skip
 
 # What the hub's error codes mean to the advisor (the workstation sent the request).

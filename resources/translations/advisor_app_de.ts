@@ -398,38 +398,38 @@
 <context>
     <name>FileProblems</name>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="71"/>
         <location filename="../../advisor_app/ui/problems.py" line="72"/>
+        <location filename="../../advisor_app/ui/problems.py" line="73"/>
         <source>you may not write to that folder</source>
         <translation>Sie dürfen in diesen Ordner nicht schreiben</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="73"/>
+        <location filename="../../advisor_app/ui/problems.py" line="74"/>
         <source>that drive cannot be written to</source>
         <translation>Auf dieses Laufwerk kann nicht geschrieben werden</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="74"/>
+        <location filename="../../advisor_app/ui/problems.py" line="75"/>
         <source>the drive is full</source>
         <translation>Das Laufwerk ist voll</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="75"/>
+        <location filename="../../advisor_app/ui/problems.py" line="76"/>
         <source>that folder does not exist</source>
         <translation>Diesen Ordner gibt es nicht</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="76"/>
+        <location filename="../../advisor_app/ui/problems.py" line="77"/>
         <source>the file name is too long</source>
         <translation>Der Dateiname ist zu lang</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="77"/>
+        <location filename="../../advisor_app/ui/problems.py" line="78"/>
         <source>a folder has that name</source>
         <translation>Ein Ordner hat diesen Namen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="88"/>
+        <location filename="../../advisor_app/ui/problems.py" line="89"/>
         <source>the file could not be written</source>
         <translation>Die Datei konnte nicht geschrieben werden</translation>
     </message>
@@ -437,77 +437,77 @@
 <context>
     <name>HubErrors</name>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="33"/>
+        <location filename="../../advisor_app/ui/problems.py" line="34"/>
         <source>The hub could not read the request. Please report this to IT.</source>
         <translation>Der Dienst konnte die Anfrage nicht lesen. Bitte melden Sie das der IT.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="34"/>
+        <location filename="../../advisor_app/ui/problems.py" line="35"/>
         <source>The hub did not accept an entry in the request. Check your input and try again.</source>
         <translation>Der Dienst hat eine Angabe in der Anfrage nicht angenommen. Prüfen Sie Ihre Eingabe und versuchen Sie es erneut.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="35"/>
+        <location filename="../../advisor_app/ui/problems.py" line="36"/>
         <source>The hub does not know this request. The workstation and the hub may be of different versions; please tell IT.</source>
         <translation>Der Dienst kennt diese Anfrage nicht. Arbeitsplatz und Dienst haben womöglich verschiedene Versionen; bitte sagen Sie der IT Bescheid.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="36"/>
+        <location filename="../../advisor_app/ui/problems.py" line="37"/>
         <source>That is too large for the hub.</source>
         <translation>Das ist für den Dienst zu groß.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="37"/>
+        <location filename="../../advisor_app/ui/problems.py" line="38"/>
         <source>The customer&apos;s consent is missing.</source>
         <translation>Die Einwilligung der Kundin oder des Kunden fehlt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="38"/>
+        <location filename="../../advisor_app/ui/problems.py" line="39"/>
         <source>The consultation service is closed right now.</source>
         <translation>Die Videoberatung ist gerade geschlossen.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="39"/>
+        <location filename="../../advisor_app/ui/problems.py" line="40"/>
         <source>Your sign-in has expired. Please sign in again.</source>
         <translation>Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="40"/>
+        <location filename="../../advisor_app/ui/problems.py" line="41"/>
         <source>You are not allowed to do this.</source>
         <translation>Das dürfen Sie nicht.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="41"/>
+        <location filename="../../advisor_app/ui/problems.py" line="42"/>
         <source>The hub could not find it: the customer has left or it was removed.</source>
         <translation>Der Dienst findet das nicht: Die Person ist gegangen oder es wurde entfernt.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="42"/>
+        <location filename="../../advisor_app/ui/problems.py" line="43"/>
         <source>Someone else was quicker: another advisor has just taken this customer or changed this.</source>
         <translation>Jemand war schneller: Eine andere Beraterin oder ein anderer Berater hat die Person gerade angenommen oder dies geändert.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="43"/>
+        <location filename="../../advisor_app/ui/problems.py" line="44"/>
         <source>Too many requests. Wait a moment, then try again.</source>
         <translation>Zu viele Anfragen. Warten Sie einen Moment und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="44"/>
+        <location filename="../../advisor_app/ui/problems.py" line="45"/>
         <source>That is no longer there: the customer&apos;s place or the consultation has ended.</source>
         <translation>Das gibt es nicht mehr: Der Platz in der Warteschlange oder die Beratung ist beendet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="45"/>
+        <location filename="../../advisor_app/ui/problems.py" line="46"/>
         <source>That is not possible right now.</source>
         <translation>Das ist gerade nicht möglich.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="46"/>
+        <location filename="../../advisor_app/ui/problems.py" line="47"/>
         <source>The hub cannot store anything right now. Try again later; if it persists, tell IT.</source>
         <translation>Der Dienst kann gerade nichts speichern. Versuchen Sie es später erneut; bleibt es so, sagen Sie der IT Bescheid.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="47"/>
+        <location filename="../../advisor_app/ui/problems.py" line="48"/>
         <source>The hub ran into an error and did nothing. Try again; if it persists, tell IT.</source>
         <translation>Beim Dienst ist ein Fehler aufgetreten, nichts wurde ausgeführt. Versuchen Sie es erneut; bleibt es so, sagen Sie der IT Bescheid.</translation>
     </message>
@@ -1058,7 +1058,12 @@
         <translation>Es ist kein sicherer Anmeldedatenspeicher verfügbar.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/problems.py" line="96"/>
+        <location filename="../../advisor_app/ui/problems.py" line="29"/>
+        <source>The recording stopped because of an error. What was recorded so far is kept; please tell IT.</source>
+        <translation>Die Aufzeichnung ist wegen eines Fehlers ausgefallen. Das bisher Aufgezeichnete bleibt erhalten; bitte informieren Sie die IT.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/problems.py" line="97"/>
         <source>Something went wrong; the details are in the log file.</source>
         <translation>Etwas ist schiefgegangen; die Einzelheiten stehen in der Protokolldatei.</translation>
     </message>

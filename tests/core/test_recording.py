@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import shutil
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -19,15 +20,17 @@ import av
 import numpy as np
 import pytest
 
+from advisor_app.core.errors import Problem
 from advisor_app.core.hub_client import HubClient, LinkState
 from advisor_app.core.session import AdvisorSession, MediaSources, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.hub.convert import consultation_reference_of
+from advisor_app.hub.record_signing import check_record
 from advisor_app.protocol.recording import MAGIC
 from advisor_app.rtc.recording import RecorderSettings
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
 from tests.support.hub import PASSWORD, RunningHub, running_hub
-from tests.support.polling import until
+from tests.support.polling import until, until_async
 
 pytestmark = pytest.mark.slow
 
@@ -206,14 +209,36 @@ async def test_a_20_second_consultation_is_recorded_both_ways_and_verifies(
     code, out = await verify(hub, tmp_path / "segment.webm")
     assert code == 0 and f"Segment: 2 of part 1 of {reference}" in out, out
 
+    # Off the hub's host: against the signed record, made again once the last segment came.
+    async def record_naming_the_last_segment() -> bytes | None:
+        pdf = await storage.record(info.consultation_id)
+        events = (await asyncio.to_thread(check_record, pdf)).events if pdf else []
+        sealed = [e for e in events if e.kind == "recording_segment" and e.data["last"]]
+        return pdf if sealed else None
 
-async def verify(hub: RunningHub, path: Path) -> tuple[int, str]:
+    pdf = await until_async(record_naming_the_last_segment, 30, "the record made again")
+    (tmp_path / "record.pdf").write_bytes(pdf)
+    elsewhere = tmp_path / "elsewhere"  # no database here: not the hub's host
+    elsewhere.mkdir()
+    record = ("--record", str(tmp_path / "record.pdf"))
+    code, out = await verify(hub, tmp_path / "recording.webm", *record, data_dir=elsewhere)
+    assert code == 0 and "Signature: intact" in out and "(complete)" in out, out
+    code, out = await verify(hub, tmp_path / "changed.webm", *record, data_dir=elsewhere)
+    assert code == 1 and "NOT VALID" in out, out
+    code, out = await verify(hub, tmp_path / "recording.webm", data_dir=elsewhere)
+    assert code == 2  # no database and no record: nothing to check it against
+
+
+async def verify(
+    hub: RunningHub, path: Path, *more: str, data_dir: Path | None = None
+) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("advisor-hub")),
         "verify",
         str(path),
+        *more,
         "--data-dir",
-        str(hub.settings.data_dir),
+        str(data_dir or hub.settings.data_dir),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -238,3 +263,58 @@ async def test_segments_on_disk_are_sealed(hub: RunningHub, tmp_path: Path) -> N
     finally:
         await customer.close()
         await advisor.stop()
+
+
+async def test_a_recording_that_fails_is_told_to_the_advisor(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    """The recording's folder taken away under it (a full or broken disk would do the same):
+    the advisor hears of it; the call goes on."""
+    advisor = await signed_in(hub, tmp_path / "workstation")
+    problems: list[Any] = []
+    advisor.problem.connect(problems.append)
+    customer = SimulatedCustomer(hub.url)
+    try:
+        await customer.start()
+        await until(lambda: len(advisor.queue) == 1, what="queue")
+        await advisor.take_next()
+        consultation = advisor.consultation
+        assert consultation is not None
+        await until(lambda: advisor.is_recording, what="recording")
+        folder = advisor.recordings.folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.write_text("no folder")  # the next segment cannot be written
+        await until(lambda: problems, 30, what="the problem reported")
+        assert [p.problem for p in problems] == [Problem.RECORDING_FAILED]
+        assert consultation.phase == Phase.CONNECTED and not advisor.is_recording
+    finally:
+        await customer.close()
+        await advisor.stop()
+
+
+async def test_on_request_the_advisor_starts_and_stops_the_recording(tmp_path: Path) -> None:
+    async with running_hub(tmp_path / "hub", recording_policy="on_request") as hub:
+        advisor = await signed_in(hub, tmp_path / "workstation")
+        customer = SimulatedCustomer(hub.url)
+        try:
+            await customer.start()
+            await until(lambda: len(advisor.queue) == 1, what="queue")
+            info = await advisor.take_next()
+            assert info.recording == "on_request"
+            consultation = advisor.consultation
+            assert consultation is not None
+            await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
+            assert not advisor.is_recording  # not without the advisor
+            await advisor.start_recording()
+            assert advisor.is_recording
+            await asyncio.sleep(SEGMENT_SECONDS + 1)
+            await advisor.stop_recording()
+            assert not advisor.is_recording and consultation.phase == Phase.CONNECTED
+            await asyncio.wait_for(advisor.uploader.idle.wait(), 30)
+            segments = await hub.hub.storage.recording_segments(info.consultation_id)
+            assert len(segments) >= 2 and segments[-1].last
+            assert {s.part for s in segments} == {1}
+        finally:
+            await customer.close()
+            await advisor.stop()

@@ -224,3 +224,23 @@ async def test_the_purge_keeps_recordings_for_their_own_retention_and_under_hold
         assert await storage.consultation(other) is None
         assert await storage.recording_segments(other) == []
         assert len(await storage.recording_segments(held)) == 2
+
+
+async def test_a_segment_the_hub_cannot_open_is_set_aside(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> None:
+    """Sealed under another key (as a file damaged on the workstation's disk would be): the
+    hub refuses it each time; the workstation sets it aside instead of sending it forever."""
+    async with running_hub(tmp_path / "hub", recording_policy="mandatory") as hub:
+        advisor, _customer, consultation_id = await consultation(hub, session, mode="av")
+        client = await client_of(hub, advisor)
+        started = await client.start_recording(consultation_id)
+        store = store_for(tmp_path / "ws", client.hub_url)
+        header = SegmentHeader(consultation_id=consultation_id, part=started.part, seq=1)
+        path = store.write(header, seal(os.urandom(32), header, b"not with this key"))
+        uploader = SegmentUploader(client, store)
+        uploader.kick()
+        await asyncio.wait_for(uploader.idle.wait(), 20)
+        assert store.pending() == [] and path.with_suffix(".bad").is_file()
+        assert await hub.hub.storage.recording_segments(consultation_id) == []
+        await client.stop()
