@@ -33,6 +33,7 @@ from advisor_app.protocol.common import (
 )
 from advisor_app.protocol.documents import Mark
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
+from advisor_app.rtc.relay_choice import RELAYS
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
 from advisor_app.rtc.tracks import SwitchableTrack
 
@@ -143,6 +144,7 @@ class AdvisorSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._stats_task
         await self._close_peer()
+        await RELAYS.close()  # a background re-check of the relay must not outlive the loop
         if self.consultation is not None:
             self.consultation.documents.close()
         await self.hub.stop()
@@ -391,12 +393,17 @@ class AdvisorSession:
         if self.consultation is not consultation or consultation.phase == Phase.ENDED:
             return
         info = consultation.info
+        # aiortc uses only the first TURN URL of the hub's list (UDP, TCP, TLS on 443): give it
+        # the one that allocates from this network (remembered, so usually no wait here).
+        ice_servers = await RELAYS.servers_for(info.ice_servers)
+        if self.consultation is not consultation or consultation.phase == Phase.ENDED:
+            return
         plan = MediaPlan.from_choices(info.see_advisor, info.show_me)
         audio = self.media.audio()
         video = self.media.video() if plan.send_video else None
         self.microphone = SwitchableTrack(audio) if audio is not None else None
         self.camera = SwitchableTrack(video) if video is not None else None
-        peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
+        peer = AdvisorPeer(ice_servers, plan, audio=self.microphone, video=self.camera)
         consultation.peer = peer
         self._apply_media_switches()  # sent once the page opens the channel
         consultation.documents.attach(peer.documents, peer.pointer)
