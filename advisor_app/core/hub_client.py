@@ -19,6 +19,7 @@ from advisor_app.core.errors import Problem, UserFacingError, report
 from advisor_app.observe import Event
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, advisor_hub_decoder, encode
+from advisor_app.protocol.common import IceServer
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ SIGNED_OUT_CLOSE_CODE = 4001
 _login_decoder: Decoder[rest.LoginResponse] = Decoder(rest.LoginResponse)
 _error_decoder: Decoder[rest.ErrorResponse] = Decoder(rest.ErrorResponse)
 _messages_decoder: Decoder[rest.MessagesResponse] = Decoder(rest.MessagesResponse)
+_ice_decoder: Decoder[rest.IceServersResponse] = Decoder(rest.IceServersResponse)
 
 
 # What a broken link raises: aiohttp's client errors (DNS, refused, reset, TLS, a bad
@@ -172,6 +174,12 @@ class HubClient:
         query = "?state=all" if include_done else ""
         payload = await self._call("GET", f"/api/advisor/messages{query}")
         return list(_messages_decoder.decode(payload).messages)
+
+    async def ice_servers(self) -> list[IceServer]:
+        """The hub's STUN/TURN servers with fresh TURN credentials (for the system check; a
+        consultation brings its own)."""
+        payload = await self._call("GET", "/api/advisor/ice-servers")
+        return list(_ice_decoder.decode(payload).ice_servers)
 
     async def upload_shown_pages(
         self, consultation_id: int, pdf: bytes, manifest: rest.ShownPages

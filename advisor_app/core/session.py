@@ -388,15 +388,18 @@ class AdvisorSession:
         if consultation is not None and consultation.documents is share:
             event.emit(value)
 
+    def _still_current(self, consultation: Consultation) -> bool:
+        return self.consultation is consultation and consultation.phase != Phase.ENDED
+
     async def _start_peer(self, consultation: Consultation) -> None:
         await self._close_peer(consultation)
-        if self.consultation is not consultation or consultation.phase == Phase.ENDED:
+        if not self._still_current(consultation):
             return
         info = consultation.info
         # aiortc uses only the first TURN URL of the hub's list (UDP, TCP, TLS on 443): give it
         # the one that allocates from this network (remembered, so usually no wait here).
         ice_servers = await RELAYS.servers_for(info.ice_servers)
-        if self.consultation is not consultation or consultation.phase == Phase.ENDED:
+        if not self._still_current(consultation):
             return
         plan = MediaPlan.from_choices(info.see_advisor, info.show_me)
         audio = self.media.audio()

@@ -242,6 +242,12 @@ class RelayChooser:
                 )  # fmt: skip
         return choice
 
+    async def settle(self) -> None:
+        """Wait for the background checks that are running."""
+        tasks = list(self._rechecks.values())
+        if tasks:
+            await asyncio.wait(tasks)
+
     async def close(self) -> None:
         """Stop background checks (the engine's loop is about to end)."""
         tasks = list(self._rechecks.values())

@@ -731,12 +731,12 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="362"/>
+        <location filename="../../advisor_app/ui/app.py" line="377"/>
         <source>Videoberatung</source>
         <translation>Videoberatung</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="357"/>
+        <location filename="../../advisor_app/ui/app.py" line="372"/>
         <source>The workstation is already running.</source>
         <translation>Der Beratungsarbeitsplatz läuft bereits.</translation>
     </message>
@@ -744,7 +744,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../advisor_app/ui/app.py" line="287"/>
+        <location filename="../../advisor_app/ui/app.py" line="302"/>
         <source>Saved: applies from the next consultation.</source>
         <translation>Gespeichert: gilt ab der nächsten Beratung.</translation>
     </message>
@@ -1918,6 +1918,16 @@
         <location filename="../../advisor_app/ui/system_check.py" line="127"/>
         <source>Without echo cancellation the customer may hear themselves: use a headset and ask IT to reinstall the application.</source>
         <translation>Ohne Echounterdrückung hört sich die Kundin oder der Kunde womöglich selbst: Verwenden Sie ein Headset und bitten Sie die IT, die Anwendung neu zu installieren.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="136"/>
+        <source>TURN over %1 (%2)</source>
+        <translation>TURN über %1 (%2)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="137"/>
+        <source>no TURN server reachable</source>
+        <translation>kein TURN-Server erreichbar</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/system_check.py" line="106"/>

@@ -20,16 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
-import ipaddress
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -42,6 +38,7 @@ from aiohttp import web
 
 from advisor_app.hub.app import create_app
 from advisor_app.hub.guard import GuardedSite, guard_limits
+from tests.support.coturn import SECRET, Coturn, running_coturn
 from tests.support.hub import add_advisor, settings_for
 
 TOOLS = ("ip", "nft", "turnserver")
@@ -62,8 +59,6 @@ ADVISOR_NS, CUSTOMER_NS = "turn-adv", "turn-cust"
 ROOT_FOR_ADVISOR, ADVISOR_ADDRESS = "10.213.1.1", "10.213.1.2"
 ROOT_FOR_CUSTOMER, CUSTOMER_ADDRESS = "10.213.2.1", "10.213.2.2"
 TURN_HOST = ROOT_FOR_ADVISOR  # a root namespace address: both sides reach it
-SECRET = "turn-test-secret-3c1f"
-REALM = "turn.test"
 
 
 def run(*command: str, check: bool = True, stdin: str | None = None) -> str:
@@ -73,25 +68,15 @@ def run(*command: str, check: bool = True, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind((TURN_HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def free_both() -> int:
-    """A port free for TCP and UDP (coturn listens on both)."""
-    for _ in range(50):
-        port = free_port(socket.SOCK_STREAM)
-        with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind((TURN_HOST, port))
-            return port
-    raise RuntimeError("no port free for both TCP and UDP")
-
-
 def delete_network() -> None:
     for ns in (ADVISOR_NS, CUSTOMER_NS):
         run("ip", "netns", "del", ns, check=False)  # takes its veth end and the pair with it
+
+
+@pytest.fixture(scope="module")
+def coturn(network: None) -> Iterator[Coturn]:
+    with running_coturn(TURN_HOST) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -116,127 +101,6 @@ def network() -> Iterator[None]:
         yield
     finally:
         delete_network()
-
-
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for the TURN server's address (it is its own CA)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "turn test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(TURN_HOST))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "turn.crt", directory / "turn.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_path.chmod(0o600)
-    return cert_path, key_path
-
-
-@dataclass
-class Coturn:
-    port: int  # UDP and TCP
-    tls_port: int
-    relay_ports: tuple[int, int]
-    log: Path
-    certificate: Path
-
-    @property
-    def urls(self) -> list[str]:
-        """As a bank lists them: UDP first, then TCP, then TLS (port 443 in production)."""
-        return [
-            f"turn:{TURN_HOST}:{self.port}?transport=udp",
-            f"turn:{TURN_HOST}:{self.port}?transport=tcp",
-            f"turns:{TURN_HOST}:{self.tls_port}?transport=tcp",
-        ]
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-@pytest.fixture(scope="module")
-def coturn(network: None) -> Iterator[Coturn]:
-    directory = Path(tempfile.mkdtemp(prefix="turn-coturn-"))
-    cert, key = make_certificate(directory)
-    port, tls_port = free_both(), free_both()
-    low = free_port(socket.SOCK_DGRAM)
-    low = min(max(low, 20_000), 60_000)
-    server = Coturn(port, tls_port, (low, low + 200), directory / "turn.log", cert)
-    config = directory / "turnserver.conf"
-    config.write_text(
-        "\n".join([
-            f"listening-ip={TURN_HOST}",
-            f"relay-ip={TURN_HOST}",
-            f"listening-port={port}",
-            f"tls-listening-port={tls_port}",
-            f"alt-listening-port={free_both()}",  # not the default port+1, which may be taken
-            f"alt-tls-listening-port={free_both()}",
-            f"min-port={server.relay_ports[0]}",
-            f"max-port={server.relay_ports[1]}",
-            "use-auth-secret",
-            f"static-auth-secret={SECRET}",
-            f"realm={REALM}",
-            "fingerprint",
-            f"cert={cert}",
-            f"pkey={key}",
-            "no-dtls",
-            "no-cli",
-            "no-software-attribute",
-            "no-multicast-peers",
-            "verbose",
-            f"log-file={server.log}",
-            "simple-log",
-            f"pidfile={directory / 'turn.pid'}",
-            f"userdb={directory / 'turn.db'}",
-            "",
-        ])
-    )  # fmt: skip
-    process = subprocess.Popen(
-        ["turnserver", "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):
-            with contextlib.suppress(OSError), socket.create_connection((TURN_HOST, tls_port), 0.2):
-                break
-            if process.poll() is not None:
-                raise RuntimeError(f"turnserver exited: {server.log_text()[-2000:]}")
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("turnserver did not listen within 10 s")
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def block(transport: str, coturn: Coturn) -> str:
