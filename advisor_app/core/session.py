@@ -137,6 +137,13 @@ class AdvisorSession:
     async def start(self) -> None:
         self.hub.start()
         self._stats_task = asyncio.create_task(self._poll_stats(), name="link-stats")
+        self._spawn(self._choose_relay())
+
+    async def _choose_relay(self) -> None:
+        """Find the TURN URL that works from here while the advisor waits for customers, so
+        that the first take does not wait for it (up to 2 s where UDP is silently dropped)."""
+        with contextlib.suppress(UserFacingError):  # the hub is away: the first take probes
+            await RELAYS.servers_for(await self.hub.ice_servers())
 
     async def stop(self) -> None:
         if self._stats_task is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -198,7 +199,7 @@ class RelayChooser:
         self.limit = limit
         self.recheck_after = recheck_after
         self._known: dict[tuple[str, ...], tuple[str, float]] = {}  # key -> (url, when probed)
-        self._rechecks: dict[tuple[str, ...], asyncio.Task[RelayChoice]] = {}
+        self._checks: dict[tuple[str, ...], asyncio.Task[RelayChoice]] = {}  # running probes
 
     def remembered(self, servers: Sequence[IceServer]) -> str | None:
         known = self._known.get(_key(servers))
@@ -214,16 +215,31 @@ class RelayChooser:
             choice = await self.check(servers)
             return with_single_turn(servers, choice.chosen.url if choice.chosen else None)
         url, when = known
-        if time.monotonic() - when > self.recheck_after and key not in self._rechecks:
-            task = asyncio.ensure_future(self.check(servers))
-            self._rechecks[key] = task
-            task.add_done_callback(lambda _: self._rechecks.pop(key, None))
+        if time.monotonic() - when > self.recheck_after:
+            self._start(servers)  # in the background: this call goes on with what is known
         return with_single_turn(servers, url)
 
     async def check(self, servers: Sequence[IceServer]) -> RelayChoice:
-        """Probe now and remember the result (a failure forgets what was remembered: the next
-        call probes again rather than insisting on a URL that stopped working)."""
+        """Probe now (or join the probe already running for these URLs) and remember the
+        result; a failure forgets what was remembered: the next call probes again rather than
+        insisting on a URL that stopped working."""
+        return await asyncio.shield(self._start(servers))
+
+    def _start(self, servers: Sequence[IceServer]) -> asyncio.Task[RelayChoice]:
         key = _key(servers)
+        running = self._checks.get(key)
+        if running is not None and running.get_loop() is asyncio.get_running_loop():
+            return running
+        task = asyncio.ensure_future(self._probe(key, servers))
+        self._checks[key] = task
+        task.add_done_callback(functools.partial(self._finished, key))
+        return task
+
+    def _finished(self, key: tuple[str, ...], task: asyncio.Task[RelayChoice]) -> None:
+        if self._checks.get(key) is task:
+            del self._checks[key]
+
+    async def _probe(self, key: tuple[str, ...], servers: Sequence[IceServer]) -> RelayChoice:
         choice = await probe(servers, self.limit)
         if choice.chosen is not None:
             self._known[key] = (choice.chosen.url, time.monotonic())
@@ -243,18 +259,19 @@ class RelayChooser:
         return choice
 
     async def settle(self) -> None:
-        """Wait for the background checks that are running."""
-        tasks = list(self._rechecks.values())
+        """Wait for the checks that are running."""
+        tasks = [t for t in self._checks.values() if t.get_loop() is asyncio.get_running_loop()]
         if tasks:
             await asyncio.wait(tasks)
 
     async def close(self) -> None:
-        """Stop background checks (the engine's loop is about to end)."""
-        tasks = list(self._rechecks.values())
+        """Stop running checks (the engine's loop is about to end)."""
+        tasks = [t for t in self._checks.values() if t.get_loop() is asyncio.get_running_loop()]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)
+        self._checks.clear()
 
 
 # The workstation's one chooser: the session's peers and the system check share what it knows.

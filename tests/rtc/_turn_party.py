@@ -74,7 +74,10 @@ async def advisor(hub_url: str) -> None:
     await session.start()
     try:
         await until(lambda: client.state == LinkState.CONNECTED, 30, "the hub link")
-        say({"event": "ready"})
+        # the session chooses the relay at sign-in, before any customer is taken
+        servers = await client.ice_servers()
+        await until(lambda: RELAYS.remembered(servers) is not None, 30, "the relay choice")
+        say({"event": "ready", "chosen_at_start": RELAYS.remembered(servers)})
         await until(lambda: len(session.queue) >= 1, 60, "a customer")
         info = await session.take_next()
         await until(

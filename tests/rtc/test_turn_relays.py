@@ -227,11 +227,11 @@ async def test_call_goes_through_the_relay_that_the_network_lets_through(
             advisor = await Party(ADVISOR_NS, "advisor", hub.url, coturn).start()
             customer = Party(CUSTOMER_NS, "customer", hub.url, coturn)
             try:
-                await advisor.expect("event")
+                wanted = coturn.urls[EXPECTED[transport]]
+                assert (await advisor.expect("event"))["chosen_at_start"] == wanted
                 await customer.start()
                 advisor_call = await advisor.expect("pair")
                 customer_call = await customer.expect("pair")
-                wanted = coturn.urls[EXPECTED[transport]]
                 assert advisor_call["relay"] == wanted
                 assert customer_call["relay"] == wanted
                 for call in (advisor_call, customer_call):
