@@ -284,12 +284,14 @@ def session_transport(lines: list[str], coturn: Coturn) -> str:
     return "unknown"
 
 
+@pytest.mark.parametrize("transport", ["tcp", "tls"])
 async def test_aiortc_alone_gets_no_relay_when_the_first_url_is_blocked(
-    coturn: Coturn, tmp_path: Path
+    transport: str, coturn: Coturn, tmp_path: Path
 ) -> None:
-    """The baseline: UDP and TCP 3478 blocked, the hub's list UDP, TCP, TLS. aiortc takes the
-    first TURN URL (UDP) and gathers no relay candidate; with the relay choice it does (TLS)."""
-    with firewall("tls", coturn):
+    """The baseline: UDP blocked (and for TLS also TCP 3478), the hub's list UDP, TCP, TLS.
+    aiortc takes the first TURN URL (UDP) and gathers no relay candidate; with the relay choice
+    it gathers one through the transport that works."""
+    with firewall(transport, coturn):
         async with hub_with_turn(tmp_path, coturn) as hub:
             from advisor_app.hub.keys import HUB
 
@@ -304,4 +306,5 @@ async def test_aiortc_alone_gets_no_relay_when_the_first_url_is_blocked(
     assert "relay" not in as_listed["as_listed"]
     assert as_listed["as_listed_urls"] == coturn.urls  # aiortc takes the first: UDP
     assert "relay" in chosen["chosen"]
-    assert [u for u in chosen["chosen_urls"] if u.startswith("turn")] == [coturn.urls[2]]
+    wanted = coturn.urls[EXPECTED[transport]]
+    assert [u for u in chosen["chosen_urls"] if u.startswith("turn")] == [wanted]
