@@ -2,7 +2,8 @@
 (``ip netns exec turn-adv|turn-cust python tests/rtc/_turn_party.py ...``).
 
 advisor   the project's AdvisorSession (aiortc, a test picture and a tone) signs in, takes the
-          first customer, opens a "turn-check" data channel and sends "ping", expects "pong"
+          first customer, waits for the customer's video, opens a "turn-check" data channel
+          and sends "ping", expects "pong" (not with --no-echo: the customer is the real page)
 customer  the simulated customer (aiortc) joins and answers; echoes "ping" as "pong"
 gather    aiortc's ICE gathering with the hub's list as it is, and with relay_choice's list
 
@@ -67,7 +68,7 @@ async def wait_for_quit() -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
-async def advisor(hub_url: str) -> None:
+async def advisor(hub_url: str, echo: bool = True) -> None:
     client = HubClient(hub_url)
     await client.login("anna", PASSWORD)
     session = AdvisorSession(client, synthetic_media())
@@ -92,6 +93,12 @@ async def advisor(hub_url: str) -> None:
         assert session.consultation is not None and session.consultation.peer is not None
         pc = session.consultation.peer.pc
         say({"relay": RELAYS.remembered(info.ice_servers), "pair": nominated_pair(pc)})
+        frames = session.remote_video
+        await until(lambda: frames.frames_received > 0, 60, "the customer's video")
+        say({"advisor_video_frames": frames.frames_received})
+        if not echo:  # the customer page has no echo channel; its video is the proof
+            await wait_for_quit()
+            return
         # A channel of its own, opened after the call connected (DCEP over the same SCTP
         # association): a message each way through the relays.
         channel = pc.createDataChannel(CHECK_CHANNEL)
@@ -154,6 +161,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("role", choices=("advisor", "customer", "gather"))
     parser.add_argument("target", help="the hub's URL; for gather: the ICE servers as JSON")
+    parser.add_argument("--no-echo", action="store_true", help="advisor: the customer is a page")
     arguments = parser.parse_args()
-    main = {"advisor": advisor, "customer": customer, "gather": gather}[arguments.role]
-    asyncio.run(main(arguments.target))
+    if arguments.role == "advisor":
+        asyncio.run(advisor(arguments.target, echo=not arguments.no_echo))
+    else:
+        asyncio.run({"customer": customer, "gather": gather}[arguments.role](arguments.target))

@@ -161,10 +161,12 @@ async def hub_with_turn(data_dir: Path, coturn: Coturn) -> AsyncIterator[Running
 class Party:
     """_turn_party.py inside a namespace; its JSON lines as they come."""
 
-    def __init__(self, ns: str, role: str, target: str, coturn: Coturn) -> None:
+    def __init__(self, ns: str, role: str, target: str, coturn: Coturn, *options: str) -> None:
         self.role = role
         self.ns = ns
-        self.command = ["ip", "netns", "exec", ns, sys.executable, str(PARTY), role, target]
+        self.command = [
+            "ip", "netns", "exec", ns, sys.executable, str(PARTY), role, target, *options
+        ]  # fmt: skip
         # the TURN server's self-signed certificate is the only one trusted for turns:
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "SSL_CERT_FILE": str(coturn.certificate)}
         self.process: asyncio.subprocess.Process | None = None
@@ -256,9 +258,12 @@ async def test_call_goes_through_the_relay_that_the_network_lets_through(
             assert expiry > time.time()
 
 
-async def relayed_sessions(coturn: Coturn, since: int, side: str) -> dict[str, list[str]]:
+async def relayed_sessions(
+    coturn: Coturn, since: int, side: str, closed: bool = True
+) -> dict[str, list[str]]:
     """coturn's log lines per session, for the sessions of ``side`` that carried data (bound a
-    channel to a peer), once each has closed (the closing line names the transport)."""
+    channel to a peer), once each has closed (the closing line names the transport; a browser
+    that is shut down leaves its UDP allocations to expire: ``closed=False``)."""
     for _ in range(200):
         sessions: dict[str, list[str]] = {}
         for line in coturn.log_text()[since:].splitlines():
@@ -266,6 +271,8 @@ async def relayed_sessions(coturn: Coturn, since: int, side: str) -> dict[str, l
                 sessions.setdefault(found[1], []).append(found[2])
         bound = rf"user <\d+:{side}\d+>: incoming packet CHANNEL_BIND processed, success"
         relayed = {k: v for k, v in sessions.items() if any(re.search(bound, x) for x in v)}
+        if not closed and relayed:
+            return relayed
         if all(any(x.startswith("closed (2nd stage)") for x in v) for v in relayed.values()):
             return relayed
         await asyncio.sleep(0.05)
@@ -282,6 +289,70 @@ def session_transport(lines: list[str], coturn: Coturn) -> str:
     if port == coturn.port and not any("TCP" in x for x in lines):
         return "udp"
     return "unknown"
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is missing")
+@pytest.mark.parametrize("transport", ["udp", "tcp", "tls"])
+async def test_the_customer_page_in_chromium_relays_too(
+    transport: str, coturn: Coturn, tmp_path: Path
+) -> None:
+    """The real customer page in Chromium (inside turn-cust) gets the same list and tries every
+    URL itself; the advisor (AdvisorSession) sees the page's relay candidate nominated and
+    receives its video. TLS: Chromium is told to accept the test certificate
+    (--ignore-certificate-errors applies to its TURN/TLS sockets too)."""
+    from playwright.async_api import async_playwright, expect
+
+    from tests.e2e.journey import join
+
+    wrapper = tmp_path / "chromium-turn-cust"
+    wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {CUSTOMER_NS} {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    since = len(coturn.log_text())
+    expect.set_options(timeout=30_000)
+    with firewall(transport, coturn):
+        async with hub_with_turn(tmp_path / "hub", coturn) as hub:
+            advisor = await Party(ADVISOR_NS, "advisor", hub.url, coturn, "--no-echo").start()
+            try:
+                wanted = coturn.urls[EXPECTED[transport]]
+                assert (await advisor.expect("event"))["chosen_at_start"] == wanted
+                async with async_playwright() as playwright:
+                    browser = await playwright.chromium.launch(
+                        executable_path=str(wrapper),
+                        args=[
+                            "--use-fake-device-for-media-stream",
+                            "--use-fake-ui-for-media-stream",
+                            "--no-sandbox",
+                            "--disable-background-networking",
+                            "--disable-features=WebRtcHideLocalIpsWithMdns",
+                            "--ignore-certificate-errors",
+                            f"--unsafely-treat-insecure-origin-as-secure={hub.url}",
+                        ],
+                    )
+                    try:
+                        page = await browser.new_page(locale="de-DE")
+                        page.set_default_timeout(30_000)
+                        await join(page, hub.url)
+                        call = await advisor.expect("pair")
+                        assert call["relay"] == wanted
+                        pair = call["pair"]
+                        assert (pair["local"], pair["remote"]) == ("relay", "relay"), pair
+                        assert (await advisor.expect("advisor_video_frames"))[
+                            "advisor_video_frames"
+                        ] > 0
+                    finally:
+                        await browser.close()
+            finally:
+                await advisor.stop()
+    # the page's allocations (a closed browser leaves UDP ones to expire; TCP/TLS ones close)
+    page_sessions = await relayed_sessions(coturn, since, "c", closed=transport != "udp")
+    assert page_sessions
+    if transport == "tls":
+        assert {session_transport(lines, coturn) for lines in page_sessions.values()} == {"tls"}
+    advisor_sessions = await relayed_sessions(coturn, since, "a")
+    assert {session_transport(lines, coturn) for lines in advisor_sessions.values()} == {transport}
 
 
 @pytest.mark.parametrize("transport", ["tcp", "tls"])
