@@ -1,7 +1,8 @@
 """Calls through a real coturn over UDP, TCP and TLS, with the hub's time-limited credentials.
 
 Two network namespaces, ``turn-adv`` (the advisor: the project's AdvisorSession) and
-``turn-cust`` (the simulated customer, aiortc), each joined to the root namespace by a veth.
+``turn-cust`` (the simulated customer, aiortc; or the real customer page in Chromium), each
+joined to the root namespace by a veth.
 The root namespace does not forward, and nftables in both namespaces drops UDP towards the other
 side, so the two cannot reach each other directly: only the root namespace's own addresses,
 where the hub and a real ``turnserver`` (coturn, Debian package) listen. nftables also drops UDP
