@@ -22,6 +22,7 @@ apt_packages=(
   nodejs  # the customer page's unit tests (node --test) and npm for axe-core (tests/web)
   iproute2 nftables  # benchmarks/network_quality.py: namespaces, tc tbf, random loss
   binutils  # objdump: the frozen bundle's glibc floor (tests/packaging, packaging/linux)
+  coturn  # tests/rtc/test_turn_relays.py starts its own turnserver (the service stays off)
 )
 
 install_debian_packages() {
@@ -41,6 +42,20 @@ install_debian_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  keep_coturn_service_off
+}
+
+# Debian enables coturn.service on installation (and starts it where systemd runs): a TURN
+# server on 3478/5349 with the example configuration is not wanted on a developer's or a CI
+# machine; the tests start their own turnserver with a generated configuration.
+keep_coturn_service_off() {
+  command -v systemctl >/dev/null || return 0
+  [ -e /lib/systemd/system/coturn.service ] || return 0
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now coturn.service >/dev/null 2>&1 || true
+  else
+    systemctl disable coturn.service >/dev/null 2>&1 || true  # no systemd running: links only
+  fi
 }
 
 find_python() {

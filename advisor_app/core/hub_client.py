@@ -19,6 +19,7 @@ from advisor_app.core.errors import Problem, UserFacingError, report
 from advisor_app.observe import Event
 from advisor_app.protocol import rest, ws
 from advisor_app.protocol.codec import Decoder, advisor_hub_decoder, encode
+from advisor_app.protocol.common import IceServer
 from advisor_app.protocol.errors import ErrorCode, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ _messages_decoder: Decoder[rest.MessagesResponse] = Decoder(rest.MessagesRespons
 _minutes_decoder: Decoder[rest.MinutesSaved] = Decoder(rest.MinutesSaved)
 _recording_decoder: Decoder[rest.RecordingStarted] = Decoder(rest.RecordingStarted)
 _segment_decoder: Decoder[rest.SegmentState] = Decoder(rest.SegmentState)
+_ice_decoder: Decoder[rest.IceServersResponse] = Decoder(rest.IceServersResponse)
 
 
 # What a broken link raises: aiohttp's client errors (DNS, refused, reset, TLS, a bad
@@ -175,6 +177,12 @@ class HubClient:
         query = "?state=all" if include_done else ""
         payload = await self._call("GET", f"/api/advisor/messages{query}")
         return list(_messages_decoder.decode(payload).messages)
+
+    async def ice_servers(self) -> list[IceServer]:
+        """The hub's STUN/TURN servers with fresh TURN credentials (for the system check; a
+        consultation brings its own)."""
+        payload = await self._call("GET", "/api/advisor/ice-servers")
+        return list(_ice_decoder.decode(payload).ice_servers)
 
     async def upload_shown_pages(
         self, consultation_id: int, pdf: bytes, manifest: rest.ShownPages

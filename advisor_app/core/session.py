@@ -44,6 +44,7 @@ from advisor_app.protocol.documents import Mark
 from advisor_app.rtc.audio_first import AudioFirst
 from advisor_app.rtc.peer import AdvisorPeer, LinkStats, MediaPlan
 from advisor_app.rtc.recording import RecorderSettings
+from advisor_app.rtc.relay_choice import RELAYS
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
 from advisor_app.rtc.tracks import SwitchableTrack
 
@@ -169,6 +170,13 @@ class AdvisorSession:
         await asyncio.to_thread(self.recordings.discard_partial)
         self.hub.start()
         self._stats_task = asyncio.create_task(self._poll_stats(), name="link-stats")
+        self._spawn(self._choose_relay())
+
+    async def _choose_relay(self) -> None:
+        """Find the TURN URL that works from here while the advisor waits for customers, so
+        that the first take does not wait for it (up to 2 s where UDP is silently dropped)."""
+        with contextlib.suppress(UserFacingError):  # the hub is away: the first take probes
+            await RELAYS.servers_for(await self.hub.ice_servers())
 
     async def stop(self) -> None:
         if self._stats_task is not None:
@@ -178,6 +186,7 @@ class AdvisorSession:
         await self._stop_recording()  # its last segment sealed; uploaded at the next start
         await self.uploader.close()
         await self._close_peer()
+        await RELAYS.close()  # a background re-check of the relay must not outlive the loop
         if self.consultation is not None:
             self.consultation.documents.close()
         await self.hub.stop()
@@ -533,17 +542,25 @@ class AdvisorSession:
         if consultation is not None and consultation.documents is share:
             event.emit(value)
 
+    def _still_current(self, consultation: Consultation) -> bool:
+        return self.consultation is consultation and consultation.phase != Phase.ENDED
+
     async def _start_peer(self, consultation: Consultation) -> None:
         await self._close_peer(consultation)
-        if self.consultation is not consultation or consultation.phase == Phase.ENDED:
+        if not self._still_current(consultation):
             return
         info = consultation.info
+        # aiortc uses only the first TURN URL of the hub's list (UDP, TCP, TLS on 443): give it
+        # the one that allocates from this network (remembered, so usually no wait here).
+        ice_servers = await RELAYS.servers_for(info.ice_servers)
+        if not self._still_current(consultation):
+            return
         plan = MediaPlan.from_choices(info.see_advisor, info.show_me)
         audio = self.media.audio()
         video = self.media.video() if plan.send_video else None
         self.microphone = SwitchableTrack(audio) if audio is not None else None
         self.camera = SwitchableTrack(video) if video is not None else None
-        peer = AdvisorPeer(info.ice_servers, plan, audio=self.microphone, video=self.camera)
+        peer = AdvisorPeer(ice_servers, plan, audio=self.microphone, video=self.camera)
         if self.recorder is not None:  # a new connection: its tracks are recorded too
             self.recorder.attach_local(self.microphone, self.camera)
         consultation.peer = peer

@@ -30,6 +30,7 @@ from advisor_app.rtc.audio_processing import (
     percentile_ms,
 )
 from advisor_app.rtc.peer import rtc_ice_servers
+from advisor_app.rtc.relay_choice import RELAYS, RelayChoice, turn_urls, with_single_turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,9 @@ class CheckResult:
     ok: bool
     required: bool
     detail: str = ""
+    # ice: what the TURN probe found (None: the hub lists no TURN server); the views say which
+    # transport works ("TURN über TLS (443)") in the user's language.
+    relay: RelayChoice | None = None
 
 
 async def check_hub(hub_url: str, limit: float = 5.0) -> CheckResult:
@@ -58,9 +62,17 @@ async def check_hub(hub_url: str, limit: float = 5.0) -> CheckResult:
 
 
 async def check_ice(ice_servers: list[IceServer], limit: float = 8.0) -> CheckResult:
-    """Connect two peer connections on this machine with the given ICE servers and send one
-    data-channel message through: shows that candidates are gathered and checks succeed."""
-    configuration = RTCConfiguration(iceServers=rtc_ice_servers(ice_servers))
+    """Which of the hub's TURN URLs allocates from here (the choice the calls then use), then
+    connect two peer connections on this machine with those ICE servers and send one
+    data-channel message through: shows that candidates are gathered and checks succeed. With
+    TURN servers listed, none of them reachable is a failure: customers behind NAT could not be
+    reached."""
+    relay: RelayChoice | None = None
+    servers = list(ice_servers)
+    if turn_urls(ice_servers):
+        relay = await RELAYS.check(ice_servers)
+        servers = with_single_turn(ice_servers, relay.chosen.url if relay.chosen else None)
+    configuration = RTCConfiguration(iceServers=rtc_ice_servers(servers))
     first, second = RTCPeerConnection(configuration), RTCPeerConnection(configuration)
     received: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     started = time.monotonic()
@@ -87,14 +99,15 @@ async def check_ice(ice_servers: list[IceServer], limit: float = 8.0) -> CheckRe
             await first.setRemoteDescription(second.localDescription)
             await received
     except TimeoutError:
-        return CheckResult("ice", False, True, f"no connection within {limit:.0f} s")
+        return CheckResult("ice", False, True, f"no connection within {limit:.0f} s", relay)
     except Exception as error:
-        return CheckResult("ice", False, True, str(error))
+        return CheckResult("ice", False, True, str(error), relay)
     finally:
         with contextlib.suppress(Exception):
             await first.close()
             await second.close()
-    return CheckResult("ice", True, True, f"{(time.monotonic() - started) * 1000:.0f} ms")
+    milliseconds = f"{(time.monotonic() - started) * 1000:.0f} ms"
+    return CheckResult("ice", relay is None or relay.chosen is not None, True, milliseconds, relay)
 
 
 def check_video_codec() -> CheckResult:

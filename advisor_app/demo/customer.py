@@ -20,6 +20,7 @@ from advisor_app.protocol.codec import Decoder, customer_hub_decoder, encode
 from advisor_app.protocol.common import ConsultationInfo
 from advisor_app.protocol.errors import ProtocolError
 from advisor_app.rtc.peer import DOCUMENTS_CHANNEL, MARKS_CHANNEL, MediaPlan, rtc_ice_servers
+from advisor_app.rtc.relay_choice import RELAYS
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink
 from advisor_app.rtc.tracks import TestPictureTrack, ToneTrack
 
@@ -187,9 +188,10 @@ class SimulatedCustomer:
     async def _answer(self, sdp: str, offer: int | None) -> None:
         assert self.consultation is not None
         await self._close_peer()
-        pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=rtc_ice_servers(self.consultation.ice_servers))
-        )
+        # A browser tries every TURN URL of the hub's list; aiortc only the first: pick the one
+        # that works from here, as the workstation does (advisor_app/rtc/relay_choice.py).
+        servers = await RELAYS.servers_for(self.consultation.ice_servers)
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=rtc_ice_servers(servers)))
         self.pc = pc
 
         @pc.on("track")

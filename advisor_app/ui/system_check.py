@@ -132,6 +132,25 @@ def title(result: CheckResult) -> str:
     return _tr(str(_TITLES[result.key]))
 
 
+_RELAY_TRANSPORTS = {"udp": "UDP", "tcp": "TCP", "tls": "TLS"}
+_RELAY_WORKS = QT_TRANSLATE_NOOP("SystemCheck", "TURN over %1 (%2)")  # transport, port
+_NO_RELAY = QT_TRANSLATE_NOOP("SystemCheck", "no TURN server reachable")
+
+
+def detail(result: CheckResult) -> str:
+    """The check's figures; for the media connection, first which relay transport works."""
+    relay = result.relay
+    if relay is None:
+        return result.detail
+    if relay.chosen is None:
+        found = _tr(str(_NO_RELAY))
+    else:
+        transport = _RELAY_TRANSPORTS[relay.chosen.transport]
+        found = _tr(str(_RELAY_WORKS)).replace("%1", transport)
+        found = found.replace("%2", str(relay.chosen.port))
+    return f"{found}, {result.detail}" if result.detail else found
+
+
 def advice(result: CheckResult) -> str:
     """What to do when a check failed."""
     return "" if result.ok else _tr(str(_ADVICE[result.key]))
@@ -146,8 +165,8 @@ def format_report(results: list[CheckResult]) -> tuple[str, bool]:
         if not result.ok and result.required:
             passed = False
         line = f"{mark} {title(result)}"
-        if result.detail:
-            line += f": {result.detail}"
+        if text := detail(result):
+            line += f": {text}"
         if not result.ok:
             line += f"\n    {advice(result)}"
         lines.append(line)

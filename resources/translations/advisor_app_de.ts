@@ -2090,6 +2090,16 @@
         <translation>Ohne Echounterdrückung hört sich die Kundin oder der Kunde womöglich selbst: Verwenden Sie ein Headset und bitten Sie die IT, die Anwendung neu zu installieren.</translation>
     </message>
     <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="136"/>
+        <source>TURN over %1 (%2)</source>
+        <translation>TURN über %1 (%2)</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/system_check.py" line="137"/>
+        <source>no TURN server reachable</source>
+        <translation>kein TURN-Server erreichbar</translation>
+    </message>
+    <message>
         <location filename="../../advisor_app/ui/system_check.py" line="106"/>
         <source>Multimedia backend</source>
         <translation>Multimedia-Backend</translation>

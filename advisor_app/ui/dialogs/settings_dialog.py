@@ -38,7 +38,7 @@ from advisor_app.ui.runtime.settings import (
     UserSettings,
     audio_processing_choice,
 )
-from advisor_app.ui.system_check import advice, device_checks, title
+from advisor_app.ui.system_check import advice, detail, device_checks, title
 
 
 def tone_pcm(seconds: float = 0.8, frequency: float = 660.0) -> bytes:
@@ -246,8 +246,8 @@ class SettingsDialog(QDialog):
             for result in results:
                 mark = "✔" if result.ok else ("✘" if result.required else "!")
                 text = f"{mark} {title(result)}"
-                if result.detail:
-                    text += f" – {result.detail}"
+                if figures := detail(result):
+                    text += f" – {figures}"
                 if not result.ok:
                     text += f"\n   {advice(result)}"
                 self.check_list.addItem(text)

@@ -16,6 +16,7 @@ Tests of a single view pass a stand-in with the same methods (tests/support/acti
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -191,7 +192,17 @@ class EngineActions:
     async def check_media_path(self) -> CheckResult:
         from advisor_app.core.system_check import check_ice
 
-        return await self._workstation.engine.call(check_ice([]))
+        async def with_hub_servers() -> CheckResult:
+            # Signed in: the hub's STUN/TURN servers, so the check says which relay transport
+            # works from here (and the calls use that choice); otherwise this machine only.
+            session = self._workstation.session
+            servers = []
+            if session is not None:
+                with contextlib.suppress(UserFacingError):
+                    servers = await session.hub.ice_servers()
+            return await check_ice(servers)
+
+        return await self._workstation.engine.call(with_hub_servers())
 
     def set_audio_processing(self, options: ProcessingOptions) -> None:
         """On the running microphone at once (the processor takes it on its own thread) and
