@@ -55,6 +55,7 @@ class SimulatedCustomer:
         # None: not asked (the policy is off, or text only on request).
         self.topic = topic
         self.recording_consent = recording_consent
+        self.notice_version = ""  # the notices in force, read at the join
         self.token: str | None = None
         self.customer_id: int | None = None
         self.consultation: ConsultationInfo | None = None
@@ -83,6 +84,7 @@ class SimulatedCustomer:
         self._session = self._session or aiohttp.ClientSession()
         async with self._session.get(f"{self.hub_url}/api/status") as response:
             notice_version = _status_decoder.decode(await response.read()).notice_version
+        self.notice_version = notice_version
         body = rest.JoinRequest(
             name=self.name,
             phone=self.phone,
@@ -179,6 +181,15 @@ class SimulatedCustomer:
             case ws.ConsultationEnded():
                 self.ended.set()
                 await self._close_peer()
+            case ws.RecordingState(consent="asked") if self.recording_consent is not None:
+                # The advisor asks to record now: the simulated person answers as at the join.
+                await self._send(
+                    ws.RecordingConsentSend(
+                        consultation_id=message.consultation_id,
+                        accepted=self.recording_consent,
+                        notice_version=self.notice_version,
+                    )
+                )
 
     def _set_consultation(self, info: ConsultationInfo) -> None:
         if self.consultation is None or self.consultation.consultation_id != info.consultation_id:

@@ -273,7 +273,7 @@ async def test_a_recording_that_fails_is_told_to_the_advisor(
     advisor = await signed_in(hub, tmp_path / "workstation")
     problems: list[Any] = []
     advisor.problem.connect(problems.append)
-    customer = SimulatedCustomer(hub.url)
+    customer = SimulatedCustomer(hub.url, recording_consent=True)
     try:
         await customer.start()
         await until(lambda: len(advisor.queue) == 1, what="queue")
@@ -296,7 +296,8 @@ async def test_a_recording_that_fails_is_told_to_the_advisor(
 async def test_on_request_the_advisor_starts_and_stops_the_recording(tmp_path: Path) -> None:
     async with running_hub(tmp_path / "hub", recording_policy="on_request") as hub:
         advisor = await signed_in(hub, tmp_path / "workstation")
-        customer = SimulatedCustomer(hub.url)
+        # The customer agreed at the mode step and says yes again when the advisor asks.
+        customer = SimulatedCustomer(hub.url, recording_consent=True)
         try:
             await customer.start()
             await until(lambda: len(advisor.queue) == 1, what="queue")
@@ -305,12 +306,13 @@ async def test_on_request_the_advisor_starts_and_stops_the_recording(tmp_path: P
             consultation = advisor.consultation
             assert consultation is not None
             await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
-            assert not advisor.is_recording  # not without the advisor
-            await advisor.start_recording()
-            assert advisor.is_recording
+            assert not advisor.is_recording  # not without the advisor's request
+            await advisor.request_recording()
+            await until(lambda: advisor.is_recording, what="recording after the customer's yes")
             await asyncio.sleep(SEGMENT_SECONDS + 1)
             await advisor.stop_recording()
-            assert not advisor.is_recording and consultation.phase == Phase.CONNECTED
+            await until(lambda: not advisor.is_recording, what="recording stopped")
+            assert consultation.phase == Phase.CONNECTED
             await asyncio.wait_for(advisor.uploader.idle.wait(), 30)
             segments = await hub.hub.storage.recording_segments(info.consultation_id)
             assert len(segments) >= 2 and segments[-1].last

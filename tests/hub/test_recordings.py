@@ -232,7 +232,9 @@ async def test_a_segment_the_hub_cannot_open_is_set_aside(
     """Sealed under another key (as a file damaged on the workstation's disk would be): the
     hub refuses it each time; the workstation sets it aside instead of sending it forever."""
     async with running_hub(tmp_path / "hub", recording_policy="mandatory") as hub:
-        advisor, _customer, consultation_id = await consultation(hub, session, mode="av")
+        advisor, _customer, consultation_id = await consultation(
+            hub, session, mode="av", recording_consent=CONSENTED
+        )
         client = await client_of(hub, advisor)
         started = await client.start_recording(consultation_id)
         store = store_for(tmp_path / "ws", client.hub_url)
