@@ -46,9 +46,18 @@ _STATUS_BY_CODE = {
     ErrorCode.INTERNAL: 500,
 }
 
-# Bodies a handler reads itself, in pieces and with its own limit: uploads of pages and of
-# recording segments.
-STREAMED_BODIES = ("multipart/form-data", "application/octet-stream")
+
+def _reads_own_body(request: web.Request) -> bool:
+    """Uploads a handler reads itself, in pieces and with its own limit: the pages shown
+    (multipart) and recording segments (a chunk as application/octet-stream)."""
+    if request.content_type == "multipart/form-data":
+        return True
+    return (
+        request.content_type == "application/octet-stream"
+        and request.method == "PUT"
+        and "/recording/" in request.path
+    )
+
 
 _join_decoder: Decoder[rest.JoinRequest] = Decoder(rest.JoinRequest)
 _message_decoder: Decoder[rest.LeaveMessageRequest] = Decoder(rest.LeaveMessageRequest)
@@ -94,7 +103,7 @@ async def protocol_errors(request: web.Request, handler: Handler) -> web.StreamR
 
 async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        if request.body_exists and request.content_type not in STREAMED_BODIES:
+        if request.body_exists and not _reads_own_body(request):
             # Every body but an upload is read whole (up to client_max_size) before the
             # handler: a broken or oversize one is answered as such on every route, and
             # nothing is left for aiohttp to drain after the answer. Handlers get it cached.

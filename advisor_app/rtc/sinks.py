@@ -38,6 +38,17 @@ class FrameMeter:
         self.size = (frame.width, frame.height)
 
 
+def feed_taps[F](taps: list[Callable[[F], None]], frame: F) -> None:
+    """Hand a frame to each tap (the recorder); a failing tap never breaks the call."""
+    for tap in taps:
+        try:
+            tap(frame)
+        except Exception:
+            logger.exception("a frame tap failed; it is removed")
+            taps.remove(tap)
+            return
+
+
 class LatestFrameSink:
     """Reads a video track on the engine loop; keeps only the newest frame."""
 
@@ -69,8 +80,7 @@ class LatestFrameSink:
                 if not isinstance(frame, av.VideoFrame):  # a decoded track hands frames
                     continue
                 self.meter.count(frame)
-                for tap in self.taps:
-                    tap(frame)
+                feed_taps(self.taps, frame)
                 with self._lock:
                     self._frame = frame
                     self.frames_received += 1
@@ -116,8 +126,7 @@ class PcmRingSink:
                 if not isinstance(frame, av.AudioFrame):
                     continue
                 self.frames_received += 1
-                for tap in self.taps:
-                    tap(frame)
+                feed_taps(self.taps, frame)
                 for converted in self._resampler.resample(frame):
                     samples: np.ndarray[Any, Any] = converted.to_ndarray()
                     if samples.size:

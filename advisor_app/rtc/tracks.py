@@ -16,7 +16,7 @@ import av
 import numpy as np
 from aiortc import MediaStreamTrack
 
-from advisor_app.rtc.sinks import FrameMeter
+from advisor_app.rtc.sinks import FrameMeter, feed_taps
 from advisor_app.rtc.testpattern import make_picture, stamp_ms
 
 VIDEO_CLOCK_RATE = 90_000
@@ -128,8 +128,7 @@ class SwitchableTrack(MediaStreamTrack):
         if isinstance(frame, av.VideoFrame):
             self.meter.count(frame)  # black ones too: they are what is encoded and sent
         sent = frame if self.enabled else self._blank(frame)
-        for tap in self.taps:
-            tap(sent)
+        feed_taps(self.taps, sent)
         return sent
 
     @staticmethod

@@ -66,7 +66,7 @@ async def test_an_upload_cut_off_resumes_where_the_hub_copy_ends(
             hub, session, mode="av", recording_consent=CONSENTED
         )
         client = await client_of(hub, advisor)
-        payloads = [os.urandom(200_000), os.urandom(150_000)]
+        payloads = [os.urandom(4_000_000), os.urandom(150_000)]  # 245 chunks, then 10
         uploader = await record_segments(client, tmp_path / "ws", consultation_id, payloads)
         total = sum(segment.size for segment in uploader.store.pending())
 
