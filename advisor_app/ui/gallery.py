@@ -40,6 +40,7 @@ SCREENS = (
     "queue",
     "inbox",
     "consultation",
+    "consultation-audio-first",
     "document",
     "settings",
     "system-check",
