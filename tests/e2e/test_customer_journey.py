@@ -68,7 +68,7 @@ async def test_whole_journey_with_picture_and_sound(
         " return Object.fromEntries(Object.entries(m.documents.channels)"
         ".map(([k, c]) => [k, c && c.readyState])); }"
     )
-    assert channels == {"documents": "open", "pointer": "open"}
+    assert channels == {"documents": "open", "pointer": "open", "marks": "open"}
 
     # Chat both ways.
     await send_chat(page, "Guten Tag, ich habe eine Frage zur Baufinanzierung.")

@@ -145,7 +145,7 @@ export class Call {
   }
 
   /** The line as this page sees it, for the quality indicator: {roundTripMs, fractionLost}
-   * (the worse loss of both ways since the last call), or null while not connected. */
+   * (the worse loss of both ways lately), or null while not connected. */
   async linkFigures() {
     const pc = this.pc;
     if (!pc || pc.connectionState !== "connected") return null;
@@ -165,8 +165,10 @@ export class Call {
         theirs = Math.max(theirs ?? 0, r.fractionLost); // what the advisor's side lost of ours
       }
     });
-    const previous = this.lastCounts;
-    this.lastCounts = { lost, received };
+    // Over the last few samples (about 6 s): one short burst does not turn the dot red.
+    const history = (this.lastCounts || []).concat([{ lost, received }]).slice(-4);
+    this.lastCounts = history;
+    const previous = history.length > 1 ? history[0] : null;
     let fractionLost = null;
     if (previous) {
       const expected = (lost - previous.lost) + (received - previous.received);

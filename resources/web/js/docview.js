@@ -346,12 +346,15 @@ function apply(message) {
       if (message.page_index !== state.pageIndex || !validMark(message.mark)) return;
       const mark = message.mark;
       const held = state.marks.get(mark.mark_id);
+      const wasLast = held !== undefined && Array.from(state.marks.keys()).at(-1) === mark.mark_id;
       state.marks.delete(mark.mark_id); // set again below: last, as in the advisor's model
       state.erased.delete(mark.mark_id);
       if (message.type === "stroke.begin" && held?.kind === "stroke") {
-        // Begun from a tail already: merge, nothing new to say; paint what it adds.
+        // Begun from a tail already: merge, nothing new to say; paint what it adds (all of
+        // it when the stroke moved above others, which changes what is painted over what).
         state.marks.set(mark.mark_id, held);
         const from = mergePoints(held, 0, mark.points);
+        if (!wasLast) break;
         if (view && held.points.length > from) {
           drawBox(tailBox(held, from, view.canvas.width, view.canvas.height));
         }

@@ -37,6 +37,7 @@ export function mountSession(app) {
   let chat = null;
   let call = null;
   let mediaRestarts = 0;
+  let linkTimer = 0; // samples the line's quality while a call runs
   let endRequested = false;
   const phone = window.matchMedia("(max-width: 47.99rem)");
 
@@ -314,8 +315,7 @@ export function mountSession(app) {
     return true;
   }
 
-  // The line's quality, every two seconds while connected.
-  let linkTimer = 0;
+  // The line's quality, every two seconds while connected (linkTimer: at the top).
   async function sampleLink() {
     const figures = call ? await call.linkFigures().catch(() => null) : null;
     if (figures) dispatch({ type: "link", quality: linkQuality(figures.roundTripMs, figures.fractionLost) });
