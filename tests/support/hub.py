@@ -29,7 +29,7 @@ from advisor_app.hub.storage.sqlite import SQLiteStorage
 from advisor_app.protocol.common import AccountRole
 
 PASSWORD = "correct horse battery"
-NOTICE_VERSION = "2026-12-04"
+NOTICE_VERSION = "2026-12-03.2"
 
 
 # Every test client speaks from 127.0.0.1: the per-address and chat limits are out of the way
