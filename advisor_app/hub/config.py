@@ -19,7 +19,12 @@ from typing import Any, cast, get_args, get_type_hints
 
 import platformdirs
 
-from advisor_app.hub.hours import OpeningHours, OpeningHoursError, parse_closed_days
+from advisor_app.hub.hours import (
+    OpeningHours,
+    OpeningHoursError,
+    parse_closed_days,
+    parse_special_hours,
+)
 from advisor_app.hub.storage.base import RecordingRules
 from advisor_app.paths import resources_dir
 from advisor_app.protocol.common import RecordingPolicy
@@ -97,6 +102,11 @@ class HubSettings:
         "",
     )
     closed_days: str = _doc('Extra days the queue stays closed, e.g. "2026-12-24, 2026-12-31".', "")
+    special_hours: str = _doc(
+        "Single days with their own opening hours instead of the usual ones (a holiday's "
+        'too), e.g. "2026-12-24 09:00-12:00; 2026-12-31 09:00-13:00".',
+        "",
+    )
     source_url: str = _doc(
         "Where customers and advisors get this version's source code (AGPL-3.0 § 13), shown "
         "at /licenses, e.g. https://git.bank.example/videoberatung; empty: they are asked to "
@@ -407,6 +417,14 @@ class HubSettings:
         self.recording_rules()  # raises ConfigError for a policy it does not know
         if self.record_signing_password_file is not None and self.record_signing_pkcs12 is None:
             raise ConfigError("record_signing_password_file needs record_signing_pkcs12")
+        for name, parse in (
+            ("closed_days", parse_closed_days),
+            ("special_hours", parse_special_hours),
+        ):
+            try:
+                parse(getattr(self, name))
+            except OpeningHoursError as error:
+                raise ConfigError(f"{name}: {error}") from error
         try:
             self.hours()
         except OpeningHoursError as error:
@@ -420,6 +438,7 @@ class HubSettings:
             self.time_zone,
             holiday_region=self.holiday_region,
             closed_days=parse_closed_days(self.closed_days),
+            special_hours=parse_special_hours(self.special_hours),
         )
 
 

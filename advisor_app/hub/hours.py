@@ -3,12 +3,14 @@
 Written as ``"mon-fri 08:00-18:00; sat 09:00-13:00"`` (several periods a day separated by
 commas, ``"always"`` for round the clock), in the hub's time zone (Europe/Berlin by default).
 Closed on the public holidays of a region (``"DE-HE"``: Germany, Hesse; the ``holidays``
-package, MIT, which knows each German state's own) and on extra days the bank names.
+package, MIT, which knows each German state's own) and on extra days the bank names; special
+hours for single days (``"2026-12-24 09:00-12:00"``) replace that day's usual ones, a holiday's
+too (the bank said so for that very day).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -64,10 +66,16 @@ class OpeningHours:
         *,
         holiday_region: str = "",
         closed_days: Iterable[date] = (),
+        special_hours: Mapping[date, tuple[tuple[time, time], ...]] | None = None,
     ) -> None:
         self.spec = spec.strip()
         self.holiday_region = holiday_region.strip()
         self.closed_days = frozenset(closed_days)
+        self.special_hours = dict(special_hours or {})
+        if both := sorted(self.closed_days & self.special_hours.keys()):
+            raise OpeningHoursError(
+                f"{both[0].isoformat()} is both a closed day and a day with special hours"
+            )
         self._holidays = _holidays_of(self.holiday_region)
         try:
             self.zone = ZoneInfo(time_zone)
@@ -98,46 +106,48 @@ class OpeningHours:
 
     def closed_on(self, day: date) -> str | None:
         """Why the whole day is closed (a holiday's name, or "closed"); None: it is not."""
+        if day in self.special_hours:
+            return None
         if day in self.closed_days:
             return "closed"
         if self._holidays is not None and day in self._holidays:
             return str(self._holidays.get(day))
         return None
 
+    def hours_on(self, day: date) -> tuple[tuple[time, time], ...] | None:
+        """The day's opening periods (empty: closed all day); None: open round the clock."""
+        if day in self.special_hours:
+            return self.special_hours[day]
+        if self.closed_on(day) is not None:
+            return ()
+        if self.always:
+            return None
+        return tuple(
+            (period.opens, period.closes)
+            for period in self.periods
+            if period.weekday == day.weekday()
+        )
+
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(self.zone)
-        if self.closed_on(local.date()) is not None:
-            return False
-        if self.always:
+        hours = self.hours_on(local.date())
+        if hours is None:
             return True
         now = local.time()
-        return any(
-            period.weekday == local.weekday() and period.opens <= now < period.closes
-            for period in self.periods
-        )
+        return any(opens <= now < closes for opens, closes in hours)
 
     def next_opening(self, at: datetime) -> datetime | None:
         """The next moment it opens, if it is closed at ``at``; None when open or never."""
-        if self.is_open(at) or (not self.always and not self.periods):
+        if self.is_open(at) or (not self.always and not self.periods and not self.special_hours):
             return None
         local = at.astimezone(self.zone)
         # Up to a year ahead: holidays and closed days may follow each other (Christmas to
         # New Year), and a closed day ends a week's periods early.
         for offset in range(366):
             day = (local + timedelta(days=offset)).date()
-            if self.closed_on(day) is not None:
-                continue
-            if self.always:
-                start = datetime.combine(day, time.min, self.zone)
-                if start > local:
-                    return start
-                continue
-            starts = sorted(
-                datetime.combine(day, period.opens, self.zone)
-                for period in self.periods
-                if period.weekday == day.weekday()
-            )
-            for start in starts:
+            hours = self.hours_on(day)
+            opens = [time.min] if hours is None else [start for start, _ in hours]
+            for start in sorted(datetime.combine(day, moment, self.zone) for moment in opens):
                 if start > local:
                     return start
         return None
@@ -157,6 +167,38 @@ def _holidays_of(region: str) -> Any:
         raise OpeningHoursError(
             f"holiday_region {region!r} is not known (a country and state like DE-HE): {error}"
         ) from error
+
+
+def parse_special_hours(text: str) -> dict[date, tuple[tuple[time, time], ...]]:
+    """``"2026-12-24 09:00-12:00; 2026-12-31 09:00-11:00,12:00-13:00"``: single days with
+    their own hours instead of the usual ones."""
+    days: dict[date, tuple[tuple[time, time], ...]] = {}
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        day_text, _, ranges_text = part.partition(" ")
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError as error:
+            raise OpeningHoursError(
+                f"{part!r} does not start with a day like 2026-12-24"
+            ) from error
+        if day in days:
+            raise OpeningHoursError(f"{day_text} has special hours twice")
+        if not ranges_text.strip():
+            raise OpeningHoursError(f"{part!r} names a day but no hours (like 09:00-12:00)")
+        ranges = []
+        for range_text in ranges_text.split(","):
+            opens_text, separator, closes_text = range_text.strip().partition("-")
+            if not separator:
+                raise OpeningHoursError(f"{range_text!r} is not a range like 09:00-12:00")
+            opens, closes = _parse_time(opens_text, text), _parse_time(closes_text, text)
+            if closes <= opens:
+                raise OpeningHoursError(f"{range_text!r} closes before it opens")
+            ranges.append((opens, closes))
+        days[day] = tuple(sorted(ranges))
+    return days
 
 
 def parse_closed_days(text: str) -> list[date]:
