@@ -183,7 +183,8 @@ class AdvisorSession:
             self._stats_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._stats_task
-        await self._stop_recording()  # its last segment sealed; uploaded at the next start
+        # Its last segment sealed; uploaded at the next start. No new one while closing down.
+        await self._stop_recording(follow=False)
         await self.uploader.close()
         await self._close_peer()
         await RELAYS.close()  # a background re-check of the relay must not outlive the loop
@@ -515,20 +516,31 @@ class AdvisorSession:
         except BaseException:
             self.recorder = None
             raise
-        if self.consultation is not consultation or consultation.phase == Phase.ENDED:
+        state = self.recording
+        if (
+            self.consultation is not consultation
+            or consultation.phase == Phase.ENDED
+            or state is None
+            or not state.active
+        ):
+            # It ended, or the hub said stop, while the recorder was starting.
             await self._stop_recording()
             return
         recording.attach_remote(self.remote_video, self.remote_audio)
         recording.attach_local(self.microphone, self.camera)
         recording.attach_stage(consultation.documents)
 
-    async def _stop_recording(self) -> None:
+    async def _stop_recording(self, *, follow: bool = True) -> None:
         """Returns once the last segment is sealed (and handed to the uploader)."""
         recording = self.recorder
         if recording is not None:
             await recording.stop()
             if self.recorder is recording:
                 self.recorder = None
+            if follow:
+                # Asked to record again while this one was closing (stop, then the
+                # customer's yes to a new request): a new part starts now.
+                self._follow_recording(self.recording)
 
     def _stage_changed(self, share: DocumentShare) -> None:
         recording = self.recorder
