@@ -41,7 +41,6 @@ import asyncio
 import base64
 import bisect
 import contextlib
-import ctypes
 import itertools
 import json
 import math
@@ -69,6 +68,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.support.orphans import die_with_parent  # noqa: E402  (after the path above)
+
 HOST = "127.0.0.1"
 PASSWORD = "benchmark password 1"
 TARGETS = {
@@ -77,7 +78,6 @@ TARGETS = {
     "fanout_p99_ms": 200.0,
     "rss_mb": 300.0,
 }
-_PR_SET_PDEATHSIG = 1
 now = time.monotonic  # CLOCK_MONOTONIC: one clock for all processes on the machine
 
 
@@ -893,12 +893,6 @@ async def seed_advisors(
     return names, leads
 
 
-def _die_with_parent() -> None:
-    # Runs in the hub child between fork and exec: if the benchmark is killed (SIGKILL, no
-    # chance to clean up), its hubs stop too instead of holding ports and the database.
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def start_hub(
     data_dir: Path, port: int, log_path: Path, source: Path = REPO, database: str | None = None
 ) -> subprocess.Popen[bytes]:
@@ -922,6 +916,9 @@ def start_hub(
         ADVISOR_HUB_LOGIN_FAILURES_PER_ADDRESS="1000000",
     )
     command = [
+        # If the benchmark is killed (SIGKILL, no chance to clean up), its hubs stop too
+        # instead of holding ports and the database.
+        *die_with_parent(signal.SIGTERM),
         sys.executable,
         "-m",
         "advisor_app.hub.cli",
@@ -946,7 +943,6 @@ def start_hub(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C in the terminal reaches only the coordinator
-            preexec_fn=_die_with_parent,
         )
     finally:
         log.close()

@@ -8,7 +8,6 @@ as root the cluster belongs to (and the server runs as) the ``postgres`` system 
 from __future__ import annotations
 
 import atexit
-import ctypes
 import itertools
 import os
 import pwd
@@ -21,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from tests.support.orphans import die_with_parent
 
 DEBIAN_POSTGRES = Path("/usr/lib/postgresql")
 BIN_DIR_VARIABLE = "ADVISOR_TEST_POSTGRES_BIN"
@@ -44,7 +45,6 @@ SERVER_SETTINGS = {
     "shared_buffers": "32MB",
     "autovacuum": "off",
 }
-_PR_SET_PDEATHSIG = 1
 TEMP_PREFIX = "advisor-test-postgres-"
 OWNER_FILE = "owner.pid"
 
@@ -77,17 +77,6 @@ def find_bin_dir() -> Path:
         f"no PostgreSQL server found (nothing in {DEBIAN_POSTGRES}/<version>/bin, "
         f"no `postgres` on PATH). {INSTALL_HINT}"
     )
-
-
-# Looked up once here: the forked child should not have to load anything.
-_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)  # Linux only
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec, after the switch to the postgres user (a
-    # credential change would clear it): a test run that is killed leaves no server behind.
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 class PostgresServer:
@@ -269,6 +258,9 @@ class PostgresServer:
         with (self._data_dir.parent / "server.log").open("ab") as log:
             process = subprocess.Popen(
                 [
+                    # Set after the switch to the postgres user (a credential change would
+                    # clear it): a test run that is killed leaves no server behind.
+                    *die_with_parent(signal.SIGINT),
                     str(self._tool("postgres")),
                     f"-D{self._data_dir}",
                     *(f"--{key}={value}" for key, value in settings.items()),
@@ -277,7 +269,6 @@ class PostgresServer:
                 stdout=log,
                 stderr=log,
                 cwd=self.root,
-                preexec_fn=_die_with_parent,
                 **self._as_server_user(),
             )
         self._process = process
