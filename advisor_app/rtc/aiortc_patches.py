@@ -23,6 +23,9 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 * **VP8 sending** through ``video_send.AdaptiveVp8Encoder``: the estimate followed down to
   50 kbit/s (was clamped at 250), frame rate and then resolution lowered, no new encoder
   (keyframe) for a bitrate change; each packet retransmitted at most 3 times.
+* **Pacing**: a video sender's packets leave spread over time (``pacing.Pacer``, 2.5x the
+  encoder's target, at most 50 ms per frame) instead of a frame at once, so that audio and
+  marks are not queued behind a whole frame at the line's bottleneck.
 * **Arrival times** for the bandwidth estimate (REMB) as the kernel stamped the datagram
   (Linux ``SIOCGSTAMP``; elsewhere when aioice reads it), not when the DTLS task handles it.
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import fractions
 import logging
 import socket
@@ -71,11 +75,13 @@ from aiortc.rtcsctptransport import RTCSctpTransport
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RtcpPsfbPacket,
+    is_rtcp,
     pack_remb_fci,
     unwrap_rtx,
 )
 
 from advisor_app.rtc.opus import SAMPLE_RATE, load_opus
+from advisor_app.rtc.pacing import Pacer, restamp_abs_send_time
 from advisor_app.rtc.playout import Playout
 from advisor_app.rtc.video_receive import (
     FRAME_WAIT_S,
@@ -137,6 +143,9 @@ MAX_RETRANSMISSIONS = 3  # per packet: past that the receiver has given up on it
 async def _retransmit(self: RTCRtpSender, sequence_number: int) -> None:
     """aiortc's retransmission, at most MAX_RETRANSMISSIONS times per packet (it resent a
     packet as often as it was asked, which on a saturated line only adds to the queue)."""
+    # Never paced: it runs in the RTCP handler, which the transport's receive loop awaits
+    # (with RTX it has an SSRC of its own and is not paced anyway).
+    _unpaced.set(True)
     counts: dict[int, int] = self.__dict__.setdefault("_advisor_retransmits", {})
     count = counts.get(sequence_number, 0)
     if count >= MAX_RETRANSMISSIONS:
@@ -146,6 +155,41 @@ async def _retransmit(self: RTCRtpSender, sequence_number: int) -> None:
         for old in list(counts)[:1024]:
             del counts[old]
     await _original["retransmit"](self, sequence_number)
+
+
+_unpaced: contextvars.ContextVar[bool] = contextvars.ContextVar("unpaced", default=False)
+
+
+async def _send_rtp(self: rtcdtlstransport.RTCDtlsTransport, data: bytes) -> None:
+    """aiortc's send, with each video sender's packets paced (``pacing.Pacer``); RTCP, audio,
+    retransmissions and the data channels (which do not come this way) go at once."""
+    if len(data) >= 12 and not is_rtcp(data) and not _unpaced.get():
+        ssrc = struct.unpack_from("!L", data, 8)[0]
+        sender = self._rtp_router.senders.get(ssrc)
+        encoder = video_encoder(sender) if isinstance(sender, RTCRtpSender) else None
+        if encoder is not None and isinstance(sender, RTCRtpSender):
+            pacer: Pacer = sender.__dict__.setdefault("_advisor_pacer", Pacer())
+            timestamp = struct.unpack_from("!L", data, 4)[0]
+            wait = pacer.wait_for(len(data), timestamp, encoder.target_bitrate)
+            if wait > 0.0005:
+                await asyncio.sleep(wait)
+                extension_id = _abs_send_time_id(sender)
+                if extension_id:
+                    now = (aiortc_clock.current_ntp_time() >> 14) & 0xFFFFFF
+                    data = restamp_abs_send_time(data, extension_id, now)
+    await _original["send_rtp"](self, data)
+
+
+def _abs_send_time_id(sender: RTCRtpSender) -> int | None:
+    extensions = getattr(sender, "_RTCRtpSender__rtp_header_extensions_map", None)
+    ids = getattr(extensions, "_HeaderExtensionsMap__ids", None)
+    return getattr(ids, "abs_send_time", None)
+
+
+def pacing_figures(sender: RTCRtpSender) -> tuple[int, float]:
+    """Packets paced and seconds they waited in all, for one sender."""
+    pacer = sender.__dict__.get("_advisor_pacer")
+    return (pacer.packets, pacer.held_s) if isinstance(pacer, Pacer) else (0, 0.0)
 
 
 def video_encoder(sender: RTCRtpSender) -> AdaptiveVp8Encoder | None:
@@ -526,6 +570,8 @@ def install() -> bool:
     rtcdtlstransport.clock = _ArrivalClock()  # type: ignore[attr-defined,assignment]
     _original["retransmit"] = RTCRtpSender._retransmit
     RTCRtpSender._retransmit = _retransmit  # type: ignore[method-assign]
+    _original["send_rtp"] = rtcdtlstransport.RTCDtlsTransport._send_rtp
+    rtcdtlstransport.RTCDtlsTransport._send_rtp = _send_rtp  # type: ignore[method-assign]
     _original["receive_sack"] = RTCSctpTransport._receive_sack_chunk
     RTCSctpTransport._receive_sack_chunk = _receive_sack_chunk  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
