@@ -1,20 +1,25 @@
-"""Two network namespaces joined by a veth pair, shaped like a customer's weak line.
+"""The advisor's and the customer's network namespaces, joined through a third, shaped like a
+customer's weak line.
 
-Rate: ``tc tbf`` on the egress of both ends (each direction gets the rate). Loss: an nftables
-rule in each namespace that drops that share of the UDP packets arriving on the veth
-(``numgen random mod 100 < N``): dropped on input, so the sender sees no send error, as on
-a real path; TCP (page load, the hub's websocket) is left alone, so only the media and data
-channels see loss. Delay: ``tc netem`` when the kernel has it (this one may not: then the
-delay option is refused rather than faked).
+advisor --veth-- middle --veth-- customer; in the middle a kernel bridge joins the two veth
+ends (no addresses there). Rate: ``tc tbf`` on the egress of both ends (each direction gets
+the rate). Loss: an nftables rule in each end namespace that drops that share of the UDP
+packets arriving on its veth (``numgen random mod 100 < N``): dropped on input, so the sender
+sees no send error, as on a real path; TCP (page load, the hub's websocket) is left alone, so
+only the media and data channels see loss. Delay: ``tc netem`` on the ends when the kernel
+has it; otherwise the middle's bridge is replaced by benchmarks/_delay_relay.py, which sends
+each frame on after the delay (this machine's kernel has no netem).
 
-Needs root, iproute2 and nftables (scripts/setup.sh installs them).
+Needs root, iproute2, nftables and ethtool (scripts/setup.sh installs them).
 """
 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +51,11 @@ PROFILES = {
     "2mbit": Profile("2mbit", rate_kbit=2000),
     "1mbit-2": Profile("1mbit-2", rate_kbit=1000, loss_percent=2),
     "512k-5": Profile("512k-5", rate_kbit=512, loss_percent=5),
+    # The weak lines again over a long path: 40 ms each way, 80 ms round trip.
+    "1mbit-2-rtt80": Profile("1mbit-2-rtt80", rate_kbit=1000, loss_percent=2, delay_ms=40),
+    "512k-5-rtt80": Profile("512k-5-rtt80", rate_kbit=512, loss_percent=5, delay_ms=40),
 }
+RELAY = Path(__file__).resolve().parent / "_delay_relay.py"
 
 
 def _run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -54,17 +63,18 @@ def _run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def missing_tools() -> list[str]:
-    return [tool for tool in ("ip", "tc", "nft") if shutil.which(tool) is None]
+    return [tool for tool in ("ip", "tc", "nft", "ethtool") if shutil.which(tool) is None]
 
 
 def has_netem() -> bool:
-    """Whether the kernel has sch_netem (checked on a throwaway dummy device)."""
+    """Whether the kernel has sch_netem (checked on a throwaway veth pair: veth is there
+    wherever the line can be built, a dummy device need not be)."""
     probe = Netns(f"nqprobe{os.getpid()}")
     try:
         probe.create()
-        _run("ip", "-n", probe.name, "link", "add", "d0", "type", "dummy")
+        _run("ip", "-n", probe.name, "link", "add", "p0", "type", "veth", "peer", "name", "p1")
         done = _run(
-            "ip", "netns", "exec", probe.name, "tc", "qdisc", "add", "dev", "d0", "root",
+            "ip", "netns", "exec", probe.name, "tc", "qdisc", "add", "dev", "p0", "root",
             "netem", "delay", "1ms", check=False,
         )  # fmt: skip
         return done.returncode == 0
@@ -89,7 +99,7 @@ class Netns:
 
 
 class WeakLine:
-    """advisor namespace <-> veth <-> customer namespace, with a profile applied on demand."""
+    """advisor namespace <-> middle <-> customer namespace, a profile applied on demand."""
 
     def __init__(self, prefix: str = "nq") -> None:
         """``prefix``: of every name this makes (namespaces, veth devices, the nftables
@@ -97,26 +107,43 @@ class WeakLine:
         tag = os.getpid() % 100_000
         self.advisor = Netns(f"{prefix}-adv-{tag}")
         self.customer = Netns(f"{prefix}-cust-{tag}")
+        self.middle = Netns(f"{prefix}-mid-{tag}")
         self._devices = {
             self.advisor.name: f"{prefix[:8]}a{tag}",
             self.customer.name: f"{prefix[:8]}c{tag}",
         }
+        # The middle's ends of the two veth pairs, and the bridge joining them.
+        self._middle_ports = (f"{prefix[:8]}ma{tag}", f"{prefix[:8]}mc{tag}")
+        self._bridge = f"{prefix[:8]}b{tag}"
         self._table = f"{prefix}_weakline"
         self._wrappers = Path(tempfile.mkdtemp(prefix=f"{prefix}-wrap-"))
+        self._netem = has_netem()
+        self._relay: subprocess.Popen[str] | None = None
         self.profile: Profile | None = None
 
     def __enter__(self) -> WeakLine:
         try:
-            self.advisor.create()
-            self.customer.create()
-            a, c = self._devices[self.advisor.name], self._devices[self.customer.name]
-            _run("ip", "link", "add", a, "type", "veth", "peer", "name", c)
-            _run("ip", "link", "set", a, "netns", self.advisor.name)
-            _run("ip", "link", "set", c, "netns", self.customer.name)
-            _run("ip", "-n", self.advisor.name, "addr", "add", f"{ADVISOR_ADDRESS}/24", "dev", a)
-            _run("ip", "-n", self.customer.name, "addr", "add", f"{CUSTOMER_ADDRESS}/24", "dev", c)
-            _run("ip", "-n", self.advisor.name, "link", "set", a, "up")
-            _run("ip", "-n", self.customer.name, "link", "set", c, "up")
+            for ns in (self.advisor, self.customer, self.middle):
+                ns.create()
+            mid = self.middle.name
+            ends = ((self.advisor, ADVISOR_ADDRESS), (self.customer, CUSTOMER_ADDRESS))
+            for (ns, address), port in zip(ends, self._middle_ports, strict=True):
+                device = self._devices[ns.name]
+                _run("ip", "link", "add", device, "type", "veth", "peer", "name", port)
+                _run("ip", "link", "set", device, "netns", ns.name)
+                _run("ip", "link", "set", port, "netns", mid)
+                _run("ip", "-n", ns.name, "addr", "add", f"{address}/24", "dev", device)
+                # Whole frames on the wire, as a real NIC's: the delay relay forwards them
+                # one by one and can neither send a 64 KB segment the stack left unsplit nor
+                # fill in a checksum it left to the device (veth offloads both).
+                _run(*ns.exec("ethtool", "-K", device, "tx", "off", "tso", "off", "gso", "off"))
+                _run("ip", "-n", ns.name, "link", "set", device, "up")
+            _run("ip", "-n", mid, "link", "add", self._bridge, "type", "bridge",
+                 "forward_delay", "0")  # fmt: skip
+            _run("ip", "-n", mid, "link", "set", self._bridge, "up")
+            for port in self._middle_ports:
+                _run("ip", "-n", mid, "link", "set", port, "up")
+            self._bridge_ports(True)
         except BaseException:
             self.close()
             raise
@@ -126,21 +153,57 @@ class WeakLine:
         self.close()
 
     def close(self) -> None:
-        # Deleting a namespace deletes its end of the veth, and the pair with it.
-        self.advisor.delete()
-        self.customer.delete()
+        self._stop_relay()
+        # Deleting a namespace deletes its end of each veth, and the pair with it.
+        for ns in (self.advisor, self.customer, self.middle):
+            ns.delete()
         shutil.rmtree(self._wrappers, ignore_errors=True)
+
+    def _bridge_ports(self, joined: bool) -> None:
+        for port in self._middle_ports:
+            master = ("master", self._bridge) if joined else ("nomaster",)
+            _run("ip", "-n", self.middle.name, "link", "set", port, *master)
+
+    def _start_relay(self, delay_ms: int) -> None:
+        """The bridge out, the relay in (never both: each frame would arrive twice)."""
+        self._stop_relay()
+        self._bridge_ports(False)
+        self._relay = subprocess.Popen(
+            self.middle.exec(sys.executable, str(RELAY), *self._middle_ports, str(delay_ms)),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self._relay.stdout is not None
+        readable, _, _ = select.select([self._relay.stdout], [], [], 15)
+        if not readable or self._relay.stdout.readline().strip() != "ready":
+            self._stop_relay()
+            raise RuntimeError("the delay relay did not start")
+
+    def _stop_relay(self) -> None:
+        relay, self._relay = self._relay, None
+        if relay is None:
+            return
+        assert relay.stdin is not None
+        relay.stdin.close()  # its end of input: it stops
+        try:
+            relay.wait(10)
+        except subprocess.TimeoutExpired:
+            relay.kill()
+            relay.wait()
+        self._bridge_ports(True)
 
     def apply(self, profile: Profile) -> None:
         """Replace whatever shaping there was with ``profile``, both directions."""
-        if profile.delay_ms and not has_netem():
-            raise RuntimeError("a delay needs sch_netem, which this kernel lacks")
+        relayed = bool(profile.delay_ms) and not self._netem
+        if not relayed:
+            self._stop_relay()
+        elif self.profile is None or self.profile.delay_ms != profile.delay_ms or not self._relay:
+            self._start_relay(profile.delay_ms)
         for ns in (self.advisor, self.customer):
             device = self._devices[ns.name]
             _run(*ns.exec("tc", "qdisc", "del", "dev", device, "root"), check=False)
             _run(*ns.exec("nft", "delete", "table", "inet", self._table), check=False)
             parent: list[str] = ["root"]
-            if profile.delay_ms:
+            if profile.delay_ms and self._netem:
                 _run(*ns.exec(
                     "tc", "qdisc", "add", "dev", device, "root", "handle", "1:", "netem",
                     "delay", f"{profile.delay_ms}ms",

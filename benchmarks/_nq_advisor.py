@@ -126,6 +126,38 @@ class HubThread:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+class BusyInterpreter:
+    """Stands for a busy UI thread in the advisor's process: a thread that runs Python (and so
+    holds the GIL) for ``busy_ms`` of every 50 ms, as rendering a long chat or a page in
+    Python-side code would. The workstation's engine (aiortc, the hub client) runs on a thread
+    of the same interpreter, so this is what it has to share the GIL with."""
+
+    PERIOD_S = 0.05
+
+    def __init__(self, busy_ms: float) -> None:
+        self.busy_s = busy_ms / 1000
+        self.stopped = threading.Event()
+        self.cycles = 0
+        self._thread = threading.Thread(target=self._run, name="busy-ui", daemon=True)
+
+    def start(self) -> None:
+        if self.busy_s > 0:
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            started = time.perf_counter()
+            total = 0
+            while time.perf_counter() - started < self.busy_s:
+                for i in range(200):  # pure Python: never releases the GIL on its own
+                    total += i * i
+            self.cycles += 1
+            self.stopped.wait(max(0.0, self.PERIOD_S - (time.perf_counter() - started)))
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
 def say(payload: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload) + "\n")
     sys.stdout.flush()
@@ -137,6 +169,24 @@ async def until(condition: Any, seconds: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def loop_lag(seconds: float) -> dict[str, float]:
+    """Sleeps ``seconds`` in 10 ms steps and reports how late the media's event loop woke
+    (p50/p99/max ms): what a busy interpreter or machine costs the engine directly."""
+    lags: list[float] = []
+    end = time.monotonic() + seconds
+    while (now := time.monotonic()) < end:
+        await asyncio.sleep(0.01)
+        lags.append((time.monotonic() - now - 0.01) * 1000)
+    lags.sort()
+    if not lags:
+        return {}
+    return {
+        "p50": lags[len(lags) // 2],
+        "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))],
+        "max": lags[-1],
+    }
 
 
 def playout_counters(session: AdvisorSession) -> dict[str, int]:
@@ -152,7 +202,21 @@ def playout_counters(session: AdvisorSession) -> dict[str, int]:
     return {}
 
 
-async def main(host: str, warmup: float, seconds: float) -> None:
+def video_receive_counters(session: AdvisorSession) -> dict[str, float]:
+    """The video receive side's counters, where the media layer has them."""
+    consultation = session.consultation
+    peer = consultation.peer if consultation is not None else None
+    if peer is None:
+        return {}
+    for receiver in peer.pc.getReceivers():
+        counters = getattr(receiver, "video_receive_counters", None)
+        if receiver.track is not None and receiver.track.kind == "video" and counters:
+            return dict(counters())
+    return {}
+
+
+async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> None:
+    busy = BusyInterpreter(busy_ui_ms)
     hub = HubThread(host)
     url = hub.start()
     client = HubClient(url)
@@ -197,18 +261,21 @@ async def main(host: str, warmup: float, seconds: float) -> None:
         while (command := await lines.get()) != "go":
             if command == "quit":
                 return
+        busy.start()
         await asyncio.sleep(warmup)
         assert video.tap is not None and audio.tap is not None
         before = playout_counters(session)
+        video_before = video_receive_counters(session)
         video.tap.recording = audio.tap.recording = True
         measuring = True
         started = time.monotonic()
         say({"event": "measuring"})
-        await asyncio.sleep(seconds)
+        lag = await loop_lag(seconds)
         video.tap.recording = audio.tap.recording = False
         measuring = False
         elapsed = time.monotonic() - started
         after = playout_counters(session)
+        video_after = video_receive_counters(session)
         concealed = after.get("concealed", 0) - before.get("concealed", 0)
         dropped = after.get("dropped", 0) - before.get("dropped", 0)
         say({
@@ -217,10 +284,17 @@ async def main(host: str, warmup: float, seconds: float) -> None:
             "audio_in": audio_figures(audio.pts, concealed, elapsed, dropped),
             "video_out": sent_figures(sent),
             "playout": {k: after.get(k, 0) - before.get(k, 0) for k in after},
+            "loop_lag_ms": lag,
+            "video_receive": {
+                k: v if k == "rtt_ms" else v - video_before.get(k, 0)
+                for k, v in video_after.items()
+            },
+            "busy_ui_ms": busy_ui_ms,
         })  # fmt: skip
         while await lines.get() != "quit":
             pass
     finally:
+        busy.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(session.stop(), 10)
         hub.stop()
@@ -232,5 +306,6 @@ if __name__ == "__main__":
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--source", type=Path, default=REPO)
+    parser.add_argument("--busy-ui-ms", type=float, default=0.0)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.host, arguments.warmup, arguments.seconds))
+    asyncio.run(main(arguments.host, arguments.warmup, arguments.seconds, arguments.busy_ui_ms))

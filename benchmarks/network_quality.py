@@ -19,11 +19,19 @@ Chromium its concealed share (PLC, expansion), for aiortc the frames that never 
 (missing) and those the playout concealed. Chromium's frames are timed by
 requestVideoFrameCallback, aiortc's as the track hands them over.
 
+Engine load (issue 15 item 4), both runs alike: ``--load N`` keeps N processes spinning on
+the CPU for the whole invocation (N = half the cores: "half the machine busy");
+``--busy-ui-ms M`` keeps the advisor's interpreter busy for M of every 50 ms on a thread of
+its own (the workstation's UI thread shares the GIL with its engine thread), and the
+reference's advisor page's main thread likewise. The product's media event loop's lateness
+(p50/p99/max) is reported with it.
+
 Needs root (ip netns, tc, nft; scripts/setup.sh installs iproute2 and nftables):
 
     .venv/bin/python benchmarks/network_quality.py                       # all profiles, 30 s
     .venv/bin/python benchmarks/network_quality.py --seconds 60 --profiles 512k-5
     .venv/bin/python benchmarks/network_quality.py --only product --json nq.json
+    .venv/bin/python benchmarks/network_quality.py --profiles 1mbit-2 --load 1 --busy-ui-ms 30
 """
 
 from __future__ import annotations
@@ -35,8 +43,10 @@ import itertools
 import json
 import math
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +63,8 @@ if SOURCE is not None:
 from _media_figures import FREEZE_S, sent_figures, video_figures  # noqa: E402
 from _netns import ADVISOR_ADDRESS, PROFILES, Profile, WeakLine, missing_tools  # noqa: E402
 from _support import REPO, machine, versions  # noqa: E402
+
+from tests.support.orphans import die_with_parent  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -143,6 +155,11 @@ MEASURE_SCRIPT = """
 REFERENCE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>reference</title>
 </head><body><script>
 window.ref = {
+  busy(ms) {
+    // The page's main thread busy for ms of every 50 ms (--busy-ui-ms), as the product's UI.
+    if (ms <= 0) return;
+    setInterval(() => { const t = performance.now(); while (performance.now() - t < ms); }, 50);
+  },
   async start() {
     const stream = await navigator.mediaDevices.getUserMedia(
       { audio: true, video: { width: 640, height: 480 } });
@@ -234,7 +251,12 @@ async def read_json(stream: asyncio.StreamReader, seconds: float, what: str) -> 
 
 
 async def run_product(
-    playwright: Any, line: WeakLine, profile: Profile, warmup: float, seconds: float
+    playwright: Any,
+    line: WeakLine,
+    profile: Profile,
+    warmup: float,
+    seconds: float,
+    busy_ui_ms: float,
 ) -> dict[str, Any]:
     from playwright.async_api import expect
 
@@ -245,7 +267,7 @@ async def run_product(
         *line.advisor.exec(
             sys.executable, str(REPO / "benchmarks" / "_nq_advisor.py"),
             "--host", ADVISOR_ADDRESS, "--warmup", str(warmup), "--seconds", str(seconds),
-            "--source", str(SOURCE or REPO),
+            "--source", str(SOURCE or REPO), "--busy-ui-ms", str(busy_ui_ms),
         ),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=REPO,
     )  # fmt: skip
@@ -290,7 +312,12 @@ async def run_product(
 
 
 async def run_reference(
-    playwright: Any, line: WeakLine, profile: Profile, warmup: float, seconds: float
+    playwright: Any,
+    line: WeakLine,
+    profile: Profile,
+    warmup: float,
+    seconds: float,
+    busy_ui_ms: float,
 ) -> dict[str, Any]:
     browsers = []
     pages = []
@@ -316,6 +343,7 @@ async def run_reference(
         for page in pages:
             await page.wait_for_function("window.__nq.seen > 0", timeout=60_000)
         line.apply(profile)
+        await advisor.evaluate("(ms) => ref.busy(ms)", busy_ui_ms)
         await asyncio.sleep(warmup)
         for page in pages:
             await page.evaluate("window.__nq.start()")
@@ -398,11 +426,44 @@ def report(name: str, result: dict[str, Any], seconds: float) -> list[str]:
     return rows
 
 
+@contextlib.contextmanager
+def machine_load(processes: int) -> Iterator[None]:
+    """``processes`` busy loops beside the runs (they die with this process)."""
+    spinners = [
+        subprocess.Popen([*die_with_parent(), sys.executable, "-c", "while True: pass"])
+        for _ in range(processes)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def lag_line(name: str, result: dict[str, Any]) -> str | None:
+    """How late the product's media event loop woke in the window (a busy interpreter or
+    machine shows here first), and what its video receive side did."""
+    advisor = result.get("product", {}).get("advisor", {})
+    parts = []
+    if lag := advisor.get("loop_lag_ms"):
+        parts.append(
+            f"media loop late p50 {lag['p50']:.1f} / p99 {lag['p99']:.1f} / max {lag['max']:.0f} ms"
+        )
+    if video := advisor.get("video_receive"):
+        parts.append(
+            f"video received: {video['skipped_frames']} frames given up, "
+            f"{video['keyframe_requests']} PLI, NACK recovered {video['nack_recovered']} / "
+            f"gave up {video['nack_given_up']}, RTT {video['rtt_ms']:.0f} ms"
+        )
+    return f"{name} product: " + "; ".join(parts) if parts else None
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     results: dict[str, Any] = {}
-    with WeakLine() as line:
+    with WeakLine() as line, machine_load(args.load):
         async with async_playwright() as playwright:
             for name in args.profiles:
                 profile = PROFILES[name]
@@ -413,7 +474,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     print(f"  {name} ({profile}): {run} ...", flush=True)
                     runner = run_product if run == "product" else run_reference
                     try:
-                        result = await runner(playwright, line, profile, args.warmup, args.seconds)
+                        result = await runner(
+                            playwright, line, profile, args.warmup, args.seconds, args.busy_ui_ms
+                        )
                         # The machine's 1-minute load average at the end of the run: runs
                         # on a busy machine are told apart from those on a quiet one.
                         result["load"] = os.getloadavg()[0]
@@ -422,6 +485,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                         print(f"    {run} failed: {error!r}", flush=True)
                 for row in report(name, results[name], args.seconds):
                     print("    " + row, flush=True)
+                if lag := lag_line(name, results[name]):
+                    print("    " + lag, flush=True)
     return results
 
 
@@ -436,7 +501,17 @@ def main() -> int:
     parser.add_argument("--only", choices=("product", "reference"))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--source", type=Path, help="the product's code from this copy")
+    parser.add_argument(
+        "--load", type=int, default=0, metavar="N",
+        help="N processes spinning on the CPU throughout (half the cores: half the machine)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--busy-ui-ms", type=float, default=0.0, metavar="M",
+        help="the advisor's UI thread (and the reference's page) busy M of every 50 ms",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.load < 0 or not 0 <= args.busy_ui_ms <= 50:
+        parser.error("--load must be >= 0 and --busy-ui-ms between 0 and 50")
     if os.geteuid() != 0:
         print("needs root (network namespaces, tc, nftables)", file=sys.stderr)
         return 2
@@ -449,6 +524,9 @@ def main() -> int:
     print(f"network quality · {machine()}\n  {versions()}\n  product from {SOURCE or REPO}")
     print(f"  {args.seconds:.0f} s measured per run after {args.warmup:.0f} s warm-up; "
           f"freeze: a gap > {FREEZE_S * 1000:.0f} ms")  # fmt: skip
+    if args.load or args.busy_ui_ms:
+        print(f"  engine load: {args.load} spinning processes, UI thread busy "
+              f"{args.busy_ui_ms:.0f} of every 50 ms")  # fmt: skip
     results = asyncio.run(main_async(args))
     print(
         "\n| profile | direction | run | audio missing / concealed / dropped % | fps | "
@@ -459,6 +537,9 @@ def main() -> int:
     for name, result in results.items():
         for row in report(name, result, args.seconds):
             print(row)
+    for name, result in results.items():
+        if lag := lag_line(name, result):
+            print(lag)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
     return 0

@@ -20,7 +20,7 @@ apt_packages=(
   postgresql  # the PostgreSQL storage tests start their own temporary server from it
   espeak-ng sox  # benchmarks/echo.py --write-wav: real speech, and measuring what was written
   nodejs  # the customer page's unit tests (node --test) and npm for axe-core (tests/web)
-  iproute2 nftables  # benchmarks/network_quality.py: namespaces, tc tbf, random loss
+  iproute2 nftables ethtool  # benchmarks/network_quality.py: namespaces, tc tbf, loss, delay
   binutils  # objdump: the frozen bundle's glibc floor (tests/packaging, packaging/linux)
   coturn  # tests/rtc/test_turn_relays.py starts its own turnserver (the service stays off)
 )
