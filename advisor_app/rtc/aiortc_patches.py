@@ -424,6 +424,22 @@ def playout_counters(self: RTCRtpReceiver) -> dict[str, int]:
     return driver.playout.counters.as_dict() if driver is not None else {}
 
 
+def video_receive_counters(self: RTCRtpReceiver) -> dict[str, float]:
+    """What the video receive side did: frames out, frames given up, keyframes asked for,
+    packets recovered by NACK and given up on, the round trip it learnt (ms)."""
+    state = self.__dict__.get("_advisor_video")
+    if state is None:
+        return {}
+    return {
+        "frames": state.assembler.frames,
+        "skipped_frames": state.assembler.skipped_frames,
+        "keyframe_requests": state.assembler.keyframe_requests,
+        "nack_recovered": state.nack.recovered,
+        "nack_given_up": state.nack.given_up,
+        "rtt_ms": round(state.nack.rtt_s * 1000, 1),
+    }
+
+
 def playout_target_ms(self: RTCRtpReceiver) -> float | None:
     driver = self.__dict__.get("_advisor_playout")
     return driver.playout.target_ms if driver is not None else None
@@ -575,6 +591,7 @@ def install() -> bool:
     _original["receive_sack"] = RTCSctpTransport._receive_sack_chunk
     RTCSctpTransport._receive_sack_chunk = _receive_sack_chunk  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
+    RTCRtpReceiver.video_receive_counters = video_receive_counters  # type: ignore[attr-defined]
     RTCRtpReceiver.playout_target_ms = playout_target_ms  # type: ignore[attr-defined]
     _installed = True
     logger.debug("aiortc %s patched for weak lines", aiortc.__version__)

@@ -193,6 +193,8 @@ async def test_a_real_senders_frames_are_spread_and_stamped_when_they_leave() ->
         assert extension is not None
         extension_id = int(extension.group(1))
         packets, held = aiortc_patches.pacing_figures(picture.sender)
+        receiver = next(r for r in a.getReceivers() if r.track.kind == "video")
+        received = receiver.video_receive_counters()  # what network_quality.py reports
     finally:
         await a.close()
         await b.close()
@@ -209,6 +211,9 @@ async def test_a_real_senders_frames_are_spread_and_stamped_when_they_leave() ->
     big = [f for f in frames.values() if len(f) >= 6]
     assert len(big) >= 5, {ts: len(f) for ts, f in frames.items()}
     assert packets > 0 and held > 0
+    # A clean path: the receive side assembled frames and had nothing to recover.
+    assert received["frames"] >= 5 and received["skipped_frames"] == 0, received
+    assert received["nack_given_up"] == 0, received
     for frame in big:
         spread = frame[-1][0] - frame[0][0]
         # Unpaced, aiortc hands a frame's packets to the socket within a millisecond or two.
