@@ -189,30 +189,28 @@ async def loop_lag(seconds: float) -> dict[str, float]:
     }
 
 
-def playout_counters(session: AdvisorSession) -> dict[str, int]:
-    """The audio playout's own counters, where the media layer has them (None before)."""
+def receiver_counters(session: AdvisorSession, kind: str, method: str) -> dict[str, float]:
+    """The counters ``method`` of the call's ``kind`` receiver gives, where the media layer
+    has them (an older copy of the product under --source may not)."""
     consultation = session.consultation
     peer = consultation.peer if consultation is not None else None
     if peer is None:
         return {}
     for receiver in peer.pc.getReceivers():
-        counters = getattr(receiver, "playout_counters", None)
-        if receiver.track is not None and receiver.track.kind == "audio" and counters:
+        counters = getattr(receiver, method, None)
+        if receiver.track is not None and receiver.track.kind == kind and counters:
             return dict(counters())
     return {}
+
+
+def playout_counters(session: AdvisorSession) -> dict[str, float]:
+    """The audio playout's own counters: played, FEC, concealed, dropped, late."""
+    return receiver_counters(session, "audio", "playout_counters")
 
 
 def video_receive_counters(session: AdvisorSession) -> dict[str, float]:
-    """The video receive side's counters, where the media layer has them."""
-    consultation = session.consultation
-    peer = consultation.peer if consultation is not None else None
-    if peer is None:
-        return {}
-    for receiver in peer.pc.getReceivers():
-        counters = getattr(receiver, "video_receive_counters", None)
-        if receiver.track is not None and receiver.track.kind == "video" and counters:
-            return dict(counters())
-    return {}
+    """The video receive side's: frames given up, keyframes asked for, NACK, round trip."""
+    return receiver_counters(session, "video", "video_receive_counters")
 
 
 async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> None:
