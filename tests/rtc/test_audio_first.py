@@ -94,3 +94,33 @@ def test_loss_alone_pauses_the_video_and_nothing_measured_does_not() -> None:
     decision = AudioFirst(POLICY)
     assert not any(decision.update(float(t), None, None) for t in range(1, 30))
     assert any(decision.update(float(t), 900.0, 0.3) for t in range(30, 36))
+
+
+def test_a_line_with_a_steady_five_percent_loss_gets_its_picture_back() -> None:
+    # 512 kbit/s + 5 % carries video (network_quality.py: Chromium keeps 640x480 there), and
+    # its per-second figures scatter around 5 %: paused at the start of a burst, the picture
+    # must come back once the hold is over, not wait for five seconds each under 5 %.
+    decision = AudioFirst(POLICY)
+    now = 0.0
+    for _ in range(5):  # a burst: 30 % lost
+        now += 1.0
+        decision.update(now, 400.0, 0.3)
+    assert decision.active
+    paused_at = now
+    scatter = itertools.cycle([0.02, 0.09, 0.04, 0.07, 0.03, 0.06, 0.05, 0.08, 0.01, 0.06])
+    resumed = None
+    while now - paused_at < 40 and resumed is None:
+        now += 1.0
+        if not decision.update(now, None, next(scatter)):
+            resumed = now
+    assert resumed is not None, "still paused on a line that carries video"
+    assert resumed - paused_at >= POLICY.first_hold_s
+
+
+def test_a_line_losing_more_than_the_leave_share_stays_paused() -> None:
+    decision = AudioFirst(POLICY)
+    for t in range(1, 6):
+        decision.update(float(t), 40.0, 0.0)
+    assert decision.active
+    # 9 % on average: below what pauses (10 %), above what brings the picture back (8 %).
+    assert all(decision.update(float(t), None, 0.09) for t in range(6, 80))
