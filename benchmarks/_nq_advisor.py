@@ -236,6 +236,7 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
                 "audio_kbps": stats.outbound_audio_kbps,
                 "target_kbps": getattr(stats, "outbound_video_target_kbps", None),
                 "reduced": getattr(stats, "outbound_video_reduced", None),
+                "audio_first": getattr(stats, "audio_first", False),
             })  # fmt: skip
 
     session.stats_updated.connect(on_stats)
@@ -283,6 +284,8 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
             "video_out": sent_figures(sent),
             "playout": {k: after.get(k, 0) - before.get(k, 0) for k in after},
             "loop_lag_ms": lag,
+            # Seconds of the window the call spent audio-first (video paused both ways).
+            "audio_first_s": sum(1 for sample in sent if sample.get("audio_first")),
             "video_receive": {
                 k: v if k == "rtt_ms" else v - video_before.get(k, 0)
                 for k, v in video_after.items()

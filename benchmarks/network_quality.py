@@ -450,6 +450,8 @@ def lag_line(name: str, result: dict[str, Any]) -> str | None:
         parts.append(
             f"media loop late p50 {lag['p50']:.1f} / p99 {lag['p99']:.1f} / max {lag['max']:.0f} ms"
         )
+    if advisor.get("audio_first_s"):
+        parts.append(f"audio-first (video paused) for {advisor['audio_first_s']} s")
     if video := advisor.get("video_receive"):
         parts.append(
             f"video received: {video['skipped_frames']} frames given up, "
