@@ -227,7 +227,17 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
     sent: list[dict[str, Any]] = []
     measuring = False
 
+    trace: list[dict[str, Any]] = []  # the whole call, for --json: when audio-first came
+
     def on_stats(stats: LinkStats) -> None:
+        trace.append({
+            "t": round(time.monotonic(), 2),
+            "measuring": measuring,
+            "target_kbps": getattr(stats, "outbound_video_target_kbps", None),
+            "sent_lost": getattr(stats, "sent_fraction_lost", None),
+            "received_lost": getattr(stats, "received_fraction_lost", None),
+            "audio_first": getattr(stats, "audio_first", False),
+        })  # fmt: skip
         if measuring:
             size = stats.outbound_video_size
             sent.append({
@@ -286,6 +296,7 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
             "loop_lag_ms": lag,
             # Seconds of the window the call spent audio-first (video paused both ways).
             "audio_first_s": sum(1 for sample in sent if sample.get("audio_first")),
+            "link_trace": trace if any(sample["audio_first"] for sample in trace) else [],
             "video_receive": {
                 k: v if k == "rtt_ms" else v - video_before.get(k, 0)
                 for k, v in video_after.items()
