@@ -28,6 +28,7 @@ for _path in (str(Path(__file__).resolve().parent), str(SOURCE)):
         sys.path.insert(0, _path)
 
 from _media_figures import audio_figures, sent_figures, video_figures  # noqa: E402
+from _support import percentile  # noqa: E402
 from aiohttp import web  # noqa: E402
 from aiortc import MediaStreamTrack  # noqa: E402
 
@@ -137,7 +138,6 @@ class BusyInterpreter:
     def __init__(self, busy_ms: float) -> None:
         self.busy_s = busy_ms / 1000
         self.stopped = threading.Event()
-        self.cycles = 0
         self._thread = threading.Thread(target=self._run, name="busy-ui", daemon=True)
 
     def start(self) -> None:
@@ -151,7 +151,6 @@ class BusyInterpreter:
             while time.perf_counter() - started < self.busy_s:
                 for i in range(200):  # pure Python: never releases the GIL on its own
                     total += i * i
-            self.cycles += 1
             self.stopped.wait(max(0.0, self.PERIOD_S - (time.perf_counter() - started)))
 
     def stop(self) -> None:
@@ -179,14 +178,9 @@ async def loop_lag(seconds: float) -> dict[str, float]:
     while (now := time.monotonic()) < end:
         await asyncio.sleep(0.01)
         lags.append((time.monotonic() - now - 0.01) * 1000)
-    lags.sort()
     if not lags:
         return {}
-    return {
-        "p50": lags[len(lags) // 2],
-        "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))],
-        "max": lags[-1],
-    }
+    return {"p50": percentile(lags, 50), "p99": percentile(lags, 99), "max": max(lags)}
 
 
 def receiver_counters(session: AdvisorSession, kind: str, method: str) -> dict[str, float]:
@@ -224,30 +218,25 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
     audio = TappedAudioSink()
     session.remote_video = video
     session.remote_audio = audio
-    sent: list[dict[str, Any]] = []
+    # Once a second, the whole call: the window's share gives what was sent (sent_figures
+    # reads kbps and size), and the whole of it goes to --json when the call went audio-first.
+    samples: list[dict[str, Any]] = []
     measuring = False
 
-    trace: list[dict[str, Any]] = []  # the whole call, for --json: when audio-first came
-
     def on_stats(stats: LinkStats) -> None:
-        trace.append({
+        size = stats.outbound_video_size
+        samples.append({
             "t": round(time.monotonic(), 2),
             "measuring": measuring,
+            "kbps": stats.outbound_video_kbps,
+            "size": f"{size[0]}x{size[1]}" if size else None,
+            "audio_kbps": stats.outbound_audio_kbps,
             "target_kbps": getattr(stats, "outbound_video_target_kbps", None),
+            "reduced": getattr(stats, "outbound_video_reduced", None),
             "sent_lost": getattr(stats, "sent_fraction_lost", None),
             "received_lost": getattr(stats, "received_fraction_lost", None),
             "audio_first": getattr(stats, "audio_first", False),
         })  # fmt: skip
-        if measuring:
-            size = stats.outbound_video_size
-            sent.append({
-                "kbps": stats.outbound_video_kbps,
-                "size": f"{size[0]}x{size[1]}" if size else None,
-                "audio_kbps": stats.outbound_audio_kbps,
-                "target_kbps": getattr(stats, "outbound_video_target_kbps", None),
-                "reduced": getattr(stats, "outbound_video_reduced", None),
-                "audio_first": getattr(stats, "audio_first", False),
-            })  # fmt: skip
 
     session.stats_updated.connect(on_stats)
     await session.start()
@@ -283,6 +272,7 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
         video.tap.recording = audio.tap.recording = False
         measuring = False
         elapsed = time.monotonic() - started
+        window = [sample for sample in samples if sample["measuring"]]
         after = playout_counters(session)
         video_after = video_receive_counters(session)
         concealed = after.get("concealed", 0) - before.get("concealed", 0)
@@ -291,12 +281,12 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
             "seconds": elapsed,
             "video_in": video_figures(video.frames, elapsed),
             "audio_in": audio_figures(audio.pts, concealed, elapsed, dropped),
-            "video_out": sent_figures(sent),
+            "video_out": sent_figures(window),
             "playout": {k: after.get(k, 0) - before.get(k, 0) for k in after},
             "loop_lag_ms": lag,
             # Seconds of the window the call spent audio-first (video paused both ways).
-            "audio_first_s": sum(1 for sample in sent if sample.get("audio_first")),
-            "link_trace": trace if any(sample["audio_first"] for sample in trace) else [],
+            "audio_first_s": sum(1 for sample in window if sample["audio_first"]),
+            "link_trace": samples if any(sample["audio_first"] for sample in samples) else [],
             "video_receive": {
                 k: v if k == "rtt_ms" else v - video_before.get(k, 0)
                 for k, v in video_after.items()

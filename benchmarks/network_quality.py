@@ -26,7 +26,7 @@ its own (the workstation's UI thread shares the GIL with its engine thread), and
 reference's advisor page's main thread likewise. The product's media event loop's lateness
 (p50/p99/max) is reported with it.
 
-Needs root (ip netns, tc, nft; scripts/setup.sh installs iproute2 and nftables):
+Needs root (ip netns, tc, nft, ethtool; scripts/setup.sh installs them):
 
     .venv/bin/python benchmarks/network_quality.py                       # all profiles, 30 s
     .venv/bin/python benchmarks/network_quality.py --seconds 60 --profiles 512k-5
@@ -441,7 +441,7 @@ def machine_load(processes: int) -> Iterator[None]:
             spinner.wait()
 
 
-def lag_line(name: str, result: dict[str, Any]) -> str | None:
+def product_line(name: str, result: dict[str, Any]) -> str | None:
     """How late the product's media event loop woke in the window (a busy interpreter or
     machine shows here first), and what its video receive side did."""
     advisor = result.get("product", {}).get("advisor", {})
@@ -487,8 +487,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                         print(f"    {run} failed: {error!r}", flush=True)
                 for row in report(name, results[name], args.seconds):
                     print("    " + row, flush=True)
-                if lag := lag_line(name, results[name]):
-                    print("    " + lag, flush=True)
+                if line_out := product_line(name, results[name]):
+                    print("    " + line_out, flush=True)
     return results
 
 
@@ -540,8 +540,8 @@ def main() -> int:
         for row in report(name, result, args.seconds):
             print(row)
     for name, result in results.items():
-        if lag := lag_line(name, result):
-            print(lag)
+        if line_out := product_line(name, result):
+            print(line_out)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
     return 0

@@ -164,10 +164,8 @@ async def _send_rtp(self: rtcdtlstransport.RTCDtlsTransport, data: bytes) -> Non
     """aiortc's send, with each video sender's packets paced (``pacing.Pacer``); RTCP, audio,
     retransmissions and the data channels (which do not come this way) go at once."""
     if len(data) >= 12 and not is_rtcp(data) and not _unpaced.get():
-        ssrc = struct.unpack_from("!L", data, 8)[0]
-        sender = self._rtp_router.senders.get(ssrc)
-        encoder = video_encoder(sender) if isinstance(sender, RTCRtpSender) else None
-        if encoder is not None and isinstance(sender, RTCRtpSender):
+        sender = self._rtp_router.senders.get(struct.unpack_from("!L", data, 8)[0])
+        if isinstance(sender, RTCRtpSender) and (encoder := video_encoder(sender)) is not None:
             pacer: Pacer = sender.__dict__.setdefault("_advisor_pacer", Pacer())
             timestamp = struct.unpack_from("!L", data, 4)[0]
             wait = pacer.wait_for(len(data), timestamp, encoder.target_bitrate)
