@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest_asyncio
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, WebSocketRoute, expect
 
 from advisor_app.core.session import AdvisorSession
 from tests.e2e.axe import assert_axe_clean, with_axe
@@ -273,6 +273,31 @@ async def test_the_board_says_when_it_is_stale_and_comes_back(
     await expect(banner).to_be_hidden(timeout=20_000)
     await expect(page.locator("#board")).not_to_have_class(re.compile("is-stale"))
     await expect(page.locator("#announcer")).to_have_text("Verbindung wiederhergestellt.")
+
+
+async def test_a_board_stale_before_its_socket_opened_says_when_it_is_live(
+    hub: RunningHub, new_page: PageFactory
+) -> None:
+    """The board comes from the REST summary first; when the socket's first try fails the
+    banner and the announcement say it is stale, and the next try says it is live again."""
+    page = await new_page()
+    tries = 0
+
+    def first_fails(socket: WebSocketRoute) -> None:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            asyncio.get_running_loop().create_task(socket.close())
+        else:
+            socket.connect_to_server()
+
+    await page.route_web_socket(re.compile(r"/ws/supervisor$"), first_fails)
+    await sign_in(page, hub, "sara")
+    await expect_board(page)
+    await expect(page.locator("#announcer")).to_have_text("Verbindung wiederhergestellt.")
+    assert tries == 2
+    await expect(page.locator("#stale")).to_be_hidden()
+    await expect(page.locator("#board")).not_to_have_class(re.compile("is-stale"))
 
 
 async def test_english_throughout(hub: RunningHub, new_page: PageFactory) -> None:

@@ -229,7 +229,9 @@ function onSocketState(socketState) {
   if (!wasDown && !$("#stale").hidden && at) {
     announce($("#announcer"), "conn.stale", { time: formatDate(at, "timeSeconds") });
   }
-  if (live && wasDown && state.everLive) announce($("#announcer"), "conn.restored");
+  // Whoever saw (or heard) the board go stale hears that it is live again, also when the
+  // board so far came only from the first REST summary and the socket had not yet opened.
+  if (live && wasDown) announce($("#announcer"), "conn.restored");
   if (live) state.everLive = true;
 }
 
