@@ -26,6 +26,10 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 * **Pacing**: a video sender's packets leave spread over time (``pacing.Pacer``, 2.5x the
   encoder's target, at most 50 ms per frame) instead of a frame at once, so that audio and
   marks are not queued behind a whole frame at the line's bottleneck.
+* **Transport-wide congestion control** (``transport-cc``) offered for video: the
+  customer's browser numbers its packets, we report when each arrived (``transport_cc``,
+  every 50 ms) and its own delay- and loss-based estimate sets its rate, as between two
+  browsers; no REMB then (REMB stays for a peer without it).
 * **Arrival times** for the bandwidth estimate (REMB) as the kernel stamped the datagram
   (Linux ``SIOCGSTAMP``; elsewhere when aioice reads it), not when the DTLS task handles it.
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
@@ -69,6 +73,7 @@ from aiortc import rtcdtlstransport, rtcrtpsender
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpHeaderExtensionParameters
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtcsctptransport import RTCSctpTransport
@@ -83,6 +88,7 @@ from aiortc.rtp import (
 from advisor_app.rtc.opus import SAMPLE_RATE, load_opus
 from advisor_app.rtc.pacing import Pacer, restamp_abs_send_time
 from advisor_app.rtc.playout import Playout
+from advisor_app.rtc.transport_cc import TRANSPORT_CC_URI, FeedbackBuilder
 from advisor_app.rtc.video_receive import (
     FRAME_WAIT_S,
     FrameAssembler,
@@ -102,6 +108,7 @@ PATCHED_AIOICE = "0.13.0"
 OPUS_FMTP = {"minptime": 10, "useinbandfec": 1, "usedtx": 1}
 OPUS_BITRATE = 32_000  # wideband speech with room for FEC (libwebrtc's default is 32 kbit/s)
 OPUS_EXPECTED_LOSS = 10  # percent: how much redundancy libopus puts into FEC
+TRANSPORT_CC_EXTENSION_ID = 5  # free in aiortc's offer (1 mid, 2 audio level, 3 abs-send-time)
 
 _installed = False
 
@@ -298,13 +305,66 @@ async def _video_timer(receiver: RTCRtpReceiver, state: _VideoReceiveState) -> N
             await _video_pump(receiver, state)
 
 
+TRANSPORT_FEEDBACK_S = 0.05  # how often arrivals are reported (libwebrtc: 50-250 ms)
+
+
+class _TransportFeedback:
+    """One receiver's transport-cc reports: arrivals collected, sent every 50 ms."""
+
+    def __init__(self, receiver: RTCRtpReceiver) -> None:
+        self.builder = FeedbackBuilder()
+        self.media_ssrc = 0
+        self._receiver = receiver
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, seq: int, arrival_s: float) -> None:
+        self.builder.add(seq, arrival_s)
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(TRANSPORT_FEEDBACK_S)
+            rtcp_ssrc = _private(self._receiver, "rtcp_ssrc")
+            if rtcp_ssrc is None or not self.builder.pending:
+                continue
+            for data in self.builder.build(rtcp_ssrc, self.media_ssrc):
+                with contextlib.suppress(ConnectionError):
+                    await self._receiver.transport._send_rtp(data)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+
+def _transport_feedback(receiver: RTCRtpReceiver) -> _TransportFeedback:
+    feedback = receiver.__dict__.get("_advisor_transport_cc")
+    if feedback is None:
+        feedback = _TransportFeedback(receiver)
+        receiver.__dict__["_advisor_transport_cc"] = feedback
+    return feedback
+
+
+def _arrival_s(arrival_time_ms: int) -> float:
+    """The arrival of the packet being handled in seconds (Unix time), to the microsecond
+    where the kernel stamped it; ``arrival_time_ms`` is the same time, cut to milliseconds."""
+    at = _last_arrival[0]
+    if at is not None and abs(at + NTP_UNIX_OFFSET_S - arrival_time_ms / 1000) < 0.002:
+        return at
+    return arrival_time_ms / 1000 - NTP_UNIX_OFFSET_S
+
+
 async def _handle_video(
-    self: RTCRtpReceiver, packet: Any, arrival_time_ms: int, codec: Any
+    self: RTCRtpReceiver, packet: Any, arrival_time_ms: int, arrival_time_s: float, codec: Any
 ) -> None:
     # aiortc's own steps first: the bandwidth estimate (REMB), sources, RTCP statistics, RTX.
     estimator = _private(self, "remote_bitrate_estimator")
     rtcp_ssrc = _private(self, "rtcp_ssrc")
-    if estimator is not None and packet.extensions.abs_send_time is not None:
+    transport_seq = packet.extensions.transport_sequence_number
+    if transport_seq is not None:
+        _transport_feedback(self).add(transport_seq, arrival_time_s)
+    elif estimator is not None and packet.extensions.abs_send_time is not None:
         remb = estimator.add(
             abs_send_time=packet.extensions.abs_send_time,
             arrival_time_ms=arrival_time_ms,
@@ -334,6 +394,8 @@ async def _handle_video(
         retransmitted = True
     if codec.mimeType.lower() != "video/vp8":
         return
+    if transport_seq is not None:
+        _transport_feedback(self).media_ssrc = packet.ssrc
     self.__dict__["_advisor_video_codec"] = codec
     state: _VideoReceiveState | None = self.__dict__.get("_advisor_video")
     if state is None or state.ssrc != packet.ssrc:
@@ -376,7 +438,7 @@ async def _handle_rtp_packet(self: RTCRtpReceiver, packet: Any, arrival_time_ms:
         and not self.__dict__.get("_advisor_stopped")
         and _is_vp8(codec, codecs)
     ):
-        await _handle_video(self, packet, arrival_time_ms, codec)
+        await _handle_video(self, packet, arrival_time_ms, _arrival_s(arrival_time_ms), codec)
         return
     if (
         kind != "audio"
@@ -413,6 +475,9 @@ def _stop_decoder(self: RTCRtpReceiver) -> None:
     video = self.__dict__.pop("_advisor_video", None)
     if video is not None:
         video.stop()
+    feedback = self.__dict__.pop("_advisor_transport_cc", None)
+    if feedback is not None:
+        feedback.stop()
     _original["stop_decoder"](self)
 
 
@@ -424,8 +489,10 @@ def playout_counters(self: RTCRtpReceiver) -> dict[str, int]:
 
 def video_receive_counters(self: RTCRtpReceiver) -> dict[str, float]:
     """What the video receive side did: frames out, frames given up, keyframes asked for,
-    packets recovered by NACK and given up on, the round trip it learnt (ms)."""
+    packets recovered by NACK and given up on, the round trip it learnt (ms), transport-cc
+    feedback packets sent."""
     state = self.__dict__.get("_advisor_video")
+    feedback = self.__dict__.get("_advisor_transport_cc")
     if state is None:
         return {}
     return {
@@ -435,6 +502,7 @@ def video_receive_counters(self: RTCRtpReceiver) -> dict[str, float]:
         "nack_recovered": state.nack.recovered,
         "nack_given_up": state.nack.given_up,
         "rtt_ms": round(state.nack.rtt_s * 1000, 1),
+        "transport_feedbacks": feedback.builder.feedbacks_sent if feedback else 0,
     }
 
 
@@ -447,6 +515,7 @@ def playout_target_ms(self: RTCRtpReceiver) -> float | None:
 
 NTP_UNIX_OFFSET_S = 2_208_988_800  # aiortc's clock counts from 1900
 _arrival: list[float | None] = [None]  # socket time of the datagram being handled now
+_last_arrival: list[float | None] = [None]  # the same, once aiortc's clock has read it
 
 
 # Linux keeps the time each datagram reached the socket; SIOCGSTAMP reads the last one's
@@ -513,6 +582,7 @@ class _ArrivalClock:
     @staticmethod
     def current_ms() -> int:
         at, _arrival[0] = _arrival[0], None
+        _last_arrival[0] = at
         if at is None:
             return aiortc_clock.current_ms()
         return int((at + NTP_UNIX_OFFSET_S) * 1000)
@@ -569,6 +639,12 @@ def install() -> bool:
     for codec in aiortc_codecs.CODECS["audio"]:
         if codec.mimeType.lower() == "audio/opus":
             codec.parameters.update(OPUS_FMTP)
+    for codec in aiortc_codecs.CODECS["video"]:
+        if codec.mimeType.lower() == "video/vp8":
+            codec.rtcpFeedback.append(RTCRtcpFeedback(type="transport-cc"))
+    aiortc_codecs.HEADER_EXTENSIONS["video"].append(
+        RTCRtpHeaderExtensionParameters(id=TRANSPORT_CC_EXTENSION_ID, uri=TRANSPORT_CC_URI)
+    )
     _original["get_encoder"] = rtcrtpsender.get_encoder  # type: ignore[attr-defined]
     rtcrtpsender.get_encoder = _get_encoder  # type: ignore[attr-defined]
     _original["handle_rtp"] = RTCRtpReceiver._handle_rtp_packet
