@@ -207,6 +207,20 @@ def video_receive_counters(session: AdvisorSession) -> dict[str, float]:
     return receiver_counters(session, "video", "video_receive_counters")
 
 
+def send_estimate_counters(session: AdvisorSession) -> dict[str, float]:
+    """Our own send-side estimate (transport-cc): its target, cuts for delay and for loss;
+    empty where the customer's browser sent no transport-cc feedback (or an older copy)."""
+    consultation = session.consultation
+    peer = consultation.peer if consultation is not None else None
+    if peer is None:
+        return {}
+    for sender in peer.pc.getSenders():
+        counters = getattr(sender, "send_estimate_counters", None)
+        if sender.track is not None and sender.track.kind == "video" and counters:
+            return dict(counters())
+    return {}
+
+
 async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> None:
     busy = BusyInterpreter(busy_ui_ms)
     hub = HubThread(host)
@@ -264,6 +278,7 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
         assert video.tap is not None and audio.tap is not None
         before = playout_counters(session)
         video_before = video_receive_counters(session)
+        estimate_before = send_estimate_counters(session)
         video.tap.recording = audio.tap.recording = True
         measuring = True
         started = time.monotonic()
@@ -275,6 +290,7 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
         window = [sample for sample in samples if sample["measuring"]]
         after = playout_counters(session)
         video_after = video_receive_counters(session)
+        estimate_after = send_estimate_counters(session)
         concealed = after.get("concealed", 0) - before.get("concealed", 0)
         dropped = after.get("dropped", 0) - before.get("dropped", 0)
         say({
@@ -286,10 +302,14 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
             "loop_lag_ms": lag,
             # Seconds of the window the call spent audio-first (video paused both ways).
             "audio_first_s": sum(1 for sample in window if sample["audio_first"]),
-            "link_trace": samples if any(sample["audio_first"] for sample in samples) else [],
+            "link_trace": samples,
             "video_receive": {
                 k: v if k == "rtt_ms" else v - video_before.get(k, 0)
                 for k, v in video_after.items()
+            },
+            "send_estimate": {
+                k: v if k == "target_kbps" else v - estimate_before.get(k, 0)
+                for k, v in estimate_after.items()
             },
             "busy_ui_ms": busy_ui_ms,
         })  # fmt: skip

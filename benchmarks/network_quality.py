@@ -458,6 +458,13 @@ def product_line(name: str, result: dict[str, Any]) -> str | None:
             f"{video['keyframe_requests']} PLI, NACK recovered {video['nack_recovered']} / "
             f"gave up {video['nack_given_up']}, RTT {video['rtt_ms']:.0f} ms"
         )
+        if "transport_feedbacks" in video:  # older copies under --source have none
+            parts.append(f"{video['transport_feedbacks']} transport-cc feedbacks sent")
+    if estimate := advisor.get("send_estimate"):
+        parts.append(
+            f"our send estimate at the end {estimate['target_kbps']:.0f} kbit/s, cut "
+            f"{estimate['delay_cuts']} times for delay and {estimate['loss_cuts']} for loss"
+        )
     return f"{name} product: " + "; ".join(parts) if parts else None
 
 

@@ -80,6 +80,7 @@ from aiortc.rtcsctptransport import RTCSctpTransport
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RtcpPsfbPacket,
+    RtpPacket,
     is_rtcp,
     pack_remb_fci,
     unwrap_rtx,
@@ -88,7 +89,14 @@ from aiortc.rtp import (
 from advisor_app.rtc.opus import SAMPLE_RATE, load_opus
 from advisor_app.rtc.pacing import Pacer, restamp_abs_send_time
 from advisor_app.rtc.playout import Playout
-from advisor_app.rtc.transport_cc import TRANSPORT_CC_URI, FeedbackBuilder
+from advisor_app.rtc.send_estimate import SendEstimate
+from advisor_app.rtc.transport_cc import (
+    FMT_TRANSPORT_CC,
+    RTPFB,
+    TRANSPORT_CC_URI,
+    FeedbackBuilder,
+    decode_feedback,
+)
 from advisor_app.rtc.video_receive import (
     FRAME_WAIT_S,
     FrameAssembler,
@@ -169,10 +177,17 @@ _unpaced: contextvars.ContextVar[bool] = contextvars.ContextVar("unpaced", defau
 
 async def _send_rtp(self: rtcdtlstransport.RTCDtlsTransport, data: bytes) -> None:
     """aiortc's send, with each video sender's packets paced (``pacing.Pacer``); RTCP, audio,
-    retransmissions and the data channels (which do not come this way) go at once."""
-    if len(data) >= 12 and not is_rtcp(data) and not _unpaced.get():
-        sender = self._rtp_router.senders.get(struct.unpack_from("!L", data, 8)[0])
-        if isinstance(sender, RTCRtpSender) and (encoder := video_encoder(sender)) is not None:
+    retransmissions and the data channels (which do not come this way) go at once. Video
+    packets (retransmissions too) are numbered for transport-cc where it was negotiated."""
+    if len(data) >= 12 and not is_rtcp(data):
+        ssrc = struct.unpack_from("!L", data, 8)[0]
+        sender = self._rtp_router.senders.get(ssrc)
+        if not _unpaced.get() and (
+            isinstance(sender, RTCRtpSender) and (encoder := video_encoder(sender)) is not None
+        ):
+            _video_ssrcs(self)[ssrc] = sender
+            if sender._rtx_ssrc is not None:
+                _video_ssrcs(self)[sender._rtx_ssrc] = sender
             pacer: Pacer = sender.__dict__.setdefault("_advisor_pacer", Pacer())
             timestamp = struct.unpack_from("!L", data, 4)[0]
             wait = pacer.wait_for(len(data), timestamp, encoder.target_bitrate)
@@ -182,7 +197,112 @@ async def _send_rtp(self: rtcdtlstransport.RTCDtlsTransport, data: bytes) -> Non
                 if extension_id:
                     now = (aiortc_clock.current_ntp_time() >> 14) & 0xFFFFFF
                     data = restamp_abs_send_time(data, extension_id, now)
+        video_sender = _video_ssrcs(self).get(ssrc)
+        if video_sender is not None:
+            data = _number_for_transport_cc(self, video_sender, data)
     await _original["send_rtp"](self, data)
+
+
+def _video_ssrcs(transport: rtcdtlstransport.RTCDtlsTransport) -> dict[int, RTCRtpSender]:
+    """The SSRCs (media and RTX) of the video senders on this transport."""
+    ssrcs: dict[int, RTCRtpSender] = transport.__dict__.setdefault("_advisor_video_ssrcs", {})
+    return ssrcs
+
+
+def _number_for_transport_cc(
+    transport: rtcdtlstransport.RTCDtlsTransport, sender: RTCRtpSender, data: bytes
+) -> bytes:
+    """The packet with the next transport-wide sequence number, noted for the estimate; as
+    it was where the customer's browser did not take transport-cc."""
+    extensions = transport._rtp_header_extensions_map
+    ids = getattr(extensions, "_HeaderExtensionsMap__ids", None)
+    if getattr(ids, "transport_sequence_number", None) is None:
+        return data
+    try:
+        packet = RtpPacket.parse(data, extensions)
+    except ValueError:
+        return data
+    seq = transport.__dict__.get("_advisor_transport_seq", 0)
+    transport.__dict__["_advisor_transport_seq"] = (seq + 1) & 0xFFFF
+    packet.extensions.transport_sequence_number = seq
+    numbered = packet.serialize(extensions)
+    estimate = _send_estimate(sender)
+    estimate.on_sent(seq, len(numbered), time.monotonic())
+    transport.__dict__["_advisor_estimating"] = sender
+    return numbered
+
+
+def _send_estimate(sender: RTCRtpSender) -> SendEstimate:
+    estimate = sender.__dict__.get("_advisor_send_estimate")
+    if estimate is None:
+        encoder = video_encoder(sender)
+        estimate = SendEstimate(encoder.target_bitrate if encoder else 300_000)
+        sender.__dict__["_advisor_send_estimate"] = estimate
+    return estimate
+
+
+async def _handle_rtcp_data(self: rtcdtlstransport.RTCDtlsTransport, data: bytes) -> None:
+    """aiortc's RTCP handling, and before it the customer's transport-cc feedback on our
+    video to our estimate (aiortc does not know the message)."""
+    sender = self.__dict__.get("_advisor_estimating")
+    if sender is not None:
+        for packet in _rtcp_packets(data):
+            if packet[1] == RTPFB and packet[0] & 0x1F == FMT_TRANSPORT_CC:
+                try:
+                    _ssrc, _count, results = decode_feedback(packet)
+                except ValueError:
+                    continue  # malformed: nothing learnt from it
+                _take_feedback(sender, results)
+    await _original["handle_rtcp_data"](self, data)
+
+
+def _rtcp_packets(data: bytes) -> list[bytes]:
+    """The packets of a compound RTCP packet, as far as their lengths hold."""
+    packets = []
+    offset = 0
+    while offset + 4 <= len(data):
+        end = offset + (struct.unpack_from("!H", data, offset + 2)[0] + 1) * 4
+        if end > len(data):
+            break
+        packets.append(data[offset:end])
+        offset = end
+    return packets
+
+
+def _take_feedback(sender: RTCRtpSender, results: list[Any]) -> None:
+    estimate = _send_estimate(sender)
+    rtt = getattr(sender, "_RTCRtpSender__rtt", None)
+    if rtt:
+        estimate.rtt_s = float(rtt)
+    target = estimate.on_feedback(results, time.monotonic())
+    sender.__dict__["_advisor_feedback_seen"] = True
+    encoder = video_encoder(sender)
+    if encoder is not None:
+        encoder.target_bitrate = int(target)
+
+
+async def _sender_handle_rtcp(self: RTCRtpSender, packet: Any) -> None:
+    # Once the customer's browser sends transport-cc feedback our own estimate sets the
+    # rate; a REMB it may still send would pull the other way.
+    if (
+        isinstance(packet, RtcpPsfbPacket)
+        and packet.fmt == RTCP_PSFB_APP
+        and self.__dict__.get("_advisor_feedback_seen")
+    ):
+        return
+    await _original["sender_handle_rtcp"](self, packet)
+
+
+def send_estimate_counters(sender: RTCRtpSender) -> dict[str, float]:
+    """What our own estimate did: its target, cuts for delay and for loss."""
+    estimate = sender.__dict__.get("_advisor_send_estimate")
+    if estimate is None or not sender.__dict__.get("_advisor_feedback_seen"):
+        return {}
+    return {
+        "target_kbps": round(estimate.target_bps / 1000, 1),
+        "delay_cuts": estimate.cuts,
+        "loss_cuts": estimate.loss_cuts,
+    }
 
 
 def _abs_send_time_id(sender: RTCRtpSender) -> int | None:
@@ -662,9 +782,14 @@ def install() -> bool:
     RTCRtpSender._retransmit = _retransmit  # type: ignore[method-assign]
     _original["send_rtp"] = rtcdtlstransport.RTCDtlsTransport._send_rtp
     rtcdtlstransport.RTCDtlsTransport._send_rtp = _send_rtp  # type: ignore[method-assign]
+    _original["handle_rtcp_data"] = rtcdtlstransport.RTCDtlsTransport._handle_rtcp_data
+    rtcdtlstransport.RTCDtlsTransport._handle_rtcp_data = _handle_rtcp_data  # type: ignore[method-assign]
+    _original["sender_handle_rtcp"] = RTCRtpSender._handle_rtcp_packet
+    RTCRtpSender._handle_rtcp_packet = _sender_handle_rtcp  # type: ignore[method-assign]
     _original["receive_sack"] = RTCSctpTransport._receive_sack_chunk
     RTCSctpTransport._receive_sack_chunk = _receive_sack_chunk  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
+    RTCRtpSender.send_estimate_counters = send_estimate_counters  # type: ignore[attr-defined]
     RTCRtpReceiver.video_receive_counters = video_receive_counters  # type: ignore[attr-defined]
     RTCRtpReceiver.playout_target_ms = playout_target_ms  # type: ignore[attr-defined]
     _installed = True

@@ -169,6 +169,10 @@ class AdaptiveVp8Encoder(Vp8Encoder):
             "cpu-used": "-6",
             "deadline": "realtime",
             "lag-in-frames": "0",
+            # A keyframe at most 3x an average frame (libwebrtc's floor for VP8): unbounded,
+            # a new tier's first frame was 15 KB at 480x360, a burst that a 512 kbit/s
+            # line's queue dropped by the half, and the call went audio-first.
+            "max-intra-rate": "300",
             "minrate": str(rate),
             "maxrate": str(rate),
             "noise-sensitivity": "4",

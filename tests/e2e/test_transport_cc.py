@@ -1,7 +1,8 @@
 """Transport-wide congestion control between the customer's browser and the advisor's aiortc
-(issue 15): Chromium negotiates it from our offer, numbers the packets it sends, and its own
-estimate (libwebrtc's send-side GCC) learns the line from our feedback, as between two
-browsers; we send no REMB then."""
+(issue 15), both ways: Chromium negotiates it from our offer, numbers the packets it sends,
+and its own estimate (libwebrtc's send-side GCC) learns the line from our feedback, as
+between two browsers (we send no REMB then); and our video, numbered the same way, gets
+Chromium's feedback, from which our own estimate sets what our encoder aims at."""
 
 from __future__ import annotations
 
@@ -39,6 +40,15 @@ AVAILABLE_OUTGOING = """async () => {
   });
   return value;
 }"""
+
+
+def send_estimate(advisor: AdvisorSession) -> dict[str, Any]:
+    consultation = advisor.consultation
+    assert consultation is not None and consultation.peer is not None
+    for sender in consultation.peer.pc.getSenders():
+        if sender.track is not None and sender.track.kind == "video":
+            return dict(sender.send_estimate_counters())  # type: ignore[attr-defined]
+    return {}
 
 
 def video_counters(advisor: AdvisorSession) -> dict[str, Any]:
@@ -87,6 +97,17 @@ async def test_the_customers_browser_follows_our_transport_feedback(
     await until_async(
         lambda: _above(page, 450_000), seconds=40, what="the browser's estimate above 450 kbit/s"
     )
+
+    # The other way: the browser reports on our numbered video, and our estimate, which
+    # starts where the encoder started (500 kbit/s), grows on a line that carries it.
+    await until(lambda: bool(send_estimate(advisor)), what="the browser's feedback on our video")
+
+    await until(
+        lambda: send_estimate(advisor)["target_kbps"] > 600,
+        seconds=30,
+        what="our estimate above 600 kbit/s",
+    )
+    assert send_estimate(advisor)["loss_cuts"] == 0
 
 
 async def _above(page: Page, bits: float) -> bool:

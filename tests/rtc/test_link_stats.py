@@ -131,3 +131,17 @@ def test_quality_thresholds(
 def test_thresholds_are_the_agreed_ones() -> None:
     assert (FAIR_ROUND_TRIP_MS, POOR_ROUND_TRIP_MS) == (150.0, 300.0)
     assert (FAIR_FRACTION_LOST, POOR_FRACTION_LOST) == (0.02, 0.05)
+
+
+async def test_our_loss_comes_from_the_report_totals_over_the_poll() -> None:
+    """What the customer lost of ours, from the totals its receiver reports carry since the
+    last poll: a report that covers two packets and lost one does not read as 50 %, and a
+    poll without a new report keeps the last figure."""
+    advisor = AdvisorPeer([], MediaPlan(False, False, False, False))
+    fraction = advisor._sent_fraction
+    assert fraction(0, 0) is None  # the first totals: nothing to compare yet
+    assert fraction(5, 95) == pytest.approx(0.05)  # 5 of 100 in the last second
+    assert fraction(5, 95) == pytest.approx(0.05)  # no new report
+    assert fraction(6, 194) == pytest.approx(0.01)
+    assert fraction(6, 194) == pytest.approx(0.01)
+    await advisor.close()
