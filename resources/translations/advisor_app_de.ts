@@ -1394,27 +1394,27 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="200"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="918"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="928"/>
         <source>&amp;Mute</source>
         <translation>S&amp;tumm</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="202"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="920"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="930"/>
         <source>Mute microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="206"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="934"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="944"/>
         <source>Switch camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="210"/>
         <location filename="../../advisor_app/ui/views/session_view.py" line="211"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="804"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="808"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="814"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="818"/>
         <source>End consultation</source>
         <translation>Beratung beenden</translation>
     </message>
@@ -1664,92 +1664,92 @@
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="720"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="723"/>
         <source>not measured</source>
         <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="722"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="725"/>
         <source>Round trip: %1</source>
         <translation>Umlaufzeit: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="726"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="729"/>
         <source>Loss, your picture and sound at the customer: %1</source>
         <translation>Verlust, Ihr Bild und Ton beim Kunden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="732"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="735"/>
         <source>Loss, the customer&apos;s at you: %1</source>
         <translation>Verlust, Bild und Ton des Kunden bei Ihnen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="738"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="741"/>
         <source>Video sent: %1</source>
         <translation>Video gesendet: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="744"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="747"/>
         <source>Video received: %1</source>
         <translation>Video empfangen: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="750"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="753"/>
         <source>Sound sent / received: %1 / %2 kbit/s</source>
         <translation>Ton gesendet / empfangen: %1 / %2 kbit/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="760"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="770"/>
         <source>none</source>
         <translation>keins</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="765"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="775"/>
         <source>%1 fps</source>
         <translation>%1 Bilder/s</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="805"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="815"/>
         <source>End the consultation with %1? The customer&apos;s call ends too.</source>
         <translation>Die Beratung mit %1 beenden? Auch das Gespräch des Kunden endet.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="827"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="837"/>
         <source>Record: being made …</source>
         <translation>Protokoll: wird erstellt …</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="829"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="839"/>
         <source>Record ready, made at %1</source>
         <translation>Protokoll bereit, erstellt um %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="833"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="843"/>
         <source>Record: made when the consultation ends (Update makes it now).</source>
         <translation>Protokoll: wird am Ende der Beratung erstellt („Aktualisieren“ erstellt es sofort).</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="847"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="857"/>
         <source>Record: the hub has no record of this consultation yet.</source>
         <translation>Protokoll: Der Hub hat noch kein Protokoll dieser Beratung.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="848"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="858"/>
         <source>Record: %1</source>
         <translation>Protokoll: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="866"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="876"/>
         <source>Pages sent: the hub is making the record.</source>
         <translation>Seiten gesendet: Der Hub erstellt das Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="908"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="918"/>
         <source>Record not saved: %1</source>
         <translation>Protokoll nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="912"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="922"/>
         <source>Record saved as %1</source>
         <translation>Protokoll gespeichert als %1</translation>
     </message>
@@ -1765,7 +1765,7 @@
     </message>
     <message>
         <location filename="../../advisor_app/ui/views/session_view.py" line="204"/>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="932"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="942"/>
         <source>&amp;Camera off</source>
         <translation>&amp;Kamera aus</translation>
     </message>
@@ -1855,27 +1855,37 @@
         <translation>Verlust %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="861"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="719"/>
+        <source>your picture reduced</source>
+        <translation>Ihr Bild reduziert</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="760"/>
+        <source>Your picture is sent smaller or less fluid for now, so that the customer hears you clearly on this line.</source>
+        <translation>Ihr Bild wird vorerst kleiner oder weniger flüssig übertragen, damit die Kundin oder der Kunde Sie auf dieser Leitung gut versteht.</translation>
+    </message>
+    <message>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="871"/>
         <source>The record could not be made: %1</source>
         <translation>Das Protokoll konnte nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="918"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="928"/>
         <source>Un&amp;mute</source>
         <translation>&amp;Ton an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="920"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="930"/>
         <source>Unmute microphone</source>
         <translation>Mikrofon einschalten</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="932"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="942"/>
         <source>&amp;Camera on</source>
         <translation>&amp;Kamera an</translation>
     </message>
     <message>
-        <location filename="../../advisor_app/ui/views/session_view.py" line="934"/>
+        <location filename="../../advisor_app/ui/views/session_view.py" line="944"/>
         <source>Switch camera on</source>
         <translation>Kamera einschalten</translation>
     </message>

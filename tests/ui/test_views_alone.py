@@ -250,6 +250,11 @@ def test_session_view_alone(qtbot: Any, qloop: QtLoop) -> None:
     assert view.quality_label.property("level") == "fair"
     details = view.quality_label.toolTip()
     assert "640×480" in details and "320×240" in details and "180 ms" in details
+    assert "reduced" not in view.quality_label.text() and "smaller" not in details
+    # Our picture sent smaller for the line: the advisor is told, in the line and on hover.
+    context.events.deliver(StatsUpdated(dataclasses.replace(stats, outbound_video_reduced=True)))
+    assert view.quality_label.text().endswith(" · your picture reduced")
+    assert "sent smaller or less fluid" in view.quality_label.toolTip()
     # Audio-first (the core paused our picture for the line): said in plain words, and
     # taken back when the picture is back.
     assert not view.audio_first_label.isVisibleTo(view)

@@ -714,6 +714,9 @@ class SessionView(QWidget):
             parts.append(self.tr("%1 ms").replace("%1", f"{stats.round_trip_ms:.0f}"))
         if stats.fraction_lost is not None:
             parts.append(self.tr("loss %1").replace("%1", _percent(stats.fraction_lost)))
+        if stats.outbound_video_reduced and not stats.audio_first:
+            # The advisor sees why the customer may see a smaller or choppier picture.
+            parts.append(self.tr("your picture reduced"))
         return " · ".join(parts)
 
     def quality_details(self, stats: LinkStats) -> str:
@@ -751,6 +754,13 @@ class SessionView(QWidget):
             .replace("%1", _kbps(stats.outbound_audio_kbps))
             .replace("%2", _kbps(stats.inbound_audio_kbps)),
         ]
+        if stats.outbound_video_reduced and not stats.audio_first:
+            lines.append(
+                self.tr(
+                    "Your picture is sent smaller or less fluid for now, so that the "
+                    "customer hears you clearly on this line."
+                )
+            )
         return "\n".join(lines)
 
     def _video_figures(
