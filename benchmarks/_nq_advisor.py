@@ -32,12 +32,19 @@ from _support import percentile  # noqa: E402
 from aiohttp import web  # noqa: E402
 from aiortc import MediaStreamTrack  # noqa: E402
 
+import advisor_app  # noqa: E402
 from advisor_app.core.hub_client import HubClient, LinkState  # noqa: E402
 from advisor_app.core.session import AdvisorSession  # noqa: E402
 from advisor_app.hub.app import create_app  # noqa: E402
 from advisor_app.hub.guard import GuardedSite, guard_limits  # noqa: E402
 from advisor_app.rtc.peer import LinkStats  # noqa: E402
 from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink  # noqa: E402
+
+# _support puts this repository first on sys.path once it has run; the product measured must
+# still be the copy under --source (it is, because _support imports advisor_app before it
+# does that). Said loudly if that ever changes, rather than measuring the wrong code.
+if not Path(advisor_app.__file__ or "").resolve().is_relative_to(SOURCE.resolve()):
+    sys.exit(f"_nq_advisor: advisor_app came from {advisor_app.__file__}, not from {SOURCE}")
 from tests.support.browser import synthetic_media  # noqa: E402
 from tests.support.hub import PASSWORD, add_advisor, settings_for  # noqa: E402
 

@@ -253,8 +253,9 @@ class SendEstimate:
             self.loss_cuts += 1
         elif usage is Usage.NORMAL and now_s - self._last_cut_s > self.rtt_s:
             if self._rate_at_cut is not None and rate > 0.9 * self._rate_at_cut:
-                # Near where the queue last grew: about one packet more per round trip.
-                grown = rate + 1200 * 8 * elapsed / (self.rtt_s + 0.1)
+                # Near where the queue last grew: about one packet more per two response
+                # times (a round trip and 100 ms for the detector), as libwebrtc's AIMD.
+                grown = rate + _near_max_increase_bps(rate, self.rtt_s) * elapsed
             else:
                 grown = rate * 1.08**elapsed
             if acked is not None:
@@ -263,3 +264,12 @@ class SendEstimate:
                 grown = min(grown, max(rate, 1.5 * acked + 10_000))
             rate = grown
         self.target_bps = max(MIN_BPS, min(rate, MAX_BPS))
+
+
+def _near_max_increase_bps(rate_bps: float, rtt_s: float) -> float:
+    """Bit/s per second to add near the line's capacity: a 30 fps frame's average packet
+    per two response times, at least 4 kbit/s per second."""
+    frame_bits = rate_bps / 30
+    packets_per_frame = max(1, math.ceil(frame_bits / (1200 * 8)))
+    response_s = 2 * (rtt_s + 0.1)
+    return max(4_000.0, frame_bits / packets_per_frame / response_s)
