@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from advisor_app.rtc.transport_cc import PacketResult
+from advisor_app.rtc.video_receive import SequenceUnwrapper
 
 START_BPS = 300_000  # libwebrtc's start
 MIN_BPS = 50_000
@@ -150,7 +151,7 @@ class SendEstimate:
         self.target_bps = float(start_bps)
         self.trendline = Trendline()
         self._sent: dict[int, tuple[float, int]] = {}  # unwrapped seq -> (sent at, size)
-        self._newest: int | None = None
+        self._unwrapper = SequenceUnwrapper()
         self._group: _Group | None = None
         self._previous_group: _Group | None = None
         self._acked: deque[tuple[float, int]] = deque()  # (arrival, size)
@@ -165,22 +166,11 @@ class SendEstimate:
     # --- what went out ---
 
     def on_sent(self, seq16: int, size: int, sent_s: float) -> None:
-        seq = self._unwrap(seq16)
+        seq = self._unwrapper.unwrap(seq16)
         self._sent[seq] = (sent_s, size)
         if len(self._sent) > HISTORY:
             for old in sorted(self._sent)[: HISTORY // 2]:
                 del self._sent[old]
-
-    def _unwrap(self, seq16: int) -> int:
-        if self._newest is None:
-            self._newest = seq16
-            return seq16
-        delta = (seq16 - self._newest) & 0xFFFF
-        if delta >= 0x8000:
-            delta -= 0x10000
-        seq = self._newest + delta
-        self._newest = max(self._newest, seq)
-        return seq
 
     # --- what came back ---
 
@@ -196,7 +186,7 @@ class SendEstimate:
     def on_feedback(self, results: list[PacketResult], now_s: float) -> float:
         """Takes one feedback; returns the new target (bit/s)."""
         for result in results:
-            seq = self._unwrap(result.seq)
+            seq = self._unwrapper.unwrap(result.seq)
             sent = self._sent.pop(seq, None)
             if sent is None:
                 continue  # not ours, or forgotten

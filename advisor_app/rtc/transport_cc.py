@@ -16,6 +16,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from advisor_app.rtc.video_receive import SequenceUnwrapper
+
 RTPFB = 205
 FMT_TRANSPORT_CC = 15
 TRANSPORT_CC_URI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
@@ -46,7 +48,7 @@ class FeedbackBuilder:
 
     def __init__(self) -> None:
         self._arrivals: dict[int, float] = {}  # unwrapped sequence number -> arrival (s)
-        self._newest: int | None = None
+        self._unwrapper = SequenceUnwrapper()
         self._next_to_report: int | None = None
         self._count = 0  # the feedback packet count, modulo 256
         # Times go out relative to the first arrival, so that the 24-bit reference time
@@ -57,7 +59,7 @@ class FeedbackBuilder:
         self.feedbacks_sent = 0
 
     def add(self, seq16: int, arrival_s: float) -> None:
-        seq = self._unwrap(seq16)
+        seq = self._unwrapper.unwrap(seq16)
         if self._next_to_report is not None and seq < self._next_to_report:
             return  # already reported as lost
         if self._epoch is None:
@@ -72,17 +74,6 @@ class FeedbackBuilder:
                 del self._arrivals[old]
                 self._unreported -= 1
             self._next_to_report = max(self._next_to_report, min(self._arrivals))
-
-    def _unwrap(self, seq16: int) -> int:
-        if self._newest is None:
-            self._newest = seq16
-            return seq16
-        delta = (seq16 - self._newest) & 0xFFFF
-        if delta >= 0x8000:
-            delta -= 0x10000
-        seq = self._newest + delta
-        self._newest = max(self._newest, seq)
-        return seq
 
     @property
     def pending(self) -> int:

@@ -42,22 +42,22 @@ AVAILABLE_OUTGOING = """async () => {
 }"""
 
 
-def send_estimate(advisor: AdvisorSession) -> dict[str, Any]:
+def video_side(advisor: AdvisorSession, side: str) -> Any:
+    """The call's video sender or receiver (``side``: "getSenders" or "getReceivers")."""
     consultation = advisor.consultation
     assert consultation is not None and consultation.peer is not None
-    for sender in consultation.peer.pc.getSenders():
-        if sender.track is not None and sender.track.kind == "video":
-            return dict(sender.send_estimate_counters())  # type: ignore[attr-defined]
-    return {}
+    for part in getattr(consultation.peer.pc, side)():
+        if part.track is not None and part.track.kind == "video":
+            return part
+    raise AssertionError(f"no video in {side}")
+
+
+def send_estimate(advisor: AdvisorSession) -> dict[str, Any]:
+    return dict(video_side(advisor, "getSenders").send_estimate_counters())
 
 
 def video_counters(advisor: AdvisorSession) -> dict[str, Any]:
-    consultation = advisor.consultation
-    assert consultation is not None and consultation.peer is not None
-    for receiver in consultation.peer.pc.getReceivers():
-        if receiver.track is not None and receiver.track.kind == "video":
-            return dict(receiver.video_receive_counters())  # type: ignore[attr-defined]
-    return {}
+    return dict(video_side(advisor, "getReceivers").video_receive_counters())
 
 
 async def available_outgoing(page: Page) -> float:
