@@ -26,6 +26,7 @@ DELTA_TICK_S = 0.00025  # receive deltas count in 250 µs
 REFERENCE_TICK_S = 0.064  # the reference time counts in 64 ms
 MAX_PACKETS_PER_FEEDBACK = 500  # well under one MTU with two-bit status chunks
 HISTORY = 1 << 14  # packets kept in case a late one fills an earlier hole
+MAX_STATUS_COUNT = 4096  # the most packets a received feedback may report
 
 NOT_RECEIVED, SMALL_DELTA, LARGE_DELTA = 0, 1, 2
 
@@ -185,6 +186,10 @@ def decode_feedback(packet: bytes) -> tuple[int, int, list[PacketResult]]:
     sender_ssrc, _media, base, status_count, reference_count = struct.unpack_from(
         "!LLHHL", packet, 4
     )
+    if status_count > MAX_STATUS_COUNT:
+        # A peer's word: one feedback naming tens of thousands of packets would cost the
+        # media loop its time for nothing (libwebrtc sends at most a few hundred).
+        raise ValueError("a transport-cc feedback reporting more packets than any sender sends")
     reference = reference_count >> 8
     if reference & 0x800000:
         reference -= 1 << 24

@@ -159,6 +159,9 @@ def test_the_layout_is_the_drafts() -> None:
         bytes([0x8F, 205, 0, 10]) + bytes(16),  # longer than it is
         bytes([0x8E, 205, 0, 4]) + bytes(16),  # another FMT
         bytes([0x8F, 205, 0, 4]) + bytes(8) + struct.pack("!HH", 1, 3) + bytes(4),  # no chunks
+        # Well formed, but 8191 packets (one run-length chunk): more than any sender reports
+        # at once, and a peer's cheap way to keep our media loop busy.
+        bytes([0x8F, 205, 0, 5]) + bytes(8) + struct.pack("!HHLHH", 1, 0x1FFF, 0, 0x1FFF, 0),
     ],
 )
 def test_a_malformed_feedback_is_refused(packet: bytes) -> None:
