@@ -736,6 +736,33 @@ async def _receive_sack_chunk(self: RTCSctpTransport, chunk: Any) -> None:
         await self._transmit()
 
 
+def _update_advanced_peer_ack_point(self: RTCSctpTransport) -> None:
+    """aiortc's, but a FORWARD TSN that went out less than a round trip ago is not sent
+    again for every SACK that does not yet reflect it.
+
+    aiortc rebuilds the FORWARD TSN on each SACK whose cumulative ack is behind the
+    Advanced.Peer.Ack.Point and sends it at once (to recover a lost one, RFC 3758 3.5 A5).
+    The peer SACKs every packet while it sees a gap, so each SACK of the round trip before the
+    first FORWARD TSN arrived drew another one, and each of those a SACK: with video on a
+    512 kbit/s line, 2,637 FORWARD TSNs and 3,165 SACKs in 10 s of marks, which filled the
+    line and stalled the reliable channel for seconds. A lost one is still sent again after
+    a round trip, or by the retransmission timer."""
+    _original["update_advanced"](self)
+    chunk = self._forward_tsn_chunk
+    if chunk is None:
+        return
+    now = time.monotonic()
+    last = self.__dict__.get("_advisor_forward_tsn_sent")
+    repeat_after = max(self._srtt or FORWARD_TSN_REPEAT_S, 0.05)
+    if last is not None and last[0] == chunk.cumulative_tsn and now - last[1] < repeat_after:
+        self._forward_tsn_chunk = None
+        return
+    self.__dict__["_advisor_forward_tsn_sent"] = (chunk.cumulative_tsn, now)
+
+
+FORWARD_TSN_REPEAT_S = 0.2  # before the first round trip sample
+
+
 _original: dict[str, Any] = {}
 
 
@@ -786,6 +813,8 @@ def install() -> bool:
     rtcdtlstransport.RTCDtlsTransport._handle_rtcp_data = _handle_rtcp_data  # type: ignore[method-assign]
     _original["sender_handle_rtcp"] = RTCRtpSender._handle_rtcp_packet
     RTCRtpSender._handle_rtcp_packet = _sender_handle_rtcp  # type: ignore[method-assign]
+    _original["update_advanced"] = RTCSctpTransport._update_advanced_peer_ack_point
+    RTCSctpTransport._update_advanced_peer_ack_point = _update_advanced_peer_ack_point  # type: ignore[method-assign]
     _original["receive_sack"] = RTCSctpTransport._receive_sack_chunk
     RTCSctpTransport._receive_sack_chunk = _receive_sack_chunk  # type: ignore[method-assign]
     RTCRtpReceiver.playout_counters = playout_counters  # type: ignore[attr-defined]
