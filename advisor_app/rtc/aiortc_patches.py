@@ -46,7 +46,8 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
   goes out with
   the SACK that abandoned them, not with the next message (the unreliable ``marks`` channel
   loses chunks by design, and until the FORWARD TSN arrives every later chunk stays
-  outstanding).
+  outstanding); the same FORWARD TSN again only after a round trip, not on every
+  SACK that does not yet reflect it (that was a ping-pong of thousands a minute).
 """
 
 from __future__ import annotations
