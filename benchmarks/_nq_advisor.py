@@ -190,16 +190,19 @@ async def loop_lag(seconds: float) -> dict[str, float]:
     return {"p50": percentile(lags, 50), "p99": percentile(lags, 99), "max": max(lags)}
 
 
-def receiver_counters(session: AdvisorSession, kind: str, method: str) -> dict[str, float]:
-    """The counters ``method`` of the call's ``kind`` receiver gives, where the media layer
-    has them (an older copy of the product under --source may not)."""
+def receiver_counters(
+    session: AdvisorSession, kind: str, method: str, side: str = "getReceivers"
+) -> dict[str, float]:
+    """The counters ``method`` of the call's ``kind`` receiver (or sender, with ``side``
+    "getSenders") gives, where the media layer has them (an older copy of the product under
+    --source may not)."""
     consultation = session.consultation
     peer = consultation.peer if consultation is not None else None
     if peer is None:
         return {}
-    for receiver in peer.pc.getReceivers():
-        counters = getattr(receiver, method, None)
-        if receiver.track is not None and receiver.track.kind == kind and counters:
+    for part in getattr(peer.pc, side)():
+        counters = getattr(part, method, None)
+        if part.track is not None and part.track.kind == kind and counters:
             return dict(counters())
     return {}
 
@@ -217,15 +220,7 @@ def video_receive_counters(session: AdvisorSession) -> dict[str, float]:
 def send_estimate_counters(session: AdvisorSession) -> dict[str, float]:
     """Our own send-side estimate (transport-cc): its target, cuts for delay and for loss;
     empty where the customer's browser sent no transport-cc feedback (or an older copy)."""
-    consultation = session.consultation
-    peer = consultation.peer if consultation is not None else None
-    if peer is None:
-        return {}
-    for sender in peer.pc.getSenders():
-        counters = getattr(sender, "send_estimate_counters", None)
-        if sender.track is not None and sender.track.kind == "video" and counters:
-            return dict(counters())
-    return {}
+    return receiver_counters(session, "video", "send_estimate_counters", "getSenders")
 
 
 async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> None:

@@ -477,14 +477,14 @@ def _arrival_s(arrival_time_ms: int) -> float:
 
 
 async def _handle_video(
-    self: RTCRtpReceiver, packet: Any, arrival_time_ms: int, arrival_time_s: float, codec: Any
+    self: RTCRtpReceiver, packet: Any, arrival_time_ms: int, codec: Any
 ) -> None:
     # aiortc's own steps first: the bandwidth estimate (REMB), sources, RTCP statistics, RTX.
     estimator = _private(self, "remote_bitrate_estimator")
     rtcp_ssrc = _private(self, "rtcp_ssrc")
     transport_seq = packet.extensions.transport_sequence_number
     if transport_seq is not None:
-        _transport_feedback(self).add(transport_seq, arrival_time_s)
+        _transport_feedback(self).add(transport_seq, _arrival_s(arrival_time_ms))
     elif estimator is not None and packet.extensions.abs_send_time is not None:
         remb = estimator.add(
             abs_send_time=packet.extensions.abs_send_time,
@@ -559,7 +559,7 @@ async def _handle_rtp_packet(self: RTCRtpReceiver, packet: Any, arrival_time_ms:
         and not self.__dict__.get("_advisor_stopped")
         and _is_vp8(codec, codecs)
     ):
-        await _handle_video(self, packet, arrival_time_ms, _arrival_s(arrival_time_ms), codec)
+        await _handle_video(self, packet, arrival_time_ms, codec)
         return
     if (
         kind != "audio"

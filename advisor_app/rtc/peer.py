@@ -140,6 +140,16 @@ def rtc_ice_servers(servers: list[IceServer]) -> list[RTCIceServer]:
     ]
 
 
+def _lost_between(previous: tuple[int, int] | None, now: tuple[int, int]) -> float | None:
+    """The share lost between two (lost, received) totals; None when nothing was expected."""
+    if previous is None:
+        return None
+    expected = (now[0] - previous[0]) + (now[1] - previous[1])
+    if expected <= 0:
+        return None
+    return min(1.0, max(0, now[0] - previous[0]) / expected)
+
+
 class AdvisorPeer:
     """One peer connection to one customer. Create it as soon as the customer is taken."""
 
@@ -390,23 +400,16 @@ class AdvisorPeer:
         if previous is not None and (lost, received) == previous:
             return self._last_sent_fraction  # no new report: the last figure stands
         self._sent_totals = (lost, received)
-        if previous is None:
-            return None
-        expected = (lost - previous[0]) + (received - previous[1])
-        if expected > 0:
-            self._last_sent_fraction = min(1.0, max(0, lost - previous[0]) / expected)
+        fraction = _lost_between(previous, (lost, received))
+        if fraction is not None:
+            self._last_sent_fraction = fraction
         return self._last_sent_fraction
 
     def _received_fraction(self, lost: int, received: int) -> float | None:
         """The fraction of the customer's packets lost since the last poll."""
         previous = self._received_totals
         self._received_totals = (lost, received)
-        if previous is None:
-            return None
-        expected = (lost - previous[0]) + (received - previous[1])
-        if expected <= 0:
-            return None
-        return min(1.0, max(0, lost - previous[0]) / expected)
+        return _lost_between(previous, (lost, received))
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
