@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from advisor_app.hub.config import HubSettings
+from advisor_app.hub.server_close import tolerate_late_detach
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,7 @@ class GuardedSite(web.TCPSite):
 
     async def start(self) -> None:
         self._runner._reg_site(self)  # what BaseSite.start does; TCPSite.start is replaced
+        tolerate_late_detach()
         loop = asyncio.get_running_loop()
         server = self._runner.server
         assert server is not None
