@@ -383,8 +383,11 @@ class _Worker:
         if self.stage_picture is not None and stage.due(at_ms):
             self._encode_video(stage, self.stage_picture, at_ms)
         self._mix(now - self.recorder._t0 - StereoMixer.LATENCY)
-        if now - self.segment_started >= self.recorder.settings.segment_seconds:
-            self.segment_started = now
+        length = self.recorder.settings.segment_seconds
+        if now - self.segment_started >= length:
+            # Cuts stay on their schedule: a late tick (a busy machine) does not push every
+            # later cut back, which made a 20 s recording six segments instead of seven.
+            self.segment_started += length * ((now - self.segment_started) // length)
             data = self.output.take()
             if data:
                 self.recorder._seal(data, last=False, media_ms=self.media_ms)
