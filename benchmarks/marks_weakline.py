@@ -304,7 +304,7 @@ async def product(
         rounds = kinds * args.rounds
         sent: dict[str, dict[Point, float]] = {kind: {} for kind in kinds}
         sctp = consultation.peer.pc.sctp if consultation.peer is not None else None
-        sctp_samples: dict[str, list[tuple[int, int, int, float]]] = {k: [] for k in kinds}
+        sctp_samples: dict[str, list[tuple[int, int, int, float, float]]] = {k: [] for k in kinds}
         current = ["before"]
 
         async def watch_sctp() -> None:
@@ -312,6 +312,7 @@ async def product(
             while sctp is not None:
                 sctp_samples[current[0]].append((
                     sctp._cwnd, sctp._flight_size, len(sctp._outbound_queue), sctp._rto,
+                    sctp._srtt or 0.0,
                 ))  # fmt: skip
                 await asyncio.sleep(0.05)
 
@@ -343,9 +344,41 @@ async def product(
         send_chunk = RTCSctpTransport._send_chunk
         stuck = {"tsn": None, "since": 0.0}
 
+        # How long each message waited in aiortc's sender before its first packet left
+        # (channel.send to the DATA chunk's first transmission), per channel: the part of a
+        # mark's delay spent queued in front of SCTP's congestion window, not on the line.
+        waits: dict[str, dict[str, list[float]]] = {k: {} for k in kinds}
+        enqueued: dict[int | None, list[float]] = {}
+        queued_at: dict[int, tuple[float, str]] = {}
+        data_channel_send = RTCSctpTransport._data_channel_send
+        sctp_send = RTCSctpTransport._send
+
+        sends: list[tuple[str, str, float, Any]] = []  # kind, channel, wall ms, data
+
+        def stamped_channel_send(self: Any, channel: Any, data: Any) -> None:
+            enqueued.setdefault(channel.id, []).append(time.monotonic())
+            if channel.label in ("marks", "documents") and len(data) < 4000:
+                sends.append((current[0], channel.label, wall_ms(), data))
+            data_channel_send(self, channel, data)
+
+        async def stamped_send(
+            self: Any, stream_id: int, pp_id: int, user_data: bytes, **kwargs: Any
+        ) -> None:
+            stamps = enqueued.get(stream_id)
+            channel = self._data_channels.get(stream_id)
+            if stamps and channel is not None and pp_id != 50:  # 50: DCEP
+                at = stamps.pop(0)
+                for i in range(-(-len(user_data) // 1200)):
+                    queued_at[(self._local_tsn + i) % (1 << 32)] = (at, channel.label)
+            await sctp_send(self, stream_id, pp_id, user_data, **kwargs)
+
         async def counted_send(self: Any, chunk: Any) -> None:
             if isinstance(chunk, ForwardTsnChunk):
                 counts[current[0]]["fwd"] += 1
+            stamp = queued_at.pop(getattr(chunk, "tsn", -1), None)
+            if stamp is not None and getattr(chunk, "_sent_count", 0) == 1:
+                waited = (time.monotonic() - stamp[0]) * 1000
+                waits[current[0]].setdefault(stamp[1], []).append(waited)
             await send_chunk(self, chunk)
 
         receive_chunk = RTCSctpTransport._receive_chunk
@@ -364,6 +397,8 @@ async def product(
         if args.debug_sctp:
             RTCSctpTransport._send_chunk = counted_send  # type: ignore[method-assign]
             RTCSctpTransport._receive_chunk = counted_receive  # type: ignore[method-assign]
+            RTCSctpTransport._data_channel_send = stamped_channel_send  # type: ignore[method-assign]
+            RTCSctpTransport._send = stamped_send  # type: ignore[method-assign]
         for index, kind in enumerate(rounds):
             current[0] = kind
             share.send_tails = kind == "after"
@@ -388,9 +423,20 @@ async def product(
         await asyncio.sleep(args.drain)  # the reliable channel's last retransmissions
         watcher.cancel()
         RTCSctpTransport._t3_expired = t3_expired  # type: ignore[method-assign]
+        RTCSctpTransport._send_chunk = send_chunk  # type: ignore[method-assign]
+        RTCSctpTransport._receive_chunk = receive_chunk  # type: ignore[method-assign]
+        RTCSctpTransport._data_channel_send = data_channel_send  # type: ignore[method-assign]
+        RTCSctpTransport._send = sctp_send  # type: ignore[method-assign]
         offset_after = await page_clock_offset_ms(page)
         log = await page.evaluate("() => __bench.messages")
         shown = shown_from_log(log, (offset_before + offset_after) / 2)
+        if args.debug_sctp:
+            dump = Path("/tmp/marks_weakline_debug.json")
+            await asyncio.to_thread(dump.write_text, json.dumps({
+                "offset": (offset_before + offset_after) / 2, "log": log, "sends": sends,
+                "sent": {k: [[*p, at] for p, at in v.items()] for k, v in sent.items()},
+            }))  # fmt: skip
+            print(f"    page log and sends in {dump}", flush=True)
         result = {kind: figures(sent[kind], shown) for kind in sent}
         result["tails_sent"] = share.tails_sent
         for kind, samples in sctp_samples.items():
@@ -401,10 +447,19 @@ async def product(
                     "cwnd_p50": cwnd[len(cwnd) // 2], "cwnd_min": cwnd[0],
                     "queued_p50": queued[len(queued) // 2], "queued_max": queued[-1],
                     "rto_max": round(max(s[3] for s in samples), 2),
+                    "srtt_max": round(max(s[4] for s in samples), 3),
                     "t3_expiries": expiries[kind],
                     **counts[kind],
                 }  # fmt: skip
                 print(f"    sctp {kind}: {result[kind]['sctp']}", flush=True)
+            for label, values in sorted(waits[kind].items()):
+                values.sort()
+                print(
+                    f"    waited in the sender, {kind}, {label}: {len(values)} messages, "
+                    f"p50 {values[len(values) // 2]:.0f} p95 {values[int(len(values) * 0.95)]:.0f} "
+                    f"p99 {values[int(len(values) * 0.99)]:.0f} max {values[-1]:.0f} ms",
+                    flush=True,
+                )
         result["messages_in_page"] = len(log)
         return result
     finally:

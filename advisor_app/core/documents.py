@@ -39,6 +39,11 @@ BUFFER_HIGH = 256 * 1024  # wait before queueing more page frames than this
 # rests: nothing comes after it to repeat it, and at 5 % loss one in twenty strokes would
 # otherwise end on the reliable channel's retransmission.
 TAIL_REPEAT_S = (0.03, 0.09)
+# At most one tail this often: a pen reports 60-120 moves a second, and a packet for each
+# (with its 85 bytes of IP, UDP, DTLS and SCTP around a 150-byte tail) took a fifth of a
+# 512 kbit/s line, which then queued behind our video and delayed the marks it was to speed
+# up. Points in between wait for the next tail (on average a sixth of this).
+TAIL_INTERVAL_S = 1 / 30
 # While the marks channel carries the stroke ahead, its points go on the reliable channel
 # gathered over this long (one message instead of six at 60 points a second): that channel is
 # only the catch-up path then, and fewer packets leave SCTP's congestion window for the tails.
@@ -90,6 +95,10 @@ class DocumentShare:
         self.tails_sent = 0
         self._tails = TailEncoder()
         self._tail_repeats: list[asyncio.TimerHandle] = []
+        self._tail_due: asyncio.TimerHandle | None = None  # the next tail, interval-bound
+        self._tail_stroke: dc.StrokeMark | None = None  # what it carries
+        self._tail_added = 0  # points added to it since the last tail
+        self._last_tail_at = -1.0  # loop time
         self._held: list[dc.StrokeExtend] = []  # reliable stroke.extend, gathered
         self._held_flush: asyncio.TimerHandle | None = None
         self._transfers = itertools.count(1)
@@ -393,10 +402,11 @@ class DocumentShare:
 
     # --- marks ---
 
-    def _share(self, messages: list[Message]) -> None:
+    def _share(self, messages: list[Message], tail_ahead: bool = False) -> None:
+        """Send the reliable messages; stroke points a tail carries ahead are gathered."""
         if self.sharing and self.document is not None:
             extends = [m for m in messages if isinstance(m, dc.StrokeExtend)]
-            if extends and len(extends) == len(messages) and self._tails_wanted():
+            if extends and len(extends) == len(messages) and tail_ahead:
                 self._hold(extends)
             else:
                 self._send(messages)
@@ -421,17 +431,19 @@ class DocumentShare:
         stroke, messages = self.model.begin_stroke(
             self.page_index, tool, colour, width, dc.quantise(point), mark_id
         )
-        self._send_tail(stroke, 1)
-        self._share(messages)
+        self._share(messages, self._send_tail(stroke, 1))
         return stroke.mark_id
 
     def extend_stroke(self, mark_id: str, points: list[tuple[float, float]]) -> None:
         points = [dc.quantise(point) for point in points]
         messages = self.model.extend_stroke(self.page_index, mark_id, points)
         stroke = self.model.pages.get(self.page_index, {}).get(mark_id)
-        if messages and isinstance(stroke, dc.StrokeMark):
-            self._send_tail(stroke, len(points))
-        self._share(messages)
+        ahead = (
+            bool(messages)
+            and isinstance(stroke, dc.StrokeMark)
+            and self._send_tail(stroke, len(points))
+        )
+        self._share(messages, ahead)
 
     # --- the stroke being drawn, ahead of loss (annotations/tail.py) ---
 
@@ -456,14 +468,43 @@ class DocumentShare:
             for channel in (self._marks, self._documents)
         )
 
-    def _send_tail(self, stroke: dc.StrokeMark, added: int) -> None:
-        """Before the reliable message (both queue on one SCTP association: the tail first)."""
+    def _send_tail(self, stroke: dc.StrokeMark, added: int) -> bool:
+        """Carry the ``added`` new points of ``stroke`` ahead on the marks channel: now (before
+        the reliable message: both queue on one SCTP association), or with the next tail
+        when the last one left less than ``TAIL_INTERVAL_S`` ago. False: the reliable channel
+        alone carries them."""
         if not self._tails_wanted():
+            return False
+        if self._tail_stroke is not None and self._tail_stroke.mark_id != stroke.mark_id:
+            self._tail_now()  # the previous stroke's last points first
+        self._tail_stroke = stroke
+        self._tail_added += added
+        if self._tail_due is None:
+            loop = asyncio.get_running_loop()
+            wait = self._last_tail_at + TAIL_INTERVAL_S - loop.time()
+            if wait > 0:
+                self._tail_due = loop.call_later(wait, self._tail_now)
+            else:
+                self._tail_now()
+        return True
+
+    def _tail_now(self) -> None:
+        if self._tail_due is not None:
+            self._tail_due.cancel()
+            self._tail_due = None
+        stroke, added = self._tail_stroke, self._tail_added
+        self._tail_added = 0
+        if stroke is None or added == 0:
             return
         self._cancel_tail_repeats()
-        self._send_last_tail_now(self._tails.tail(self.page_index, stroke, added))
         loop = asyncio.get_running_loop()
-        self._tail_repeats = [loop.call_later(d, self._send_last_tail_now) for d in TAIL_REPEAT_S]
+        self._last_tail_at = loop.time()
+        self._send_last_tail_now(self._tails.tail(self.page_index, stroke, added))
+        self._tail_repeats = [loop.call_later(d, self._repeat_tail) for d in TAIL_REPEAT_S]
+
+    def _repeat_tail(self) -> None:
+        if self._tail_due is None:  # the pen rests (else the next tail is on its way)
+            self._send_last_tail_now()
 
     def _send_last_tail_now(self, tail: dc.StrokeTail | None = None) -> None:
         tail = tail or self._tails.last
@@ -480,6 +521,10 @@ class DocumentShare:
 
     def _forget_tail(self) -> None:
         self._cancel_tail_repeats()
+        if self._tail_due is not None:
+            self._tail_due.cancel()
+            self._tail_due = None
+        self._tail_stroke, self._tail_added = None, 0
         self._tails.forget()
 
     def add_pin(self, x: float, y: float, label: str = "") -> dc.PinMark:

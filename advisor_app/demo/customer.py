@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from typing import Any
 
 import aiohttp
@@ -75,6 +76,8 @@ class SimulatedCustomer:
         self.takes_tails = True
         self.documents_channel: Any = None
         self.refused_channel_messages = 0
+        # Messages taken per channel and type ("documents stroke.extend"): what the line carried.
+        self.channel_messages: Counter[str] = Counter()
         self._session: aiohttp.ClientSession | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -279,6 +282,7 @@ class SimulatedCustomer:
             except ProtocolError:
                 self.refused_channel_messages += 1
                 return
+            self.channel_messages[f"{channel.label} {message.__struct_config__.tag}"] += 1
             self.shared.apply(message)
             self.shared_changed.set()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+from advisor_app.core.documents import RELIABLE_BATCH_S, TAIL_INTERVAL_S, TAIL_REPEAT_S
 from advisor_app.core.page_cache import PageKey
 from advisor_app.core.session import AdvisorSession, Phase
 from advisor_app.demo.customer import SimulatedCustomer
@@ -290,7 +292,8 @@ async def test_making_the_record_again_after_the_end_keeps_its_pages(
 
 async def _tails_sent_for_a_stroke(
     advisor: AdvisorSession, customer: SimulatedCustomer
-) -> tuple[int, dc.StrokeMark, list[tuple[float, float]]]:
+) -> tuple[int, dc.StrokeMark, list[tuple[float, float]], float]:
+    """Tails sent, the stroke as the customer has it, its points, seconds taken to draw."""
     share = advisor.documents
     share.set_sharing(True)
     await until(lambda: customer.shared.image is not None, what="page image")
@@ -298,10 +301,12 @@ async def _tails_sent_for_a_stroke(
     # The page's frames are through (tails are left out while anything waits to be sent).
     await until(lambda: share._sending is None or share._sending.done(), what="page sent")
     points = [(round(0.1 + 0.01 * n, 4), 0.3) for n in range(20)]
+    started = time.monotonic()
     stroke_id = share.begin_stroke("pen", "#c0392b", 0.004, points[0])
     for point in points[1:]:
         share.extend_stroke(stroke_id, [point])
         await asyncio.sleep(0.01)
+    drawn_s = time.monotonic() - started
     await until(
         lambda: len(getattr(customer.shared.marks.get(stroke_id), "points", [])) == 20,
         what="the whole stroke",
@@ -309,17 +314,24 @@ async def _tails_sent_for_a_stroke(
     await asyncio.sleep(0.2)  # the stroke's end repeats, if any
     shown = customer.shared.marks[stroke_id]
     assert isinstance(shown, dc.StrokeMark)
-    return share.tails_sent, shown, points
+    return share.tails_sent, shown, points, drawn_s
 
 
 async def test_the_stroke_being_drawn_also_goes_ahead_on_the_marks_channel(
     advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
 ) -> None:
     customer = await consultation_with_document(advisor, customers)
-    sent, shown, points = await _tails_sent_for_a_stroke(advisor, customer)
+    sent, shown, points, drawn_s = await _tails_sent_for_a_stroke(advisor, customer)
     assert advisor.documents.marks_ready
-    assert sent >= 10  # one a send while the line is free, and the stroke's end repeated
     assert shown.points == points and customer.shared.pending == {}
+    # 20 points 10 ms apart: a tail at most every TAIL_INTERVAL_S, not one a point, and the
+    # stroke's end twice more.
+    assert 4 <= sent <= drawn_s / TAIL_INTERVAL_S + 1 + len(TAIL_REPEAT_S) < 19
+    assert customer.channel_messages["marks stroke.tail"] >= sent - 2  # all but the lost ...
+    # ... and the reliable channel gathers what the tails carry (one message per
+    # RELIABLE_BATCH_S instead of one a point).
+    extends = customer.channel_messages["documents stroke.extend"]
+    assert 1 <= extends <= drawn_s / RELIABLE_BATCH_S + 2 < 19
 
 
 async def test_a_page_that_does_not_take_tails_gets_the_marks_on_documents_alone(
@@ -335,7 +347,8 @@ async def test_a_page_that_does_not_take_tails_gets_the_marks_on_documents_alone
     await until(lambda: consultation.phase == Phase.CONNECTED, what="connected")
     await until(lambda: advisor.documents.customer_connected, what="documents channel open")
     await advisor.documents.open(SAMPLES / "Produktblatt-Baufinanzierung.pdf")
-    sent, shown, points = await _tails_sent_for_a_stroke(advisor, customer)
+    sent, shown, points, _ = await _tails_sent_for_a_stroke(advisor, customer)
     assert not advisor.documents.marks_ready
     assert sent == 0
     assert shown.points == points
+    assert customer.channel_messages["documents stroke.extend"] == len(points) - 1
