@@ -338,7 +338,12 @@ async def product(
             t3_expired(self)
 
         RTCSctpTransport._t3_expired = counted_t3  # type: ignore[method-assign]
-        from aiortc.rtcsctptransport import ForwardTsnChunk, SackChunk
+        from aiortc.rtcsctptransport import (
+            USERDATA_MAX_LENGTH,
+            WEBRTC_DCEP,
+            ForwardTsnChunk,
+            SackChunk,
+        )
 
         counts = {k: {"sack": 0, "fwd": 0, "stuck_max_s": 0.0} for k in kinds}
         send_chunk = RTCSctpTransport._send_chunk
@@ -366,9 +371,9 @@ async def product(
         ) -> None:
             stamps = enqueued.get(stream_id)
             channel = self._data_channels.get(stream_id)
-            if stamps and channel is not None and pp_id != 50:  # 50: DCEP
+            if stamps and channel is not None and pp_id != WEBRTC_DCEP:
                 at = stamps.pop(0)
-                for i in range(-(-len(user_data) // 1200)):
+                for i in range(-(-len(user_data) // USERDATA_MAX_LENGTH)):
                     queued_at[(self._local_tsn + i) % (1 << 32)] = (at, channel.label)
             await sctp_send(self, stream_id, pp_id, user_data, **kwargs)
 

@@ -489,14 +489,11 @@ class DocumentShare:
         return True
 
     def _tail_now(self) -> None:
-        if self._tail_due is not None:
-            self._tail_due.cancel()
-            self._tail_due = None
+        self._cancel_tail_timers()
         stroke, added = self._tail_stroke, self._tail_added
         self._tail_added = 0
         if stroke is None or added == 0:
             return
-        self._cancel_tail_repeats()
         loop = asyncio.get_running_loop()
         self._last_tail_at = loop.time()
         self._send_last_tail_now(self._tails.tail(self.page_index, stroke, added))
@@ -514,16 +511,15 @@ class DocumentShare:
             self._send([tail], self._marks)
             self.tails_sent += 1
 
-    def _cancel_tail_repeats(self) -> None:
-        for handle in self._tail_repeats:
-            handle.cancel()
-        self._tail_repeats = []
+    def _cancel_tail_timers(self) -> None:
+        """The next tail and the stroke end's repeats."""
+        for handle in [*self._tail_repeats, self._tail_due]:
+            if handle is not None:
+                handle.cancel()
+        self._tail_repeats, self._tail_due = [], None
 
     def _forget_tail(self) -> None:
-        self._cancel_tail_repeats()
-        if self._tail_due is not None:
-            self._tail_due.cancel()
-            self._tail_due = None
+        self._cancel_tail_timers()
         self._tail_stroke, self._tail_added = None, 0
         self._tails.forget()
 
