@@ -11,7 +11,9 @@ advisor's camera as sent, the customer's camera as received, and the shared docu
 images and mark events as an attachment: it needs no viewer of ours in ten years' time, is in
 time with the voices, and costs little (a still page compresses to almost nothing). Frames are
 time-stamped by their arrival on the workstation's clock, all tracks on one time line; muted
-sound and a switched-off camera are recorded as the silence and black the customer got.
+sound and a switched-off camera are recorded as the silence and black the customer got. A
+camera that sends nothing (an audio-only call, a stalled line) is recorded as its last picture,
+black before the first, once a second: the muxer writes nothing while a video track is empty.
 
 **Container: WebM (Matroska) with VP8 and Opus, written as a live stream.** Matroska in live
 mode writes its header once and then self-contained clusters (about a second each) with no

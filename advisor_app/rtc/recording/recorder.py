@@ -33,6 +33,11 @@ Side = Literal["advisor", "customer"]
 MS = fractions.Fraction(1, 1000)
 AUDIO_RATE = 48_000
 VIDEO_BACKLOG = 150  # queued items beyond which video frames are dropped (about a second)
+# A camera that sends nothing for this long has its last picture (black before the first)
+# recorded again. The muxer writes nothing until every VP8 track has a packet (ffmpeg's
+# interleaving never gives up on an empty VP8 track), so without it a stalled or absent camera
+# held the whole recording in memory: no segment was sealed until it came back or the end.
+CAMERA_HOLD_MS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,7 @@ class _VideoInput:
         self.width, self.height = size
         self.interval_ms = 1000.0 / fps
         self.last_ms: int | None = None
+        self.last_picture: av.VideoFrame | None = None  # as fitted, the latest encoded
         self.frames = 0
 
     def due(self, at_ms: int) -> bool:
@@ -104,6 +110,14 @@ class _VideoInput:
         target = canvas[self.height :].reshape(2, self.height // 2, self.width // 2)
         target[:, top // 2 : top // 2 + height // 2, left // 2 : left // 2 + width // 2] = chroma
         return av.VideoFrame.from_ndarray(canvas, format="yuv420p")
+
+
+def _flat_picture(size: tuple[int, int], luma: int) -> av.VideoFrame:
+    width, height = size
+    canvas = np.empty((height * 3 // 2, width), dtype=np.uint8)
+    canvas[:height] = luma
+    canvas[height:] = 128  # no colour
+    return av.VideoFrame.from_ndarray(canvas, format="yuv420p")
 
 
 def _video_stream(
@@ -299,6 +313,7 @@ class _Worker:
         self.stage_picture: av.VideoFrame | None = None
         self.segment_started = 0.0
         self.media_ms = 0
+        self.taken_ms = 0  # the stamp of the latest item taken from the queue
         self.refused = 0
 
     def now_ms(self, at: float) -> int:
@@ -326,6 +341,7 @@ class _Worker:
         recorder.cpu_seconds = time.thread_time()
 
     def _take(self, kind: str, item: Any, at: float) -> None:
+        self.taken_ms = max(self.taken_ms, self.now_ms(at))
         if kind.startswith("audio-"):
             side = "advisor" if kind == "audio-advisor" else "customer"
             stamp = (
@@ -357,6 +373,7 @@ class _Worker:
         fitted.pts = at_ms
         fitted.time_base = MS
         target.last_ms = at_ms
+        target.last_picture = fitted
         try:
             for packet in target.stream.encode(fitted):
                 self.container.mux(packet)
@@ -371,11 +388,8 @@ class _Worker:
         self.media_ms = max(self.media_ms, at_ms)
 
     def _blank_stage(self) -> av.VideoFrame:
-        width, height = self.recorder.settings.stage_size
-        canvas = np.empty((height * 3 // 2, width), dtype=np.uint8)
-        canvas[:height] = 40  # dark grey: no page is shown
-        canvas[height:] = 128
-        return av.VideoFrame.from_ndarray(canvas, format="yuv420p")
+        dark_grey = 40  # no page is shown
+        return _flat_picture(self.recorder.settings.stage_size, dark_grey)
 
     def _tick(self, now: float) -> None:
         at_ms = self.now_ms(now)
@@ -383,6 +397,7 @@ class _Worker:
         if self.stage_picture is not None and stage.due(at_ms):
             self._encode_video(stage, self.stage_picture, at_ms)
         self._mix(now - self.recorder._t0 - StereoMixer.LATENCY)
+        self._hold_cameras(at_ms)
         length = self.recorder.settings.segment_seconds
         if now - self.segment_started >= length:
             # Cuts stay on their schedule: a late tick (a busy machine) does not push every
@@ -391,6 +406,19 @@ class _Worker:
             data = self.output.take()
             if data:
                 self.recorder._seal(data, last=False, media_ms=self.media_ms)
+
+    def _hold_cameras(self, now_ms: int) -> None:
+        # Held at the time of what was last taken while frames still wait in the queue (a
+        # busy worker), so a frame queued earlier is never stamped behind its repeat.
+        at_ms = now_ms if self.recorder._queue.empty() else self.taken_ms
+        for kind in ("video-advisor", "video-customer"):
+            target = self.videos[kind]
+            if target.last_ms is not None and at_ms - target.last_ms < CAMERA_HOLD_MS:
+                continue
+            held = target.last_picture  # fit() encodes a copy of it
+            black = 16
+            picture = held or _flat_picture(self.recorder.settings.camera_size, black)
+            self._encode_video(target, picture, at_ms)
 
     def _mix(self, until: float) -> None:
         for samples in self.mixer.pull(until):
