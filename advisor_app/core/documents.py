@@ -29,6 +29,7 @@ from advisor_app.protocol.chunks import digest, split
 from advisor_app.protocol.codec import Decoder
 from advisor_app.protocol.documents import page_text
 from advisor_app.protocol.errors import ProtocolError
+from advisor_app.rtc.aiortc_patches import sctp_window_full
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ TAIL_INTERVAL_S = 1 / 30
 # gathered over this long (one message instead of six at 60 points a second): that channel is
 # only the catch-up path then, and fewer packets leave SCTP's congestion window for the tails.
 RELIABLE_BATCH_S = 0.1
+# Bytes handed to aiortc that its flush task has not yet taken, below which the line counts as
+# free: a few marks messages, never a page's frame.
+JUST_SENT_MAX = 2048
 
 
 @dataclass(slots=True)
@@ -460,12 +464,15 @@ class DocumentShare:
         )
 
     def _line_free(self) -> bool:
-        """Nothing waits for SCTP's congestion window: a tail would leave at once. When the
-        line is full, tails would only queue (behind each other and the reliable channel),
-        so none are sent and the reliable channel carries the points alone, as before."""
-        return all(
-            channel is None or channel.bufferedAmount == 0
-            for channel in (self._marks, self._documents)
+        """Nothing waits for SCTP's congestion window and nothing big waits to be chunked:
+        a tail would leave at once. When the line is full, tails would only queue (behind
+        each other and the reliable channel), so none are sent and the reliable channel
+        carries the points alone, as before. The marks just handed to aiortc (a tail, a
+        gathered extend) do not make it busy: they leave on the loop's next turn. (Counting
+        them ended the gathering whenever a point came in that turn.)"""
+        channels = [c for c in (self._marks, self._documents) if c is not None]
+        return sum(c.bufferedAmount for c in channels) <= JUST_SENT_MAX and not any(
+            sctp_window_full(c) for c in channels
         )
 
     def _send_tail(self, stroke: dc.StrokeMark, added: int) -> bool:

@@ -68,9 +68,9 @@ import aioice
 import aiortc
 import av
 from aioice import ice as aioice_ice
+from aiortc import RTCDataChannel, rtcdtlstransport, rtcrtpsender
 from aiortc import clock as aiortc_clock
 from aiortc import codecs as aiortc_codecs
-from aiortc import rtcdtlstransport, rtcrtpsender
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
@@ -762,6 +762,13 @@ def _update_advanced_peer_ack_point(self: RTCSctpTransport) -> None:
 
 
 FORWARD_TSN_REPEAT_S = 0.2  # before the first round trip sample
+
+
+def sctp_window_full(channel: RTCDataChannel) -> bool:
+    """Chunks of the channel's association wait for SCTP's congestion window: anything sent
+    now queues behind them. (``bufferedAmount`` also counts a message just handed to
+    aiortc, which its flush task chunks and sends on the next turn of the loop.)"""
+    return bool(getattr(channel.transport, "_outbound_queue", None))
 
 
 _original: dict[str, Any] = {}

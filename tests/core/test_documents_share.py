@@ -324,15 +324,16 @@ async def test_the_stroke_being_drawn_also_goes_ahead_on_the_marks_channel(
     sent, shown, points, drawn_s = await _tails_sent_for_a_stroke(advisor, customer)
     assert advisor.documents.marks_ready
     assert shown.points == points and customer.shared.pending == {}
-    # 20 points 10 ms apart: a tail at most every TAIL_INTERVAL_S, not one a point, and the
-    # stroke's end twice more.
-    assert 4 <= sent <= drawn_s / TAIL_INTERVAL_S + 1 + len(TAIL_REPEAT_S) < 19
+    # 20 points 10 ms apart: a tail at most every TAIL_INTERVAL_S, not one a point (the
+    # first at once, the last up to an interval after the last point), and the stroke's end
+    # twice more.
+    assert 4 <= sent <= drawn_s / TAIL_INTERVAL_S + 2 + len(TAIL_REPEAT_S) < 19
     assert customer.channel_messages["marks stroke.tail"] >= sent - 2  # all but the lost ...
-    # ... and the reliable channel gathers what the tails carry (a message per
-    # RELIABLE_BATCH_S instead of one a point; a point that finds the line busy for a moment
-    # goes alone and ends the gathering early, so up to half of them, not 19).
+    # ... and the reliable channel gathers what the tails carry: a message per
+    # RELIABLE_BATCH_S instead of one a point (the tail just sent does not count as a busy
+    # line that ends the gathering).
     extends = customer.channel_messages["documents stroke.extend"]
-    assert 1 <= extends <= max(drawn_s / RELIABLE_BATCH_S + 2, len(points) // 2) < 19
+    assert 1 <= extends <= drawn_s / RELIABLE_BATCH_S + 2 < 19
 
 
 async def test_a_page_that_does_not_take_tails_gets_the_marks_on_documents_alone(
