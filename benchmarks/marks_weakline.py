@@ -13,7 +13,8 @@ the customer's namespace. The line is shaped once media flows; a warm-up, then:
   the reliable ``documents`` channel alone, ``DocumentShare.send_tails = False``, and aiortc's
   own SCTP SACK handling, the patch taken out for the round), ``sctp`` (the documents channel
   alone with the SCTP patch: what a page without the marks channel gets now) and ``after``
-  (the marks channel as well), so all see the same line and load. Each point's "shown"
+  (the marks channel as well, and our picture's frame rate giving way while the advisor draws:
+  ``core/drawing.py``), so all see the same line and load. Each point's "shown"
   moment: the page's data channel handler that made it part of the stroke drawn (the page's
   own rules, replayed from its message log with ``SharedView``, which mirrors them: a point
   beyond a gap is not shown before the gap is filled).
@@ -307,6 +308,8 @@ async def product(
         sctp_samples: dict[str, list[tuple[int, int, int, float, float]]] = {k: [] for k in kinds}
         current = ["before"]
 
+        video_samples: list[tuple[float, str, float, bool, int, int]] = []
+
         async def watch_sctp() -> None:
             # aiortc's SCTP sender: congestion window, bytes in flight, chunks waiting, RTO.
             while sctp is not None:
@@ -314,6 +317,16 @@ async def product(
                     sctp._cwnd, sctp._flight_size, len(sctp._outbound_queue), sctp._rto,
                     sctp._srtt or 0.0,
                 ))  # fmt: skip
+                peer = consultation.peer
+                for sender in peer.pc.getSenders() if args.debug_sctp and peer else []:
+                    encoder = aiortc_patches.video_encoder(sender)
+                    if encoder is not None:  # our picture: estimate, yielding, frames, bytes
+                        video_samples.append((
+                            wall_ms(), current[0],
+                            aiortc_patches.send_estimate_counters(sender).get("target_kbps", 0),
+                            encoder.yielding, encoder.frames_encoded,
+                            getattr(sender, "_RTCRtpSender__octet_count", 0),
+                        ))  # fmt: skip
                 await asyncio.sleep(0.05)
 
         watcher = asyncio.ensure_future(watch_sctp())
@@ -404,9 +417,12 @@ async def product(
             RTCSctpTransport._receive_chunk = counted_receive  # type: ignore[method-assign]
             RTCSctpTransport._data_channel_send = stamped_channel_send  # type: ignore[method-assign]
             RTCSctpTransport._send = stamped_send  # type: ignore[method-assign]
+        yield_video = share.drawing.on_change  # the session's: our picture makes room
         for index, kind in enumerate(rounds):
             current[0] = kind
             share.send_tails = kind == "after"
+            share.drawing.stop()  # the last round's picture back to the full rate first
+            share.drawing.on_change = yield_video if kind == "after" else None
             RTCSctpTransport._receive_sack_chunk = (  # type: ignore[method-assign]
                 aiortc_patches._original["receive_sack"] if kind == "before" else patched
             )
@@ -439,6 +455,7 @@ async def product(
             dump = Path("/tmp/marks_weakline_debug.json")
             await asyncio.to_thread(dump.write_text, json.dumps({
                 "offset": (offset_before + offset_after) / 2, "log": log, "sends": sends,
+                "video": video_samples,
                 "sent": {k: [[*p, at] for p, at in v.items()] for k, v in sent.items()},
             }))  # fmt: skip
             print(f"    page log and sends in {dump}", flush=True)

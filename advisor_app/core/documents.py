@@ -19,6 +19,7 @@ from aiortc import RTCDataChannel
 
 from advisor_app.annotations.model import AnnotationModel, Message
 from advisor_app.annotations.tail import TailEncoder
+from advisor_app.core.drawing import Drawing
 from advisor_app.core.page_cache import PageCache, PageKey
 from advisor_app.documents.record import ShownPage
 from advisor_app.documents.render import DocumentInfo, RenderedPage, Renderer
@@ -97,6 +98,7 @@ class DocumentShare:
         # False: marks on the reliable channel alone (as before the marks channel; benchmarks).
         self.send_tails = True
         self.tails_sent = 0
+        self.drawing = Drawing()  # the session lets the picture make room while it is on
         self._tails = TailEncoder()
         self._tail_repeats: list[asyncio.TimerHandle] = []
         self._tail_due: asyncio.TimerHandle | None = None  # the next tail, interval-bound
@@ -147,6 +149,7 @@ class DocumentShare:
         self._documents = self._pointer = self._marks = None
         self.marks_ready = False
         self._forget_tail()
+        self.drawing.stop()
         self._cancel_sending()
         self._emit()
 
@@ -297,6 +300,7 @@ class DocumentShare:
         self._send([dc.DocShare(sharing=sharing)])
         if not sharing:
             self._cancel_sending()
+            self.drawing.stop()
         self._announce_state()
 
     def _cancel_sending(self) -> None:
@@ -435,12 +439,15 @@ class DocumentShare:
         stroke, messages = self.model.begin_stroke(
             self.page_index, tool, colour, width, dc.quantise(point), mark_id
         )
+        self._drawn()
         self._share(messages, self._send_tail(stroke, 1))
         return stroke.mark_id
 
     def extend_stroke(self, mark_id: str, points: list[tuple[float, float]]) -> None:
         points = [dc.quantise(point) for point in points]
         messages = self.model.extend_stroke(self.page_index, mark_id, points)
+        if messages:
+            self._drawn()
         stroke = self.model.pages.get(self.page_index, {}).get(mark_id)
         ahead = (
             bool(messages)
@@ -448,6 +455,10 @@ class DocumentShare:
             and self._send_tail(stroke, len(points))
         )
         self._share(messages, ahead)
+
+    def _drawn(self) -> None:
+        if self.sharing and self.document is not None and self.customer_connected:
+            self.drawing.point()
 
     # --- the stroke being drawn, ahead of loss (annotations/tail.py) ---
 

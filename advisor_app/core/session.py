@@ -579,6 +579,7 @@ class AdvisorSession:
         self.audio_first.reset()
         self._apply_media_switches()  # sent once the page opens the channel
         consultation.documents.attach(peer.documents, peer.pointer, peer.marks)
+        consultation.documents.drawing.on_change = peer.yield_video_to_marks
         peer.remote_video.connect(self.remote_video.attach)
         peer.remote_audio.connect(self.remote_audio.attach)
         peer.state_changed.connect(lambda state: self._on_peer_state(consultation, peer, state))

@@ -246,6 +246,13 @@ class AdvisorPeer:
     def state(self) -> str:
         return self.pc.connectionState
 
+    def yield_video_to_marks(self, active: bool) -> None:
+        """While the advisor draws: our picture leaves the line room for the marks."""
+        for sender in self.pc.getSenders():
+            encoder = aiortc_patches.video_encoder(sender)
+            if encoder is not None:
+                encoder.yielding = active
+
     async def create_offer(self) -> SessionDescription:
         offer = await self.pc.createOffer()
         await self.pc.setLocalDescription(offer)  # waits until gathering is complete

@@ -55,6 +55,11 @@ TIERS = (
 DOWN_SHARE = 0.5  # below this share of the tier's rate: the next smaller tier
 UP_SHARE = 0.6  # the next larger tier once the estimate is this share of its rate ...
 UP_AFTER_S = 5.0  # ... for this long
+# While the advisor draws on a shared page the picture takes this share of the estimate, in
+# frame rate only (no new tier, so no keyframe): on a weak line our video kept the
+# bottleneck's queue at 100-200 ms for a second at a time, and the marks waited in it. The
+# customer looks at the page then, not at the advisor's face.
+MARKS_SHARE = 0.7
 
 
 def tier_for(bitrate: int) -> int:
@@ -77,6 +82,7 @@ class AdaptiveVp8Encoder(Vp8Encoder):
         self._credit = 0.0
         self._encoder_pts = 0
         self._size: tuple[int, int] | None = None
+        self.yielding = False  # to the marks being drawn: see MARKS_SHARE
         self.frames_in = 0
         self.frames_encoded = 0
         self.encoders_made = 0
@@ -101,11 +107,12 @@ class AdaptiveVp8Encoder(Vp8Encoder):
     @property
     def reduced(self) -> bool:
         """Whether the picture or its frame rate is reduced for the line."""
-        return self._tier > 0 or self._fps_share() < 1.0
+        return self._tier > 0 or self._fps_share(yielding=False) < 1.0
 
-    def _fps_share(self) -> float:
+    def _fps_share(self, yielding: bool) -> float:
         floor = MIN_FPS_SHARE if self._tier == len(TIERS) - 1 else DOWN_SHARE
-        return max(floor, min(1.0, self._target / TIERS[self._tier].bitrate))
+        share = MARKS_SHARE if yielding else 1.0
+        return max(floor * share, min(1.0, share * self._target / TIERS[self._tier].bitrate))
 
     def _choose_tier(self) -> None:
         wanted = tier_for(self._target)
@@ -128,7 +135,7 @@ class AdaptiveVp8Encoder(Vp8Encoder):
         assert frame.pts is not None and frame.time_base is not None  # tracks stamp frames
         timestamp = convert_timebase(frame.pts, frame.time_base, VIDEO_TIME_BASE)
         self._choose_tier()
-        self._credit += self._fps_share()
+        self._credit += self._fps_share(self.yielding)
         if self._credit < 1.0 and not force_keyframe:
             return [], timestamp  # left out: the frame rate gives way
         self._credit = min(self._credit - 1.0, 1.0)

@@ -8,10 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from advisor_app.core.documents import RELIABLE_BATCH_S, TAIL_INTERVAL_S, TAIL_REPEAT_S
+from advisor_app.core.drawing import HOLD_S
 from advisor_app.core.page_cache import PageKey
 from advisor_app.core.session import AdvisorSession, Phase
 from advisor_app.demo.customer import SimulatedCustomer
 from advisor_app.protocol import documents as dc
+from advisor_app.rtc import aiortc_patches
+from advisor_app.rtc.peer import AdvisorPeer
+from advisor_app.rtc.video_send import AdaptiveVp8Encoder
 from tests.core.test_advisor_session import until
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -354,3 +358,45 @@ async def test_a_page_that_does_not_take_tails_gets_the_marks_on_documents_alone
     assert sent == 0
     assert shown.points == points
     assert customer.channel_messages["documents stroke.extend"] == len(points) - 1
+
+
+async def test_while_the_advisor_draws_our_picture_leaves_room_for_the_marks(
+    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+) -> None:
+    customer = customers(see_advisor=True, show_me=False)
+    await customer.start()
+    await until(lambda: len(advisor.queue) == 1)
+    await advisor.take_next()
+    consultation = advisor.consultation
+    assert consultation is not None
+    await until(lambda: consultation.phase == Phase.CONNECTED, what="connected")
+    await until(lambda: advisor.documents.customer_connected, what="documents channel open")
+    peer = consultation.peer
+    assert peer is not None
+    await until(lambda: _our_encoder(peer) is not None, what="our video encoding")
+    encoder = _our_encoder(peer)
+    assert encoder is not None
+    share = advisor.documents
+    await share.open(SAMPLES / "Produktblatt-Baufinanzierung.pdf")
+    share.begin_stroke("pen", "#c0392b", 0.004, (0.1, 0.7))
+    assert not encoder.yielding  # not shared: the customer sees no stroke
+    share.set_sharing(True)
+    await until(lambda: customer.shared.image is not None, what="page image")
+    stroke_id = share.begin_stroke("pen", "#c0392b", 0.004, (0.1, 0.3))
+    assert encoder.yielding
+    for n in range(1, 30):  # 1.5 s of drawing, longer than the hold
+        share.extend_stroke(stroke_id, [(0.1 + 0.01 * n, 0.3)])
+        await asyncio.sleep(0.05)
+        assert encoder.yielding
+    await asyncio.sleep(HOLD_S / 2)  # the pen lifted between two strokes
+    assert encoder.yielding
+    await until(lambda: not encoder.yielding, 3, what="the full picture again")
+    share.begin_stroke("pen", "#c0392b", 0.004, (0.1, 0.5))
+    assert encoder.yielding
+    share.set_sharing(False)
+    assert not encoder.yielding
+
+
+def _our_encoder(peer: AdvisorPeer) -> AdaptiveVp8Encoder | None:
+    encoders = (aiortc_patches.video_encoder(sender) for sender in peer.pc.getSenders())
+    return next((encoder for encoder in encoders if encoder is not None), None)

@@ -74,3 +74,28 @@ def test_a_low_estimate_scales_down_and_recovers_only_after_a_while() -> None:
     send(encoder, clock, 3 * int(UP_AFTER_S * 30), 300)
     assert encoder.size_of_last == (640, 480)
     assert encoder.encoders_made == made + 2
+
+
+def test_while_the_advisor_draws_the_frame_rate_gives_the_marks_room_in_the_same_encoder() -> None:
+    clock = Clock()
+    encoder = AdaptiveVp8Encoder(clock)
+    encoder.target_bitrate = 600_000
+    send(encoder, clock, 60, 0)
+    encoder.yielding = True
+    frames_before = encoder.frames_encoded
+    send(encoder, clock, 60, 60)
+    yielded = encoder.frames_encoded - frames_before
+    assert 41 <= yielded <= 43  # MARKS_SHARE of the frames
+    assert encoder.encoders_made == 1 and encoder.size_of_last == (640, 480)  # no keyframe
+    assert not encoder.reduced  # not for the line: the quality shown stays as it is
+    encoder.yielding = False
+    frames_before = encoder.frames_encoded
+    send(encoder, clock, 60, 120)
+    assert encoder.frames_encoded - frames_before == 60
+    # At the bottom of a tier the frame rate still gives way (below the tier's floor).
+    encoder.target_bitrate = 320_000  # 640x480 at 16 fps
+    encoder.yielding = True
+    frames_before = encoder.frames_encoded
+    send(encoder, clock, 60, 180)
+    assert encoder.encoders_made == 1
+    assert 21 <= encoder.frames_encoded - frames_before <= 23  # 0.7 x 320/600 of them
