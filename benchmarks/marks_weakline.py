@@ -164,10 +164,14 @@ def round_points(count: int, round_index: int, rounds: int) -> list[Point]:
     ]
 
 
-def offsets_ms(count: int, rate: float, seed: int) -> list[float]:
-    """Each message at a random moment in its 1/rate slot (seeded): no fixed phase."""
+def offsets_ms(count: int, rate: float, seed: int, pause_s: float = 0.0) -> list[float]:
+    """Each message at a random moment in its 1/rate slot (seeded): no fixed phase; the pen
+    lifted for ``pause_s`` between two strokes."""
     jitter = random.Random(seed)
-    return [(seq + jitter.random()) / rate * 1000 for seq in range(count)]
+    return [
+        (seq + jitter.random()) / rate * 1000 + seq // STROKE_POINTS * pause_s * 1000
+        for seq in range(count)
+    ]
 
 
 def reliable_messages(points: list[Point]) -> list[str]:
@@ -427,7 +431,7 @@ async def product(
                 aiortc_patches._original["receive_sack"] if kind == "before" else patched
             )
             points = round_points(count, index, len(rounds))
-            offsets = offsets_ms(count, args.rate, seed=index)
+            offsets = offsets_ms(count, args.rate, seed=index, pause_s=args.pause)
             start = time.monotonic() + 0.02
             mark_id = ""
             for seq, point in enumerate(points):
@@ -532,7 +536,8 @@ async def reference(
             messages = reliable_messages(points)
             assert len(messages) == count
             times = await advisor.evaluate(
-                "(a) => ref.send(a)", [messages, offsets_ms(count, args.rate, seed=index)]
+                "(a) => ref.send(a)",
+                [messages, offsets_ms(count, args.rate, seed=index, pause_s=args.pause)],
             )
             sent.update(zip(points, times, strict=True))
             await asyncio.sleep(1.0)
@@ -589,6 +594,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="marked seconds a round")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of each kind")
     parser.add_argument("--rate", type=float, default=60.0, help="points a second")
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds the pen rests between strokes"
+    )
     parser.add_argument("--warmup", type=float, default=4.0, help="after shaping")
     parser.add_argument("--drain", type=float, default=4.0, help="after the last round")
     parser.add_argument("--video", action="store_true", help="640x480 video both ways too")
@@ -610,7 +618,7 @@ def main() -> int:
     print(f"marks on a weak line · {machine()}\n  {versions()}")
     print(
         f"  {args.rate:.0f} points/s, {args.rounds} rounds of {args.seconds:.0f} s each kind, "
-        f"media: {media}"
+        f"pen resting {args.pause:g} s between strokes, media: {media}"
     )
     results = asyncio.run(main_async(args))
     print(

@@ -275,9 +275,10 @@ def _take_feedback(sender: RTCRtpSender, results: list[Any]) -> None:
     rtt = getattr(sender, "_RTCRtpSender__rtt", None)
     if rtt:
         estimate.rtt_s = float(rtt)
+    encoder = video_encoder(sender)
+    estimate.hold = encoder is not None and encoder.yielding
     target = estimate.on_feedback(results, time.monotonic())
     sender.__dict__["_advisor_feedback_seen"] = True
-    encoder = video_encoder(sender)
     if encoder is not None:
         encoder.target_bitrate = int(target)
 

@@ -160,6 +160,10 @@ class SendEstimate:
         self._last_cut_s = -math.inf
         self._rate_at_cut: float | None = None
         self.rtt_s = 0.1
+        # True while the sender keeps below the target on purpose (room for the marks while
+        # the advisor draws): the target is not raised then, or it would climb until the
+        # video alone filled the line again and the room was gone. Cuts still apply.
+        self.hold = False
         self.cuts = 0
         self.loss_cuts = 0
 
@@ -241,7 +245,7 @@ class SendEstimate:
             rate *= 1 - 0.5 * loss
             self._last_cut_s = now_s
             self.loss_cuts += 1
-        elif usage is Usage.NORMAL and now_s - self._last_cut_s > self.rtt_s:
+        elif usage is Usage.NORMAL and now_s - self._last_cut_s > self.rtt_s and not self.hold:
             if self._rate_at_cut is not None and rate > 0.9 * self._rate_at_cut:
                 # Near where the queue last grew: about one packet more per two response
                 # times (a round trip and 100 ms for the detector), as libwebrtc's AIMD.

@@ -13,6 +13,7 @@ from advisor_app.rtc.transport_cc import PacketResult
 
 PACKET_BYTES = 1000
 FEEDBACK_S = 0.05
+HELD_SHARE = 0.7  # of the estimate sent while it is held (video.send's MARKS_SHARE)
 
 
 @dataclass
@@ -50,7 +51,14 @@ class Run:
     estimate: SendEstimate
 
 
-def run(link: Bottleneck, seconds: float, start_bps: int = 300_000) -> Run:
+def run(
+    link: Bottleneck,
+    seconds: float,
+    start_bps: int = 300_000,
+    held: tuple[float, float] = (0.0, 0.0),
+) -> Run:
+    """``seconds`` of sending at the estimate; from ``held[0]`` to ``held[1]`` at
+    HELD_SHARE of it, the estimate told so (``hold``)."""
     estimate = SendEstimate(start_bps)
     estimate.rtt_s = 2 * link.delay_s
     now = 0.0
@@ -66,7 +74,9 @@ def run(link: Bottleneck, seconds: float, start_bps: int = 300_000) -> Run:
         if arrival is not None:
             queue.append((now, arrival - link.delay_s - PACKET_BYTES * 8 / link.rate_bps - now))
         seq += 1
-        now += PACKET_BYTES * 8 / estimate.target_bps
+        estimate.hold = held[0] <= now < held[1]
+        share = HELD_SHARE if estimate.hold else 1.0
+        now += PACKET_BYTES * 8 / (share * estimate.target_bps)
         while now >= next_feedback:
             # What has arrived by the time of this feedback (lost ones once later ones came).
             due = [p for p in pending if (p[1] or p[2] + link.delay_s) <= next_feedback]
@@ -126,3 +136,13 @@ def test_congestion_loss_cuts_the_rate() -> None:
     assert result.estimate.loss_cuts >= 1
     assert between(result, 8, 10)[-1] < 600_000
     assert min(bps for _, bps in result.targets) >= MIN_BPS
+
+
+def test_held_while_the_sender_keeps_room_it_does_not_climb_but_still_cuts() -> None:
+    free = run(Bottleneck(rate_bps=10_000_000), seconds=20, held=(5, 15))
+    grown = between(free, 4.9, 5)[-1]
+    assert max(between(free, 5, 15)) <= grown  # the advisor draws: no climb
+    assert between(free, 19.9, 20)[-1] > 1.3 * grown  # and on again after
+    # A line that gets worse while it is held is followed down all the same.
+    narrow = run(Bottleneck(rate_bps=300_000), seconds=20, start_bps=800_000, held=(0, 20))
+    assert between(narrow, 15, 20)[-1] < 300_000 and narrow.estimate.cuts >= 1
