@@ -22,9 +22,11 @@ SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
 
 async def consultation_with_document(
-    advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
+    advisor: AdvisorSession,
+    customers: Callable[..., SimulatedCustomer],
+    see_advisor: bool = False,
 ) -> SimulatedCustomer:
-    customer = customers(see_advisor=False, show_me=False)
+    customer = customers(see_advisor=see_advisor, show_me=False)
     await customer.start()
     await until(lambda: len(advisor.queue) == 1)
     await advisor.take_next()
@@ -363,21 +365,15 @@ async def test_a_page_that_does_not_take_tails_gets_the_marks_on_documents_alone
 async def test_while_the_advisor_draws_our_picture_leaves_room_for_the_marks(
     advisor: AdvisorSession, customers: Callable[..., SimulatedCustomer]
 ) -> None:
-    customer = customers(see_advisor=True, show_me=False)
-    await customer.start()
-    await until(lambda: len(advisor.queue) == 1)
-    await advisor.take_next()
+    customer = await consultation_with_document(advisor, customers, see_advisor=True)
     consultation = advisor.consultation
     assert consultation is not None
-    await until(lambda: consultation.phase == Phase.CONNECTED, what="connected")
-    await until(lambda: advisor.documents.customer_connected, what="documents channel open")
     peer = consultation.peer
     assert peer is not None
     await until(lambda: _our_encoder(peer) is not None, what="our video encoding")
     encoder = _our_encoder(peer)
     assert encoder is not None
     share = advisor.documents
-    await share.open(SAMPLES / "Produktblatt-Baufinanzierung.pdf")
     share.begin_stroke("pen", "#c0392b", 0.004, (0.1, 0.7))
     assert not encoder.yielding  # not shared: the customer sees no stroke
     share.set_sharing(True)

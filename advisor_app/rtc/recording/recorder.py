@@ -417,7 +417,11 @@ class _Worker:
                 continue
             held = target.last_picture  # fit() encodes a copy of it
             black = 16
-            picture = held or _flat_picture(self.recorder.settings.camera_size, black)
+            picture = (
+                held
+                if held is not None
+                else _flat_picture(self.recorder.settings.camera_size, black)
+            )
             self._encode_video(target, picture, at_ms)
 
     def _mix(self, until: float) -> None:
