@@ -7,8 +7,9 @@ name-mangled attributes; a fork would have to be packaged for every platform. Th
 replace whole methods and touch only these private parts of aiortc 1.16.0 and aioice 0.13.0:
 ``RTCRtpReceiver.__kind/__codecs/__active_ssrc/__remote_streams/__stop_decoder`` (and the
 others listed in ``_private``), ``RTCRtpReceiver._track._queue``, ``RTCRtpSender.__encoder``,
-``rtcdtlstransport.clock`` and aioice's ``Connection.data_received/recvfrom`` and
-``StunProtocol.datagram_received``. ``install()``
+``RTCDtlsTransport._handle_rtp_data`` (the packet's bytes kept for FEC),
+``HeaderExtensionsMap.__ids``, ``rtcdtlstransport.clock`` and aioice's
+``Connection.data_received/recvfrom`` and ``StunProtocol.datagram_received``. ``install()``
 patches no other versions (a test checks them), so an upgrade runs plain aiortc and fails
 that test instead of half-working.
 
@@ -35,6 +36,12 @@ What changes (each is a candidate for aiortc upstream, see docs/performance.md):
 * **VP8 receiving** through ``video_receive``: NACK with retries and a deadline, whole
   frames in order, a keyframe request (PLI) within ~150-300 ms of a frame that cannot be
   completed, instead of aiortc's one-shot NACK and its 512-packet jitter buffer.
+* **RED and ULPFEC** offered for video (``ulpfec``): the customer's browser then sends its
+  VP8 in RED and, on a line with a round trip of 20 ms or more and loss, FEC packets from
+  which a lost packet is rebuilt without waiting for its retransmission (what it does for
+  another browser); frames follow one another by VP8 picture ID, so the FEC packets'
+  sequence numbers between them (lost ones are never retransmitted) hold nothing up. A
+  rebuilt packet that a retransmission later contradicts stops FEC for that stream.
 * **SCTP** (the data channels; ``RTCSctpTransport._receive_sack_chunk`` wrapped): no round
   trip sample from a chunk a gap block acknowledged earlier (Karn's rule: its cumulative ack
   came when a lost chunk before it was retransmitted or abandoned, not one round trip after
@@ -74,7 +81,11 @@ from aiortc import codecs as aiortc_codecs
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
-from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpHeaderExtensionParameters
+from aiortc.rtcrtpparameters import (
+    RTCRtcpFeedback,
+    RTCRtpCodecParameters,
+    RTCRtpHeaderExtensionParameters,
+)
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtcsctptransport import RTCSctpTransport
@@ -98,6 +109,7 @@ from advisor_app.rtc.transport_cc import (
     FeedbackBuilder,
     decode_feedback,
 )
+from advisor_app.rtc.ulpfec import UlpfecReceiver, media_view, red_primary
 from advisor_app.rtc.video_receive import (
     FRAME_WAIT_S,
     FrameAssembler,
@@ -118,6 +130,9 @@ OPUS_FMTP = {"minptime": 10, "useinbandfec": 1, "usedtx": 1}
 OPUS_BITRATE = 32_000  # wideband speech with room for FEC (libwebrtc's default is 32 kbit/s)
 OPUS_EXPECTED_LOSS = 10  # percent: how much redundancy libopus puts into FEC
 TRANSPORT_CC_EXTENSION_ID = 5  # free in aiortc's offer (1 mid, 2 audio level, 3 abs-send-time)
+# After aiortc's own video payload types (VP8 97/98, two H264 99-102).
+RED_PT, RED_RTX_PT, ULPFEC_PT = 103, 104, 105
+RECOVERED_KEPT = 200
 
 _installed = False
 
@@ -384,7 +399,29 @@ class _VideoReceiveState:
         self.unwrapper = SequenceUnwrapper()
         self.nack = NackList()
         self.assembler = FrameAssembler()
+        self.fec = UlpfecReceiver(ssrc)
+        self.fec_checked = 0  # recovered packets that also came by retransmission, and matched
+        self.fec_mismatched = 0  # ... and did not: then nothing recovered is used any more
+        self._recovered: dict[int, bytes] = {}  # seq -> VP8 payload, to check against
         self.task: asyncio.Task[None] | None = None
+
+    def remember_recovered(self, seq: int, payload: bytes) -> None:
+        self._recovered[seq] = payload
+        while len(self._recovered) > RECOVERED_KEPT:
+            del self._recovered[next(iter(self._recovered))]
+
+    def check_recovered(self, seq: int, payload: bytes) -> None:
+        """A retransmission of a packet FEC made: the same bytes, or FEC is not to be
+        trusted for this stream (a sender protecting other bytes than we rebuild)."""
+        recovered = self._recovered.pop(seq, None)
+        if recovered is None:
+            return
+        if recovered == payload:
+            self.fec_checked += 1
+            return
+        self.fec_mismatched += 1
+        if self.fec_mismatched == 1:
+            logger.warning("a packet recovered by FEC differs from its retransmission")
 
     def stop(self) -> None:
         if self.task is not None:
@@ -478,7 +515,7 @@ def _arrival_s(arrival_time_ms: int) -> float:
 
 
 async def _handle_video(
-    self: RTCRtpReceiver, packet: Any, arrival_time_ms: int, codec: Any
+    self: RTCRtpReceiver, packet: Any, arrival_time_ms: int, codec: Any, raw: bytes | None
 ) -> None:
     # aiortc's own steps first: the bandwidth estimate (REMB), sources, RTCP statistics, RTX.
     estimator = _private(self, "remote_bitrate_estimator")
@@ -514,11 +551,11 @@ async def _handle_video(
         packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
         codec = codecs[apt]
         retransmitted = True
-    if codec.mimeType.lower() != "video/vp8":
+    mime = codec.mimeType.lower()
+    if mime not in ("video/vp8", "video/red"):
         return
     if transport_seq is not None:
         _transport_feedback(self).media_ssrc = packet.ssrc
-    self.__dict__["_advisor_video_codec"] = codec
     state: _VideoReceiveState | None = self.__dict__.get("_advisor_video")
     if state is None or state.ssrc != packet.ssrc:
         if state is not None:
@@ -530,26 +567,113 @@ async def _handle_video(
     seq = state.unwrapper.unwrap(packet.sequence_number)
     if not state.nack.add(seq, now, retransmitted):
         state.assembler.request_keyframe()
-    if packet.payload:
-        try:
-            descriptor, data = VpxPayloadDescriptor.parse(packet.payload)
-        except ValueError:
-            return
-        start = descriptor.partition_start == 1 and descriptor.partition_id == 0
-        state.assembler.add(
-            VideoPacket(
-                seq=seq,
-                timestamp=packet.timestamp,
-                marker=bool(packet.marker),
-                frame_start=start,
-                keyframe=start and bool(data) and not data[0] & 0x01,
-                data=data,
-            )
-        )
+    if mime == "video/vp8":
+        self.__dict__["_advisor_video_codec"] = codec
+        _add_vp8(state, seq, packet.timestamp, bool(packet.marker), packet.payload)
+    else:
+        _add_red(self, state, seq, packet, raw, retransmitted, codecs)
     await _video_pump(self, state)
 
 
+def _add_vp8(
+    state: _VideoReceiveState, seq: int, timestamp: int, marker: bool, payload: bytes
+) -> None:
+    if not payload:
+        return  # padding
+    try:
+        descriptor, data = VpxPayloadDescriptor.parse(payload)
+    except ValueError:
+        return
+    start = descriptor.partition_start == 1 and descriptor.partition_id == 0
+    state.assembler.add(
+        VideoPacket(
+            seq=seq,
+            timestamp=timestamp,
+            marker=marker,
+            frame_start=start,
+            keyframe=start and bool(data) and not data[0] & 0x01,
+            data=data,
+            picture_id=descriptor.picture_id if start else None,
+        )
+    )
+
+
+def _mutable_extension_ids(receiver: RTCRtpReceiver) -> frozenset[int]:
+    """The header extensions a sender writes after FEC has protected the packet."""
+    ids = receiver.transport._rtp_header_extensions_map._HeaderExtensionsMap__ids  # type: ignore[attr-defined]
+    values = (ids.abs_send_time, ids.transmission_offset, ids.transport_sequence_number)
+    return frozenset(value for value in values if value)
+
+
+def _add_red(
+    receiver: RTCRtpReceiver,
+    state: _VideoReceiveState,
+    seq: int,
+    packet: RtpPacket,
+    raw: bytes | None,
+    retransmitted: bool,
+    codecs: dict[int, Any],
+) -> None:
+    """A RED packet: its VP8 block to the frames, and media and FEC alike to FEC recovery
+    (not what came by retransmission: its header need not be the bytes FEC protected)."""
+    try:
+        block_type, payload = red_primary(packet.payload)
+    except ValueError:
+        return
+    block = codecs.get(block_type)
+    if block is None:
+        return
+    kind = block.mimeType.lower()
+    direct = (
+        not retransmitted
+        and raw is not None
+        and raw[2:4] == packet.sequence_number.to_bytes(2, "big")
+        and raw[8:12] == packet.ssrc.to_bytes(4, "big")
+    )
+    recovered: list[tuple[int, bytes]] = []
+    if kind == "video/ulpfec":
+        if direct:
+            recovered = state.fec.add_fec(seq, payload)
+    elif kind == "video/vp8":
+        receiver.__dict__["_advisor_video_codec"] = block
+        if retransmitted:
+            state.check_recovered(seq, payload)
+        elif direct:
+            assert raw is not None
+            with contextlib.suppress(ValueError):
+                view = media_view(raw, block_type, _mutable_extension_ids(receiver))
+                recovered = state.fec.add_media(seq, view)
+        _add_vp8(state, seq, packet.timestamp, bool(packet.marker), payload)
+    if state.fec_mismatched:
+        return  # FEC has made a wrong packet once: retransmissions only from then on
+    now = time.monotonic()
+    for recovered_seq, data in recovered:
+        try:
+            media = RtpPacket.parse(data)
+        except ValueError:
+            continue
+        media_codec = codecs.get(media.payload_type)
+        if media_codec is None or media_codec.mimeType.lower() != "video/vp8":
+            continue
+        state.nack.add(recovered_seq, now)
+        state.remember_recovered(recovered_seq, media.payload)
+        _add_vp8(state, recovered_seq, media.timestamp, bool(media.marker), media.payload)
+
+
+async def _handle_rtp_data(
+    self: rtcdtlstransport.RTCDtlsTransport, data: bytes, arrival_time_ms: int
+) -> None:
+    # The packet's bytes as they came, for FEC: aiortc hands the receiver only the parsed
+    # packet, and its header extensions cannot be rebuilt byte for byte from that.
+    _raw_rtp[0] = data
+    try:
+        await _original["handle_rtp_data"](self, data, arrival_time_ms)
+    finally:
+        _raw_rtp[0] = None
+
+
 async def _handle_rtp_packet(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int) -> None:
+    raw = _raw_rtp[0]  # read before anything is awaited: it is this packet's
     kind = self._RTCRtpReceiver__kind  # type: ignore[attr-defined]
     codecs = self._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
     codec = codecs.get(packet.payload_type)
@@ -558,9 +682,9 @@ async def _handle_rtp_packet(self: RTCRtpReceiver, packet: Any, arrival_time_ms:
         and self._enabled
         and codec is not None
         and not self.__dict__.get("_advisor_stopped")
-        and _is_vp8(codec, codecs)
+        and _is_our_video(codec, codecs)
     ):
-        await _handle_video(self, packet, arrival_time_ms, codec)
+        await _handle_video(self, packet, arrival_time_ms, codec, raw)
         return
     if (
         kind != "audio"
@@ -582,10 +706,11 @@ async def _handle_rtp_packet(self: RTCRtpReceiver, packet: Any, arrival_time_ms:
         driver.add(packet.timestamp, packet.payload, time.monotonic())
 
 
-def _is_vp8(codec: Any, codecs: dict[int, Any]) -> bool:
+def _is_our_video(codec: Any, codecs: dict[int, Any]) -> bool:
+    """VP8, plain or in RED, sent or retransmitted."""
     if aiortc_codecs.is_rtx(codec):
         codec = codecs.get(codec.parameters.get("apt"))
-    return codec is not None and codec.mimeType.lower() == "video/vp8"
+    return codec is not None and codec.mimeType.lower() in ("video/vp8", "video/red")
 
 
 def _stop_decoder(self: RTCRtpReceiver) -> None:
@@ -625,6 +750,12 @@ def video_receive_counters(self: RTCRtpReceiver) -> dict[str, float]:
         "nack_given_up": state.nack.given_up,
         "rtt_ms": round(state.nack.rtt_s * 1000, 1),
         "transport_feedbacks": feedback.builder.feedbacks_sent if feedback else 0,
+        "red_media_packets": state.fec.media_packets,
+        "fec_packets": state.fec.fec_packets,
+        "fec_recovered": state.fec.recovered,
+        "fec_invalid": state.fec.invalid,
+        "fec_checked": state.fec_checked,
+        "fec_mismatched": state.fec_mismatched,
     }
 
 
@@ -773,6 +904,7 @@ def sctp_window_full(channel: RTCDataChannel) -> bool:
 
 
 _original: dict[str, Any] = {}
+_raw_rtp: list[bytes | None] = [None]  # the RTP packet being handled, as it came
 
 
 def install() -> bool:
@@ -798,11 +930,23 @@ def install() -> bool:
     for codec in aiortc_codecs.CODECS["video"]:
         if codec.mimeType.lower() == "video/vp8":
             codec.rtcpFeedback.append(RTCRtcpFeedback(type="transport-cc"))
+    aiortc_codecs.CODECS["video"] += [
+        RTCRtpCodecParameters(mimeType="video/red", clockRate=90000, payloadType=RED_PT),
+        RTCRtpCodecParameters(
+            mimeType="video/rtx",
+            clockRate=90000,
+            payloadType=RED_RTX_PT,
+            parameters={"apt": RED_PT},
+        ),
+        RTCRtpCodecParameters(mimeType="video/ulpfec", clockRate=90000, payloadType=ULPFEC_PT),
+    ]
     aiortc_codecs.HEADER_EXTENSIONS["video"].append(
         RTCRtpHeaderExtensionParameters(id=TRANSPORT_CC_EXTENSION_ID, uri=TRANSPORT_CC_URI)
     )
     _original["get_encoder"] = rtcrtpsender.get_encoder  # type: ignore[attr-defined]
     rtcrtpsender.get_encoder = _get_encoder  # type: ignore[attr-defined]
+    _original["handle_rtp_data"] = rtcdtlstransport.RTCDtlsTransport._handle_rtp_data
+    rtcdtlstransport.RTCDtlsTransport._handle_rtp_data = _handle_rtp_data  # type: ignore[method-assign]
     _original["handle_rtp"] = RTCRtpReceiver._handle_rtp_packet
     RTCRtpReceiver._handle_rtp_packet = _handle_rtp_packet  # type: ignore[method-assign]
     _original["stop_decoder"] = RTCRtpReceiver._RTCRtpReceiver__stop_decoder  # type: ignore[attr-defined]

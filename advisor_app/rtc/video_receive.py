@@ -111,6 +111,7 @@ class VideoPacket:
     frame_start: bool  # VP8: S=1 and PID=0
     keyframe: bool  # VP8: a frame start whose payload header says key frame
     data: bytes
+    picture_id: int | None = None  # VP8's, on the frame's first packet
 
 
 @dataclass
@@ -119,6 +120,7 @@ class FrameAssembler:
 
     _packets: dict[int, VideoPacket] = field(default_factory=dict)
     _next_seq: int | None = None  # first packet of the next frame to decode
+    _last_picture_id: int | None = None  # of the frame decoded last
     _waiting_for_keyframe: bool = True
     _stuck_since: float | None = None
     _last_pli: float | None = None
@@ -150,9 +152,10 @@ class FrameAssembler:
                 self._waiting_for_keyframe = False
                 self._next_seq = start
             assert self._next_seq is not None
-            frame = self._complete_frame_at(self._next_seq)
+            frame = self._complete_frame_at(self._next_seq) or self._following_frame()
             if frame is not None:
                 out.append(frame[1])
+                self._last_picture_id = frame[2]
                 self._discard_before(frame[0] + 1)
                 self._next_seq = frame[0] + 1
                 self._stuck_since = None
@@ -194,8 +197,20 @@ class FrameAssembler:
         for old in [s for s in self._packets if s < seq]:
             del self._packets[old]
 
-    def _complete_frame_at(self, start: int) -> tuple[int, tuple[int, bytes]] | None:
-        """(last seq, (timestamp, data)) if a whole frame starts at ``start``."""
+    def _following_frame(self) -> tuple[int, tuple[int, bytes], int | None] | None:
+        """The frame after the last one decoded when packets that are no frame's lie between
+        them (FEC, padding; lost or not): its VP8 picture ID says it is the next."""
+        if self._last_picture_id is None or self._next_seq is None:
+            return None
+        wanted = (self._last_picture_id + 1) & 0x7FFF
+        for seq in sorted(s for s in self._packets if s > self._next_seq):
+            packet = self._packets[seq]
+            if packet.frame_start and packet.picture_id == wanted:
+                return self._complete_frame_at(seq)
+        return None
+
+    def _complete_frame_at(self, start: int) -> tuple[int, tuple[int, bytes], int | None] | None:
+        """(last seq, (timestamp, data), picture ID) if a whole frame starts at ``start``."""
         first = self._packets.get(start)
         if first is None or not first.frame_start:
             return None
@@ -211,7 +226,7 @@ class FrameAssembler:
                 return None  # the marker packet was lost and the next frame began
             packet = following
             parts.append(packet.data)
-        return seq, (first.timestamp, b"".join(parts))
+        return seq, (first.timestamp, b"".join(parts)), first.picture_id
 
     def _first_complete(self, keyframe: bool) -> int | None:
         for seq in sorted(self._packets):

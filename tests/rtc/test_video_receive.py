@@ -109,3 +109,37 @@ def test_a_frame_that_is_simply_late_is_waited_for() -> None:
     assembler.add(packets[3])
     assert [ts for ts, _ in assembler.pop_frames(5.0)] == [3000]
     assert not assembler.waiting_for_keyframe
+
+
+def with_picture_id(packets: list[VideoPacket], picture_id: int) -> list[VideoPacket]:
+    packets[0].picture_id = picture_id
+    return packets
+
+
+def test_a_gap_between_frames_that_held_no_frame_does_not_stop_the_picture() -> None:
+    # With FEC the sender's FEC packets take sequence numbers between frames; those lost
+    # are never retransmitted. The VP8 picture ID says the frame after the gap is the next.
+    assembler = FrameAssembler()
+    for packet in with_picture_id(frame_packets(10, 3000, 2, key=True), 0x7FFE):
+        assembler.add(packet)
+    # 12: an FEC packet, lost
+    for packet in with_picture_id(frame_packets(13, 6000, 3, key=False), 0x7FFF):
+        assembler.add(packet)
+    # 16: FEC, arrived (not a frame's packet, never given to the assembler)
+    for packet in with_picture_id(frame_packets(17, 9000, 1, key=False), 0):  # wraps
+        assembler.add(packet)
+    assert [ts for ts, _ in assembler.pop_frames(0.0)] == [3000, 6000, 9000]
+    assert assembler.skipped_frames == 0 and not assembler.waiting_for_keyframe
+
+
+def test_a_gap_that_held_a_whole_frame_is_still_waited_for() -> None:
+    assembler = FrameAssembler()
+    for packet in with_picture_id(frame_packets(10, 3000, 2, key=True), 5):
+        assembler.add(packet)
+    # 12-13: picture 6, lost; then picture 7
+    for packet in with_picture_id(frame_packets(14, 9000, 2, key=False), 7):
+        assembler.add(packet)
+    assert [ts for ts, _ in assembler.pop_frames(0.0)] == [3000]
+    assert assembler.pop_frames(0.05) == []  # waits for the retransmission...
+    assert assembler.pop_frames(0.2) == []  # ...then gives up and wants a keyframe
+    assert assembler.skipped_frames == 1 and assembler.waiting_for_keyframe
