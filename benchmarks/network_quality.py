@@ -460,6 +460,13 @@ def product_line(name: str, result: dict[str, Any]) -> str | None:
         )
         if "transport_feedbacks" in video:  # older copies under --source have none
             parts.append(f"{video['transport_feedbacks']} transport-cc feedbacks sent")
+        if "fec_packets" in video:
+            parts.append(
+                f"FEC: {video['fec_packets']} FEC packets in {video['red_media_packets']} "
+                f"RED, {video['fec_recovered']} packets rebuilt ({video['fec_checked']} "
+                f"matched a retransmission, {video['fec_mismatched']} did not), "
+                f"{video['fec_invalid']} invalid"
+            )
     if estimate := advisor.get("send_estimate"):
         parts.append(
             f"our send estimate at the end {estimate['target_kbps']:.0f} kbit/s, cut "
