@@ -223,6 +223,26 @@ def send_estimate_counters(session: AdvisorSession) -> dict[str, float]:
     return receiver_counters(session, "video", "send_estimate_counters", "getSenders")
 
 
+class TapHolder:
+    """A sink of the workstation's own with a tap put between it and the track it plays."""
+
+    def __init__(self, sink: Any, record: list[Any]) -> None:
+        self.sink = sink
+        self.frames = record
+        self.tap: Tap | None = None
+        attach = sink.attach
+
+        def tapped(track: MediaStreamTrack) -> None:
+            self.tap = Tap(track, record)
+            attach(self.tap)
+
+        sink.attach = tapped
+
+    @property
+    def frames_received(self) -> int:
+        return int(self.sink.frames_received)
+
+
 async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> None:
     busy = BusyInterpreter(busy_ui_ms)
     hub = HubThread(host)
@@ -234,6 +254,28 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
     audio = TappedAudioSink()
     session.remote_video = video
     session.remote_audio = audio
+    await session.start()
+    try:
+        await run_call(session, url, video, video.frames, audio, audio.pts, warmup, seconds, busy)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(session.stop(), 10)
+        hub.stop()
+
+
+async def run_call(
+    session: AdvisorSession,
+    url: str,
+    video: Any,
+    video_frames: list[Any],
+    audio: Any,
+    audio_pts: list[Any],
+    warmup: float,
+    seconds: float,
+    busy: BusyInterpreter,
+) -> None:
+    """Takes the first customer, waits for the parent's "go", measures; on the engine loop."""
+    client = session.hub
     # Once a second, the whole call: the window's share gives what was sent (sent_figures
     # reads kbps and size), and the whole of it goes to --json when the call went audio-first.
     samples: list[dict[str, Any]] = []
@@ -255,7 +297,6 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
         })  # fmt: skip
 
     session.stats_updated.connect(on_stats)
-    await session.start()
     lines: asyncio.Queue[str] = asyncio.Queue()
     loop = asyncio.get_running_loop()
 
@@ -297,8 +338,8 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
         dropped = after.get("dropped", 0) - before.get("dropped", 0)
         say({
             "seconds": elapsed,
-            "video_in": video_figures(video.frames, elapsed),
-            "audio_in": audio_figures(audio.pts, concealed, elapsed, dropped),
+            "video_in": video_figures(video_frames, elapsed),
+            "audio_in": audio_figures(audio_pts, concealed, elapsed, dropped),
             "video_out": sent_figures(window),
             "playout": {k: after.get(k, 0) - before.get(k, 0) for k in after},
             "loop_lag_ms": lag,
@@ -313,14 +354,86 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
                 k: v if k == "target_kbps" else v - estimate_before.get(k, 0)
                 for k, v in estimate_after.items()
             },
-            "busy_ui_ms": busy_ui_ms,
+            "busy_ui_ms": busy.busy_s * 1000,
         })  # fmt: skip
         while await lines.get() != "quit":
             pass
     finally:
         busy.stop()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(session.stop(), 10)
+
+
+def main_workstation(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> None:
+    """The same call with the real workstation: Qt (offscreen) on the main thread with the
+    main window at 1366x768 showing the call, the engine on its own thread as in the
+    product, and the advisor typing a chat message a second into the real chat view."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from advisor_app.ui.runtime.event_loop import run_ui
+
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    run_ui(drive_workstation(host, warmup, seconds, busy_ui_ms))
+
+
+async def drive_workstation(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from advisor_app.ui.runtime.workstation import Workstation
+    from advisor_app.ui.views.main_window import MainWindow
+
+    busy = BusyInterpreter(busy_ui_ms)
+    hub = HubThread(host)
+    url = hub.start()
+    workstation = Workstation(synthetic_media=True)
+    chatting: asyncio.Task[None] | None = None
+    try:
+        await workstation.sign_in(url, "anna", PASSWORD, stay_signed_in=False)
+        window = MainWindow(workstation.require_context(), SOURCE / "resources")
+        window.resize(1366, 768)
+        window.show()
+        session = workstation.require_session()
+        video_frames: list[Any] = []
+        audio_pts: list[Any] = []
+        video = TapHolder(session.remote_video, video_frames)
+        audio = TapHolder(session.remote_audio, audio_pts)
+
+        async def chat() -> None:
+            while window.session_view is None:
+                await asyncio.sleep(0.2)
+            view = window.session_view
+            for number in range(1, 100_000):
+                await asyncio.sleep(1.0)
+                QTest.keyClicks(view.chat_input, f"Nachricht {number}: die Konditionen im Blick")
+                QTest.keyClick(view.chat_input, Qt.Key.Key_Return)
+
+        chatting = asyncio.ensure_future(chat())
+        call = asyncio.ensure_future(
+            workstation.call(
+                run_call(session, url, video, video_frames, audio, audio_pts, warmup, seconds, busy)
+            )
+        )
+        # How late the UI loop itself wakes while it shows the call (what its work costs it).
+        while not call.done() and video.tap is None:
+            await asyncio.sleep(0.1)
+        ui_lag = await loop_lag(warmup + seconds)
+        await call
+        view = window.session_view
+        shown = view.remote_video.frames_shown if view is not None else 0
+        chats = view.chat_list.count() if view is not None else 0
+        print(
+            f"workstation: {shown} frames of the customer shown, {chats} chat lines in the "
+            f"view, UI loop late p50 {ui_lag.get('p50', 0):.1f} / p99 "
+            f"{ui_lag.get('p99', 0):.1f} / max {ui_lag.get('max', 0):.0f} ms",
+            file=sys.stderr,
+        )
+    finally:
+        if chatting is not None:
+            chatting.cancel()
+        workstation.shutdown()
         hub.stop()
 
 
@@ -331,5 +444,9 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--source", type=Path, default=REPO)
     parser.add_argument("--busy-ui-ms", type=float, default=0.0)
+    parser.add_argument("--workstation", action="store_true")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.host, arguments.warmup, arguments.seconds, arguments.busy_ui_ms))
+    if arguments.workstation:
+        main_workstation(arguments.host, arguments.warmup, arguments.seconds, arguments.busy_ui_ms)
+    else:
+        asyncio.run(main(arguments.host, arguments.warmup, arguments.seconds, arguments.busy_ui_ms))

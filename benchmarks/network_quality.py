@@ -23,8 +23,11 @@ Engine load (issue 15 item 4), both runs alike: ``--load N`` keeps N processes s
 the CPU for the whole invocation (N = half the cores: "half the machine busy");
 ``--busy-ui-ms M`` keeps the advisor's interpreter busy for M of every 50 ms on a thread of
 its own (the workstation's UI thread shares the GIL with its engine thread), and the
-reference's advisor page's main thread likewise. The product's media event loop's lateness
-(p50/p99/max) is reported with it.
+reference's advisor page's main thread likewise. ``--workstation`` runs the product's
+advisor as the real workstation: Qt (offscreen) on the main thread with the main window at
+1366x768 showing the call and the advisor typing a chat message a second into the chat view,
+the engine (aiortc, the hub client) on its own thread as in the product. The product's media
+event loop's lateness (p50/p99/max) is reported with it.
 
 Needs root (ip netns, tc, nft, ethtool; scripts/setup.sh installs them):
 
@@ -32,6 +35,7 @@ Needs root (ip netns, tc, nft, ethtool; scripts/setup.sh installs them):
     .venv/bin/python benchmarks/network_quality.py --seconds 60 --profiles 512k-5
     .venv/bin/python benchmarks/network_quality.py --only product --json nq.json
     .venv/bin/python benchmarks/network_quality.py --profiles 1mbit-2 --load 1 --busy-ui-ms 30
+    .venv/bin/python benchmarks/network_quality.py --profiles 512k-5 --workstation
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # --source DIR: the product (advisor_app, the customer page, the journey's steps) from a copy
 # such as `git archive HEAD advisor_app resources tests | tar -x -C DIR`, for before/after
 # comparisons and against half-done edits in the work tree.
+WORKSTATION = False  # --workstation
 SOURCE = (
     Path(sys.argv[sys.argv.index("--source") + 1]).resolve() if "--source" in sys.argv else None
 )
@@ -268,6 +273,7 @@ async def run_product(
             sys.executable, str(REPO / "benchmarks" / "_nq_advisor.py"),
             "--host", ADVISOR_ADDRESS, "--warmup", str(warmup), "--seconds", str(seconds),
             "--source", str(SOURCE or REPO), "--busy-ui-ms", str(busy_ui_ms),
+            *(["--workstation"] if WORKSTATION else []),
         ),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=REPO,
     )  # fmt: skip
@@ -525,7 +531,13 @@ def main() -> int:
         "--busy-ui-ms", type=float, default=0.0, metavar="M",
         help="the advisor's UI thread (and the reference's page) busy M of every 50 ms",
     )  # fmt: skip
+    parser.add_argument(
+        "--workstation", action="store_true",
+        help="the product's advisor as the real Qt workstation (engine on its own thread)",
+    )  # fmt: skip
     args = parser.parse_args()
+    global WORKSTATION
+    WORKSTATION = args.workstation
     if args.load < 0 or not 0 <= args.busy_ui_ms <= 50:
         parser.error("--load must be >= 0 and --busy-ui-ms between 0 and 50")
     if os.geteuid() != 0:
@@ -540,6 +552,8 @@ def main() -> int:
     print(f"network quality · {machine()}\n  {versions()}\n  product from {SOURCE or REPO}")
     print(f"  {args.seconds:.0f} s measured per run after {args.warmup:.0f} s warm-up; "
           f"freeze: a gap > {FREEZE_S * 1000:.0f} ms")  # fmt: skip
+    if WORKSTATION:
+        print("  the product's advisor: the Qt workstation, main window 1366x768, a chat a second")
     if args.load or args.busy_ui_ms:
         print(f"  engine load: {args.load} spinning processes, UI thread busy "
               f"{args.busy_ui_ms:.0f} of every 50 ms")  # fmt: skip
