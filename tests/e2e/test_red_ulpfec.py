@@ -15,10 +15,9 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from advisor_app.core.session import AdvisorSession, Phase
+from advisor_app.core.session import AdvisorSession
 from tests.e2e.conftest import E2E, PageFactory
-from tests.e2e.journey import join, take_customer
-from tests.e2e.test_transport_cc import KEEP_PEER_CONNECTIONS, video_counters, video_side
+from tests.e2e.test_transport_cc import call_in_reach, video_counters, video_side
 from tests.support.browser import until
 from tests.support.hub import RunningHub
 
@@ -47,14 +46,7 @@ class LossyReceive:
 async def test_the_customers_video_comes_in_red_and_survives_loss(
     hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory
 ) -> None:
-    page = await new_page()
-    await page.add_init_script(KEEP_PEER_CONNECTIONS)
-    await join(page, hub.url)
-    await take_customer(advisor)
-    consultation = advisor.consultation
-    assert consultation is not None
-    await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
-
+    page = await call_in_reach(hub, advisor, new_page)
     answer = await page.evaluate("() => window.__pcs[window.__pcs.length - 1].localDescription.sdp")
     video = answer[answer.index("m=video") :]
     red = re.search(r"a=rtpmap:(\d+) red/90000", video)

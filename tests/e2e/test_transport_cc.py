@@ -64,9 +64,8 @@ async def available_outgoing(page: Page) -> float:
     return float(await page.evaluate(AVAILABLE_OUTGOING) or 0)
 
 
-async def test_the_customers_browser_follows_our_transport_feedback(
-    hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory
-) -> None:
+async def call_in_reach(hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory) -> Page:
+    """A customer's page in a call with the advisor, its peer connections within reach."""
     page = await new_page()
     await page.add_init_script(KEEP_PEER_CONNECTIONS)
     await join(page, hub.url)
@@ -74,6 +73,13 @@ async def test_the_customers_browser_follows_our_transport_feedback(
     consultation = advisor.consultation
     assert consultation is not None
     await until(lambda: consultation.phase == Phase.CONNECTED, what="media connected")
+    return page
+
+
+async def test_the_customers_browser_follows_our_transport_feedback(
+    hub: RunningHub, advisor: AdvisorSession, new_page: PageFactory
+) -> None:
+    page = await call_in_reach(hub, advisor, new_page)
 
     offer, answer = await page.evaluate(
         "() => { const pc = window.__pcs[window.__pcs.length - 1];"

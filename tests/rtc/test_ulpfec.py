@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -181,18 +182,10 @@ def test_what_is_not_ulpfec_is_counted_and_changes_nothing() -> None:
     for i, payload in enumerate(bad):
         assert receiver.add_fec(10 + i, payload) == []
     assert receiver.invalid == len(bad)
-    try:
+    with pytest.raises(ValueError, match="empty"):
         red_primary(b"")
-    except ValueError as error:
-        assert "empty" in str(error)
-    else:
-        raise AssertionError("an empty RED payload was taken")
-    try:
+    with pytest.raises(ValueError, match="more than one block"):  # redundancy: not video's
         red_primary(b"\x80\x00\x00\x10data")
-    except ValueError as error:
-        assert "more than one block" in str(error)
-    else:
-        raise AssertionError("a RED payload with redundancy was taken for video")
 
 
 @settings(max_examples=300, deadline=None)
