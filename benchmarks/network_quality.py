@@ -464,8 +464,6 @@ def product_line(name: str, result: dict[str, Any]) -> str | None:
             f"{video['keyframe_requests']} PLI, NACK recovered {video['nack_recovered']} / "
             f"gave up {video['nack_given_up']}, RTT {video['rtt_ms']:.0f} ms"
         )
-        if "tail_nacks" in video:
-            parts.append(f"{video['tail_nacks']} NACKs for a frame left open")
         if "transport_feedbacks" in video:  # older copies under --source have none
             parts.append(f"{video['transport_feedbacks']} transport-cc feedbacks sent")
         if "fec_packets" in video:
