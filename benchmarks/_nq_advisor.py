@@ -38,7 +38,6 @@ from advisor_app.core.session import AdvisorSession  # noqa: E402
 from advisor_app.hub.app import create_app  # noqa: E402
 from advisor_app.hub.guard import GuardedSite, guard_limits  # noqa: E402
 from advisor_app.rtc.peer import LinkStats  # noqa: E402
-from advisor_app.rtc.sinks import LatestFrameSink, PcmRingSink  # noqa: E402
 
 # _support puts this repository first on sys.path once it has run; the product measured must
 # still be the copy under --source (it is, because _support imports advisor_app before it
@@ -68,28 +67,6 @@ class Tap(MediaStreamTrack):
             else:
                 self.record.append(frame.pts)
         return frame
-
-
-class TappedVideoSink(LatestFrameSink):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.frames: list[tuple[float, int, int, int]] = []
-        self.tap: Tap | None = None
-
-    def attach(self, track: MediaStreamTrack) -> None:
-        self.tap = Tap(track, self.frames)
-        super().attach(self.tap)
-
-
-class TappedAudioSink(PcmRingSink):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pts: list[int] = []
-        self.tap: Tap | None = None
-
-    def attach(self, track: MediaStreamTrack) -> None:
-        self.tap = Tap(track, self.pts)
-        super().attach(self.tap)
 
 
 class HubThread:
@@ -224,7 +201,7 @@ def send_estimate_counters(session: AdvisorSession) -> dict[str, float]:
 
 
 class TapHolder:
-    """A sink of the workstation's own with a tap put between it and the track it plays."""
+    """One of the session's own sinks with a tap put between it and the track it plays."""
 
     def __init__(self, sink: Any, record: list[Any]) -> None:
         self.sink = sink
@@ -250,13 +227,11 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
     client = HubClient(url)
     await client.login("anna", PASSWORD)
     session = AdvisorSession(client, synthetic_media())
-    video = TappedVideoSink(on_frame=session._on_remote_frame)
-    audio = TappedAudioSink()
-    session.remote_video = video
-    session.remote_audio = audio
+    video = TapHolder(session.remote_video, [])
+    audio = TapHolder(session.remote_audio, [])
     await session.start()
     try:
-        await run_call(session, url, video, video.frames, audio, audio.pts, warmup, seconds, busy)
+        await run_call(session, url, video, audio, warmup, seconds, busy)
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(session.stop(), 10)
@@ -266,10 +241,8 @@ async def main(host: str, warmup: float, seconds: float, busy_ui_ms: float) -> N
 async def run_call(
     session: AdvisorSession,
     url: str,
-    video: Any,
-    video_frames: list[Any],
-    audio: Any,
-    audio_pts: list[Any],
+    video: TapHolder,
+    audio: TapHolder,
     warmup: float,
     seconds: float,
     busy: BusyInterpreter,
@@ -338,8 +311,8 @@ async def run_call(
         dropped = after.get("dropped", 0) - before.get("dropped", 0)
         say({
             "seconds": elapsed,
-            "video_in": video_figures(video_frames, elapsed),
-            "audio_in": audio_figures(audio_pts, concealed, elapsed, dropped),
+            "video_in": video_figures(video.frames, elapsed),
+            "audio_in": audio_figures(audio.frames, concealed, elapsed, dropped),
             "video_out": sent_figures(window),
             "playout": {k: after.get(k, 0) - before.get(k, 0) for k in after},
             "loop_lag_ms": lag,
@@ -396,10 +369,8 @@ async def drive_workstation(host: str, warmup: float, seconds: float, busy_ui_ms
         window.resize(1366, 768)
         window.show()
         session = workstation.require_session()
-        video_frames: list[Any] = []
-        audio_pts: list[Any] = []
-        video = TapHolder(session.remote_video, video_frames)
-        audio = TapHolder(session.remote_audio, audio_pts)
+        video = TapHolder(session.remote_video, [])
+        audio = TapHolder(session.remote_audio, [])
 
         async def chat() -> None:
             while window.session_view is None:
@@ -412,9 +383,7 @@ async def drive_workstation(host: str, warmup: float, seconds: float, busy_ui_ms
 
         chatting = asyncio.ensure_future(chat())
         call = asyncio.ensure_future(
-            workstation.call(
-                run_call(session, url, video, video_frames, audio, audio_pts, warmup, seconds, busy)
-            )
+            workstation.call(run_call(session, url, video, audio, warmup, seconds, busy))
         )
         # How late the UI loop itself wakes while it shows the call (what its work costs it).
         while not call.done() and video.tap is None:

@@ -403,6 +403,7 @@ class _VideoReceiveState:
         self.fec_checked = 0  # recovered packets that also came by retransmission, and matched
         self.fec_mismatched = 0  # ... and did not: then nothing recovered is used any more
         self._recovered: dict[int, bytes] = {}  # seq -> VP8 payload, to check against
+        self.mutable_ids: frozenset[int] | None = None  # header extensions FEC saw zeroed
         self.task: asyncio.Task[None] | None = None
 
     def remember_recovered(self, seq: int, payload: bytes) -> None:
@@ -641,7 +642,9 @@ def _add_red(
         elif direct:
             assert raw is not None
             with contextlib.suppress(ValueError):
-                view = media_view(raw, block_type, _mutable_extension_ids(receiver))
+                if state.mutable_ids is None:  # negotiated once: looked up once
+                    state.mutable_ids = _mutable_extension_ids(receiver)
+                view = media_view(raw, block_type, state.mutable_ids)
                 recovered = state.fec.add_media(seq, view)
         _add_vp8(state, seq, packet.timestamp, bool(packet.marker), payload)
     if state.fec_mismatched:

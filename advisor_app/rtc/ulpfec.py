@@ -135,9 +135,6 @@ class UlpfecReceiver:
             del self._fec[min(self._fec)]
         return self._recover()
 
-    def has(self, seq: int) -> bool:
-        return seq in self._media
-
     def _advance(self, seq: int) -> None:
         if self._newest is not None and seq <= self._newest:
             return
